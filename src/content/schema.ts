@@ -1,0 +1,72 @@
+import { z } from "zod";
+
+/**
+ * The course as authors write it: `content/course.yaml` plus one Markdown file per lesson.
+ * Everything downstream (signup page, scheduler, templates) reads these types, never the files.
+ */
+
+const slug = z
+  .string()
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be lowercase words joined by hyphens, e.g. blame-to-compassion");
+
+const weekday = z.enum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
+export type Weekday = z.infer<typeof weekday>;
+
+export const courseFileSchema = z.object({
+  slug,
+  name: z.string().min(1),
+  description: z.string().min(1),
+  sender: z.object({
+    name: z.string().min(1),
+    replyTo: z.email().optional(),
+  }),
+  /** CAN-SPAM wants a physical postal address in every commercial email. */
+  postalAddress: z.string().min(1),
+  schedule: z.object({
+    /** Local hour (0-23) in the reader's time zone at which lessons go out. */
+    sendHour: z.number().int().min(0).max(23).default(9),
+    weekdays: z.array(weekday).min(1).default(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]),
+    /** IANA zone used when a reader's own zone is missing or invalid. */
+    timezone: z.string().min(1).default("UTC"),
+  }),
+  graduation: z.object({
+    subject: z.string().min(1),
+    /** Days after the last lesson's day offset. */
+    daysAfterLastLesson: z.number().int().min(1).default(7),
+  }),
+});
+export type CourseFile = z.infer<typeof courseFileSchema>;
+
+export const lessonFrontMatterSchema = z.object({
+  slug,
+  title: z.string().min(1),
+  subject: z.string().min(1),
+  preview: z.string().min(1).max(200),
+  author: z.string().min(1),
+  source: z.object({
+    name: z.string().min(1),
+    url: z.url().optional(),
+  }),
+  /** Copyright / attribution lines from the original, kept as credit rather than body text. */
+  credit: z.string().optional(),
+  /** Days after confirmation. 0 = sent at confirmation. */
+  day: z.number().int().min(0),
+});
+export type LessonFrontMatter = z.infer<typeof lessonFrontMatterSchema>;
+
+export interface Lesson extends LessonFrontMatter {
+  /** 1-based position in the course. */
+  number: number;
+  /** Markdown body, front matter removed. */
+  markdown: string;
+  /** Estimated reading time in whole minutes (at least 1). */
+  readingMinutes: number;
+  /** Path of the source file relative to the content dir, for error messages. */
+  file: string;
+}
+
+export interface Course extends CourseFile {
+  lessons: Lesson[];
+  /** Day offset of the graduation email. */
+  graduationDay: number;
+}

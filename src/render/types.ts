@@ -1,0 +1,40 @@
+import type { Course, Lesson } from "../content/schema.ts";
+
+/** What every email renderer returns: ready for the provider, both parts always present. */
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface Recipient {
+  email: string;
+  name?: string | null;
+}
+
+interface BaseEmailInput {
+  course: Course;
+  recipient: Recipient;
+}
+
+export interface ConfirmEmailInput extends BaseEmailInput {
+  confirmUrl: string;
+}
+
+export interface LessonEmailInput extends BaseEmailInput {
+  lesson: Lesson;
+  unsubscribeUrl: string;
+  preferencesUrl?: string;
+}
+
+export interface GraduationEmailInput extends BaseEmailInput {
+  unsubscribeUrl: string;
+  preferencesUrl?: string;
+}
+
+export interface NewsletterEmailInput extends BaseEmailInput {
+  subject: string;
+  markdown: string;
+  unsubscribeUrl: string;
+  preferencesUrl?: string;
+}
