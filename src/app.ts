@@ -1,0 +1,80 @@
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { secureHeaders } from "hono/secure-headers";
+import { AppError } from "./http/errors.ts";
+import type { AppDeps, AppEnv } from "./http/env.ts";
+import { confirmRoutes } from "./http/routes/confirm.ts";
+import { healthRoutes } from "./http/routes/health.ts";
+import { outboxRoutes } from "./http/routes/outbox.ts";
+import { signupRoutes } from "./http/routes/signup.ts";
+import { unsubscribeRoutes } from "./http/routes/unsubscribe.ts";
+import { APP_CSS, SIGNUP_JS } from "./http/views/layout.ts";
+import { errorPage } from "./http/views/pages.ts";
+
+export type { AppDeps } from "./http/env.ts";
+
+/**
+ * The whole HTTP surface, from web-standard parts only: the Node entry serves it with
+ * @hono/node-server, the Cloudflare entry exports it as a Worker. Dependencies arrive as
+ * arguments and reach handlers through typed context variables, never through imports.
+ */
+export function createApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+
+  app.use(async (c, next) => {
+    c.set("deps", deps);
+    c.set("now", deps.now?.() ?? Date.now());
+    await next();
+  });
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        frameSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+    }),
+  );
+  app.use(
+    bodyLimit({
+      maxSize: 64 * 1024,
+      onError: () => {
+        throw new AppError(413, "body_too_large", "That request is too large.", "Too large");
+      },
+    }),
+  );
+
+  app.get("/assets/app.css", (c) => c.body(APP_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }));
+  app.get("/assets/signup.js", (c) => c.body(SIGNUP_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=3600" }));
+
+  app.route("/", signupRoutes);
+  app.route("/confirm", confirmRoutes);
+  app.route("/unsubscribe", unsubscribeRoutes);
+  app.route("/healthz", healthRoutes);
+  if (deps.outbox) app.route("/outbox", outboxRoutes);
+
+  app.notFound((c) => respond(c, new AppError(404, "not_found", "There is nothing at this address.", "Page not found")));
+
+  app.onError((error, c) => {
+    if (error instanceof AppError) return respond(c, error);
+    deps.log.error("unhandled error", { path: c.req.path, method: c.req.method, error: error instanceof Error ? error.message : String(error) });
+    return respond(c, new AppError(500, "internal_error", "Something went wrong on our side. Please try again in a moment.", "Sorry"));
+  });
+
+  return app;
+}
+
+function respond(c: Context<AppEnv>, error: AppError) {
+  const accept = c.req.header("accept") ?? "";
+  const contentType = c.req.header("content-type") ?? "";
+  const json = contentType.includes("application/json") || (accept.includes("application/json") && !accept.includes("text/html"));
+  if (json) return c.json({ error: { code: error.code, message: error.message } }, error.status);
+  return c.html(errorPage(error.title, error.message), error.status);
+}

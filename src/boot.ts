@@ -1,0 +1,172 @@
+import type { Server } from "node:http";
+import { serve } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import type { Redis } from "ioredis";
+import { createApp } from "./app.ts";
+import { parseConfig, ConfigError } from "./config.ts";
+import type { Config } from "./config.ts";
+import { loadCourse } from "./content/load.ts";
+import type { Course } from "./content/schema.ts";
+import { createLogger } from "./log.ts";
+import type { Logger } from "./log.ts";
+import { createProducer } from "./queue/producer.ts";
+import type { Producer } from "./queue/producer.ts";
+import { pingRedis, workerConnection } from "./queue/redis.ts";
+import type { Mailer } from "./send/mailer.ts";
+import { createOutbox } from "./send/outbox.ts";
+import type { OutboxReader } from "./send/outbox.ts";
+import { createResendMailer } from "./send/resend-mailer.ts";
+import { openDatabase } from "./store/connect.ts";
+import type { Database } from "./store/database.ts";
+import { createSendWorker } from "../workers/send-worker.ts";
+import { createTickWorker } from "../workers/tick-worker.ts";
+
+/**
+ * The Node process: config, storage, queue, then whichever roles this process plays. One process
+ * can be everything (`npm start`), or HTTP only and workers only, to scale each independently.
+ */
+
+export type Role = "http" | "workers";
+
+export interface Runtime {
+  config: Config;
+  log: Logger;
+  db: Database;
+  course: Course;
+  producer: Producer;
+  server?: Server;
+  /** Stops taking work, lets in-flight sends finish, closes every connection. */
+  shutdown(): Promise<void>;
+}
+
+export class StartupError extends Error {
+  override name = "StartupError";
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, "//***@");
+}
+
+export async function start(roles: readonly Role[], env: Record<string, string | undefined> = process.env, options: { log?: Logger } = {}): Promise<Runtime> {
+  const config = parseConfig(env);
+  const log = options.log ?? createLogger(config.LOG_LEVEL);
+
+  try {
+    await pingRedis(config.REDIS_URL, 5_000);
+  } catch (error) {
+    throw new StartupError(
+      `Cannot reach Redis at REDIS_URL=${redactUrl(config.REDIS_URL)} (${error instanceof Error ? error.message : String(error)}). ` +
+        `Start one (Debian/Ubuntu: "sudo apt-get install redis-server", macOS: "brew services start redis", Docker: "docker run -d -p 6379:6379 redis:7") or set REDIS_URL.`,
+    );
+  }
+  if (config.usingDevSecret) log.warn("SECRET_KEY is not set: using the development key. Set SECRET_KEY (32+ random characters) before real readers sign up.");
+
+  const db = await openDatabase(config.DATABASE_URL);
+  const course = await loadCourse(config.CONTENT_DIR);
+  const producer = createProducer({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, db });
+
+  let outbox: (Mailer & OutboxReader) | undefined;
+  let mailer: Mailer;
+  if (config.RESEND_API_KEY) {
+    mailer = createResendMailer(config.RESEND_API_KEY, config.RESEND_BASE_URL);
+  } else {
+    outbox = createOutbox(config.OUTBOX_DIR);
+    mailer = outbox;
+  }
+
+  const closers: (() => Promise<void>)[] = [];
+  let server: Server | undefined;
+  let workerRedis: Redis | undefined;
+
+  if (roles.includes("workers")) {
+    workerRedis = workerConnection(config.REDIS_URL);
+    workerRedis.on("error", (error: Error) => log.warn("redis connection problem; retrying", { error: error.message }));
+    const common = { db, course, log, connection: workerRedis, prefix: config.REDIS_PREFIX };
+    const sender = createSendWorker({
+      ...common,
+      mailer,
+      appUrl: config.APP_URL,
+      secretKey: config.SECRET_KEY,
+      from: config.EMAIL_FROM,
+      concurrency: config.SEND_CONCURRENCY,
+      rateLimit: config.RESEND_API_KEY ? config.RESEND_RATE_LIMIT : undefined,
+    });
+    const ticker = createTickWorker({ ...common, dispatcher: producer, tickMs: config.TICK_MS, courseDaySeconds: config.COURSE_DAY_SECONDS });
+    void sender.worker.run();
+    void ticker.worker.run();
+    closers.push(() => ticker.close(), () => sender.close());
+    log.info("workers started", { concurrency: config.SEND_CONCURRENCY, provider: mailer.name });
+  }
+
+  if (roles.includes("http")) {
+    const app = createApp({
+      db,
+      course,
+      log,
+      appUrl: config.APP_URL,
+      secretKey: config.SECRET_KEY,
+      dispatcher: producer,
+      outbox,
+      probes: { redis: () => producer.ping() },
+      clientIp: (c) => getConnInfo(c).remote.address ?? null,
+      courseDaySeconds: config.COURSE_DAY_SECONDS,
+    });
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: config.PORT, hostname: "0.0.0.0" }, () => resolve(s as Server)) as Server;
+      s.once("error", reject);
+    });
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : config.PORT;
+    log.info(`listening on ${config.APP_URL} (port ${port})`);
+  }
+  if (outbox) log.info(`RESEND_API_KEY is not set: emails go to the local outbox (${config.OUTBOX_DIR}); read them at ${config.APP_URL}/outbox`);
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      log.info("shutting down: no new work, finishing what is in flight");
+      if (server) {
+        const s = server;
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }
+      for (const close of closers) await close();
+      await producer.close();
+      workerRedis?.disconnect();
+      await db.destroy();
+      log.info("shut down cleanly");
+    })());
+
+  return { config, log, db, course, producer, ...(server ? { server } : {}), shutdown };
+}
+
+/** Entry-point wrapper: one clear line on a start-up problem (no stack), clean exit on signals. */
+export async function main(roles: readonly Role[]): Promise<void> {
+  let runtime: Runtime;
+  try {
+    runtime = await start(roles);
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof StartupError) {
+      console.error(`lessonpost: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      runtime.log.warn(`second ${signal}: exiting without waiting`);
+      process.exit(1);
+    }
+    runtime.log.info(`${signal} received`);
+    runtime.shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        runtime.log.error("shutdown failed", { error: error instanceof Error ? error.message : String(error) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+}

@@ -1,0 +1,71 @@
+import { z } from "zod";
+
+/**
+ * Every setting Lessonpost reads, parsed once at start-up. A bad value stops the process with a
+ * message that names the variable, instead of failing later on the first request that needs it.
+ */
+
+const DEV_SECRET_KEY = "lessonpost-development-secret-do-not-use-in-production";
+
+const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    APP_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
+    DATABASE_URL: z
+      .string()
+      .default("sqlite:./data/lessonpost.db")
+      .refine((url) => /^(sqlite:|postgres(ql)?:\/\/)/.test(url), {
+        message: "must start with sqlite: (e.g. sqlite:./data/lessonpost.db) or postgres://",
+      }),
+    REDIS_URL: z
+      .string()
+      .default("redis://127.0.0.1:6379")
+      .refine((url) => /^rediss?:\/\//.test(url), { message: "must look like redis://host:6379" }),
+    /** Namespaces every BullMQ key, so several deployments (or tests) can share one Redis. */
+    REDIS_PREFIX: z.string().regex(/^[\w:.-]+$/).default("lessonpost"),
+    RESEND_API_KEY: optionalString,
+    RESEND_BASE_URL: optionalString.pipe(z.url().optional()),
+    EMAIL_FROM: z.string().min(3).default("Lessonpost <lessons@example.com>"),
+    SECRET_KEY: z.preprocess(emptyToUndefined, z.string().min(32, "must be at least 32 characters").optional()),
+    ADMIN_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, "must be at least 16 characters").optional()),
+    CONTENT_DIR: z.string().default("content"),
+    OUTBOX_DIR: z.string().default("data/outbox"),
+    /** Compresses the course calendar for demos and tests: a lesson due on day d goes out d*N seconds after confirmation. */
+    COURSE_DAY_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().positive().optional()),
+    SEND_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
+    /** Provider requests per second, shared by every worker process through Redis. */
+    RESEND_RATE_LIMIT: z.coerce.number().positive().max(10_000).default(5),
+    /** How often the scheduler tick runs. */
+    TICK_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  })
+  .transform((env) => ({
+    ...env,
+    APP_URL: (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ""),
+    SECRET_KEY: env.SECRET_KEY ?? (env.NODE_ENV === "production" ? undefined : DEV_SECRET_KEY),
+    usingDevSecret: env.SECRET_KEY === undefined,
+  }))
+  .superRefine((env, ctx) => {
+    if (env.SECRET_KEY === undefined) {
+      ctx.addIssue({ code: "custom", path: ["SECRET_KEY"], message: "is required when NODE_ENV=production (32+ random characters)" });
+    }
+  });
+
+export type Config = Omit<z.output<typeof schema>, "SECRET_KEY"> & { SECRET_KEY: string };
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(env)"}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  return result.data as Config;
+}

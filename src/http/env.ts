@@ -1,0 +1,32 @@
+import type { Context } from "hono";
+import type { Course } from "../content/schema.ts";
+import type { Logger } from "../log.ts";
+import type { Dispatcher } from "../queue/dispatcher.ts";
+import type { OutboxReader } from "../send/outbox.ts";
+import type { Database } from "../store/database.ts";
+
+/** Everything the HTTP app needs, handed in by the entry point (Node or Cloudflare). */
+export interface AppDeps {
+  db: Database;
+  course: Course;
+  log: Logger;
+  appUrl: string;
+  secretKey: string;
+  /** Absent on Cloudflare: the Node tick picks new ledger rows up from the database. */
+  dispatcher?: Dispatcher | undefined;
+  /** Present only when no RESEND_API_KEY is set: mounts /outbox. */
+  outbox?: OutboxReader | undefined;
+  /** Liveness probes beyond the database, e.g. Redis. */
+  probes?: Record<string, () => Promise<void>> | undefined;
+  clientIp?: ((c: Context) => string | null) | undefined;
+  /** COURSE_DAY_SECONDS, for compressed demo/test calendars. */
+  courseDaySeconds?: number | undefined;
+  now?: () => number;
+}
+
+export type AppEnv = {
+  Variables: {
+    deps: AppDeps;
+    now: number;
+  };
+};

@@ -1,0 +1,47 @@
+import { Hono } from "hono";
+import { AppError } from "../errors.ts";
+import type { AppEnv } from "../env.ts";
+import { confirmPage, confirmedPage } from "../views/pages.ts";
+import { verifyToken } from "../../tokens.ts";
+import { confirmSubscriber } from "../../store/subscribers.ts";
+import { enroll, queueDueEmails } from "../../scheduler/due-emails.ts";
+import { dispatchQuietly } from "../dispatch.ts";
+
+const INVALID = "This confirmation link is not valid. It may have been mistyped or cut off: sign up again to get a fresh one.";
+const EXPIRED = "This confirmation link has expired. Sign up again and we'll send you a new one.";
+
+async function subscriberFrom(secret: string, token: string, now: number): Promise<string> {
+  const check = await verifyToken(secret, token, "confirm", now);
+  if (!check.ok) {
+    throw check.reason === "expired" ? new AppError(410, "token_expired", EXPIRED, "Link expired") : new AppError(400, "token_invalid", INVALID, "Link not valid");
+  }
+  return check.claims.subject;
+}
+
+/**
+ * Double opt-in. GET only shows a button: link scanners and mail previewers fetch links with GET,
+ * and must never confirm anyone. The POST from that button confirms and sends lesson 1 at once.
+ */
+export const confirmRoutes = new Hono<AppEnv>()
+  .get("/:token", async (c) => {
+    const { deps, now } = c.var;
+    await subscriberFrom(deps.secretKey, c.req.param("token"), now);
+    return c.html(confirmPage(deps.course, c.req.path));
+  })
+  .post("/:token", async (c) => {
+    const { deps, now } = c.var;
+    const subscriberId = await subscriberFrom(deps.secretKey, c.req.param("token"), now);
+    const outcome = await confirmSubscriber(
+      deps.db,
+      subscriberId,
+      { ip: deps.clientIp?.(c) ?? null, userAgent: c.req.header("user-agent")?.slice(0, 500) ?? null, how: "confirm-page" },
+      now,
+    );
+    if (outcome === "not-allowed") throw new AppError(400, "token_invalid", INVALID, "Link not valid");
+    if (outcome === "confirmed") {
+      const enrollmentId = await enroll(deps.db, subscriberId, deps.course, now);
+      const sendIds = await queueDueEmails(deps.db, deps.course, now, { daySeconds: deps.courseDaySeconds, enrollmentIds: [enrollmentId] });
+      await dispatchQuietly(deps, sendIds);
+    }
+    return c.html(confirmedPage(deps.course, outcome === "already-confirmed"));
+  });

@@ -1,0 +1,59 @@
+import { Hono } from "hono";
+import { html } from "hono/html";
+import { AppError } from "../errors.ts";
+import type { AppEnv } from "../env.ts";
+import { layout } from "../views/layout.ts";
+
+/**
+ * The local outbox, mounted only when no RESEND_API_KEY is set: every email the service would
+ * have sent, readable in the browser. It shows readers' mail, so it must never exist in a
+ * deployment that sends for real.
+ */
+export const outboxRoutes = new Hono<AppEnv>()
+  .get("/", async (c) => {
+    const entries = await c.var.deps.outbox!.list();
+    return c.html(
+      layout(
+        "Outbox",
+        html`<h1>Outbox</h1>
+          <p class="lead">No <code>RESEND_API_KEY</code> is set, so emails are kept here instead of being sent. Newest first.</p>
+          ${entries.length === 0
+            ? html`<p>Nothing yet. <a href="/">Sign up</a> and the confirmation email will appear here.</p>`
+            : html`<table>
+                <thead><tr><th>When</th><th>To</th><th>Subject</th></tr></thead>
+                <tbody>
+                  ${entries.map(
+                    (e) => html`<tr><td>${new Date(e.createdAt).toISOString().replace("T", " ").slice(0, 19)}</td><td>${e.to}</td><td><a href="/outbox/${e.id}">${e.subject}</a></td></tr>`,
+                  )}
+                </tbody>
+              </table>`}`,
+      ),
+    );
+  })
+  .get("/:id", async (c) => {
+    const entry = await c.var.deps.outbox!.get(c.req.param("id"));
+    if (!entry) throw new AppError(404, "not_found", "There is no email with that id in the outbox.", "Not in the outbox");
+    return c.html(
+      layout(
+        entry.subject,
+        html`<p><a href="/outbox">← Outbox</a></p>
+          <h1>${entry.subject}</h1>
+          <table>
+            <tr><th>From</th><td>${entry.from}</td></tr>
+            <tr><th>To</th><td>${entry.to}</td></tr>
+            ${Object.entries(entry.headers).map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}
+          </table>
+          <h2>HTML</h2>
+          <iframe src="/outbox/${entry.id}/html" title="HTML part of the email" sandbox></iframe>
+          <h2>Plain text</h2>
+          <pre>${entry.text}</pre>`,
+      ),
+    );
+  })
+  .get("/:id/html", async (c) => {
+    const entry = await c.var.deps.outbox!.get(c.req.param("id"));
+    if (!entry) throw new AppError(404, "not_found", "There is no email with that id in the outbox.", "Not in the outbox");
+    // The email's own HTML, shown as-is but sandboxed: no scripts, no same-origin access.
+    c.header("Content-Security-Policy", "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline'");
+    return c.html(entry.html);
+  });

@@ -1,0 +1,9 @@
+/**
+ * What the HTTP app needs from the queue: "these ledger rows are ready". Kept as an interface so
+ * the web-standard app never imports BullMQ; on Cloudflare there is no dispatcher at all and the
+ * Node scheduler's tick picks the rows up from the database.
+ */
+export interface Dispatcher {
+  /** Hands rows to the queue. Throws when Redis is unreachable; the rows stay in the ledger. */
+  enqueueSends(sendIds: readonly string[]): Promise<void>;
+}

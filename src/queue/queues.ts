@@ -1,0 +1,43 @@
+import type { DefaultJobOptions } from "bullmq";
+
+/**
+ * Queue names, job ids and default job options: the one place producers and workers agree on.
+ * Job data carries ids only. Addresses, names and secrets stay in the database and environment.
+ */
+
+export const QUEUES = {
+  /** One job per ledger row: render and hand one email to the provider. */
+  send: "send",
+  /** Job-scheduler ticks: turn due enrollments into sends, re-offer rows Redis may have lost. */
+  tick: "tick",
+} as const;
+
+export const TICK_SCHEDULER_ID = "course-tick";
+
+export interface SendJobData {
+  sendId: string;
+}
+
+/** Deterministic: adding the same ledger row twice while its job exists is a no-op in BullMQ. */
+export function sendJobId(sendId: string): string {
+  return `send-${sendId}`;
+}
+
+export const SEND_ATTEMPTS = 8;
+
+export const sendJobOptions: DefaultJobOptions = {
+  attempts: SEND_ATTEMPTS,
+  // Exponential with jitter so a provider outage is not met by synchronized retries.
+  backoff: { type: "exponential", delay: 2_000, jitter: 0.5 },
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+export const tickJobOptions: DefaultJobOptions = {
+  attempts: 1,
+  removeOnComplete: true,
+  removeOnFail: { count: 100 },
+};
+
+/** How long a ledger row may sit handed-over before the tick offers it to Redis again. */
+export const REOFFER_AFTER_MS = 60_000;

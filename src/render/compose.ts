@@ -1,0 +1,63 @@
+import type { Course } from "../content/schema.ts";
+import { GRADUATION_SLUG } from "../scheduler/due-emails.ts";
+import { formatAddress, headerSafe } from "../send/mailer.ts";
+import type { OutgoingEmail } from "../send/mailer.ts";
+import { idempotencyKeyFor } from "../store/sends.ts";
+import type { Send } from "../store/sends.ts";
+import type { Subscriber } from "../store/subscribers.ts";
+import { confirmToken, unsubscribeToken } from "../tokens.ts";
+import { renderConfirmEmail, renderGraduationEmail, renderLessonEmail } from "./emails.ts";
+
+export interface ComposeContext {
+  course: Course;
+  appUrl: string;
+  secretKey: string;
+  from: string;
+  now: number;
+}
+
+export class ComposeError extends Error {
+  override name = "ComposeError";
+}
+
+export async function unsubscribeUrlFor(ctx: Pick<ComposeContext, "appUrl" | "secretKey">, subscriberId: string): Promise<string> {
+  return `${ctx.appUrl}/unsubscribe/${await unsubscribeToken(ctx.secretKey, subscriberId)}`;
+}
+
+/**
+ * Turns one ledger row into the exact email the provider receives. Deterministic for a given row,
+ * reader and course version, so a retry sends the same bytes under the same idempotency key.
+ */
+export async function composeEmail(send: Send, subscriber: Subscriber, ctx: ComposeContext): Promise<OutgoingEmail> {
+  const recipient = { email: subscriber.email, name: subscriber.name };
+  const base = {
+    from: ctx.from,
+    to: formatAddress(subscriber.email, subscriber.name),
+    replyTo: ctx.course.sender.replyTo,
+    idempotencyKey: idempotencyKeyFor(send.id),
+    tags: [{ name: "kind", value: send.kind }],
+  };
+
+  if (send.kind === "confirm") {
+    // The token is minted from the row's creation time, so every retry carries the same link.
+    const confirmUrl = `${ctx.appUrl}/confirm/${await confirmToken(ctx.secretKey, subscriber.id, send.created_at)}`;
+    const rendered = await renderConfirmEmail({ course: ctx.course, recipient, confirmUrl });
+    return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers: {} };
+  }
+
+  const unsubscribeUrl = await unsubscribeUrlFor(ctx, subscriber.id);
+  // RFC 8058 one-click: mailbox providers POST to this URL; the footer links to the same page.
+  const headers = { "List-Unsubscribe": `<${unsubscribeUrl}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" };
+
+  if (send.kind === "lesson") {
+    const lesson = ctx.course.lessons.find((l) => l.slug === send.lesson_slug);
+    if (!lesson) throw new ComposeError(`lesson "${send.lesson_slug}" is no longer in the course`);
+    const rendered = await renderLessonEmail({ course: ctx.course, lesson, recipient, unsubscribeUrl });
+    return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers };
+  }
+  if (send.kind === "graduation" || send.lesson_slug === GRADUATION_SLUG) {
+    const rendered = await renderGraduationEmail({ course: ctx.course, recipient, unsubscribeUrl });
+    return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers };
+  }
+  throw new ComposeError(`no template for emails of kind "${send.kind}" yet`);
+}

@@ -1,0 +1,160 @@
+import type { Course } from "../content/schema.ts";
+import type { Database, SendKind } from "../store/database.ts";
+import { dueAt, nextSendAt, resolveTimezone } from "./schedule.ts";
+import type { ScheduleRules } from "./schedule.ts";
+
+/**
+ * Turns enrollments whose next email is due into rows of the sends ledger. The database holds
+ * each reader's place (the day of the last email queued) and when the next one is due; Redis
+ * only ever sees emails that are due now.
+ */
+
+/** Not a valid lesson slug, so it can never collide with one. */
+export const GRADUATION_SLUG = "#graduation";
+
+interface CourseItem {
+  slug: string;
+  day: number;
+  kind: Extract<SendKind, "lesson" | "graduation">;
+}
+
+/**
+ * The next email after `lastDay`. Placing readers by day rather than by index is what lets an
+ * author edit a running course: a lesson inserted ahead of a reader reaches them, a removed one
+ * is simply never found.
+ */
+export function nextItem(course: Course, lastDay: number): CourseItem | null {
+  const lesson = course.lessons.find((l) => l.day > lastDay);
+  if (lesson) return { slug: lesson.slug, day: lesson.day, kind: "lesson" };
+  if (course.graduationDay > lastDay) return { slug: GRADUATION_SLUG, day: course.graduationDay, kind: "graduation" };
+  return null;
+}
+
+export function scheduleRulesFor(course: Course, daySeconds: number | undefined): ScheduleRules {
+  return { sendHour: course.schedule.sendHour, weekdays: course.schedule.weekdays, daySeconds };
+}
+
+/** Enrolls a confirmed reader; a returning reader resumes where they left off. */
+export async function enroll(db: Database, subscriberId: string, course: Course, now: number): Promise<string> {
+  const first = nextItem(course, -1);
+  await db
+    .insertInto("enrollments")
+    .values({
+      id: crypto.randomUUID(),
+      subscriber_id: subscriberId,
+      course_slug: course.slug,
+      status: "active",
+      started_at: now,
+      next_slug: first?.slug ?? null,
+      next_due_at: now,
+      last_day: -1,
+      last_sent_at: null,
+      completed_at: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) =>
+      oc.columns(["subscriber_id", "course_slug"]).doUpdateSet({ status: "active", next_due_at: now, updated_at: now }).where("enrollments.status", "=", "cancelled"),
+    )
+    .execute();
+  const row = await db
+    .selectFrom("enrollments")
+    .select("id")
+    .where("subscriber_id", "=", subscriberId)
+    .where("course_slug", "=", course.slug)
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export interface QueueDueOptions {
+  daySeconds?: number | undefined;
+  limit?: number;
+  /** Only these enrollments (used right after confirmation, so lesson 1 needs no tick). */
+  enrollmentIds?: readonly string[];
+}
+
+/** Returns the ids of the ledger rows it created; the caller hands them to the queue. */
+export async function queueDueEmails(db: Database, course: Course, now: number, options: QueueDueOptions = {}): Promise<string[]> {
+  const rules = scheduleRulesFor(course, options.daySeconds);
+  let query = db
+    .selectFrom("enrollments")
+    .innerJoin("subscribers", "subscribers.id", "enrollments.subscriber_id")
+    .select([
+      "enrollments.id",
+      "enrollments.subscriber_id",
+      "enrollments.started_at",
+      "enrollments.last_day",
+      "enrollments.last_sent_at",
+      "enrollments.next_slug",
+      "subscribers.timezone",
+      "subscribers.status as subscriber_status",
+    ])
+    .where("enrollments.course_slug", "=", course.slug)
+    .where("enrollments.status", "=", "active")
+    .where("enrollments.next_due_at", "<=", now)
+    .orderBy("enrollments.next_due_at")
+    .limit(options.limit ?? 1000);
+  if (options.enrollmentIds) query = query.where("enrollments.id", "in", options.enrollmentIds);
+  const due = await query.execute();
+
+  const created: string[] = [];
+  for (const enrollment of due) {
+    await db.transaction().execute(async (trx) => {
+      if (enrollment.subscriber_status !== "active") {
+        await trx.updateTable("enrollments").set({ status: "cancelled", next_due_at: null, updated_at: now }).where("id", "=", enrollment.id).execute();
+        return;
+      }
+      const zone = resolveTimezone(enrollment.timezone, course.schedule.timezone);
+      const item = nextItem(course, enrollment.last_day);
+      if (!item) {
+        await trx.updateTable("enrollments").set({ status: "completed", completed_at: now, next_slug: null, next_due_at: null, updated_at: now }).where("id", "=", enrollment.id).execute();
+        return;
+      }
+      const itemDue = nextSendAt(dueAt(enrollment.started_at, item.day, zone, rules), enrollment.last_sent_at, rules);
+      if (itemDue > now) {
+        // The course changed or the gap rule moved it: re-file, don't send.
+        await trx.updateTable("enrollments").set({ next_slug: item.slug, next_due_at: itemDue, updated_at: now }).where("id", "=", enrollment.id).execute();
+        return;
+      }
+      const after = nextItem(course, item.day);
+      const advanced = await trx
+        .updateTable("enrollments")
+        .set({
+          last_day: item.day,
+          last_sent_at: now,
+          next_slug: after?.slug ?? null,
+          next_due_at: after ? nextSendAt(dueAt(enrollment.started_at, after.day, zone, rules), now, rules) : null,
+          ...(item.kind === "graduation" ? { status: "completed" as const, completed_at: now } : {}),
+          updated_at: now,
+        })
+        .where("id", "=", enrollment.id)
+        .where("last_day", "=", enrollment.last_day)
+        .where("status", "=", "active")
+        .executeTakeFirst();
+      // Another scheduler got here first; its ledger row is the one that counts.
+      if (Number(advanced.numUpdatedRows) === 0) return;
+      const sendId = crypto.randomUUID();
+      const inserted = await trx
+        .insertInto("sends")
+        .values({
+          id: sendId,
+          dedupe_key: item.kind === "graduation" ? `graduation:${enrollment.id}` : `lesson:${enrollment.id}:${item.slug}`,
+          kind: item.kind,
+          subscriber_id: enrollment.subscriber_id,
+          enrollment_id: enrollment.id,
+          lesson_slug: item.kind === "lesson" ? item.slug : null,
+          status: "queued",
+          provider_id: null,
+          error: null,
+          enqueued_at: null,
+          sent_at: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .onConflict((oc) => oc.column("dedupe_key").doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) created.push(sendId);
+    });
+  }
+  return created;
+}

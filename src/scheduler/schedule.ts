@@ -1,0 +1,61 @@
+import { DateTime, IANAZone } from "luxon";
+import type { Weekday } from "../content/schema.ts";
+
+/**
+ * When a lesson is due, in the reader's own time zone. Pure functions of their inputs so the
+ * calendar rules can be tested without a clock, a database or Redis.
+ */
+
+export interface ScheduleRules {
+  /** Local hour at which lessons go out (ignored when daySeconds is set). */
+  sendHour: number;
+  /** Weekdays on which lessons may go out (ignored when daySeconds is set). */
+  weekdays: readonly Weekday[];
+  /** Compressed calendar for demos and tests: one course day lasts this many seconds. */
+  daySeconds?: number | undefined;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const WEEKDAYS: readonly Weekday[] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+export function isValidTimezone(zone: string | null | undefined): zone is string {
+  return typeof zone === "string" && zone.length > 0 && zone.length <= 64 && IANAZone.isValidZone(zone);
+}
+
+/** The reader's zone when it is a real IANA name, else the course default. */
+export function resolveTimezone(zone: string | null | undefined, courseDefault: string): string {
+  return isValidTimezone(zone) ? zone : courseDefault;
+}
+
+/**
+ * Due time of the email placed on `day` of the course for a reader who confirmed at `startedAt`.
+ * Day 0 goes out at confirmation. Later days go out at the send hour, local time, on the first
+ * allowed weekday on or after the calendar day; luxon resolves hours that DST skips or repeats.
+ */
+export function dueAt(startedAt: number, day: number, zone: string, rules: ScheduleRules): number {
+  if (rules.daySeconds !== undefined) return startedAt + day * rules.daySeconds * 1000;
+  if (day === 0) return startedAt;
+  let local = DateTime.fromMillis(startedAt, { zone })
+    .startOf("day")
+    .plus({ days: day })
+    .set({ hour: rules.sendHour, minute: 0, second: 0, millisecond: 0 });
+  for (let i = 0; i < 7 && !rules.weekdays.includes(WEEKDAYS[local.weekday - 1]!); i++) {
+    local = local.plus({ days: 1 }).set({ hour: rules.sendHour });
+  }
+  return local.toMillis();
+}
+
+/** Smallest time allowed between two emails to one reader: one course day. */
+export function minimumGapMs(rules: ScheduleRules): number {
+  return rules.daySeconds !== undefined ? rules.daySeconds * 1000 : DAY_MS;
+}
+
+/**
+ * When the next email actually goes: on schedule, but never sooner than the minimum gap after the
+ * previous one. After downtime this turns a backlog into one overdue lesson now and the rest spaced
+ * out, instead of a burst.
+ */
+export function nextSendAt(scheduledAt: number, lastSentAt: number | null, rules: ScheduleRules): number {
+  if (lastSentAt === null) return scheduledAt;
+  return Math.max(scheduledAt, lastSentAt + minimumGapMs(rules));
+}

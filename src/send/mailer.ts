@@ -1,0 +1,48 @@
+/**
+ * The provider boundary. Workers speak only this interface; Resend and the local outbox
+ * implement it. Errors are sorted here so the worker can decide: retry, wait, or give up.
+ */
+
+export interface OutgoingEmail {
+  from: string;
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  replyTo?: string | undefined;
+  headers: Record<string, string>;
+  /** Same key, same email: the provider (or outbox) drops the repeat. */
+  idempotencyKey: string;
+  tags?: { name: string; value: string }[];
+}
+
+export interface Mailer {
+  readonly name: string;
+  send(email: OutgoingEmail): Promise<{ id: string }>;
+}
+
+export type MailerErrorKind = "permanent" | "transient" | "rate_limited";
+
+export class MailerError extends Error {
+  override name = "MailerError";
+  constructor(
+    readonly kind: MailerErrorKind,
+    message: string,
+    readonly retryAfterMs?: number,
+    readonly statusCode?: number | null,
+  ) {
+    super(message);
+  }
+}
+
+/** Strip anything that could end a header line: a name must never become a Bcc. */
+export function headerSafe(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+}
+
+/** "Name <addr>" with the display name quoted and cleaned. */
+export function formatAddress(email: string, name?: string | null): string {
+  const clean = name ? headerSafe(name).replace(/["\\]/g, "").slice(0, 100) : "";
+  return clean ? `"${clean}" <${email}>` : email;
+}

@@ -1,0 +1,49 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import type { DB, Database } from "./database.ts";
+import { migrateToLatest } from "./migrations.ts";
+
+/**
+ * Node-side connection factory: `sqlite:<path>` (the embedded default) or `postgres://…`.
+ * The Cloudflare entry builds its own Kysely over Hyperdrive and shares everything else.
+ */
+
+export type DatabaseEngine = "sqlite" | "postgres";
+
+export function engineOf(url: string): DatabaseEngine {
+  return url.startsWith("sqlite:") ? "sqlite" : "postgres";
+}
+
+export async function openDatabase(url: string, options: { migrate?: boolean } = {}): Promise<Database> {
+  const db = engineOf(url) === "sqlite" ? openSqlite(url.slice("sqlite:".length)) : openPostgres(url);
+  if (options.migrate ?? true) await migrateToLatest(db as Kysely<unknown>);
+  return db;
+}
+
+function openSqlite(path: string): Database {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SQLite(path);
+  // WAL lets the HTTP handlers read while a worker writes; busy_timeout turns a brief writer
+  // collision between processes into a short wait instead of SQLITE_BUSY.
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("foreign_keys = ON");
+  return new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+function openPostgres(url: string): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    // int8 columns hold epoch milliseconds: well inside Number's exact range.
+    types: {
+      getTypeParser: (oid: number, format?: "text" | "binary") =>
+        oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as "text"),
+    },
+  });
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+}

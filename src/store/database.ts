@@ -1,0 +1,88 @@
+import type { ColumnType, Kysely } from "kysely";
+
+/**
+ * Table types shared by SQLite and PostgreSQL. Timestamps are epoch milliseconds in integer
+ * columns: the one representation both engines compare, index and sort the same way.
+ */
+
+type Timestamp = number;
+
+export type SubscriberStatus = "pending" | "active" | "unsubscribed" | "bounced" | "complained" | "deleted";
+export type EnrollmentStatus = "active" | "paused" | "completed" | "cancelled";
+export type SendKind = "confirm" | "lesson" | "graduation" | "newsletter";
+export type SendStatus = "queued" | "sending" | "sent" | "failed" | "cancelled";
+
+export interface SubscribersTable {
+  id: string;
+  email: string;
+  name: string | null;
+  timezone: string;
+  status: SubscriberStatus;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  confirmed_at: Timestamp | null;
+  unsubscribed_at: Timestamp | null;
+  /** Last time a confirmation email was queued: the anti-flood window is checked against it. */
+  confirmation_sent_at: Timestamp | null;
+  consent_at: Timestamp;
+  consent_ip: string | null;
+  consent_user_agent: string | null;
+  consent_form: string;
+  consent_text_version: string;
+}
+
+export interface EnrollmentsTable {
+  id: string;
+  subscriber_id: string;
+  course_slug: string;
+  status: EnrollmentStatus;
+  /** Confirmation time: every lesson's due date counts from here. */
+  started_at: Timestamp;
+  /** Slug of the next email to send; null once the graduation email is queued. */
+  next_slug: string | null;
+  next_due_at: Timestamp | null;
+  /** Day offset of the last lesson queued (-1 before the first): lessons are placed by day, not by index. */
+  last_day: number;
+  last_sent_at: Timestamp | null;
+  completed_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SendsTable {
+  id: string;
+  /** What this email is, e.g. lesson:<enrollment>:<slug>. Unique: the heart of exactly-once. */
+  dedupe_key: string;
+  kind: SendKind;
+  subscriber_id: string;
+  enrollment_id: string | null;
+  lesson_slug: string | null;
+  status: SendStatus;
+  attempts: ColumnType<number, number | undefined, number>;
+  provider_id: string | null;
+  error: string | null;
+  /** When the job was last handed to Redis; null means Redis has not seen it yet. */
+  enqueued_at: Timestamp | null;
+  sent_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ConsentEventsTable {
+  id: string;
+  subscriber_id: string;
+  kind: "opt_in" | "confirm" | "unsubscribe" | "suppress";
+  at: Timestamp;
+  ip: string | null;
+  user_agent: string | null;
+  detail: string | null;
+}
+
+export interface DB {
+  subscribers: SubscribersTable;
+  enrollments: EnrollmentsTable;
+  sends: SendsTable;
+  consent_events: ConsentEventsTable;
+}
+
+export type Database = Kysely<DB>;

@@ -1,0 +1,99 @@
+import { Migrator } from "kysely/migration";
+import type { Kysely } from "kysely";
+import type { Migration, MigrationProvider } from "kysely/migration";
+
+/**
+ * Migrations live in code, not in a folder read at run time, so the same list ships inside a
+ * Cloudflare Worker bundle. Each one must run unchanged on SQLite and PostgreSQL.
+ */
+
+const migrations: Record<string, Migration> = {
+  "0001_initial": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("subscribers")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("email", "text", (c) => c.notNull().unique())
+        .addColumn("name", "text")
+        .addColumn("timezone", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .addColumn("confirmed_at", "bigint")
+        .addColumn("unsubscribed_at", "bigint")
+        .addColumn("confirmation_sent_at", "bigint")
+        .addColumn("consent_at", "bigint", (c) => c.notNull())
+        .addColumn("consent_ip", "text")
+        .addColumn("consent_user_agent", "text")
+        .addColumn("consent_form", "text", (c) => c.notNull())
+        .addColumn("consent_text_version", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("subscribers_status_idx").on("subscribers").columns(["status", "created_at"]).execute();
+
+      await db.schema
+        .createTable("enrollments")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("subscriber_id", "text", (c) => c.notNull().references("subscribers.id").onDelete("cascade"))
+        .addColumn("course_slug", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("started_at", "bigint", (c) => c.notNull())
+        .addColumn("next_slug", "text")
+        .addColumn("next_due_at", "bigint")
+        .addColumn("last_day", "integer", (c) => c.notNull())
+        .addColumn("last_sent_at", "bigint")
+        .addColumn("completed_at", "bigint")
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .addUniqueConstraint("enrollments_subscriber_course_uq", ["subscriber_id", "course_slug"])
+        .execute();
+      // The scheduler's only hot query: active enrollments whose next email is due.
+      await db.schema.createIndex("enrollments_due_idx").on("enrollments").columns(["status", "next_due_at"]).execute();
+
+      await db.schema
+        .createTable("sends")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("dedupe_key", "text", (c) => c.notNull().unique())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("subscriber_id", "text", (c) => c.notNull().references("subscribers.id").onDelete("cascade"))
+        .addColumn("enrollment_id", "text")
+        .addColumn("lesson_slug", "text")
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("provider_id", "text")
+        .addColumn("error", "text")
+        .addColumn("enqueued_at", "bigint")
+        .addColumn("sent_at", "bigint")
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("sends_status_enqueued_idx").on("sends").columns(["status", "enqueued_at"]).execute();
+      await db.schema.createIndex("sends_subscriber_idx").on("sends").columns(["subscriber_id", "created_at"]).execute();
+
+      await db.schema
+        .createTable("consent_events")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("subscriber_id", "text", (c) => c.notNull())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("at", "bigint", (c) => c.notNull())
+        .addColumn("ip", "text")
+        .addColumn("user_agent", "text")
+        .addColumn("detail", "text")
+        .execute();
+      await db.schema.createIndex("consent_events_subscriber_idx").on("consent_events").columns(["subscriber_id", "at"]).execute();
+    },
+  },
+};
+
+const provider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};
+
+export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === "Error");
+  if (error || failed) {
+    const what = failed ? `migration ${failed.migrationName} failed` : "migrations failed";
+    throw new Error(`${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}

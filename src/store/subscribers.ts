@@ -1,0 +1,180 @@
+import type { Database, SubscribersTable } from "./database.ts";
+
+export type Subscriber = SubscribersTable;
+
+/** Confirmation emails to one address are at most one per this window, however often the form is posted. */
+export const CONFIRMATION_WINDOW_MS = 10 * 60 * 1000;
+
+/** Statuses that may never receive mail again until a new confirmed opt-in (and for suppressions, not even then). */
+const SUPPRESSED: ReadonlySet<Subscriber["status"]> = new Set(["bounced", "complained"]);
+
+export interface SignupInput {
+  email: string;
+  name: string | null;
+  timezone: string;
+  ip: string | null;
+  userAgent: string | null;
+  form: string;
+  consentTextVersion: string;
+}
+
+export interface SignupResult {
+  subscriberId: string;
+  /** The ledger id of the confirmation email to send, when one is due. */
+  confirmationSendId: string | null;
+}
+
+/**
+ * Records a signup and, unless one went out within the window, a confirmation email in the sends
+ * ledger. Both happen in the database first; Redis only learns about the email afterwards, so an
+ * outage there never loses a signup.
+ */
+export async function recordSignup(db: Database, input: SignupInput, now: number): Promise<SignupResult> {
+  return db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto("subscribers")
+      .values({
+        id: crypto.randomUUID(),
+        email: input.email,
+        name: input.name,
+        timezone: input.timezone,
+        status: "pending",
+        created_at: now,
+        updated_at: now,
+        confirmed_at: null,
+        unsubscribed_at: null,
+        confirmation_sent_at: null,
+        consent_at: now,
+        consent_ip: input.ip,
+        consent_user_agent: input.userAgent,
+        consent_form: input.form,
+        consent_text_version: input.consentTextVersion,
+      })
+      .onConflict((oc) => oc.column("email").doNothing())
+      .execute();
+    const subscriber = await trx.selectFrom("subscribers").selectAll().where("email", "=", input.email).executeTakeFirstOrThrow();
+
+    if (subscriber.status === "active" || SUPPRESSED.has(subscriber.status)) {
+      return { subscriberId: subscriber.id, confirmationSendId: null };
+    }
+
+    // A repeat opt-in refreshes the consent record; the reader's details follow the latest form.
+    await trx
+      .updateTable("subscribers")
+      .set({
+        name: input.name ?? subscriber.name,
+        timezone: input.timezone,
+        consent_at: now,
+        consent_ip: input.ip,
+        consent_user_agent: input.userAgent,
+        consent_form: input.form,
+        consent_text_version: input.consentTextVersion,
+        updated_at: now,
+      })
+      .where("id", "=", subscriber.id)
+      .execute();
+    await trx
+      .insertInto("consent_events")
+      .values({
+        id: crypto.randomUUID(),
+        subscriber_id: subscriber.id,
+        kind: "opt_in",
+        at: now,
+        ip: input.ip,
+        user_agent: input.userAgent,
+        detail: JSON.stringify({ form: input.form, consentTextVersion: input.consentTextVersion }),
+      })
+      .execute();
+
+    // Claiming the window with a conditional update keeps concurrent signups from both sending.
+    const claimed = await trx
+      .updateTable("subscribers")
+      .set({ confirmation_sent_at: now })
+      .where("id", "=", subscriber.id)
+      .where((eb) => eb.or([eb("confirmation_sent_at", "is", null), eb("confirmation_sent_at", "<=", now - CONFIRMATION_WINDOW_MS)]))
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) === 0) return { subscriberId: subscriber.id, confirmationSendId: null };
+
+    const sendId = crypto.randomUUID();
+    await trx
+      .insertInto("sends")
+      .values({
+        id: sendId,
+        dedupe_key: `confirm:${subscriber.id}:${now}`,
+        kind: "confirm",
+        subscriber_id: subscriber.id,
+        enrollment_id: null,
+        lesson_slug: null,
+        status: "queued",
+        provider_id: null,
+        error: null,
+        enqueued_at: null,
+        sent_at: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    return { subscriberId: subscriber.id, confirmationSendId: sendId };
+  });
+}
+
+export async function findSubscriber(db: Database, id: string): Promise<Subscriber | undefined> {
+  return db.selectFrom("subscribers").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export function isSuppressed(subscriber: Subscriber): boolean {
+  return SUPPRESSED.has(subscriber.status);
+}
+
+export interface ConsentMeta {
+  ip: string | null;
+  userAgent: string | null;
+  how: string;
+}
+
+export type ConfirmOutcome = "confirmed" | "already-confirmed" | "not-allowed";
+
+/** Marks the opt-in confirmed. Returns what happened so the page can say it plainly. */
+export async function confirmSubscriber(db: Database, id: string, meta: ConsentMeta, now: number): Promise<ConfirmOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const subscriber = await trx.selectFrom("subscribers").selectAll().where("id", "=", id).executeTakeFirst();
+    if (!subscriber || subscriber.status === "deleted" || SUPPRESSED.has(subscriber.status)) return "not-allowed";
+    if (subscriber.status === "active") return "already-confirmed";
+    await trx
+      .updateTable("subscribers")
+      .set({ status: "active", confirmed_at: now, unsubscribed_at: null, updated_at: now })
+      .where("id", "=", id)
+      .execute();
+    await trx
+      .insertInto("consent_events")
+      .values({ id: crypto.randomUUID(), subscriber_id: id, kind: "confirm", at: now, ip: meta.ip, user_agent: meta.userAgent, detail: JSON.stringify({ how: meta.how }) })
+      .execute();
+    return "confirmed";
+  });
+}
+
+/**
+ * Stops every email to the reader, including ones already queued: the send worker re-reads the
+ * subscriber before it sends, and queued ledger rows are cancelled here.
+ */
+export async function unsubscribe(db: Database, id: string, meta: ConsentMeta, now: number): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const subscriber = await trx.selectFrom("subscribers").select(["id", "status"]).where("id", "=", id).executeTakeFirst();
+    if (!subscriber || subscriber.status === "deleted") return false;
+    if (subscriber.status !== "unsubscribed" && !SUPPRESSED.has(subscriber.status)) {
+      await trx.updateTable("subscribers").set({ status: "unsubscribed", unsubscribed_at: now, updated_at: now }).where("id", "=", id).execute();
+      await trx
+        .insertInto("consent_events")
+        .values({ id: crypto.randomUUID(), subscriber_id: id, kind: "unsubscribe", at: now, ip: meta.ip, user_agent: meta.userAgent, detail: JSON.stringify({ how: meta.how }) })
+        .execute();
+    }
+    await trx.updateTable("enrollments").set({ status: "cancelled", next_due_at: null, updated_at: now }).where("subscriber_id", "=", id).where("status", "in", ["active", "paused"]).execute();
+    await trx
+      .updateTable("sends")
+      .set({ status: "cancelled", error: "unsubscribed", updated_at: now })
+      .where("subscriber_id", "=", id)
+      .where("status", "=", "queued")
+      .execute();
+    return true;
+  });
+}
