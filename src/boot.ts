@@ -89,6 +89,7 @@ export async function start(roles: readonly Role[], env: Record<string, string |
       secretKey: config.SECRET_KEY,
       from: config.EMAIL_FROM,
       concurrency: config.SEND_CONCURRENCY,
+      lockMs: config.SEND_LOCK_MS,
       rateLimit: config.RESEND_API_KEY ? config.RESEND_RATE_LIMIT : undefined,
     });
     const ticker = createTickWorker({ ...common, dispatcher: producer, tickMs: config.TICK_MS, courseDaySeconds: config.COURSE_DAY_SECONDS });

@@ -39,6 +39,11 @@ const schema = z
     SEND_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
     /** Provider requests per second, shared by every worker process through Redis. */
     RESEND_RATE_LIMIT: z.coerce.number().positive().max(10_000).default(5),
+    /**
+     * How long a worker's claim on a job lasts without renewal. After a crash (SIGKILL, power loss)
+     * the job is retried once this passes; the idempotency key keeps that retry from sending twice.
+     */
+    SEND_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
     /** How often the scheduler tick runs. */
     TICK_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),

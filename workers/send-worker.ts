@@ -25,6 +25,8 @@ export interface SendWorkerDeps {
   secretKey: string;
   from: string;
   concurrency: number;
+  /** Job lock duration; also the stalled-job check interval. */
+  lockMs?: number | undefined;
   /** Provider requests per second across all workers; undefined = no limit (the outbox). */
   rateLimit?: number | undefined;
 }
@@ -58,6 +60,7 @@ export interface SendWorker {
 
 export function createSendWorker(deps: SendWorkerDeps): SendWorker {
   const rateQueue = new Queue(QUEUES.send, { connection: deps.connection, prefix: deps.prefix });
+  rateQueue.on("error", (error) => deps.log.warn("send queue connection problem", { error: error.message }));
 
   const process = async (job: Job<SendJobData, SendOutcome>): Promise<SendOutcome> => {
     const { sendId } = job.data;
@@ -112,6 +115,7 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     connection: deps.connection,
     prefix: deps.prefix,
     concurrency: deps.concurrency,
+    ...(deps.lockMs ? { lockDuration: deps.lockMs, stalledInterval: deps.lockMs } : {}),
     ...(deps.rateLimit ? { limiter: limiterFor(deps.rateLimit) } : {}),
     autorun: false,
   });

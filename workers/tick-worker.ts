@@ -51,6 +51,7 @@ export interface TickWorker {
  */
 export function createTickWorker(deps: TickDeps): TickWorker {
   const queue = new Queue(QUEUES.tick, { connection: deps.connection, prefix: deps.prefix, defaultJobOptions: tickJobOptions });
+  queue.on("error", (error) => deps.log.warn("tick queue connection problem", { error: error.message }));
   const upsert = () => queue.upsertJobScheduler(TICK_SCHEDULER_ID, { every: deps.tickMs }, { name: "tick", opts: tickJobOptions });
 
   const worker = new Worker(

@@ -1,4 +1,6 @@
+import { once } from "node:events";
 import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
 import type { Database } from "../store/database.ts";
 import { markEnqueued } from "../store/sends.ts";
 import type { Dispatcher } from "./dispatcher.ts";
@@ -11,6 +13,18 @@ export interface Producer extends Dispatcher {
   /** Health probe: fails fast when Redis is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * A fresh connection gets a moment to finish its handshake; one that is already retrying fails at
+ * once, so a signup never waits on a Redis outage.
+ */
+async function connected(connection: Redis): Promise<void> {
+  if (connection.status === "ready") return;
+  if (connection.status !== "connecting" && connection.status !== "connect" && connection.status !== "wait") {
+    throw new Error(`Redis is not connected (${connection.status})`);
+  }
+  await withTimeout(once(connection, "ready"), 1_000);
 }
 
 /** Hands ledger rows to BullMQ and records the hand-over; the row, not the job, is the fact. */
@@ -29,8 +43,7 @@ export function createProducer(options: { redisUrl: string; prefix: string; db: 
     sendQueue,
     async enqueueSends(sendIds) {
       if (sendIds.length === 0) return;
-      // Fail at once rather than make a signup wait on a reconnect loop.
-      if (connection.status !== "ready") throw new Error(`Redis is not connected (${connection.status})`);
+      await connected(connection);
       await withTimeout(
         sendQueue.addBulk(sendIds.map((sendId) => ({ name: "send", data: { sendId }, opts: { jobId: sendJobId(sendId) } }))),
         3_000,

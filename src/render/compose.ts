@@ -16,6 +16,9 @@ export interface ComposeContext {
   now: number;
 }
 
+/** Ties a delivered message back to its ledger row (support questions, provider webhooks, audits). */
+export const SEND_ID_HEADER = "X-Lessonpost-Send-Id";
+
 export class ComposeError extends Error {
   override name = "ComposeError";
 }
@@ -42,12 +45,12 @@ export async function composeEmail(send: Send, subscriber: Subscriber, ctx: Comp
     // The token is minted from the row's creation time, so every retry carries the same link.
     const confirmUrl = `${ctx.appUrl}/confirm/${await confirmToken(ctx.secretKey, subscriber.id, send.created_at)}`;
     const rendered = await renderConfirmEmail({ course: ctx.course, recipient, confirmUrl });
-    return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers: {} };
+    return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers: { [SEND_ID_HEADER]: send.id } };
   }
 
   const unsubscribeUrl = await unsubscribeUrlFor(ctx, subscriber.id);
   // RFC 8058 one-click: mailbox providers POST to this URL; the footer links to the same page.
-  const headers = { "List-Unsubscribe": `<${unsubscribeUrl}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" };
+  const headers = { "List-Unsubscribe": `<${unsubscribeUrl}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click", [SEND_ID_HEADER]: send.id };
 
   if (send.kind === "lesson") {
     const lesson = ctx.course.lessons.find((l) => l.slug === send.lesson_slug);

@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createProducer } from "../../src/queue/producer.ts";
+import { openDatabase } from "../../src/store/connect.ts";
+import type { Database } from "../../src/store/database.ts";
+import { recordSignup } from "../../src/store/subscribers.ts";
+import { createTestDatabase } from "../support/databases.ts";
+import type { TestDatabase } from "../support/databases.ts";
+import { startFakeResend } from "../support/fake-resend.ts";
+import type { FakeResend } from "../support/fake-resend.ts";
+import { runEntry } from "../support/processes.ts";
+import type { Child } from "../support/processes.ts";
+import { deleteKeys, REDIS_URL, uniquePrefix } from "../support/redis.ts";
+import { TEST_API_KEY, TEST_SECRET, waitFor } from "../support/stack.ts";
+
+/** Worker processes as they run in production: real signals, real crashes. */
+describe("worker process lifecycle", () => {
+  let fake: FakeResend;
+  let testDb: TestDatabase;
+  let db: Database;
+  let prefix: string;
+  const children: Child[] = [];
+
+  async function setUp(latencyMs: number) {
+    fake = await startFakeResend({ apiKey: TEST_API_KEY, latencyMs });
+    testDb = await createTestDatabase("sqlite");
+    db = await openDatabase(testDb.url);
+    prefix = uniquePrefix("proc");
+  }
+
+  afterEach(async () => {
+    for (const child of children.splice(0)) {
+      if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill("SIGKILL");
+      await child.exited;
+    }
+    await db.destroy();
+    await fake.close();
+    await deleteKeys(prefix);
+    await testDb.drop();
+  });
+
+  function env(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      NODE_ENV: "test",
+      DATABASE_URL: testDb.url,
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      RESEND_API_KEY: TEST_API_KEY,
+      RESEND_BASE_URL: fake.url,
+      SECRET_KEY: TEST_SECRET,
+      APP_URL: "https://lessons.example.test",
+      TICK_MS: "200",
+      ...extra,
+    };
+  }
+
+  async function queueConfirmation(email: string): Promise<string> {
+    const { confirmationSendId } = await recordSignup(
+      db,
+      { email, name: null, timezone: "UTC", ip: null, userAgent: null, form: "test", consentTextVersion: "test" },
+      Date.now(),
+    );
+    const producer = createProducer({ redisUrl: REDIS_URL, prefix, db });
+    await producer.enqueueSends([confirmationSendId!]);
+    await producer.close();
+    return confirmationSendId!;
+  }
+
+  function startWorker(extra: Record<string, string> = {}): Child {
+    const child = runEntry("workers/main.ts", env(extra));
+    children.push(child);
+    return child;
+  }
+
+  /** Resolves when the fake has received a request but not yet answered it. */
+  function requestArrives(): Promise<void> {
+    return new Promise((resolve) => {
+      fake.setFault(() => {
+        resolve();
+        return undefined;
+      });
+    });
+  }
+
+  const row = (id: string) => db.selectFrom("sends").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+
+  it("SIGTERM lets the in-flight send finish, then exits 0", async () => {
+    await setUp(1_500);
+    const sendId = await queueConfirmation("inflight@example.com");
+    const arrived = requestArrives();
+    const worker = startWorker();
+    await arrived;
+    worker.process.kill("SIGTERM");
+    const { code } = await worker.exited;
+    expect(code, worker.output()).toBe(0);
+    expect(worker.output()).toContain("shut down cleanly");
+    expect(fake.emails).toHaveLength(1);
+    expect(await row(sendId)).toMatchObject({ status: "sent", provider_id: fake.emails[0]!.id });
+  });
+
+  it("a worker killed mid-send and restarted never sends the same email twice", async () => {
+    await setUp(1_500);
+    const sendId = await queueConfirmation("crash@example.com");
+    const arrived = requestArrives();
+    const first = startWorker({ SEND_LOCK_MS: "2000" });
+    await arrived;
+    // The provider has the request; the worker dies before it hears the answer or updates the ledger.
+    first.process.kill("SIGKILL");
+    await first.exited;
+    await waitFor("the provider to accept the first request", () => fake.emails.length === 1 || undefined);
+    expect((await row(sendId)).status).toBe("sending");
+
+    fake.setFault(undefined);
+    fake.setLatency(0);
+    startWorker({ SEND_LOCK_MS: "2000" });
+    const settled = await waitFor("the restarted worker to settle the row", async () => {
+      const r = await row(sendId);
+      return r.status === "sent" ? r : undefined;
+    }, 30_000);
+
+    expect(fake.emails).toHaveLength(1);
+    expect(fake.duplicates()).toEqual([]);
+    expect(settled.provider_id).toBe(fake.emails[0]!.id);
+    expect(settled.attempts).toBe(2);
+    // The retry reached the provider with the same Idempotency-Key and was answered from its store.
+    const keyed = fake.requests.filter((r) => r.idempotencyKey === `lessonpost-send-${sendId}`);
+    expect(keyed.map((r) => r.outcome)).toEqual(["accepted", "replayed"]);
+  });
+});
+
+describe("start-up without Redis", () => {
+  it("stops within 10 seconds with one clear line naming REDIS_URL, and no stack trace", async () => {
+    const started = Date.now();
+    const child = runEntry("src/main.ts", { NODE_ENV: "test", REDIS_URL: "redis://127.0.0.1:1", DATABASE_URL: "sqlite::memory:", PORT: "0" });
+    const { code } = await child.exited;
+    const elapsed = Date.now() - started;
+    const output = child.output().trim();
+    expect(code).toBe(1);
+    expect(elapsed).toBeLessThan(10_000);
+    expect(output.split("\n")).toHaveLength(1);
+    expect(output).toContain("REDIS_URL=redis://127.0.0.1:1");
+    expect(output).toMatch(/redis-server|docker run/);
+    expect(output).not.toMatch(/\n\s+at /);
+  });
+
+  it("names the variable when the configuration is invalid", async () => {
+    const child = runEntry("src/main.ts", { NODE_ENV: "test", PORT: "not-a-port" });
+    const { code } = await child.exited;
+    expect(code).toBe(1);
+    expect(child.output()).toContain("PORT");
+    expect(child.output()).not.toMatch(/\n\s+at /);
+  });
+});

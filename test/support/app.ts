@@ -1,0 +1,59 @@
+import { createApp } from "../../src/app.ts";
+import { loadCourse } from "../../src/content/load.ts";
+import { silentLogger } from "../../src/log.ts";
+import { createProducer } from "../../src/queue/producer.ts";
+import type { Producer } from "../../src/queue/producer.ts";
+import { openDatabase } from "../../src/store/connect.ts";
+import type { Database } from "../../src/store/database.ts";
+import { createTestDatabase } from "./databases.ts";
+import type { Engine, TestDatabase } from "./databases.ts";
+import { deleteKeys, REDIS_URL, uniquePrefix } from "./redis.ts";
+import { TEST_SECRET } from "./stack.ts";
+
+/** createApp over a real database and the real producer on real Redis, driven with app.request(). */
+export interface TestApp {
+  app: ReturnType<typeof createApp>;
+  db: Database;
+  producer: Producer;
+  clock: { now: number };
+  close(): Promise<void>;
+}
+
+export async function makeTestApp(options: { engine?: Engine; redisUrl?: string } = {}): Promise<TestApp> {
+  const testDb: TestDatabase = await createTestDatabase(options.engine ?? "sqlite");
+  const db = await openDatabase(testDb.url);
+  const course = await loadCourse("content");
+  const prefix = uniquePrefix("routes");
+  const producer = createProducer({ redisUrl: options.redisUrl ?? REDIS_URL, prefix, db });
+  const clock = { now: Date.now() };
+  const app = createApp({
+    db,
+    course,
+    log: silentLogger,
+    appUrl: "https://lessons.example.test",
+    secretKey: TEST_SECRET,
+    dispatcher: producer,
+    clientIp: () => "203.0.113.7",
+    now: () => clock.now,
+  });
+  return {
+    app,
+    db,
+    producer,
+    clock,
+    async close() {
+      await producer.close();
+      await db.destroy();
+      await deleteKeys(prefix);
+      await testDb.drop();
+    },
+  };
+}
+
+export function form(fields: Record<string, string>): RequestInit {
+  return { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(fields) };
+}
+
+export function json(body: unknown): RequestInit {
+  return { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify(body) };
+}

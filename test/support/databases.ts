@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+
+/**
+ * Real databases for tests, one per test: a fresh SQLite file, or a fresh PostgreSQL schema on
+ * the local server (selected through the connection's search_path).
+ */
+
+export type Engine = "sqlite" | "postgres";
+export const ENGINES: Engine[] = ["sqlite", "postgres"];
+
+export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+export interface TestDatabase {
+  engine: Engine;
+  url: string;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(engine: Engine): Promise<TestDatabase> {
+  const id = `t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  if (engine === "sqlite") {
+    const dir = mkdtempSync(join(tmpdir(), "lessonpost-"));
+    return { engine, url: `sqlite:${join(dir, "test.db")}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  await admin.query(`create schema ${id}`);
+  await admin.end();
+  const url = new URL(POSTGRES_URL);
+  url.searchParams.set("options", `-c search_path=${id}`);
+  return {
+    engine,
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: POSTGRES_URL });
+      await client.connect();
+      await client.query(`drop schema if exists ${id} cascade`);
+      await client.end();
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import type { AddressInfo } from "node:net";
+import { start } from "../../src/boot.ts";
+import type { Role, Runtime } from "../../src/boot.ts";
+import { silentLogger } from "../../src/log.ts";
+import { createTestDatabase } from "./databases.ts";
+import type { Engine, TestDatabase } from "./databases.ts";
+import { startFakeResend } from "./fake-resend.ts";
+import type { FakeResend, FakeResendOptions } from "./fake-resend.ts";
+import { deleteKeys, REDIS_URL, uniquePrefix } from "./redis.ts";
+
+/**
+ * The real service, in this process: real Redis (own key prefix), a real database (own file or
+ * schema), the real Resend SDK pointed at the local fake. Only the provider is fake.
+ */
+
+export const TEST_SECRET = "integration-test-secret-key-0123456789abcdef";
+export const TEST_API_KEY = "re_test_key";
+
+export interface Stack {
+  runtime: Runtime;
+  fake: FakeResend;
+  db: TestDatabase;
+  prefix: string;
+  baseUrl: string;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(
+  engine: Engine,
+  options: { roles?: Role[]; env?: Record<string, string>; fake?: FakeResendOptions } = {},
+): Promise<Stack> {
+  const db = await createTestDatabase(engine);
+  const fake = await startFakeResend({ apiKey: TEST_API_KEY, ...options.fake });
+  const prefix = uniquePrefix(engine);
+  const env: Record<string, string> = {
+    NODE_ENV: "test",
+    PORT: "0",
+    APP_URL: "https://lessons.example.test",
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    REDIS_PREFIX: prefix,
+    RESEND_API_KEY: TEST_API_KEY,
+    RESEND_BASE_URL: fake.url,
+    EMAIL_FROM: "Lessonpost <lessons@example.test>",
+    SECRET_KEY: TEST_SECRET,
+    RESEND_RATE_LIMIT: "50",
+    TICK_MS: "200",
+    ...options.env,
+  };
+  const runtime = await start(options.roles ?? ["http", "workers"], env, { log: silentLogger });
+  const port = runtime.server ? (runtime.server.address() as AddressInfo).port : 0;
+  return {
+    runtime,
+    fake,
+    db,
+    prefix,
+    baseUrl: `http://127.0.0.1:${port}`,
+    env,
+    async stop() {
+      await runtime.shutdown();
+      await fake.close();
+      await deleteKeys(prefix);
+      await db.drop();
+    },
+  };
+}
+
+/** Polls until `check` returns a value, or fails with `what` after the timeout. */
+export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The app-relative path of a link in an email (links use APP_URL; tests talk to the real port). */
+export function linkPath(text: string, pattern: RegExp): string {
+  const match = text.match(pattern);
+  if (!match) throw new Error(`no link matching ${pattern} in:\n${text.slice(0, 2000)}`);
+  return new URL(match[0]).pathname;
+}
