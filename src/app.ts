@@ -14,6 +14,18 @@ import { errorPage } from "./http/views/pages.ts";
 
 export type { AppDeps } from "./http/env.ts";
 
+const PAGE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "frame-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "object-src 'none'",
+].join("; ");
+
 /**
  * The whole HTTP surface, from web-standard parts only: the Node entry serves it with
  * @hono/node-server, the Cloudflare entry exports it as a Worker. Dependencies arrive as
@@ -27,21 +39,13 @@ export function createApp(deps: AppDeps) {
     c.set("now", deps.now?.() ?? Date.now());
     await next();
   });
-  app.use(
-    secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", "data:"],
-        frameSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-        objectSrc: ["'none'"],
-      },
-    }),
-  );
+  app.use(secureHeaders());
+  // The CSP is added here rather than by secureHeaders so a route can set a stricter one of its own
+  // (the outbox sandboxes the email HTML it shows).
+  app.use(async (c, next) => {
+    await next();
+    if (!c.res.headers.has("content-security-policy")) c.res.headers.set("content-security-policy", PAGE_CSP);
+  });
   app.use(
     bodyLimit({
       maxSize: 64 * 1024,

@@ -72,6 +72,7 @@ export async function start(roles: readonly Role[], env: Record<string, string |
   } else {
     outbox = createOutbox(config.OUTBOX_DIR);
     mailer = outbox;
+    log.info(`RESEND_API_KEY is not set: emails go to the local outbox (${config.OUTBOX_DIR}); read them at ${config.APP_URL}/outbox`);
   }
 
   const closers: (() => Promise<void>)[] = [];
@@ -120,7 +121,6 @@ export async function start(roles: readonly Role[], env: Record<string, string |
     const port = typeof address === "object" && address ? address.port : config.PORT;
     log.info(`listening on ${config.APP_URL} (port ${port})`);
   }
-  if (outbox) log.info(`RESEND_API_KEY is not set: emails go to the local outbox (${config.OUTBOX_DIR}); read them at ${config.APP_URL}/outbox`);
 
   let stopping: Promise<void> | undefined;
   const shutdown = () =>
