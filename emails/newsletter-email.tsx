@@ -1,0 +1,57 @@
+import type { EmailCourse } from "./_components/copy.ts";
+import { newsletterReason } from "./_components/copy.ts";
+import { EmailShell } from "./_components/email-shell.tsx";
+import { Footer } from "./_components/footer.tsx";
+import { renderMarkdown } from "./_components/markdown.ts";
+import { MarkdownBody } from "./_components/markdown-body.tsx";
+import {
+  previewCourse,
+  previewNewsletterMarkdown,
+  previewNewsletterSubject,
+  previewUrls,
+} from "./_components/preview-data.ts";
+import { Eyebrow, Title } from "./_components/typography.tsx";
+
+export interface NewsletterEmailProps {
+  course: EmailCourse;
+  subject: string;
+  /** Written in an admin form: untrusted, so it only ever goes through the escaping Markdown walk. */
+  markdown: string;
+  unsubscribeUrl: string;
+  preferencesUrl?: string;
+}
+
+export default function NewsletterEmail({
+  course,
+  subject,
+  markdown,
+  unsubscribeUrl,
+  preferencesUrl,
+}: NewsletterEmailProps) {
+  return (
+    <EmailShell
+      title={subject}
+      preview={renderMarkdown(markdown).summary}
+      footer={
+        <Footer
+          course={course}
+          reason={newsletterReason(course)}
+          unsubscribeUrl={unsubscribeUrl}
+          preferencesUrl={preferencesUrl}
+        />
+      }
+    >
+      <Eyebrow>{course.name}</Eyebrow>
+      <Title>{subject}</Title>
+      <MarkdownBody markdown={markdown} />
+    </EmailShell>
+  );
+}
+
+NewsletterEmail.PreviewProps = {
+  course: previewCourse,
+  subject: previewNewsletterSubject,
+  markdown: previewNewsletterMarkdown,
+  unsubscribeUrl: previewUrls.unsubscribe,
+  preferencesUrl: previewUrls.preferences,
+} satisfies NewsletterEmailProps;
