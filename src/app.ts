@@ -1,9 +1,11 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { AppError } from "./http/errors.ts";
 import type { AppDeps, AppEnv } from "./http/env.ts";
+import { adminRoutes } from "./http/routes/admin.ts";
 import { confirmRoutes } from "./http/routes/confirm.ts";
 import { healthRoutes } from "./http/routes/health.ts";
 import { outboxRoutes } from "./http/routes/outbox.ts";
@@ -62,12 +64,15 @@ export function createApp(deps: AppDeps) {
   app.route("/confirm", confirmRoutes);
   app.route("/unsubscribe", unsubscribeRoutes);
   app.route("/healthz", healthRoutes);
+  app.route("/admin", adminRoutes);
   if (deps.outbox) app.route("/outbox", outboxRoutes);
 
   app.notFound((c) => respond(c, new AppError(404, "not_found", "There is nothing at this address.", "Page not found")));
 
   app.onError((error, c) => {
     if (error instanceof AppError) return respond(c, error);
+    // hono's own middleware (bearerAuth, …) speaks HTTPException; its response is already right.
+    if (error instanceof HTTPException) return error.getResponse();
     deps.log.error("unhandled error", { path: c.req.path, method: c.req.method, error: error instanceof Error ? error.message : String(error) });
     return respond(c, new AppError(500, "internal_error", "Something went wrong on our side. Please try again in a moment.", "Sorry"));
   });

@@ -107,6 +107,8 @@ export async function start(roles: readonly Role[], env: Record<string, string |
       log,
       appUrl: config.APP_URL,
       secretKey: config.SECRET_KEY,
+      adminToken: config.ADMIN_TOKEN,
+      emailFrom: config.EMAIL_FROM,
       dispatcher: producer,
       outbox,
       probes: { redis: () => producer.ping() },

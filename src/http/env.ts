@@ -14,6 +14,10 @@ export interface AppDeps {
   secretKey: string;
   /** Absent on Cloudflare: the Node tick picks new ledger rows up from the database. */
   dispatcher?: Dispatcher | undefined;
+  /** Bearer token for /admin; without it /admin does not exist. */
+  adminToken?: string | undefined;
+  /** The From line, for previews that show the whole email. */
+  emailFrom?: string | undefined;
   /** Present only when no RESEND_API_KEY is set: mounts /outbox. */
   outbox?: OutboxReader | undefined;
   /** Liveness probes beyond the database, e.g. Redis. */

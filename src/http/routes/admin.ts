@@ -1,0 +1,83 @@
+import { Hono } from "hono";
+import { bearerAuth } from "hono/bearer-auth";
+import { AppError } from "../errors.ts";
+import type { AppEnv } from "../env.ts";
+import { composeEmail } from "../../render/compose.ts";
+import { GRADUATION_SLUG } from "../../scheduler/due-emails.ts";
+import type { Send } from "../../store/sends.ts";
+import type { Subscriber } from "../../store/subscribers.ts";
+
+/**
+ * Admin surface. Every route here sits behind ADMIN_TOKEN (compared in constant time by hono's
+ * bearerAuth); without a token configured the whole prefix answers 404, so nothing is exposed by
+ * default.
+ */
+export const adminRoutes = new Hono<AppEnv>()
+  .use(async (c, next) => {
+    const token = c.var.deps.adminToken;
+    if (!token) throw new AppError(404, "not_found", "There is nothing at this address.", "Page not found");
+    return bearerAuth({ token })(c, next);
+  })
+  /**
+   * A lesson exactly as one reader would receive it: same template, same personalisation, same
+   * headers and unsubscribe link. `reader` is a subscriber id or address; without it, a sample reader.
+   */
+  .get("/preview/:slug", async (c) => {
+    const { deps, now } = c.var;
+    const slug = c.req.param("slug");
+    const isGraduation = slug === "graduation";
+    if (!isGraduation && !deps.course.lessons.some((l) => l.slug === slug)) {
+      throw new AppError(404, "unknown_lesson", `There is no lesson "${slug}". Lessons: ${deps.course.lessons.map((l) => l.slug).join(", ")}, graduation.`, "No such lesson");
+    }
+    const readerParam = c.req.query("reader");
+    let reader: Subscriber | undefined;
+    if (readerParam) {
+      reader = await deps.db.selectFrom("subscribers").selectAll().where((eb) => eb.or([eb("id", "=", readerParam), eb("email", "=", readerParam)])).executeTakeFirst();
+      if (!reader) throw new AppError(404, "unknown_reader", `No reader with id or address "${readerParam}".`, "No such reader");
+    }
+    const subscriber: Subscriber = reader ?? sampleReader(now);
+    const send: Send = {
+      id: "preview",
+      dedupe_key: "preview",
+      kind: isGraduation ? "graduation" : "lesson",
+      subscriber_id: subscriber.id,
+      enrollment_id: null,
+      lesson_slug: isGraduation ? GRADUATION_SLUG : slug,
+      status: "queued",
+      attempts: 0,
+      provider_id: null,
+      error: null,
+      enqueued_at: null,
+      sent_at: null,
+      created_at: now,
+      updated_at: now,
+    };
+    const email = await composeEmail(send, subscriber, { course: deps.course, appUrl: deps.appUrl, secretKey: deps.secretKey, from: deps.emailFrom ?? "preview", now });
+    const format = c.req.query("format") ?? "html";
+    if (format === "text") return c.text(email.text);
+    if (format === "json") return c.json({ from: email.from, to: email.to, subject: email.subject, headers: email.headers, html: email.html, text: email.text });
+    if (format !== "html") throw new AppError(400, "bad_format", 'format must be "html", "text" or "json".');
+    // The email's own markup, sandboxed like the outbox view: no scripts, no same-origin access.
+    c.header("Content-Security-Policy", "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline'");
+    return c.html(email.html);
+  });
+
+function sampleReader(now: number): Subscriber {
+  return {
+    id: "00000000-0000-4000-8000-000000000000",
+    email: "reader@example.com",
+    name: "Sam",
+    timezone: "UTC",
+    status: "active",
+    created_at: now,
+    updated_at: now,
+    confirmed_at: now,
+    unsubscribed_at: null,
+    confirmation_sent_at: null,
+    consent_at: now,
+    consent_ip: null,
+    consent_user_agent: null,
+    consent_form: "preview",
+    consent_text_version: "preview",
+  };
+}
