@@ -93,7 +93,7 @@ export async function start(roles: readonly Role[], env: Record<string, string |
       lockMs: config.SEND_LOCK_MS,
       rateLimit: config.RESEND_API_KEY ? config.RESEND_RATE_LIMIT : undefined,
     });
-    const ticker = createTickWorker({ ...common, dispatcher: producer, tickMs: config.TICK_MS, courseDaySeconds: config.COURSE_DAY_SECONDS });
+    const ticker = createTickWorker({ ...common, dispatcher: producer, tickMs: config.TICK_MS, courseDaySeconds: config.COURSE_DAY_SECONDS, reofferAfterMs: config.REOFFER_AFTER_MS });
     void sender.worker.run();
     void ticker.worker.run();
     closers.push(() => ticker.close(), () => sender.close());

@@ -44,6 +44,12 @@ const schema = z
      * the job is retried once this passes; the idempotency key keeps that retry from sending twice.
      */
     SEND_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+    /**
+     * How long a row may sit handed to Redis, unsettled, before the tick offers it again. Only
+     * matters when Redis lost the job (a restart without persistence); re-offering a job that
+     * still exists is a no-op.
+     */
+    REOFFER_AFTER_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(60_000),
     /** How often the scheduler tick runs. */
     TICK_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),

@@ -6,13 +6,24 @@ import type { Logger } from "../src/log.ts";
 import { QUEUES } from "../src/queue/queues.ts";
 import type { SendJobData } from "../src/queue/queues.ts";
 import { composeEmail, ComposeError } from "../src/render/compose.ts";
+import type { ComposeContext } from "../src/render/compose.ts";
 import { MailerError } from "../src/send/mailer.ts";
-import type { Mailer } from "../src/send/mailer.ts";
+import type { Mailer, OutgoingEmail } from "../src/send/mailer.ts";
+import { isCoursePaused } from "../src/store/course-state.ts";
 import type { Database } from "../src/store/database.ts";
-import { claimSend, markCancelled, markFailed, markSent, noteAttemptError } from "../src/store/sends.ts";
+import {
+  batchIdempotencyKeyFor,
+  batchMembers,
+  claimBatch,
+  claimSend,
+  markCancelled,
+  markFailed,
+  markSent,
+  noteAttemptError,
+  parkSend,
+} from "../src/store/sends.ts";
 import type { Send } from "../src/store/sends.ts";
 import { findSubscriber } from "../src/store/subscribers.ts";
-import type { Subscriber } from "../src/store/subscribers.ts";
 
 export interface SendWorkerDeps {
   db: Database;
@@ -31,94 +42,166 @@ export interface SendWorkerDeps {
   rateLimit?: number | undefined;
 }
 
-export type SendOutcome = { sent: string } | { skipped: string };
+export type SendOutcome = { sent: number; failed: number; skipped: number };
 
 /**
- * Why a claimed row must not go out after all. Checked at send time, not queue time, so an
- * unsubscribe or a pause stops even the jobs that were already waiting in Redis.
+ * What to do with a row instead of sending it, if anything. Checked at send time, not queue time,
+ * so an unsubscribe stops even the jobs already waiting in Redis, and a pause parks them.
  */
-export async function refusal(db: Database, send: Send, subscriber: Subscriber | undefined): Promise<string | null> {
-  if (!subscriber || subscriber.status === "deleted") return "subscriber deleted";
+type Verdict = { action: "send" } | { action: "cancel" | "park"; reason: string };
+
+async function verdict(db: Database, course: Course, send: Send): Promise<Verdict> {
+  const subscriber = await findSubscriber(db, send.subscriber_id);
+  if (!subscriber || subscriber.status === "deleted") return { action: "cancel", reason: "subscriber deleted" };
   if (send.kind === "confirm") {
-    return subscriber.status === "bounced" || subscriber.status === "complained" ? `address ${subscriber.status}` : null;
+    return subscriber.status === "bounced" || subscriber.status === "complained" ? { action: "cancel", reason: `address ${subscriber.status}` } : { action: "send" };
   }
-  if (subscriber.status !== "active") return `subscriber ${subscriber.status}`;
+  if (subscriber.status !== "active") return { action: "cancel", reason: `subscriber ${subscriber.status}` };
   if (send.enrollment_id) {
-    const enrollment = await db.selectFrom("enrollments").select("status").where("id", "=", send.enrollment_id).executeTakeFirst();
-    // A graduation email is queued as the enrollment completes, so "completed" is fine here.
-    if (!enrollment || enrollment.status === "cancelled" || enrollment.status === "paused") return `enrollment ${enrollment?.status ?? "missing"}`;
+    const enrollment = await db.selectFrom("enrollments").select(["status", "course_slug"]).where("id", "=", send.enrollment_id).executeTakeFirst();
+    if (!enrollment || enrollment.status === "cancelled") return { action: "cancel", reason: `enrollment ${enrollment?.status ?? "missing"}` };
+    if (enrollment.status === "paused") return { action: "park", reason: "reader paused" };
+    if (await isCoursePaused(db, enrollment.course_slug)) return { action: "park", reason: "course paused" };
+  } else if (await isCoursePaused(db, course.slug)) {
+    return { action: "park", reason: "course paused" };
   }
-  return null;
+  return { action: "send" };
 }
 
-/** Never called at import time: the entry point decides when a process starts taking work. */
 export interface SendWorker {
   worker: Worker<SendJobData, SendOutcome>;
   /** Stops taking jobs, waits for the ones in flight, then closes its connections. */
   close(): Promise<void>;
 }
 
+/** Never called at import time: the entry point decides when a process starts taking work. */
 export function createSendWorker(deps: SendWorkerDeps): SendWorker {
   const rateQueue = new Queue(QUEUES.send, { connection: deps.connection, prefix: deps.prefix });
   rateQueue.on("error", (error) => deps.log.warn("send queue connection problem", { error: error.message }));
+  const ctx = (): ComposeContext => ({ course: deps.course, appUrl: deps.appUrl, secretKey: deps.secretKey, from: deps.from, now: Date.now() });
 
-  const process = async (job: Job<SendJobData, SendOutcome>): Promise<SendOutcome> => {
-    const { sendId } = job.data;
-    const send = await claimSend(deps.db, sendId, Date.now());
-    if (!send) return { skipped: "already settled" };
+  /** Applies a cancel/park verdict; true when the row should still go out. */
+  async function screen(send: Send): Promise<boolean> {
+    const v = await verdict(deps.db, deps.course, send);
+    if (v.action === "send") return true;
+    if (v.action === "park") await parkSend(deps.db, send.id, v.reason, Date.now());
+    else await markCancelled(deps.db, send.id, v.reason, Date.now());
+    deps.log.info(v.action === "park" ? "send parked" : "send cancelled", { send: send.id, reason: v.reason });
+    return false;
+  }
+
+  /** Renders a row, or cancels it when it can no longer be rendered (its lesson was removed). */
+  async function compose(send: Send): Promise<OutgoingEmail | undefined> {
     const subscriber = await findSubscriber(deps.db, send.subscriber_id);
-    const reason = await refusal(deps.db, send, subscriber);
-    if (reason) {
-      await markCancelled(deps.db, send.id, reason, Date.now());
-      deps.log.info("send cancelled", { send: send.id, reason });
-      return { skipped: reason };
-    }
-
-    let email;
+    if (!subscriber) return undefined;
     try {
-      email = await composeEmail(send, subscriber!, { course: deps.course, appUrl: deps.appUrl, secretKey: deps.secretKey, from: deps.from, now: Date.now() });
+      return await composeEmail(send, subscriber, ctx());
     } catch (error) {
       if (!(error instanceof ComposeError)) throw error;
       await markCancelled(deps.db, send.id, error.message, Date.now());
       deps.log.warn("send cancelled", { send: send.id, reason: error.message });
-      return { skipped: error.message };
+      return undefined;
     }
+  }
 
+  /**
+   * Sorts a provider failure: 429 pauses the whole queue for retry-after without spending an
+   * attempt; permanent errors fail the rows for good; anything else is retried with backoff.
+   */
+  async function onFailure(job: Job<SendJobData, SendOutcome>, rows: readonly Send[], error: unknown): Promise<never> {
+    if (error instanceof MailerError && error.kind === "rate_limited") {
+      await rateQueue.rateLimit(error.retryAfterMs ?? 1_000);
+      deps.log.warn("provider rate limit; queue paused", { ms: error.retryAfterMs ?? 1_000 });
+      throw Worker.RateLimitError();
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof MailerError && error.kind === "permanent") {
+      for (const row of rows) await markFailed(deps.db, row.id, message, Date.now());
+      deps.log.warn("send failed permanently", { job: job.id, emails: rows.length, reason: message });
+      throw new UnrecoverableError(message);
+    }
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    for (const row of rows) {
+      if (lastAttempt) await markFailed(deps.db, row.id, `gave up after ${job.attemptsMade + 1} attempts: ${message}`, Date.now());
+      else await noteAttemptError(deps.db, row.id, message, Date.now());
+    }
+    deps.log.warn("send attempt failed", { job: job.id, attempt: job.attemptsMade + 1, reason: message, final: lastAttempt });
+    throw error;
+  }
+
+  async function sendOne(job: Job<SendJobData, SendOutcome>, sendId: string): Promise<SendOutcome> {
+    const send = await claimSend(deps.db, sendId, Date.now());
+    if (!send) return { sent: 0, failed: 0, skipped: 1 };
+    if (!(await screen(send))) return { sent: 0, failed: 0, skipped: 1 };
+    const email = await compose(send);
+    if (!email) return { sent: 0, failed: 0, skipped: 1 };
     try {
       const { id } = await deps.mailer.send(email);
       await markSent(deps.db, send.id, id, Date.now());
       deps.log.info("sent", { send: send.id, kind: send.kind, provider: deps.mailer.name, attempt: send.attempts });
-      return { sent: id };
+      return { sent: 1, failed: 0, skipped: 0 };
     } catch (error) {
-      if (error instanceof MailerError && error.kind === "rate_limited") {
-        // The provider's limit is everyone's limit: pause the whole queue, and put this job back
-        // without spending one of its attempts.
-        await rateQueue.rateLimit(error.retryAfterMs ?? 1_000);
-        deps.log.warn("provider rate limit; queue paused", { ms: error.retryAfterMs ?? 1_000 });
-        throw Worker.RateLimitError();
-      }
-      const message = error instanceof Error ? error.message : String(error);
-      if (error instanceof MailerError && error.kind === "permanent") {
-        await markFailed(deps.db, send.id, message, Date.now());
-        deps.log.warn("send failed permanently", { send: send.id, reason: message });
-        throw new UnrecoverableError(message);
-      }
-      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      if (lastAttempt) await markFailed(deps.db, send.id, `gave up after ${job.attemptsMade + 1} attempts: ${message}`, Date.now());
-      else await noteAttemptError(deps.db, send.id, message, Date.now());
-      deps.log.warn("send attempt failed", { send: send.id, attempt: job.attemptsMade + 1, reason: message, final: lastAttempt });
-      throw error;
+      return onFailure(job, [send], error);
     }
-  };
+  }
 
-  const worker = new Worker<SendJobData, SendOutcome>(QUEUES.send, process, {
-    connection: deps.connection,
-    prefix: deps.prefix,
-    concurrency: deps.concurrency,
-    ...(deps.lockMs ? { lockDuration: deps.lockMs, stalledInterval: deps.lockMs } : {}),
-    ...(deps.rateLimit ? { limiter: limiterFor(deps.rateLimit) } : {}),
-    autorun: false,
-  });
+  /**
+   * A batch is screened once, before its first attempt. From then on its membership is frozen:
+   * the retry must be byte-for-byte the request the provider may already have accepted, under the
+   * same key, or the provider would refuse it (and rightly) as a different request.
+   */
+  async function sendBatch(job: Job<SendJobData, SendOutcome>, batchId: string): Promise<SendOutcome> {
+    let skipped = 0;
+    for (const row of await batchMembers(deps.db, batchId)) {
+      if (row.status === "queued" && !(await screen(row))) skipped += 1;
+    }
+    const rows = await claimBatch(deps.db, batchId, Date.now());
+    if (rows.length === 0) return { sent: 0, failed: 0, skipped };
+    const emails: OutgoingEmail[] = [];
+    const members: Send[] = [];
+    for (const row of rows) {
+      const email = await compose(row);
+      if (email) {
+        emails.push(email);
+        members.push(row);
+      } else skipped += 1;
+    }
+    if (emails.length === 0) return { sent: 0, failed: 0, skipped };
+    let results;
+    try {
+      results = await deps.mailer.sendBatch(emails, batchIdempotencyKeyFor(batchId));
+    } catch (error) {
+      return onFailure(job, members, error);
+    }
+    let sent = 0;
+    let failed = 0;
+    const now = Date.now();
+    for (const [index, result] of results.entries()) {
+      const row = members[index]!;
+      if ("id" in result) {
+        await markSent(deps.db, row.id, result.id, now);
+        sent += 1;
+      } else {
+        await markFailed(deps.db, row.id, result.error, now);
+        failed += 1;
+      }
+    }
+    deps.log.info("batch sent", { batch: batchId, sent, failed, skipped, provider: deps.mailer.name });
+    return { sent, failed, skipped };
+  }
+
+  const worker = new Worker<SendJobData, SendOutcome>(
+    QUEUES.send,
+    async (job) => (job.data.batchId ? sendBatch(job, job.data.batchId) : sendOne(job, job.data.sendId!)),
+    {
+      connection: deps.connection,
+      prefix: deps.prefix,
+      concurrency: deps.concurrency,
+      ...(deps.lockMs ? { lockDuration: deps.lockMs, stalledInterval: deps.lockMs } : {}),
+      ...(deps.rateLimit ? { limiter: limiterFor(deps.rateLimit) } : {}),
+      autorun: false,
+    },
+  );
   worker.on("error", (error) => deps.log.error("send worker error", { error: error.message }));
   return {
     worker,

@@ -3,41 +3,67 @@ import type { Redis } from "ioredis";
 import type { Course } from "../src/content/schema.ts";
 import type { Logger } from "../src/log.ts";
 import type { Dispatcher } from "../src/queue/dispatcher.ts";
-import { QUEUES, REOFFER_AFTER_MS, TICK_SCHEDULER_ID, tickJobOptions } from "../src/queue/queues.ts";
+import { BATCH_SIZE, QUEUES, REOFFER_AFTER_MS, TICK_LOCK_KEY, TICK_SCHEDULER_ID, tickJobOptions } from "../src/queue/queues.ts";
 import { queueDueEmails } from "../src/scheduler/due-emails.ts";
 import type { Database } from "../src/store/database.ts";
-import { findUnqueuedSends } from "../src/store/sends.ts";
+import { assignBatch, findUnqueuedSends } from "../src/store/sends.ts";
 
 export interface TickDeps {
   db: Database;
   course: Course;
-  dispatcher: Dispatcher;
+  dispatcher: Required<Dispatcher>;
   log: Logger;
   connection: Redis;
   prefix: string;
   tickMs: number;
   courseDaySeconds?: number | undefined;
   /** How long a handed-over row may wait before it is offered to Redis again. */
-  reofferAfterMs?: number;
+  reofferAfterMs?: number | undefined;
 }
 
 export interface TickResult {
   queued: number;
-  reoffered: number;
+  batches: number;
+  offered: number;
 }
 
-const BATCH = 1000;
+/** Rows per database round trip; a tick keeps going until the due backlog is drained. */
+const PAGE = 1000;
+/** A tick that runs longer than this hands the rest to the next tick. */
+const TICK_BUDGET_MS = 10_000;
 
 /**
- * One scheduler pass: due enrollments become ledger rows, and every row Redis may not hold
- * (never handed over, or lost with a Redis restart) is offered again under its deterministic job id.
+ * One scheduler pass: due enrollments become ledger rows, grouped into provider batches; then every
+ * row Redis may not hold (never handed over, or lost with a Redis restart) is offered again under
+ * its deterministic job id.
  */
-export async function runTick(deps: Omit<TickDeps, "connection" | "prefix" | "tickMs">, now: number): Promise<TickResult> {
-  const created = await queueDueEmails(deps.db, deps.course, now, { daySeconds: deps.courseDaySeconds, limit: BATCH });
-  const pending = await findUnqueuedSends(deps.db, now, deps.reofferAfterMs ?? REOFFER_AFTER_MS, BATCH);
-  const ids = [...new Set([...created, ...pending])];
-  await deps.dispatcher.enqueueSends(ids);
-  return { queued: created.length, reoffered: ids.length - created.length };
+export async function runTick(deps: Pick<TickDeps, "db" | "course" | "dispatcher" | "courseDaySeconds" | "reofferAfterMs">, now: number): Promise<TickResult> {
+  const started = Date.now();
+  const pausedCourses = (await deps.db.selectFrom("course_state").select("course_slug").where("paused", "=", 1).execute()).map((r) => r.course_slug);
+  const result: TickResult = { queued: 0, batches: 0, offered: 0 };
+
+  if (!pausedCourses.includes(deps.course.slug)) {
+    for (;;) {
+      const created = await queueDueEmails(deps.db, deps.course, now, { daySeconds: deps.courseDaySeconds, limit: PAGE });
+      for (let i = 0; i < created.length; i += BATCH_SIZE) {
+        await assignBatch(deps.db, created.slice(i, i + BATCH_SIZE), crypto.randomUUID());
+        result.batches += 1;
+      }
+      result.queued += created.length;
+      if (created.length < PAGE || Date.now() - started > TICK_BUDGET_MS) break;
+    }
+  }
+
+  for (;;) {
+    const waiting = await findUnqueuedSends(deps.db, now, deps.reofferAfterMs ?? REOFFER_AFTER_MS, PAGE * 10, pausedCourses);
+    const batchIds = [...new Set(waiting.flatMap((r) => (r.batch_id ? [r.batch_id] : [])))];
+    const sendIds = waiting.flatMap((r) => (r.batch_id ? [] : [r.id]));
+    await deps.dispatcher.enqueueBatches(batchIds);
+    await deps.dispatcher.enqueueSends(sendIds);
+    result.offered += waiting.length;
+    if (waiting.length < PAGE * 10 || Date.now() - started > TICK_BUDGET_MS) break;
+  }
+  return result;
 }
 
 export interface TickWorker {
@@ -45,28 +71,40 @@ export interface TickWorker {
   close(): Promise<void>;
 }
 
+// Deletes the lock only if this process still holds it.
+const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
+
 /**
- * The tick runs as a BullMQ job scheduler, so with many worker processes exactly one of them
- * handles each tick (concurrency 1 here, one scheduled job per interval in Redis).
+ * The tick runs as a BullMQ job scheduler: one job per interval, whichever worker process takes
+ * it. A Redis lock keeps two ticks from overlapping when one runs long; the database's conditional
+ * updates and unique ledger keys keep even overlapping ticks from queuing anything twice.
  */
 export function createTickWorker(deps: TickDeps): TickWorker {
   const queue = new Queue(QUEUES.tick, { connection: deps.connection, prefix: deps.prefix, defaultJobOptions: tickJobOptions });
   queue.on("error", (error) => deps.log.warn("tick queue connection problem", { error: error.message }));
   const upsert = () => queue.upsertJobScheduler(TICK_SCHEDULER_ID, { every: deps.tickMs }, { name: "tick", opts: tickJobOptions });
+  const lockKey = `${deps.prefix}:${TICK_LOCK_KEY}`;
 
   const worker = new Worker(
     QUEUES.tick,
     async () => {
-      const result = await runTick(deps, Date.now());
-      if (result.queued + result.reoffered > 0) deps.log.info("tick", { ...result });
-      return result;
+      const token = crypto.randomUUID();
+      const acquired = await deps.connection.set(lockKey, token, "PX", TICK_BUDGET_MS * 3, "NX");
+      if (acquired !== "OK") return { skipped: "another tick is running" };
+      try {
+        const result = await runTick(deps, Date.now());
+        if (result.queued + result.offered > 0) deps.log.info("tick", { ...result });
+        return result;
+      } finally {
+        await deps.connection.eval(RELEASE, 1, lockKey, token);
+      }
     },
     { connection: deps.connection, prefix: deps.prefix, concurrency: 1, autorun: false },
   );
   worker.on("error", (error) => deps.log.error("tick worker error", { error: error.message }));
   worker.on("failed", (_job, error) => deps.log.error("tick failed", { error: error.message }));
 
-  // Redis here may keep nothing on disk: after a restart the scheduler entry is gone, so it is
+  // Redis may keep nothing on disk: after a restart the scheduler entry is gone, so it is
   // re-declared whenever the connection comes back (upsert is idempotent).
   const onReady = () => void upsert().catch((error: Error) => deps.log.warn("could not declare tick scheduler", { error: error.message }));
   deps.connection.on("ready", onReady);

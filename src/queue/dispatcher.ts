@@ -6,4 +6,6 @@
 export interface Dispatcher {
   /** Hands rows to the queue. Throws when Redis is unreachable; the rows stay in the ledger. */
   enqueueSends(sendIds: readonly string[]): Promise<void>;
+  /** Hands batches (rows already tagged with their batch id) to the queue. */
+  enqueueBatches?(batchIds: readonly string[]): Promise<void>;
 }

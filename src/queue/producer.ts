@@ -2,13 +2,13 @@ import { once } from "node:events";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Database } from "../store/database.ts";
-import { markEnqueued } from "../store/sends.ts";
+import { markBatchEnqueued, markEnqueued } from "../store/sends.ts";
 import type { Dispatcher } from "./dispatcher.ts";
-import { QUEUES, sendJobId, sendJobOptions } from "./queues.ts";
+import { batchJobId, QUEUES, sendJobId, sendJobOptions } from "./queues.ts";
 import type { SendJobData } from "./queues.ts";
 import { producerConnection, withTimeout } from "./redis.ts";
 
-export interface Producer extends Dispatcher {
+export interface Producer extends Required<Dispatcher> {
   sendQueue: Queue<SendJobData>;
   /** Health probe: fails fast when Redis is unreachable. */
   ping(): Promise<void>;
@@ -49,6 +49,15 @@ export function createProducer(options: { redisUrl: string; prefix: string; db: 
         3_000,
       );
       await markEnqueued(options.db, sendIds, Date.now());
+    },
+    async enqueueBatches(batchIds) {
+      if (batchIds.length === 0) return;
+      await connected(connection);
+      await withTimeout(
+        sendQueue.addBulk(batchIds.map((batchId) => ({ name: "batch", data: { batchId }, opts: { jobId: batchJobId(batchId) } }))),
+        3_000,
+      );
+      await markBatchEnqueued(options.db, batchIds, Date.now());
     },
     async ping() {
       await withTimeout(connection.ping(), 2_000);

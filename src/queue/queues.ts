@@ -14,14 +14,23 @@ export const QUEUES = {
 
 export const TICK_SCHEDULER_ID = "course-tick";
 
-export interface SendJobData {
-  sendId: string;
-}
+/** Held while one process runs a tick, so overlapping ticks from several processes do no double work. */
+export const TICK_LOCK_KEY = "tick-lock";
+
+/** One email ("send") or up to BATCH_SIZE emails in one provider request ("batch"). */
+export type SendJobData = { sendId: string; batchId?: undefined } | { batchId: string; sendId?: undefined };
 
 /** Deterministic: adding the same ledger row twice while its job exists is a no-op in BullMQ. */
 export function sendJobId(sendId: string): string {
   return `send-${sendId}`;
 }
+
+export function batchJobId(batchId: string): string {
+  return `batch-${batchId}`;
+}
+
+/** Resend's batch endpoint takes at most 100 emails per request. */
+export const BATCH_SIZE = 100;
 
 export const SEND_ATTEMPTS = 8;
 

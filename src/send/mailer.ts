@@ -16,9 +16,17 @@ export interface OutgoingEmail {
   tags?: { name: string; value: string }[];
 }
 
+/** Per email of a batch, in request order: the provider's id, or why it refused that one. */
+export type BatchItemResult = { id: string } | { error: string };
+
 export interface Mailer {
   readonly name: string;
   send(email: OutgoingEmail): Promise<{ id: string }>;
+  /**
+   * Up to 100 emails in one request under one idempotency key. Failures of the whole request
+   * throw a MailerError like send(); per-email refusals come back in the results.
+   */
+  sendBatch(emails: readonly OutgoingEmail[], idempotencyKey: string): Promise<BatchItemResult[]>;
 }
 
 export type MailerErrorKind = "permanent" | "transient" | "rate_limited";

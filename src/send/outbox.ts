@@ -49,6 +49,11 @@ export function createOutbox(dir: string): Mailer & OutboxReader {
       });
       return { id };
     },
+    async sendBatch(emails) {
+      const results = [];
+      for (const email of emails) results.push(await this.send(email));
+      return results;
+    },
     async list(limit = 200) {
       await ensureDir();
       const files = (await readdir(dir)).filter((f) => f.endsWith(".json"));

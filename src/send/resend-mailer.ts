@@ -1,6 +1,6 @@
 import { Resend } from "resend";
 import { MailerError } from "./mailer.ts";
-import type { Mailer, OutgoingEmail } from "./mailer.ts";
+import type { BatchItemResult, Mailer, OutgoingEmail } from "./mailer.ts";
 
 interface ResendErrorShape {
   name?: string;
@@ -11,25 +11,37 @@ interface ResendErrorShape {
 /** Resend through its SDK. `baseUrl` points it at a local fake in tests and benchmarks. */
 export function createResendMailer(apiKey: string, baseUrl?: string): Mailer {
   const resend = new Resend(apiKey, baseUrl ? { baseUrl } : undefined);
+  const payload = (email: OutgoingEmail) => ({
+    from: email.from,
+    to: email.to,
+    subject: email.subject,
+    html: email.html,
+    text: email.text,
+    ...(email.replyTo ? { replyTo: email.replyTo } : {}),
+    headers: email.headers,
+    ...(email.tags ? { tags: email.tags } : {}),
+  });
   return {
     name: "resend",
-    async send(email: OutgoingEmail) {
-      const { data, error, headers } = await resend.emails.send(
-        {
-          from: email.from,
-          to: email.to,
-          subject: email.subject,
-          html: email.html,
-          text: email.text,
-          ...(email.replyTo ? { replyTo: email.replyTo } : {}),
-          headers: email.headers,
-          ...(email.tags ? { tags: email.tags } : {}),
-        },
-        { idempotencyKey: email.idempotencyKey },
-      );
+    async send(email) {
+      const { data, error, headers } = await resend.emails.send(payload(email), { idempotencyKey: email.idempotencyKey });
       if (error) throw classifyResendError(error as ResendErrorShape, headers);
       if (!data?.id) throw new MailerError("transient", "Resend answered without an email id");
       return { id: data.id };
+    },
+    async sendBatch(emails, idempotencyKey) {
+      // Permissive: one bad address must not hold back the other 99; it comes back in `errors`.
+      const { data, error, headers } = await resend.batch.send(emails.map(payload), { idempotencyKey, batchValidation: "permissive" });
+      if (error) throw classifyResendError(error as ResendErrorShape, headers);
+      if (!data) throw new MailerError("transient", "Resend answered a batch without data");
+      const failed = new Map((data.errors ?? []).map((e) => [e.index, e.message]));
+      const ids = data.data.map((d) => d.id);
+      if (ids.length + failed.size !== emails.length) {
+        throw new MailerError("transient", `Resend answered a batch of ${emails.length} with ${ids.length} ids and ${failed.size} errors`);
+      }
+      // Accepted ids come in request order with the refused indexes left out.
+      let next = 0;
+      return emails.map((_, index): BatchItemResult => (failed.has(index) ? { error: failed.get(index)! } : { id: ids[next++]! }));
     },
   };
 }

@@ -61,6 +61,8 @@ export interface SendsTable {
   attempts: ColumnType<number, number | undefined, number>;
   provider_id: string | null;
   error: string | null;
+  /** Set when the email goes out in a provider batch; the batch is retried as a whole. */
+  batch_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** When the job was last handed to Redis; null means Redis has not seen it yet. */
   enqueued_at: Timestamp | null;
   sent_at: Timestamp | null;
@@ -78,11 +80,19 @@ export interface ConsentEventsTable {
   detail: string | null;
 }
 
+export interface CourseStateTable {
+  course_slug: string;
+  /** 1 while an admin has paused the whole course; stored as an integer for SQLite. */
+  paused: number;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   subscribers: SubscribersTable;
   enrollments: EnrollmentsTable;
   sends: SendsTable;
   consent_events: ConsentEventsTable;
+  course_state: CourseStateTable;
 }
 
 export type Database = Kysely<DB>;

@@ -82,6 +82,20 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex("consent_events_subscriber_idx").on("consent_events").columns(["subscriber_id", "at"]).execute();
     },
   },
+  "0002_batches_and_course_state": {
+    async up(db: Kysely<unknown>) {
+      // Emails due together go to the provider in batches of up to 100; a batch's membership is
+      // stored so a retry after a crash sends the identical request under the same key.
+      await db.schema.alterTable("sends").addColumn("batch_id", "text").execute();
+      await db.schema.createIndex("sends_batch_idx").on("sends").column("batch_id").execute();
+      await db.schema
+        .createTable("course_state")
+        .addColumn("course_slug", "text", (c) => c.primaryKey())
+        .addColumn("paused", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

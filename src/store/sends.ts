@@ -55,26 +55,77 @@ export async function noteAttemptError(db: Database, id: string, reason: string,
   await db.updateTable("sends").set({ error: reason.slice(0, 1000), updated_at: now }).where("id", "=", id).where("status", "=", "sending").execute();
 }
 
+export function batchIdempotencyKeyFor(batchId: string): string {
+  return `lessonpost-batch-${batchId}`;
+}
+
+/**
+ * Puts a row back to wait, unsent and off Redis: its reader or the course is paused. The tick
+ * offers it again once the pause ends.
+ */
+export async function parkSend(db: Database, id: string, reason: string, now: number): Promise<void> {
+  await db
+    .updateTable("sends")
+    .set({ status: "queued", enqueued_at: null, batch_id: null, error: reason, updated_at: now })
+    .where("id", "=", id)
+    .where("status", "in", ["queued", "sending"])
+    .execute();
+}
+
+export interface UnqueuedSend {
+  id: string;
+  batch_id: string | null;
+}
+
 /**
  * Rows that Redis may not know about: never handed over (Redis was down, or the process died
  * between commit and enqueue), or handed over long enough ago that the job may have been lost
- * with a Redis restart. Re-adding a job whose id still exists is a no-op in BullMQ.
+ * with a Redis restart. Re-adding a job whose id still exists is a no-op in BullMQ. Rows parked by
+ * a pause stay out until it ends.
  */
-export async function findUnqueuedSends(db: Database, now: number, staleMs: number, limit: number): Promise<string[]> {
-  const rows = await db
+export async function findUnqueuedSends(db: Database, now: number, staleMs: number, limit: number, pausedCourses: readonly string[] = []): Promise<UnqueuedSend[]> {
+  let query = db
     .selectFrom("sends")
-    .select("id")
+    .leftJoin("enrollments", "enrollments.id", "sends.enrollment_id")
+    .select(["sends.id", "sends.batch_id"])
+    .where("sends.status", "in", ["queued", "sending"])
+    .where((eb) => eb.or([eb("sends.enqueued_at", "is", null), eb("sends.enqueued_at", "<=", now - staleMs)]))
+    .where((eb) => eb.or([eb("enrollments.status", "is", null), eb("enrollments.status", "!=", "paused")]));
+  if (pausedCourses.length > 0) {
+    query = query.where((eb) => eb.or([eb("enrollments.course_slug", "is", null), eb("enrollments.course_slug", "not in", pausedCourses)]));
+  }
+  return query.orderBy("sends.created_at").limit(limit).execute();
+}
+
+/** Records which rows travel together; from here on the batch is retried only as a whole. */
+export async function assignBatch(db: Database, ids: readonly string[], batchId: string): Promise<void> {
+  await db.updateTable("sends").set({ batch_id: batchId }).where("id", "in", ids).where("status", "=", "queued").execute();
+}
+
+export async function batchMembers(db: Database, batchId: string): Promise<Send[]> {
+  return db.selectFrom("sends").selectAll().where("batch_id", "=", batchId).orderBy("id").execute();
+}
+
+/** Claims every unsettled row of a batch at once. */
+export async function claimBatch(db: Database, batchId: string, now: number): Promise<Send[]> {
+  await db
+    .updateTable("sends")
+    .set((eb) => ({ status: "sending", attempts: eb("attempts", "+", 1), updated_at: now }))
+    .where("batch_id", "=", batchId)
     .where("status", "in", ["queued", "sending"])
-    .where((eb) => eb.or([eb("enqueued_at", "is", null), eb("enqueued_at", "<=", now - staleMs)]))
-    .orderBy("created_at")
-    .limit(limit)
     .execute();
-  return rows.map((r) => r.id);
+  return db.selectFrom("sends").selectAll().where("batch_id", "=", batchId).where("status", "=", "sending").orderBy("id").execute();
 }
 
 export async function markEnqueued(db: Database, ids: readonly string[], now: number): Promise<void> {
   // Chunked so a large catch-up never exceeds SQLite's bound-parameter limit.
   for (let i = 0; i < ids.length; i += 500) {
     await db.updateTable("sends").set({ enqueued_at: now }).where("id", "in", ids.slice(i, i + 500)).execute();
+  }
+}
+
+export async function markBatchEnqueued(db: Database, batchIds: readonly string[], now: number): Promise<void> {
+  for (let i = 0; i < batchIds.length; i += 500) {
+    await db.updateTable("sends").set({ enqueued_at: now }).where("batch_id", "in", batchIds.slice(i, i + 500)).execute();
   }
 }

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
+import { timingSafeEqual } from "hono/utils/buffer";
 import { AppError } from "../errors.ts";
 import type { AppEnv } from "../env.ts";
 import { composeEmail } from "../../render/compose.ts";
@@ -8,16 +9,19 @@ import type { Send } from "../../store/sends.ts";
 import type { Subscriber } from "../../store/subscribers.ts";
 
 /**
- * Admin surface. Every route here sits behind ADMIN_TOKEN (compared in constant time by hono's
- * bearerAuth); without a token configured the whole prefix answers 404, so nothing is exposed by
+ * Admin surface. Every route here sits behind ADMIN_TOKEN (compared in constant time); without a token configured the whole prefix answers 404, so nothing is exposed by
  * default.
  */
 export const adminRoutes = new Hono<AppEnv>()
   .use(async (c, next) => {
-    const token = c.var.deps.adminToken;
-    if (!token) throw new AppError(404, "not_found", "There is nothing at this address.", "Page not found");
-    return bearerAuth({ token })(c, next);
+    if (!c.var.deps.adminToken) throw new AppError(404, "not_found", "There is nothing at this address.", "Page not found");
+    await next();
   })
+  .use(
+    bearerAuth({
+      verifyToken: async (token, c) => timingSafeEqual((c.var as AppEnv["Variables"]).deps.adminToken ?? "", token),
+    }),
+  )
   /**
    * A lesson exactly as one reader would receive it: same template, same personalisation, same
    * headers and unsubscribe link. `reader` is a subscriber id or address; without it, a sample reader.
@@ -43,6 +47,7 @@ export const adminRoutes = new Hono<AppEnv>()
       subscriber_id: subscriber.id,
       enrollment_id: null,
       lesson_slug: isGraduation ? GRADUATION_SLUG : slug,
+      batch_id: null,
       status: "queued",
       attempts: 0,
       provider_id: null,

@@ -1,0 +1,18 @@
+import type { Database } from "./database.ts";
+
+/**
+ * Course-wide pause. While paused the tick queues nothing new, and workers park lesson emails
+ * that were already queued instead of sending or dropping them; resume picks them all up again.
+ */
+export async function isCoursePaused(db: Database, courseSlug: string): Promise<boolean> {
+  const row = await db.selectFrom("course_state").select("paused").where("course_slug", "=", courseSlug).executeTakeFirst();
+  return row?.paused === 1;
+}
+
+export async function setCoursePaused(db: Database, courseSlug: string, paused: boolean, now: number): Promise<void> {
+  await db
+    .insertInto("course_state")
+    .values({ course_slug: courseSlug, paused: paused ? 1 : 0, updated_at: now })
+    .onConflict((oc) => oc.column("course_slug").doUpdateSet({ paused: paused ? 1 : 0, updated_at: now }))
+    .execute();
+}

@@ -1,0 +1,30 @@
+import type { Database } from "./database.ts";
+
+/**
+ * Pausing a reader keeps their place. Emails already queued for them stay in the ledger, parked,
+ * and go out after resume: nothing is dropped by a pause (listmonk #3022 is the bug to avoid).
+ */
+export async function pauseEnrollment(db: Database, enrollmentId: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable("enrollments")
+    .set({ status: "paused", updated_at: now })
+    .where("id", "=", enrollmentId)
+    .where("status", "=", "active")
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Resumes where the reader left off; the tick re-times the next lesson, keeping the minimum gap. */
+export async function resumeEnrollment(db: Database, enrollmentId: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable("enrollments")
+    .set({ status: "active", next_due_at: now, updated_at: now })
+    .where("id", "=", enrollmentId)
+    .where("status", "=", "paused")
+    .where("next_slug", "is not", null)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) > 0) return true;
+  // Paused after the graduation email was queued: nothing left to schedule, just let it go out.
+  const done = await db.updateTable("enrollments").set({ status: "completed", updated_at: now }).where("id", "=", enrollmentId).where("status", "=", "paused").executeTakeFirst();
+  return Number(done.numUpdatedRows) > 0;
+}
