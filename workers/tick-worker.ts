@@ -4,7 +4,8 @@ import type { Course } from "../src/content/schema.ts";
 import type { Logger } from "../src/log.ts";
 import type { Dispatcher } from "../src/queue/dispatcher.ts";
 import { BATCH_SIZE, QUEUES, REOFFER_AFTER_MS, TICK_LOCK_KEY, TICK_SCHEDULER_ID, tickJobOptions } from "../src/queue/queues.ts";
-import { queueDueEmails } from "../src/scheduler/due-emails.ts";
+import { queueDueEmails, rescheduleEnrollments, scheduleVersion } from "../src/scheduler/due-emails.ts";
+import { storedScheduleVersion, storeScheduleVersion } from "../src/store/course-state.ts";
 import type { Database } from "../src/store/database.ts";
 import { assignBatch, findUnqueuedSends } from "../src/store/sends.ts";
 
@@ -22,6 +23,7 @@ export interface TickDeps {
 }
 
 export interface TickResult {
+  rescheduled: number;
   queued: number;
   batches: number;
   offered: number;
@@ -40,7 +42,14 @@ const TICK_BUDGET_MS = 10_000;
 export async function runTick(deps: Pick<TickDeps, "db" | "course" | "dispatcher" | "courseDaySeconds" | "reofferAfterMs">, now: number): Promise<TickResult> {
   const started = Date.now();
   const pausedCourses = (await deps.db.selectFrom("course_state").select("course_slug").where("paused", "=", 1).execute()).map((r) => r.course_slug);
-  const result: TickResult = { queued: 0, batches: 0, offered: 0 };
+  const result: TickResult = { queued: 0, batches: 0, offered: 0, rescheduled: 0 };
+
+  // After a course edit (or a new COURSE_DAY_SECONDS) every reader's next email is re-timed once.
+  const version = await scheduleVersion(deps.course, deps.courseDaySeconds);
+  if ((await storedScheduleVersion(deps.db, deps.course.slug)) !== version) {
+    result.rescheduled = await rescheduleEnrollments(deps.db, deps.course, now, deps.courseDaySeconds);
+    await storeScheduleVersion(deps.db, deps.course.slug, version, now);
+  }
 
   if (!pausedCourses.includes(deps.course.slug)) {
     for (;;) {

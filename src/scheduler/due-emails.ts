@@ -66,6 +66,55 @@ export async function enroll(db: Database, subscriberId: string, course: Course,
   return row.id;
 }
 
+/**
+ * A fingerprint of everything that decides when emails are due: which lessons sit on which day,
+ * the graduation day, the send hour, weekdays and default zone, and the compressed day length.
+ */
+export async function scheduleVersion(course: Course, daySeconds: number | undefined): Promise<string> {
+  const shape = JSON.stringify({
+    lessons: course.lessons.map((l) => [l.slug, l.day]),
+    graduationDay: course.graduationDay,
+    schedule: course.schedule,
+    daySeconds: daySeconds ?? null,
+  });
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(shape));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("").slice(0, 16);
+}
+
+/**
+ * Re-times every active enrollment against the current course after an edit, so a lesson
+ * inserted before a reader's next one is picked up on its own day rather than after it. Readers
+ * keep their place (the day of their last email); only the next slug and its due time change.
+ */
+export async function rescheduleEnrollments(db: Database, course: Course, now: number, daySeconds: number | undefined): Promise<number> {
+  const rules = scheduleRulesFor(course, daySeconds);
+  let changed = 0;
+  let after = "";
+  for (;;) {
+    const page = await db
+      .selectFrom("enrollments")
+      .innerJoin("subscribers", "subscribers.id", "enrollments.subscriber_id")
+      .select(["enrollments.id", "enrollments.started_at", "enrollments.last_day", "enrollments.last_sent_at", "enrollments.next_slug", "enrollments.next_due_at", "subscribers.timezone"])
+      .where("enrollments.course_slug", "=", course.slug)
+      .where("enrollments.status", "in", ["active", "paused"])
+      .where("enrollments.id", ">", after)
+      .orderBy("enrollments.id")
+      .limit(1000)
+      .execute();
+    for (const enrollment of page) {
+      const item = nextItem(course, enrollment.last_day);
+      const zone = resolveTimezone(enrollment.timezone, course.schedule.timezone);
+      const due = item ? nextSendAt(dueAt(enrollment.started_at, item.day, zone, rules), enrollment.last_sent_at, rules) : now;
+      const slug = item?.slug ?? null;
+      if (slug === enrollment.next_slug && due === enrollment.next_due_at) continue;
+      await db.updateTable("enrollments").set({ next_slug: slug, next_due_at: due, updated_at: now }).where("id", "=", enrollment.id).where("last_day", "=", enrollment.last_day).execute();
+      changed += 1;
+    }
+    if (page.length < 1000) return changed;
+    after = page[page.length - 1]!.id;
+  }
+}
+
 export interface QueueDueOptions {
   daySeconds?: number | undefined;
   limit?: number;

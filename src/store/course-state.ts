@@ -12,7 +12,20 @@ export async function isCoursePaused(db: Database, courseSlug: string): Promise<
 export async function setCoursePaused(db: Database, courseSlug: string, paused: boolean, now: number): Promise<void> {
   await db
     .insertInto("course_state")
-    .values({ course_slug: courseSlug, paused: paused ? 1 : 0, updated_at: now })
+    .values({ course_slug: courseSlug, paused: paused ? 1 : 0, schedule_version: null, updated_at: now })
     .onConflict((oc) => oc.column("course_slug").doUpdateSet({ paused: paused ? 1 : 0, updated_at: now }))
+    .execute();
+}
+
+export async function storedScheduleVersion(db: Database, courseSlug: string): Promise<string | null> {
+  const row = await db.selectFrom("course_state").select("schedule_version").where("course_slug", "=", courseSlug).executeTakeFirst();
+  return row?.schedule_version ?? null;
+}
+
+export async function storeScheduleVersion(db: Database, courseSlug: string, version: string, now: number): Promise<void> {
+  await db
+    .insertInto("course_state")
+    .values({ course_slug: courseSlug, paused: 0, schedule_version: version, updated_at: now })
+    .onConflict((oc) => oc.column("course_slug").doUpdateSet({ schedule_version: version, updated_at: now }))
     .execute();
 }

@@ -84,6 +84,8 @@ export interface CourseStateTable {
   course_slug: string;
   /** 1 while an admin has paused the whole course; stored as an integer for SQLite. */
   paused: number;
+  /** Fingerprint of the calendar the enrollments were last timed against (see scheduleVersion). */
+  schedule_version: string | null;
   updated_at: Timestamp;
 }
 

@@ -92,6 +92,7 @@ const migrations: Record<string, Migration> = {
         .createTable("course_state")
         .addColumn("course_slug", "text", (c) => c.primaryKey())
         .addColumn("paused", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("schedule_version", "text")
         .addColumn("updated_at", "bigint", (c) => c.notNull())
         .execute();
     },
