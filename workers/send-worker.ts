@@ -198,6 +198,9 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
       prefix: deps.prefix,
       concurrency: deps.concurrency,
       ...(deps.lockMs ? { lockDuration: deps.lockMs, stalledInterval: deps.lockMs } : {}),
+      // A stalled job means its worker died mid-send. Retrying is safe (ledger claim + idempotency
+      // key), and a job failed for stalling would leave its row unsettled, so allow many.
+      maxStalledCount: 20,
       ...(deps.rateLimit ? { limiter: limiterFor(deps.rateLimit) } : {}),
       autorun: false,
     },
