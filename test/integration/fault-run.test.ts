@@ -1,0 +1,167 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { loadCourse } from "../../src/content/load.ts";
+import { createProducer } from "../../src/queue/producer.ts";
+import { openDatabase } from "../../src/store/connect.ts";
+import type { Database } from "../../src/store/database.ts";
+import { runTick } from "../../workers/tick-worker.ts";
+import { createTestDatabase } from "../support/databases.ts";
+import type { TestDatabase } from "../support/databases.ts";
+import { startFakeResend } from "../support/fake-resend.ts";
+import type { FakeResend } from "../support/fake-resend.ts";
+import { freePort, runEntry, startRedisServer } from "../support/processes.ts";
+import type { Child } from "../support/processes.ts";
+import { bulkReaders } from "../support/readers.ts";
+import { uniquePrefix } from "../support/redis.ts";
+import { TEST_API_KEY, TEST_SECRET, waitFor } from "../support/stack.ts";
+
+const READERS = 300;
+const DAY_SECONDS = 1;
+const CHAOS_MS = 26_000;
+const SEED = 20261125;
+
+/** Small, seeded PRNG so a failing run can be replayed exactly. */
+function mulberry32(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The whole course for 300 readers while everything goes wrong: two worker processes killed with
+ * SIGKILL again and again, Redis restarted (losing every job), a second scheduler ticking in
+ * parallel, and a provider answering 429s, 5xxs and "accepted, but the answer was lost". At the end
+ * every email went out exactly once and the ledger agrees with the provider.
+ */
+describe("fault run", () => {
+  let fake: FakeResend;
+  let testDb: TestDatabase;
+  let db: Database;
+  let redis: { stop(): Promise<void> } | undefined;
+  const children: Child[] = [];
+
+  afterEach(async () => {
+    for (const child of children.splice(0)) {
+      if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill("SIGKILL");
+      await child.exited;
+    }
+    await redis?.stop();
+    await db?.destroy();
+    await fake?.close();
+    await testDb?.drop();
+  });
+
+  it(`sends ${READERS} readers' course exactly once through crashes, a Redis restart, two schedulers, 429s and 5xxs`, async () => {
+    const random = mulberry32(SEED);
+    fake = await startFakeResend({ apiKey: TEST_API_KEY, storeBodies: false });
+    testDb = await createTestDatabase("postgres");
+    db = await openDatabase(testDb.url);
+    const course = await loadCourse("content");
+    const port = await freePort();
+    redis = await startRedisServer(port);
+    const redisUrl = `redis://127.0.0.1:${port}`;
+    const prefix = uniquePrefix("fault");
+    const env = {
+      NODE_ENV: "test",
+      DATABASE_URL: testDb.url,
+      REDIS_URL: redisUrl,
+      REDIS_PREFIX: prefix,
+      RESEND_API_KEY: TEST_API_KEY,
+      RESEND_BASE_URL: fake.url,
+      SECRET_KEY: TEST_SECRET,
+      APP_URL: "https://lessons.example.test",
+      COURSE_DAY_SECONDS: String(DAY_SECONDS),
+      TICK_MS: "200",
+      SEND_LOCK_MS: "2000",
+      REOFFER_AFTER_MS: "3000",
+      RESEND_RATE_LIMIT: "100",
+      LOG_LEVEL: "warn",
+    };
+
+    const faults = { rateLimited: 0, serverErrors: 0 };
+    fake.setFault(() => {
+      const roll = random();
+      if (roll < 0.08) {
+        faults.rateLimited += 1;
+        return Response.json({ statusCode: 429, name: "rate_limit_exceeded", message: "Too many requests." }, { status: 429, headers: { "retry-after": "1" } });
+      }
+      if (roll < 0.14) {
+        faults.serverErrors += 1;
+        return Response.json({ statusCode: 503, name: "application_error", message: "Service unavailable." }, { status: 503 });
+      }
+      return undefined;
+    });
+
+    await bulkReaders(db, course, READERS, { confirmedAt: Date.now(), nextDueAt: Date.now(), lastDay: -1 });
+    const workers: Child[] = [runEntry("workers/main.ts", env), runEntry("workers/main.ts", env)];
+    children.push(...workers);
+
+    // A second scheduler in this process, ticking without the lock, alongside the workers' own.
+    const producer = createProducer({ redisUrl, prefix, db });
+    let chaos = true;
+    const scheduler = (async () => {
+      while (chaos) {
+        await runTick({ db, course, dispatcher: producer, courseDaySeconds: DAY_SECONDS, reofferAfterMs: 3000 }, Date.now()).catch(() => undefined);
+        await sleep(150);
+      }
+    })();
+
+    const started = Date.now();
+    let kills = 0;
+    let redisRestarted = false;
+    let victim = 0;
+    while (Date.now() - started < CHAOS_MS) {
+      await sleep(1500 + random() * 1500);
+      const child = workers[victim]!;
+      child.process.kill("SIGKILL");
+      await child.exited;
+      kills += 1;
+      if (random() < 0.5) fake.failNext(1, { status: 500, afterAccept: true });
+      if (!redisRestarted && Date.now() - started > 9_000) {
+        await redis.stop();
+        await sleep(1500);
+        redis = await startRedisServer(port);
+        redisRestarted = true;
+      }
+      const replacement = runEntry("workers/main.ts", env);
+      workers[victim] = replacement;
+      children.push(replacement);
+      victim = 1 - victim;
+    }
+    chaos = false;
+    await scheduler;
+    await producer.close();
+    fake.setFault(undefined);
+
+    const expected = READERS * (course.lessons.length + 1);
+    await waitFor(
+      "every email to settle",
+      async () => {
+        const open = await db.selectFrom("sends").select(db.fn.countAll<number>().as("n")).where("status", "in", ["queued", "sending"]).executeTakeFirstOrThrow();
+        const total = await db.selectFrom("sends").select(db.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+        return Number(open.n) === 0 && Number(total.n) === expected ? true : undefined;
+      },
+      90_000,
+    );
+
+    expect(kills).toBeGreaterThanOrEqual(8);
+    expect(redisRestarted).toBe(true);
+    expect(faults.rateLimited).toBeGreaterThan(0);
+    expect(faults.serverErrors).toBeGreaterThan(0);
+
+    const sends = await db.selectFrom("sends").select(["status", "provider_id", "subscriber_id", "lesson_slug", "kind"]).execute();
+    expect(sends.filter((s) => s.status !== "sent")).toEqual([]);
+    expect(fake.emails).toHaveLength(expected);
+    expect(fake.duplicates()).toEqual([]);
+    expect(new Set(sends.map((s) => s.provider_id))).toEqual(new Set(fake.emails.map((e) => e.id)));
+    const perReader = new Map<string, number>();
+    for (const s of sends) perReader.set(s.subscriber_id, (perReader.get(s.subscriber_id) ?? 0) + 1);
+    expect([...perReader.values()].every((n) => n === course.lessons.length + 1)).toBe(true);
+    expect(perReader.size).toBe(READERS);
+  }, 180_000);
+});
