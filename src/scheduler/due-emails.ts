@@ -1,6 +1,6 @@
 import type { Course } from "../content/schema.ts";
 import type { Database, SendKind } from "../store/database.ts";
-import { dueAt, nextSendAt, resolveTimezone } from "./schedule.ts";
+import { dueAt, nextSendAt, resolveTimezone, sendableAt } from "./schedule.ts";
 import type { ScheduleRules } from "./schedule.ts";
 
 /**
@@ -104,7 +104,7 @@ export async function rescheduleEnrollments(db: Database, course: Course, now: n
     for (const enrollment of page) {
       const item = nextItem(course, enrollment.last_day);
       const zone = resolveTimezone(enrollment.timezone, course.schedule.timezone);
-      const due = item ? nextSendAt(dueAt(enrollment.started_at, item.day, zone, rules), enrollment.last_sent_at, rules) : now;
+      const due = item ? nextSendAt(dueAt(enrollment.started_at, item.day, zone, rules), enrollment.last_sent_at, zone, rules) : now;
       const slug = item?.slug ?? null;
       if (slug === enrollment.next_slug && due === enrollment.next_due_at) continue;
       await db.updateTable("enrollments").set({ next_slug: slug, next_due_at: due, updated_at: now }).where("id", "=", enrollment.id).where("last_day", "=", enrollment.last_day).execute();
@@ -159,7 +159,8 @@ export async function queueDueEmails(db: Database, course: Course, now: number, 
         await trx.updateTable("enrollments").set({ status: "completed", completed_at: now, next_slug: null, next_due_at: null, updated_at: now }).where("id", "=", enrollment.id).execute();
         return;
       }
-      const itemDue = nextSendAt(dueAt(enrollment.started_at, item.day, zone, rules), enrollment.last_sent_at, rules);
+      // Overdue emails go now, but still only on an allowed weekday.
+      const itemDue = Math.max(nextSendAt(dueAt(enrollment.started_at, item.day, zone, rules), enrollment.last_sent_at, zone, rules), sendableAt(now, zone, rules));
       if (itemDue > now) {
         // The course changed or the gap rule moved it: re-file, don't send.
         await trx.updateTable("enrollments").set({ next_slug: item.slug, next_due_at: itemDue, updated_at: now }).where("id", "=", enrollment.id).execute();
@@ -172,7 +173,7 @@ export async function queueDueEmails(db: Database, course: Course, now: number, 
           last_day: item.day,
           last_sent_at: now,
           next_slug: after?.slug ?? null,
-          next_due_at: after ? nextSendAt(dueAt(enrollment.started_at, after.day, zone, rules), now, rules) : null,
+          next_due_at: after ? nextSendAt(dueAt(enrollment.started_at, after.day, zone, rules), now, zone, rules) : null,
           ...(item.kind === "graduation" ? { status: "completed" as const, completed_at: now } : {}),
           updated_at: now,
         })

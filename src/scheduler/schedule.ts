@@ -39,7 +39,7 @@ export function dueAt(startedAt: number, day: number, zone: string, rules: Sched
     .startOf("day")
     .plus({ days: day })
     .set({ hour: rules.sendHour, minute: 0, second: 0, millisecond: 0 });
-  for (let i = 0; i < 7 && !rules.weekdays.includes(WEEKDAYS[local.weekday - 1]!); i++) {
+  for (let i = 0; i < 7 && !allowed(local, rules); i++) {
     local = local.plus({ days: 1 }).set({ hour: rules.sendHour });
   }
   return local.toMillis();
@@ -50,12 +50,36 @@ export function minimumGapMs(rules: ScheduleRules): number {
   return rules.daySeconds !== undefined ? rules.daySeconds * 1000 : DAY_MS;
 }
 
+function allowed(local: DateTime, rules: ScheduleRules): boolean {
+  return rules.weekdays.includes(WEEKDAYS[local.weekday - 1]!);
+}
+
+/** The first send-hour slot on an allowed weekday at or after `at`. */
+export function nextSlot(at: number, zone: string, rules: ScheduleRules): number {
+  if (rules.daySeconds !== undefined) return at;
+  const local = DateTime.fromMillis(at, { zone });
+  let slot = local.set({ hour: rules.sendHour, minute: 0, second: 0, millisecond: 0 });
+  if (slot.toMillis() < at) slot = slot.plus({ days: 1 }).set({ hour: rules.sendHour });
+  for (let i = 0; i < 7 && !allowed(slot, rules); i++) slot = slot.plus({ days: 1 }).set({ hour: rules.sendHour });
+  return slot.toMillis();
+}
+
+/**
+ * When an overdue email may go out at `now`: at once on an allowed weekday, else at the send hour
+ * of the next allowed one.
+ */
+export function sendableAt(now: number, zone: string, rules: ScheduleRules): number {
+  if (rules.daySeconds !== undefined) return now;
+  return allowed(DateTime.fromMillis(now, { zone }), rules) ? now : nextSlot(now, zone, rules);
+}
+
 /**
  * When the next email actually goes: on schedule, but never sooner than the minimum gap after the
- * previous one. After downtime this turns a backlog into one overdue lesson now and the rest spaced
- * out, instead of a burst.
+ * previous one; a time pushed back by the gap moves on to the next send-hour slot. After downtime
+ * this turns a backlog into one overdue lesson now and the rest spaced out, instead of a burst.
  */
-export function nextSendAt(scheduledAt: number, lastSentAt: number | null, rules: ScheduleRules): number {
+export function nextSendAt(scheduledAt: number, lastSentAt: number | null, zone: string, rules: ScheduleRules): number {
   if (lastSentAt === null) return scheduledAt;
-  return Math.max(scheduledAt, lastSentAt + minimumGapMs(rules));
+  const earliest = lastSentAt + minimumGapMs(rules);
+  return earliest <= scheduledAt ? scheduledAt : nextSlot(earliest, zone, rules);
 }

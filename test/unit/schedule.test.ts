@@ -1,6 +1,6 @@
 import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
-import { dueAt, isValidTimezone, minimumGapMs, nextSendAt, resolveTimezone } from "../../src/scheduler/schedule.ts";
+import { dueAt, isValidTimezone, minimumGapMs, nextSendAt, nextSlot, resolveTimezone, sendableAt } from "../../src/scheduler/schedule.ts";
 import type { ScheduleRules } from "../../src/scheduler/schedule.ts";
 
 const everyDay: ScheduleRules = { sendHour: 9, weekdays: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] };
@@ -59,13 +59,36 @@ describe("dueAt", () => {
 describe("gap and catch-up", () => {
   it("never schedules two emails closer than one day", () => {
     const lastSent = Date.UTC(2026, 0, 10, 9);
-    expect(nextSendAt(Date.UTC(2026, 0, 10, 12), lastSent, everyDay)).toBe(lastSent + 24 * 3600 * 1000);
-    expect(nextSendAt(Date.UTC(2026, 0, 20, 9), lastSent, everyDay)).toBe(Date.UTC(2026, 0, 20, 9));
+    expect(nextSendAt(Date.UTC(2026, 0, 10, 12), lastSent, "UTC", everyDay)).toBe(lastSent + 24 * 3600 * 1000);
+    expect(nextSendAt(Date.UTC(2026, 0, 20, 9), lastSent, "UTC", everyDay)).toBe(Date.UTC(2026, 0, 20, 9));
   });
 
-  it("scales the gap with compressed days", () => {
+  it("moves a catch-up email pushed back by the gap to the next send-hour slot on an allowed day", () => {
+    const weekdaysOnly: ScheduleRules = { ...everyDay, weekdays: ["mon", "tue", "wed", "thu", "fri"] };
+    // The last catch-up email went on Friday 14:37 Paris time; the next can't go before Saturday 14:37,
+    // and Saturday and Sunday are closed: Monday 09:00.
+    const lastSent = DateTime.fromISO("2026-11-27T14:37", { zone: "Europe/Paris" }).toMillis();
+    const overdue = DateTime.fromISO("2026-11-20T09:00", { zone: "Europe/Paris" }).toMillis();
+    expect(local(nextSendAt(overdue, lastSent, "Europe/Paris", weekdaysOnly), "Europe/Paris")).toBe("2026-11-30 09:00 Mon");
+  });
+
+  it("holds an overdue email found on a closed weekday until the next allowed send hour", () => {
+    const weekdaysOnly: ScheduleRules = { ...everyDay, weekdays: ["mon", "tue", "wed", "thu", "fri"] };
+    const saturday = DateTime.fromISO("2026-11-28T11:00", { zone: "America/Chicago" }).toMillis();
+    expect(local(sendableAt(saturday, "America/Chicago", weekdaysOnly), "America/Chicago")).toBe("2026-11-30 09:00 Mon");
+    const tuesday = DateTime.fromISO("2026-12-01T23:00", { zone: "America/Chicago" }).toMillis();
+    expect(sendableAt(tuesday, "America/Chicago", weekdaysOnly)).toBe(tuesday);
+  });
+
+  it("finds the next slot across a DST change", () => {
+    const beforeChange = DateTime.fromISO("2026-03-28T10:00", { zone: "Europe/Berlin" }).toMillis();
+    expect(local(nextSlot(beforeChange, "Europe/Berlin", everyDay), "Europe/Berlin")).toBe("2026-03-29 09:00 Sun");
+  });
+
+  it("scales the gap with compressed days, with no hour or weekday rules", () => {
     expect(minimumGapMs({ ...everyDay, daySeconds: 3 })).toBe(3000);
-    expect(nextSendAt(0, 10_000, { ...everyDay, daySeconds: 3 })).toBe(13_000);
+    expect(nextSendAt(0, 10_000, "UTC", { ...everyDay, daySeconds: 3 })).toBe(13_000);
+    expect(sendableAt(123, "UTC", { ...everyDay, weekdays: ["mon"], daySeconds: 3 })).toBe(123);
   });
 });
 
