@@ -63,7 +63,12 @@ export async function start(roles: readonly Role[], env: Record<string, string |
 
   const db = await openDatabase(config.DATABASE_URL);
   const course = await loadCourse(config.CONTENT_DIR);
-  const producer = createProducer({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, db });
+  const producer = createProducer({
+    redisUrl: config.REDIS_URL,
+    prefix: config.REDIS_PREFIX,
+    db,
+    retry: { attempts: config.SEND_ATTEMPTS, delayMs: config.SEND_RETRY_DELAY_MS },
+  });
 
   let outbox: (Mailer & OutboxReader) | undefined;
   let mailer: Mailer;

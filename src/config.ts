@@ -37,6 +37,10 @@ const schema = z
     /** Compresses the course calendar for demos and tests: a lesson due on day d goes out d*N seconds after confirmation. */
     COURSE_DAY_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().positive().optional()),
     SEND_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
+    /** Tries per email for 5xx and network errors (429s do not count); then the send is marked failed. */
+    SEND_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+    /** First retry delay; it doubles on each retry, with jitter. */
+    SEND_RETRY_DELAY_MS: z.coerce.number().int().min(10).max(3_600_000).default(2_000),
     /** Provider requests per second, shared by every worker process through Redis. */
     RESEND_RATE_LIMIT: z.coerce.number().positive().max(10_000).default(5),
     /**

@@ -5,7 +5,7 @@ import type { Database } from "../store/database.ts";
 import { markBatchEnqueued, markEnqueued } from "../store/sends.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import { batchJobId, QUEUES, sendJobId, sendJobOptions } from "./queues.ts";
-import type { SendJobData } from "./queues.ts";
+import type { RetryPolicy, SendJobData } from "./queues.ts";
 import { producerConnection, withTimeout } from "./redis.ts";
 
 export interface Producer extends Required<Dispatcher> {
@@ -28,14 +28,14 @@ async function connected(connection: Redis): Promise<void> {
 }
 
 /** Hands ledger rows to BullMQ and records the hand-over; the row, not the job, is the fact. */
-export function createProducer(options: { redisUrl: string; prefix: string; db: Database; log?: (msg: string) => void }): Producer {
+export function createProducer(options: { redisUrl: string; prefix: string; db: Database; retry?: RetryPolicy }): Producer {
   const connection = producerConnection(options.redisUrl);
   // An unreachable Redis is an expected state for the producer (the tick catches up later).
   connection.on("error", () => {});
   const sendQueue = new Queue<SendJobData>(QUEUES.send, {
     connection,
     prefix: options.prefix,
-    defaultJobOptions: sendJobOptions,
+    defaultJobOptions: sendJobOptions(options.retry),
   });
   sendQueue.on("error", () => {});
 

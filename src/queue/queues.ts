@@ -32,15 +32,24 @@ export function batchJobId(batchId: string): string {
 /** Resend's batch endpoint takes at most 100 emails per request. */
 export const BATCH_SIZE = 100;
 
-export const SEND_ATTEMPTS = 8;
+export interface RetryPolicy {
+  /** Tries per job, the first included. 429s do not count (the queue waits instead). */
+  attempts: number;
+  /** First backoff; it doubles each retry, with jitter. */
+  delayMs: number;
+}
 
-export const sendJobOptions: DefaultJobOptions = {
-  attempts: SEND_ATTEMPTS,
-  // Exponential with jitter so a provider outage is not met by synchronized retries.
-  backoff: { type: "exponential", delay: 2_000, jitter: 0.5 },
-  removeOnComplete: { age: 24 * 3600, count: 10_000 },
-  removeOnFail: { age: 7 * 24 * 3600 },
-};
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 8, delayMs: 2_000 };
+
+export function sendJobOptions(retry: RetryPolicy = DEFAULT_RETRY): DefaultJobOptions {
+  return {
+    attempts: retry.attempts,
+    // Exponential with jitter so a provider outage is not met by synchronized retries.
+    backoff: { type: "exponential", delay: retry.delayMs, jitter: 0.5 },
+    removeOnComplete: { age: 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  };
+}
 
 export const tickJobOptions: DefaultJobOptions = {
   attempts: 1,
