@@ -5,6 +5,8 @@ import { AppError } from "../errors.ts";
 import type { AppEnv } from "../env.ts";
 import { composeEmail } from "../../render/compose.ts";
 import { GRADUATION_SLUG } from "../../scheduler/due-emails.ts";
+import { setCoursePaused } from "../../store/course-state.ts";
+import { pauseEnrollment, resumeEnrollment } from "../../store/enrollments.ts";
 import type { Send } from "../../store/sends.ts";
 import type { Subscriber } from "../../store/subscribers.ts";
 
@@ -65,6 +67,26 @@ export const adminRoutes = new Hono<AppEnv>()
     // The email's own markup, sandboxed like the outbox view: no scripts, no same-origin access.
     c.header("Content-Security-Policy", "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline'");
     return c.html(email.html);
+  })
+  // Pause and resume: per reader (by enrollment) and for the whole course. Nothing queued is lost;
+  // parked emails go out after resume.
+  .post("/api/enrollments/:id/pause", async (c) => {
+    const changed = await pauseEnrollment(c.var.deps.db, c.req.param("id"), c.var.now);
+    if (!changed) throw new AppError(409, "not_active", "That enrollment is not active, so it cannot be paused.");
+    return c.json({ status: "paused" });
+  })
+  .post("/api/enrollments/:id/resume", async (c) => {
+    const changed = await resumeEnrollment(c.var.deps.db, c.req.param("id"), c.var.now);
+    if (!changed) throw new AppError(409, "not_paused", "That enrollment is not paused.");
+    return c.json({ status: "active" });
+  })
+  .post("/api/course/pause", async (c) => {
+    await setCoursePaused(c.var.deps.db, c.var.deps.course.slug, true, c.var.now);
+    return c.json({ course: c.var.deps.course.slug, paused: true });
+  })
+  .post("/api/course/resume", async (c) => {
+    await setCoursePaused(c.var.deps.db, c.var.deps.course.slug, false, c.var.now);
+    return c.json({ course: c.var.deps.course.slug, paused: false });
   });
 
 function sampleReader(now: number): Subscriber {

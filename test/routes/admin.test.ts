@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
+import { enroll } from "../../src/scheduler/due-emails.ts";
 import { loadCourse } from "../../src/content/load.ts";
 import type { Course } from "../../src/content/schema.ts";
 import { silentLogger } from "../../src/log.ts";
@@ -56,5 +57,26 @@ describe("lesson preview (admin)", () => {
     expect(await lesson.text()).toContain(course.lessons[0]!.slug);
     expect((await app.request(`/admin/preview/${course.lessons[0]!.slug}?reader=nobody@example.com`, auth)).status).toBe(404);
     expect((await app.request("/admin/preview/graduation?format=text", auth)).status).toBe(200);
+  });
+});
+
+describe("pause and resume (admin API)", () => {
+  it("pauses and resumes a reader and the course, and refuses the wrong state or no token", async () => {
+    await t.app.request("/subscribe", form({ email: "p@example.com" }));
+    const subscriber = await t.db.selectFrom("subscribers").select("id").executeTakeFirstOrThrow();
+    const enrollmentId = await enroll(t.db, subscriber.id, course, Date.now());
+    const post = (path: string, withAuth = true) => app.request(path, { method: "POST", ...(withAuth ? auth : {}) });
+
+    expect((await post(`/admin/api/enrollments/${enrollmentId}/pause`, false)).status).toBe(401);
+    expect((await post(`/admin/api/enrollments/${enrollmentId}/pause`)).status).toBe(200);
+    expect((await t.db.selectFrom("enrollments").select("status").executeTakeFirstOrThrow()).status).toBe("paused");
+    expect((await post(`/admin/api/enrollments/${enrollmentId}/pause`)).status).toBe(409);
+    expect((await post(`/admin/api/enrollments/${enrollmentId}/resume`)).status).toBe(200);
+    expect((await t.db.selectFrom("enrollments").select("status").executeTakeFirstOrThrow()).status).toBe("active");
+
+    expect(await (await post("/admin/api/course/pause")).json()).toEqual({ course: course.slug, paused: true });
+    expect((await t.db.selectFrom("course_state").select("paused").executeTakeFirstOrThrow()).paused).toBe(1);
+    await post("/admin/api/course/resume");
+    expect((await t.db.selectFrom("course_state").select("paused").executeTakeFirstOrThrow()).paused).toBe(0);
   });
 });
