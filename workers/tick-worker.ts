@@ -7,7 +7,7 @@ import { BATCH_SIZE, QUEUES, REOFFER_AFTER_MS, TICK_LOCK_KEY, TICK_SCHEDULER_ID,
 import { queueDueEmails, rescheduleEnrollments, scheduleVersion } from "../src/scheduler/due-emails.ts";
 import { storedScheduleVersion, storeScheduleVersion } from "../src/store/course-state.ts";
 import type { Database } from "../src/store/database.ts";
-import { assignBatch, findUnqueuedSends } from "../src/store/sends.ts";
+import { findUnqueuedSends } from "../src/store/sends.ts";
 
 export interface TickDeps {
   db: Database;
@@ -53,13 +53,10 @@ export async function runTick(deps: Pick<TickDeps, "db" | "course" | "dispatcher
 
   if (!pausedCourses.includes(deps.course.slug)) {
     for (;;) {
-      const created = await queueDueEmails(deps.db, deps.course, now, { daySeconds: deps.courseDaySeconds, limit: PAGE });
-      for (let i = 0; i < created.length; i += BATCH_SIZE) {
-        await assignBatch(deps.db, created.slice(i, i + BATCH_SIZE), crypto.randomUUID());
-        result.batches += 1;
-      }
-      result.queued += created.length;
-      if (created.length < PAGE || Date.now() - started > TICK_BUDGET_MS) break;
+      const created = await queueDueEmails(deps.db, deps.course, now, { daySeconds: deps.courseDaySeconds, limit: PAGE, batchSize: BATCH_SIZE });
+      result.batches += created.batchIds.length;
+      result.queued += created.sendIds.length;
+      if (created.sendIds.length < PAGE || Date.now() - started > TICK_BUDGET_MS) break;
     }
   }
 

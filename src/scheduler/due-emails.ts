@@ -120,10 +120,21 @@ export interface QueueDueOptions {
   limit?: number;
   /** Only these enrollments (used right after confirmation, so lesson 1 needs no tick). */
   enrollmentIds?: readonly string[];
+  /**
+   * Group the new rows into provider batches of this size. The batch id is written with the row,
+   * in the same transaction: a row that existed for a moment without one could be picked up as a
+   * single send by another scheduler and then go out twice.
+   */
+  batchSize?: number;
 }
 
-/** Returns the ids of the ledger rows it created; the caller hands them to the queue. */
-export async function queueDueEmails(db: Database, course: Course, now: number, options: QueueDueOptions = {}): Promise<string[]> {
+export interface QueuedEmails {
+  sendIds: string[];
+  batchIds: string[];
+}
+
+/** Returns the ledger rows it created (and their batches); the caller hands them to the queue. */
+export async function queueDueEmails(db: Database, course: Course, now: number, options: QueueDueOptions = {}): Promise<QueuedEmails> {
   const rules = scheduleRulesFor(course, options.daySeconds);
   let query = db
     .selectFrom("enrollments")
@@ -147,6 +158,17 @@ export async function queueDueEmails(db: Database, course: Course, now: number, 
   const due = await query.execute();
 
   const created: string[] = [];
+  const batchIds: string[] = [];
+  let batchId: string | null = null;
+  let inBatch = 0;
+  const nextBatchId = () => {
+    if (!options.batchSize) return null;
+    if (batchId === null || inBatch >= options.batchSize) {
+      batchId = crypto.randomUUID();
+      inBatch = 0;
+    }
+    return batchId;
+  };
   for (const enrollment of due) {
     await db.transaction().execute(async (trx) => {
       if (enrollment.subscriber_status !== "active") {
@@ -184,6 +206,7 @@ export async function queueDueEmails(db: Database, course: Course, now: number, 
       // Another scheduler got here first; its ledger row is the one that counts.
       if (Number(advanced.numUpdatedRows) === 0) return;
       const sendId = crypto.randomUUID();
+      const rowBatch = nextBatchId();
       const inserted = await trx
         .insertInto("sends")
         .values({
@@ -193,6 +216,7 @@ export async function queueDueEmails(db: Database, course: Course, now: number, 
           subscriber_id: enrollment.subscriber_id,
           enrollment_id: enrollment.id,
           lesson_slug: item.kind === "lesson" ? item.slug : null,
+          batch_id: rowBatch,
           status: "queued",
           provider_id: null,
           error: null,
@@ -203,8 +227,14 @@ export async function queueDueEmails(db: Database, course: Course, now: number, 
         })
         .onConflict((oc) => oc.column("dedupe_key").doNothing())
         .executeTakeFirst();
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) created.push(sendId);
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) {
+        created.push(sendId);
+        if (rowBatch !== null) {
+          if (inBatch === 0) batchIds.push(rowBatch);
+          inBatch += 1;
+        }
+      }
     });
   }
-  return created;
+  return { sendIds: created, batchIds };
 }

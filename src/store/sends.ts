@@ -23,6 +23,8 @@ export async function claimSend(db: Database, id: string, now: number): Promise<
     .set((eb) => ({ status: "sending", attempts: eb("attempts", "+", 1), updated_at: now }))
     .where("id", "=", id)
     .where("status", "in", ["queued", "sending"])
+    // A row that belongs to a batch goes out only with its batch, under the batch's key.
+    .where("batch_id", "is", null)
     .executeTakeFirst();
   if (Number(claimed.numUpdatedRows) === 0) return undefined;
   return db.selectFrom("sends").selectAll().where("id", "=", id).executeTakeFirst();
@@ -95,11 +97,6 @@ export async function findUnqueuedSends(db: Database, now: number, staleMs: numb
     query = query.where((eb) => eb.or([eb("enrollments.course_slug", "is", null), eb("enrollments.course_slug", "not in", pausedCourses)]));
   }
   return query.orderBy("sends.created_at").limit(limit).execute();
-}
-
-/** Records which rows travel together; from here on the batch is retried only as a whole. */
-export async function assignBatch(db: Database, ids: readonly string[], batchId: string): Promise<void> {
-  await db.updateTable("sends").set({ batch_id: batchId }).where("id", "in", ids).where("status", "=", "queued").execute();
 }
 
 export async function batchMembers(db: Database, batchId: string): Promise<Send[]> {

@@ -150,7 +150,7 @@ describe.each(ENGINES)("drip engine (%s)", (engine) => {
     expect(new Set(rows.map((r) => r.dedupe_key)).size).toBe(300);
     expect(rows).toHaveLength(300);
     // And calling the raw query twice more changes nothing.
-    expect(await queueDueEmails(db, course, t0, {})).toEqual([]);
+    expect(await queueDueEmails(db, course, t0, {})).toEqual({ sendIds: [], batchIds: [] });
   });
 
   it("graduates a reader after the last lesson", async () => {

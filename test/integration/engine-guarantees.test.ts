@@ -81,6 +81,10 @@ describe("engine guarantees", () => {
     const { db, course, producer } = stack.runtime;
     const tick = () => runTick({ db, course, dispatcher: producer }, Date.now());
     await tick();
+    // Let the queue finish its own start-up writes (its meta key) before counting.
+    await producer.sendQueue.waitUntilReady();
+    await producer.sendQueue.getJobCounts();
+    await new Promise((resolve) => setTimeout(resolve, 200));
     const keysBefore = await countKeys(stack.prefix);
     await bulkReaders(db, course, 10_000, { confirmedAt: Date.now() - 24 * 3600_000, nextDueAt: Date.now() + 6 * 24 * 3600_000, lastDay: 0 });
     const result = await tick();

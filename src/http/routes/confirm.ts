@@ -40,7 +40,7 @@ export const confirmRoutes = new Hono<AppEnv>()
     if (outcome === "not-allowed") throw new AppError(400, "token_invalid", INVALID, "Link not valid");
     if (outcome === "confirmed") {
       const enrollmentId = await enroll(deps.db, subscriberId, deps.course, now);
-      const sendIds = await queueDueEmails(deps.db, deps.course, now, { daySeconds: deps.courseDaySeconds, enrollmentIds: [enrollmentId] });
+      const { sendIds } = await queueDueEmails(deps.db, deps.course, now, { daySeconds: deps.courseDaySeconds, enrollmentIds: [enrollmentId] });
       await dispatchQuietly(deps, sendIds);
     }
     return c.html(confirmedPage(deps.course, outcome === "already-confirmed"));
