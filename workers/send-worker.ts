@@ -21,6 +21,7 @@ import {
   markSent,
   noteAttemptError,
   parkSend,
+  settleBatch,
 } from "../src/store/sends.ts";
 import type { Send } from "../src/store/sends.ts";
 import { findSubscriber } from "../src/store/subscribers.ts";
@@ -155,15 +156,16 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     for (const row of await batchMembers(deps.db, batchId)) {
       if (row.status === "queued" && !(await screen(row))) skipped += 1;
     }
-    const rows = await claimBatch(deps.db, batchId, Date.now());
-    if (rows.length === 0) return { sent: 0, failed: 0, skipped };
+    const members = await claimBatch(deps.db, batchId, Date.now());
+    const unsettled = members.filter((row) => row.status === "sending");
+    if (unsettled.length === 0) return { sent: 0, failed: 0, skipped };
     const emails: OutgoingEmail[] = [];
-    const members: Send[] = [];
-    for (const row of rows) {
+    const included: Send[] = [];
+    for (const row of members) {
       const email = await compose(row);
       if (email) {
         emails.push(email);
-        members.push(row);
+        included.push(row);
       } else skipped += 1;
     }
     if (emails.length === 0) return { sent: 0, failed: 0, skipped };
@@ -171,21 +173,14 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     try {
       results = await deps.mailer.sendBatch(emails, batchIdempotencyKeyFor(batchId));
     } catch (error) {
-      return onFailure(job, members, error);
+      return onFailure(job, unsettled, error);
     }
-    let sent = 0;
-    let failed = 0;
-    const now = Date.now();
-    for (const [index, result] of results.entries()) {
-      const row = members[index]!;
-      if ("id" in result) {
-        await markSent(deps.db, row.id, result.id, now);
-        sent += 1;
-      } else {
-        await markFailed(deps.db, row.id, result.error, now);
-        failed += 1;
-      }
-    }
+    const outcomes = results.map((result, index): { id: string; providerId?: string; error?: string } =>
+      "id" in result ? { id: included[index]!.id, providerId: result.id } : { id: included[index]!.id, error: result.error },
+    );
+    await settleBatch(deps.db, outcomes, Date.now());
+    const sent = outcomes.filter((o) => o.providerId).length;
+    const failed = outcomes.length - sent;
     deps.log.info("batch sent", { batch: batchId, sent, failed, skipped, provider: deps.mailer.name });
     return { sent, failed, skipped };
   }

@@ -103,7 +103,12 @@ export async function batchMembers(db: Database, batchId: string): Promise<Send[
   return db.selectFrom("sends").selectAll().where("batch_id", "=", batchId).orderBy("id").execute();
 }
 
-/** Claims every unsettled row of a batch at once. */
+/**
+ * Claims every unsettled row of a batch and returns the batch's full membership: every row that
+ * was part of its first request (claimed at least once), settled or not. A retry must repeat that
+ * request exactly, even if some rows were already marked, or the provider would see a different
+ * body under the same key.
+ */
 export async function claimBatch(db: Database, batchId: string, now: number): Promise<Send[]> {
   await db
     .updateTable("sends")
@@ -111,7 +116,20 @@ export async function claimBatch(db: Database, batchId: string, now: number): Pr
     .where("batch_id", "=", batchId)
     .where("status", "in", ["queued", "sending"])
     .execute();
-  return db.selectFrom("sends").selectAll().where("batch_id", "=", batchId).where("status", "=", "sending").orderBy("id").execute();
+  return db.selectFrom("sends").selectAll().where("batch_id", "=", batchId).where("attempts", ">", 0).where("status", "!=", "cancelled").orderBy("id").execute();
+}
+
+/** Settles a batch's rows in one transaction, so a crash never leaves it half-marked. */
+export async function settleBatch(db: Database, outcomes: readonly { id: string; providerId?: string; error?: string }[], now: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    for (const outcome of outcomes) {
+      if (outcome.providerId) {
+        await trx.updateTable("sends").set({ status: "sent", provider_id: outcome.providerId, sent_at: now, error: null, updated_at: now }).where("id", "=", outcome.id).where("status", "=", "sending").execute();
+      } else {
+        await trx.updateTable("sends").set({ status: "failed", error: (outcome.error ?? "refused by the provider").slice(0, 1000), updated_at: now }).where("id", "=", outcome.id).where("status", "=", "sending").execute();
+      }
+    }
+  });
 }
 
 export async function markEnqueued(db: Database, ids: readonly string[], now: number): Promise<void> {

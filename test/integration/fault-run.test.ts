@@ -83,14 +83,17 @@ describe("fault run", () => {
       LOG_LEVEL: "warn",
     };
 
+    // Every 7th provider request is refused with a 429 and every 11th with a 503: some of each,
+    // however few requests the batching leaves.
     const faults = { rateLimited: 0, serverErrors: 0 };
+    let requests = 0;
     fake.setFault(() => {
-      const roll = random();
-      if (roll < 0.08) {
+      requests += 1;
+      if (requests % 7 === 3) {
         faults.rateLimited += 1;
         return Response.json({ statusCode: 429, name: "rate_limit_exceeded", message: "Too many requests." }, { status: 429, headers: { "retry-after": "1" } });
       }
-      if (roll < 0.14) {
+      if (requests % 11 === 5) {
         faults.serverErrors += 1;
         return Response.json({ statusCode: 503, name: "application_error", message: "Service unavailable." }, { status: 503 });
       }
@@ -154,8 +157,8 @@ describe("fault run", () => {
     expect(faults.rateLimited).toBeGreaterThan(0);
     expect(faults.serverErrors).toBeGreaterThan(0);
 
-    const sends = await db.selectFrom("sends").select(["status", "provider_id", "subscriber_id", "lesson_slug", "kind"]).execute();
-    expect(sends.filter((s) => s.status !== "sent")).toEqual([]);
+    const sends = await db.selectFrom("sends").select(["status", "provider_id", "subscriber_id", "lesson_slug", "kind", "error"]).execute();
+    expect(sends.filter((s) => s.status !== "sent").map((s) => `${s.status}: ${s.error}`)).toEqual([]);
     expect(fake.emails).toHaveLength(expected);
     expect(fake.duplicates()).toEqual([]);
     expect(new Set(sends.map((s) => s.provider_id))).toEqual(new Set(fake.emails.map((e) => e.id)));
