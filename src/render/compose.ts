@@ -31,7 +31,10 @@ export async function unsubscribeUrlFor(ctx: Pick<ComposeContext, "appUrl" | "se
  * Turns one ledger row into the exact email the provider receives. Deterministic for a given row,
  * reader and course version, so a retry sends the same bytes under the same idempotency key.
  */
-export async function composeEmail(send: Send, subscriber: Subscriber, ctx: ComposeContext): Promise<OutgoingEmail> {
+/** The parts of a ledger row that decide what the email says. */
+export type ComposableSend = Pick<Send, "id" | "kind" | "lesson_slug" | "created_at">;
+
+export async function composeEmail(send: ComposableSend, subscriber: Subscriber, ctx: ComposeContext): Promise<OutgoingEmail> {
   const recipient = { email: subscriber.email, name: subscriber.name };
   const base = {
     from: ctx.from,

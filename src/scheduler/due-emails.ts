@@ -148,10 +148,18 @@ export async function queueDueEmails(db: Database, course: Course, now: number, 
       "enrollments.next_slug",
       "subscribers.timezone",
       "subscribers.status as subscriber_status",
+      (eb) => eb.selectFrom("sends").select((s) => s.fn.max("sends.sent_at").as("t")).whereRef("sends.enrollment_id", "=", "enrollments.id").as("last_delivered_at"),
     ])
     .where("enrollments.course_slug", "=", course.slug)
     .where("enrollments.status", "=", "active")
     .where("enrollments.next_due_at", "<=", now)
+    // One email at a time per reader: the next waits until the provider has the previous one, so
+    // readers get lessons in order even when a send is retried for a while.
+    .where((eb) =>
+      eb.not(
+        eb.exists(eb.selectFrom("sends").select("sends.id").whereRef("sends.enrollment_id", "=", "enrollments.id").where("sends.status", "in", ["queued", "sending"])),
+      ),
+    )
     .orderBy("enrollments.next_due_at")
     .limit(options.limit ?? 1000);
   if (options.enrollmentIds) query = query.where("enrollments.id", "in", options.enrollmentIds);
@@ -181,8 +189,11 @@ export async function queueDueEmails(db: Database, course: Course, now: number, 
         await trx.updateTable("enrollments").set({ status: "completed", completed_at: now, next_slug: null, next_due_at: null, updated_at: now }).where("id", "=", enrollment.id).execute();
         return;
       }
+      // The gap counts from when the provider actually took the previous email, if that was later.
+      const delivered = enrollment.last_delivered_at === null ? null : Number(enrollment.last_delivered_at);
+      const lastSent = delivered === null ? enrollment.last_sent_at : Math.max(delivered, enrollment.last_sent_at ?? 0);
       // Overdue emails go now, but still only on an allowed weekday.
-      const itemDue = Math.max(nextSendAt(dueAt(enrollment.started_at, item.day, zone, rules), enrollment.last_sent_at, zone, rules), sendableAt(now, zone, rules));
+      const itemDue = Math.max(nextSendAt(dueAt(enrollment.started_at, item.day, zone, rules), lastSent, zone, rules), sendableAt(now, zone, rules));
       if (itemDue > now) {
         // The course changed or the gap rule moved it: re-file, don't send.
         await trx.updateTable("enrollments").set({ next_slug: item.slug, next_due_at: itemDue, updated_at: now }).where("id", "=", enrollment.id).execute();

@@ -45,6 +45,8 @@ export interface EnrollmentsTable {
   last_day: number;
   last_sent_at: Timestamp | null;
   completed_at: Timestamp | null;
+  /** A reader's "pause for a week": the tick resumes the enrollment at this time. */
+  paused_until: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -63,6 +65,14 @@ export interface SendsTable {
   error: string | null;
   /** Set when the email goes out in a provider batch; the batch is retried as a whole. */
   batch_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Provider events (webhooks) kept on the row: when each first happened, and the latest one. */
+  delivered_at: ColumnType<number | null, number | null | undefined, number | null>;
+  delayed_at: ColumnType<number | null, number | null | undefined, number | null>;
+  opened_at: ColumnType<number | null, number | null | undefined, number | null>;
+  clicked_at: ColumnType<number | null, number | null | undefined, number | null>;
+  bounced_at: ColumnType<number | null, number | null | undefined, number | null>;
+  complained_at: ColumnType<number | null, number | null | undefined, number | null>;
+  last_event: ColumnType<string | null, string | null | undefined, string | null>;
   /** When the job was last handed to Redis; null means Redis has not seen it yet. */
   enqueued_at: Timestamp | null;
   sent_at: Timestamp | null;
@@ -70,10 +80,12 @@ export interface SendsTable {
   updated_at: Timestamp;
 }
 
+export type ConsentKind = "opt_in" | "confirm" | "unsubscribe" | "resubscribe" | "suppress" | "preferences";
+
 export interface ConsentEventsTable {
   id: string;
   subscriber_id: string;
-  kind: "opt_in" | "confirm" | "unsubscribe" | "suppress";
+  kind: ConsentKind;
   at: Timestamp;
   ip: string | null;
   user_agent: string | null;
@@ -89,12 +101,34 @@ export interface CourseStateTable {
   updated_at: Timestamp;
 }
 
+export interface WebhookEventsTable {
+  /** The provider's event id (svix-id): the unit of exactly-once recording. */
+  id: string;
+  type: string;
+  provider_email_id: string | null;
+  send_id: string | null;
+  occurred_at: Timestamp | null;
+  received_at: Timestamp;
+  payload: string;
+}
+
+export type SuppressionReason = "deleted" | "bounced" | "complained";
+
+export interface SuppressionsTable {
+  /** SHA-256 of the normalised address; the address itself is not kept. */
+  email_hash: string;
+  reason: SuppressionReason;
+  created_at: Timestamp;
+}
+
 export interface DB {
   subscribers: SubscribersTable;
   enrollments: EnrollmentsTable;
   sends: SendsTable;
   consent_events: ConsentEventsTable;
   course_state: CourseStateTable;
+  webhook_events: WebhookEventsTable;
+  suppressions: SuppressionsTable;
 }
 
 export type Database = Kysely<DB>;

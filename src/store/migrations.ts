@@ -97,6 +97,38 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0003_readers_rights": {
+    async up(db: Kysely<unknown>) {
+      // Provider events, one row per event id: a replayed webhook delivery is recorded once.
+      await db.schema
+        .createTable("webhook_events")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("type", "text", (c) => c.notNull())
+        .addColumn("provider_email_id", "text")
+        .addColumn("send_id", "text")
+        .addColumn("occurred_at", "bigint")
+        .addColumn("received_at", "bigint", (c) => c.notNull())
+        .addColumn("payload", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("webhook_events_email_idx").on("webhook_events").column("provider_email_id").execute();
+      await db.schema.createIndex("sends_provider_idx").on("sends").column("provider_id").execute();
+      // The scheduler asks, per due enrollment, whether its previous email is still unsettled.
+      await db.schema.createIndex("sends_enrollment_status_idx").on("sends").columns(["enrollment_id", "status"]).execute();
+      for (const column of ["delivered_at", "delayed_at", "opened_at", "clicked_at", "bounced_at", "complained_at"]) {
+        await db.schema.alterTable("sends").addColumn(column, "bigint").execute();
+      }
+      await db.schema.alterTable("sends").addColumn("last_event", "text").execute();
+      // Addresses that must never be mailed by accident, kept as a one-way hash only.
+      await db.schema
+        .createTable("suppressions")
+        .addColumn("email_hash", "text", (c) => c.primaryKey())
+        .addColumn("reason", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .execute();
+      // "Pause for a week" resumes by itself.
+      await db.schema.alterTable("enrollments").addColumn("paused_until", "bigint").execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

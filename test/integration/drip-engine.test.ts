@@ -43,7 +43,12 @@ describe.each(ENGINES)("drip engine (%s)", (engine) => {
     await testDb.drop();
   });
 
-  const tick = (now: number, c: Course = course) => runTick({ db, course: c, dispatcher: producer }, now);
+  /** One scheduler pass at `now`; what it queued is then taken by the provider at once (no worker here). */
+  const tick = async (now: number, c: Course = course) => {
+    const result = await runTick({ db, course: c, dispatcher: producer }, now);
+    await db.updateTable("sends").set({ status: "sent", sent_at: now }).where("status", "=", "queued").where("kind", "!=", "confirm").execute();
+    return result;
+  };
   const lessonsOf = async (subscriberId: string) =>
     (await db.selectFrom("sends").select(["lesson_slug", "kind", "created_at"]).where("subscriber_id", "=", subscriberId).where("kind", "!=", "confirm").orderBy("created_at").execute()).map(
       (s) => s.lesson_slug ?? s.kind,
@@ -151,6 +156,22 @@ describe.each(ENGINES)("drip engine (%s)", (engine) => {
     expect(rows).toHaveLength(300);
     // And calling the raw query twice more changes nothing.
     expect(await queueDueEmails(db, course, t0, {})).toEqual({ sendIds: [], batchIds: [] });
+  });
+
+  it("holds a reader's next email until the provider has the previous one, and counts the gap from then", async () => {
+    const t0 = Date.UTC(2026, 9, 5, 9);
+    const { subscriberId } = await confirmedReader(db, course, { email: "slow@example.com", confirmedAt: t0 - 30 * DAY });
+    await runTick({ db, course, dispatcher: producer }, t0);
+    expect(await lessonsOf(subscriberId)).toEqual(slugs().slice(0, 1));
+    // Lesson 1 is still with the worker (retrying, say) two days later: lesson 2 waits.
+    await runTick({ db, course, dispatcher: producer }, t0 + 2 * DAY);
+    expect(await lessonsOf(subscriberId)).toEqual(slugs().slice(0, 1));
+    const delivered = t0 + 2 * DAY + HOUR;
+    await db.updateTable("sends").set({ status: "sent", sent_at: delivered }).where("subscriber_id", "=", subscriberId).where("kind", "=", "lesson").execute();
+    await runTick({ db, course, dispatcher: producer }, delivered + DAY - HOUR);
+    expect(await lessonsOf(subscriberId)).toEqual(slugs().slice(0, 1));
+    await runTick({ db, course, dispatcher: producer }, delivered + 2 * DAY);
+    expect(await lessonsOf(subscriberId)).toEqual(slugs().slice(0, 2));
   });
 
   it("graduates a reader after the last lesson", async () => {

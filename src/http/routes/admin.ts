@@ -4,10 +4,10 @@ import { timingSafeEqual } from "hono/utils/buffer";
 import { AppError } from "../errors.ts";
 import type { AppEnv } from "../env.ts";
 import { composeEmail } from "../../render/compose.ts";
+import type { ComposableSend } from "../../render/compose.ts";
 import { GRADUATION_SLUG } from "../../scheduler/due-emails.ts";
 import { setCoursePaused } from "../../store/course-state.ts";
 import { pauseEnrollment, resumeEnrollment } from "../../store/enrollments.ts";
-import type { Send } from "../../store/sends.ts";
 import type { Subscriber } from "../../store/subscribers.ts";
 
 /**
@@ -42,23 +42,7 @@ export const adminRoutes = new Hono<AppEnv>()
       if (!reader) throw new AppError(404, "unknown_reader", `No reader with id or address "${readerParam}".`, "No such reader");
     }
     const subscriber: Subscriber = reader ?? sampleReader(now);
-    const send: Send = {
-      id: "preview",
-      dedupe_key: "preview",
-      kind: isGraduation ? "graduation" : "lesson",
-      subscriber_id: subscriber.id,
-      enrollment_id: null,
-      lesson_slug: isGraduation ? GRADUATION_SLUG : slug,
-      batch_id: null,
-      status: "queued",
-      attempts: 0,
-      provider_id: null,
-      error: null,
-      enqueued_at: null,
-      sent_at: null,
-      created_at: now,
-      updated_at: now,
-    };
+    const send: ComposableSend = { id: "preview", kind: isGraduation ? "graduation" : "lesson", lesson_slug: isGraduation ? GRADUATION_SLUG : slug, created_at: now };
     const email = await composeEmail(send, subscriber, { course: deps.course, appUrl: deps.appUrl, secretKey: deps.secretKey, from: deps.emailFrom ?? "preview", now });
     const format = c.req.query("format") ?? "html";
     if (format === "text") return c.text(email.text);
