@@ -149,7 +149,7 @@ describe.each(ENGINES)("drip engine (%s)", (engine) => {
   it("two ticks at once queue each lesson once", async () => {
     const t0 = Date.UTC(2026, 8, 1, 9);
     await bulkReaders(db, course, 300, { confirmedAt: t0 - 7 * DAY, nextDueAt: t0, lastDay: 0 });
-    const [a, b] = await Promise.all([tick(t0), tick(t0)]);
+    const [a, b] = await Promise.all([runTick({ db, course, dispatcher: producer }, t0), runTick({ db, course, dispatcher: producer }, t0)]);
     expect(a.queued + b.queued).toBe(300);
     const rows = await db.selectFrom("sends").select(["dedupe_key"]).execute();
     expect(new Set(rows.map((r) => r.dedupe_key)).size).toBe(300);
