@@ -11,7 +11,9 @@ import { healthRoutes } from "./http/routes/health.ts";
 import { outboxRoutes } from "./http/routes/outbox.ts";
 import { signupRoutes } from "./http/routes/signup.ts";
 import { unsubscribeRoutes } from "./http/routes/unsubscribe.ts";
+import { webhookRoutes } from "./http/routes/webhooks.ts";
 import { APP_CSS, SIGNUP_JS } from "./http/views/layout.ts";
+import { sameOriginForms } from "./http/same-origin.ts";
 import { errorPage } from "./http/views/pages.ts";
 
 export type { AppDeps } from "./http/env.ts";
@@ -57,6 +59,8 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
+  app.use(sameOriginForms(deps.appUrl));
+
   app.get("/assets/app.css", (c) => c.body(APP_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }));
   app.get("/assets/signup.js", (c) => c.body(SIGNUP_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=3600" }));
 
@@ -65,6 +69,7 @@ export function createApp(deps: AppDeps) {
   app.route("/unsubscribe", unsubscribeRoutes);
   app.route("/healthz", healthRoutes);
   app.route("/admin", adminRoutes);
+  app.route("/webhooks", webhookRoutes);
   if (deps.outbox) app.route("/outbox", outboxRoutes);
 
   app.notFound((c) => respond(c, new AppError(404, "not_found", "There is nothing at this address.", "Page not found")));

@@ -113,6 +113,7 @@ export async function start(roles: readonly Role[], env: Record<string, string |
       appUrl: config.APP_URL,
       secretKey: config.SECRET_KEY,
       adminToken: config.ADMIN_TOKEN,
+      webhookSecret: config.RESEND_WEBHOOK_SECRET,
       emailFrom: config.EMAIL_FROM,
       dispatcher: producer,
       outbox,

@@ -29,6 +29,8 @@ const schema = z
     REDIS_PREFIX: z.string().regex(/^[\w:.-]+$/).default("lessonpost"),
     RESEND_API_KEY: optionalString,
     RESEND_BASE_URL: optionalString.pipe(z.url().optional()),
+    /** Signing secret of the Resend webhook (whsec_…); without it /webhooks/resend refuses every event. */
+    RESEND_WEBHOOK_SECRET: optionalString,
     EMAIL_FROM: z.string().min(3).default("Lessonpost <lessons@example.com>"),
     SECRET_KEY: z.preprocess(emptyToUndefined, z.string().min(32, "must be at least 32 characters").optional()),
     ADMIN_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, "must be at least 16 characters").optional()),

@@ -14,6 +14,8 @@ export interface AppDeps {
   secretKey: string;
   /** Absent on Cloudflare: the Node tick picks new ledger rows up from the database. */
   dispatcher?: Dispatcher | undefined;
+  /** Resend webhook signing secret (whsec_…); without it every webhook is refused. */
+  webhookSecret?: string | undefined;
   /** Bearer token for /admin; without it /admin does not exist. */
   adminToken?: string | undefined;
   /** The From line, for previews that show the whole email. */

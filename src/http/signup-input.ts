@@ -9,17 +9,40 @@ import { z } from "zod";
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
-const email = z
+const INVALID = "That doesn't look like an email address. Check it and try again.";
+
+/**
+ * The domain in its ASCII (punycode) form, via the WHATWG URL parser's IDNA processing, which
+ * Node and Workers both ship: "bücher.example" and "xn--bcher-kva.example" are one address.
+ */
+function asciiDomain(domain: string): string | null {
+  if (domain === "" || /[/?#:@\\[\]\s]/.test(domain)) return null;
+  try {
+    const host = new URL(`http://${domain}`).hostname;
+    return host.includes(".") && !host.endsWith(".") ? host : null;
+  } catch {
+    return null;
+  }
+}
+
+export const emailSchema = z
   .string({ error: "Enter your email address." })
   .trim()
   .min(1, "Enter your email address.")
   .max(254, "That email address is too long.")
   .refine((value) => !CONTROL.test(value), "That email address contains characters that are not allowed.")
-  .pipe(z.email("That doesn't look like an email address. Check it and try again."))
-  .transform((value) => {
+  .transform((value, ctx) => {
     const at = value.lastIndexOf("@");
-    return `${value.slice(0, at)}@${value.slice(at + 1).toLowerCase()}`;
-  });
+    const local = value.slice(0, at);
+    const domain = at > 0 ? asciiDomain(value.slice(at + 1)) : null;
+    // Internationalised local parts (SMTPUTF8) are not deliverable through most providers yet.
+    if (at <= 0 || local.length > 64 || !domain || /[^\x21-\x7e]/.test(local)) {
+      ctx.addIssue({ code: "custom", message: INVALID });
+      return z.NEVER;
+    }
+    return `${local}@${domain}`;
+  })
+  .pipe(z.string().max(254, "That email address is too long.").pipe(z.email(INVALID)));
 
 const name = z
   .string()
@@ -32,7 +55,7 @@ const name = z
   .pipe(z.string().max(100, "Keep your name under 100 characters.").nullable());
 
 export const signupSchema = z.object({
-  email,
+  email: emailSchema,
   name,
   timezone: z.string().max(64).optional().catch(undefined),
   /** Honeypot: people never see it, form-filling bots do. */

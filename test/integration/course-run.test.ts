@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { linkPath, startStack, waitFor } from "../support/stack.ts";
+import { formPost, linkPath, startStack, waitFor } from "../support/stack.ts";
 import type { Stack } from "../support/stack.ts";
 import { mapPool } from "../support/pool.ts";
 
@@ -31,7 +31,7 @@ describe("a whole course run", () => {
     const confirmations = new Map(fake.emails.map((e) => [e.to[0]!, e]));
     await mapPool(emails, 25, async (email) => {
       const path = linkPath(confirmations.get(email)!.text ?? "", /https:\/\/lessons\.example\.test\/confirm\/[\w.-]+/);
-      const res = await fetch(`${baseUrl}${path}`, { method: "POST" });
+      const res = await formPost(`${baseUrl}${path}`);
       expect(res.status).toBe(200);
     });
 

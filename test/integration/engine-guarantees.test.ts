@@ -7,7 +7,7 @@ import { unsubscribeToken } from "../../src/tokens.ts";
 import { runTick } from "../../workers/tick-worker.ts";
 import { bulkReaders } from "../support/readers.ts";
 import { countKeys } from "../support/redis.ts";
-import { linkPath, startStack, waitFor } from "../support/stack.ts";
+import { formPost, linkPath, startStack, waitFor } from "../support/stack.ts";
 import type { Stack } from "../support/stack.ts";
 
 describe("engine guarantees", () => {
@@ -24,7 +24,7 @@ describe("engine guarantees", () => {
     await fetch(`${s.baseUrl}/subscribe`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email }) });
     const confirmation = await waitFor(`confirmation for ${email}`, () => s.fake.emails.find((e) => e.to.includes(email)));
     const path = linkPath(confirmation.text ?? "", /https:\/\/lessons\.example\.test\/confirm\/[\w.-]+/);
-    const res = await fetch(`${s.baseUrl}${path}`, { method: "POST" });
+    const res = await formPost(`${s.baseUrl}${path}`);
     expect(res.status).toBe(200);
   }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ENGINES } from "../support/databases.ts";
-import { linkPath, startStack, waitFor } from "../support/stack.ts";
+import { formPost, linkPath, startStack, waitFor } from "../support/stack.ts";
 import type { Stack } from "../support/stack.ts";
 
 /**
@@ -18,11 +18,7 @@ describe.each(ENGINES)("signup to lesson 1 (%s)", (engine) => {
     stack = await startStack(engine);
     const { baseUrl, fake, runtime } = stack;
 
-    const signup = await fetch(`${baseUrl}/subscribe`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ email: "reader@example.com", name: "Robin", timezone: "Europe/Paris" }),
-    });
+    const signup = await formPost(`${baseUrl}/subscribe`, { email: "reader@example.com", name: "Robin", timezone: "Europe/Paris" });
     expect(signup.status).toBe(200);
     expect(await signup.text()).toContain("Check your inbox");
 
@@ -40,7 +36,7 @@ describe.each(ENGINES)("signup to lesson 1 (%s)", (engine) => {
     const afterGet = await runtime.db.selectFrom("subscribers").select("status").where("email", "=", "reader@example.com").executeTakeFirstOrThrow();
     expect(afterGet.status).toBe("pending");
 
-    const confirm = await fetch(`${baseUrl}${confirmPath}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "" });
+    const confirm = await formPost(`${baseUrl}${confirmPath}`);
     expect(confirm.status).toBe(200);
     expect(await confirm.text()).toContain("on its way");
 

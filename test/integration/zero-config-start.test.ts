@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { freePort, runEntry } from "../support/processes.ts";
 import type { Child } from "../support/processes.ts";
 import { deleteKeys, uniquePrefix } from "../support/redis.ts";
-import { waitFor } from "../support/stack.ts";
+import { formPost, waitFor } from "../support/stack.ts";
 
 /**
  * `npm start` as a newcomer runs it: no RESEND_API_KEY, no SECRET_KEY, defaults everywhere (only
@@ -36,7 +36,7 @@ describe("zero-configuration start", () => {
     const health = await fetch(`${base}/healthz`);
     expect(await health.json()).toEqual({ ok: true, checks: { database: "ok", redis: "ok" } });
 
-    await fetch(`${base}/subscribe`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "email=newcomer%40example.com&timezone=Europe%2FLisbon" });
+    await formPost(`${base}/subscribe`, { email: "newcomer@example.com", timezone: "Europe/Lisbon" });
     const confirmId = await waitFor("the confirmation in the outbox", async () => {
       const list = await (await fetch(`${base}/outbox`)).text();
       return list.match(/href="\/outbox\/([\w-]+)">Confirm/)?.[1];
@@ -44,7 +44,7 @@ describe("zero-configuration start", () => {
     const detail = await (await fetch(`${base}/outbox/${confirmId}`)).text();
     const confirmPath = detail.match(/http:\/\/localhost:\d+(\/confirm\/[\w.-]+)/)?.[1];
     expect(confirmPath).toBeTruthy();
-    const confirmed = await fetch(`${base}${confirmPath}`, { method: "POST" });
+    const confirmed = await formPost(`${base}${confirmPath}`);
     expect(confirmed.status).toBe(200);
 
     const lessonId = await waitFor("lesson 1 in the outbox", async () => {

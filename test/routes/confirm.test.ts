@@ -39,7 +39,7 @@ describe("confirmation link", () => {
 
   it("POST confirms, enrolls, and queues lesson 1 at once", async () => {
     const token = await confirmToken(TEST_SECRET, subscriberId, t.clock.now);
-    const res = await t.app.request(`/confirm/${token}`, { method: "POST" });
+    const res = await t.app.request(`/confirm/${token}`, form());
     expect(res.status).toBe(200);
     expect(await status()).toBe("active");
     const enrollment = await t.db.selectFrom("enrollments").selectAll().executeTakeFirstOrThrow();
@@ -53,8 +53,8 @@ describe("confirmation link", () => {
 
   it("a second POST is harmless: no second lesson", async () => {
     const token = await confirmToken(TEST_SECRET, subscriberId, t.clock.now);
-    await t.app.request(`/confirm/${token}`, { method: "POST" });
-    const again = await t.app.request(`/confirm/${token}`, { method: "POST" });
+    await t.app.request(`/confirm/${token}`, form());
+    const again = await t.app.request(`/confirm/${token}`, form());
     expect(again.status).toBe(200);
     expect(await again.text()).toContain("already confirmed");
     expect(await t.db.selectFrom("sends").selectAll().where("kind", "=", "lesson").execute()).toHaveLength(1);
@@ -62,8 +62,8 @@ describe("confirmation link", () => {
 
   it("refuses a forged token with a clear page and changes nothing", async () => {
     const forged = await signToken("some-other-secret-of-sufficient-length!!", { purpose: "confirm", subject: subscriberId, expiresAt: 0 });
-    for (const method of ["GET", "POST"]) {
-      const res = await t.app.request(`/confirm/${forged}`, { method });
+    for (const init of [{}, form()]) {
+      const res = await t.app.request(`/confirm/${forged}`, init);
       expect(res.status).toBe(400);
       const html = await res.text();
       expect(html).toContain("<h1>Link not valid</h1>");
@@ -73,7 +73,7 @@ describe("confirmation link", () => {
   });
 
   it("refuses an unsubscribe token used as a confirm token", async () => {
-    const res = await t.app.request(`/confirm/${await unsubscribeToken(TEST_SECRET, subscriberId)}`, { method: "POST" });
+    const res = await t.app.request(`/confirm/${await unsubscribeToken(TEST_SECRET, subscriberId)}`, form());
     expect(res.status).toBe(400);
     expect(await status()).toBe("pending");
   });
@@ -81,7 +81,7 @@ describe("confirmation link", () => {
   it("refuses an expired token with a page that says it expired", async () => {
     const token = await confirmToken(TEST_SECRET, subscriberId, t.clock.now);
     t.clock.now += (CONFIRM_TOKEN_TTL_SECONDS + 60) * 1000;
-    const res = await t.app.request(`/confirm/${token}`, { method: "POST" });
+    const res = await t.app.request(`/confirm/${token}`, form());
     expect(res.status).toBe(410);
     expect(await res.text()).toContain("expired");
     expect(await status()).toBe("pending");
@@ -89,7 +89,7 @@ describe("confirmation link", () => {
 
   it("answers garbage tokens with 400, never 500", async () => {
     for (const token of ["x", "....", "%F0%9F%92%A9", "a".repeat(600), "YQ.YQ"]) {
-      const res = await t.app.request(`/confirm/${token}`, { method: "POST" });
+      const res = await t.app.request(`/confirm/${token}`, form());
       expect(res.status).toBe(400);
     }
   });

@@ -31,7 +31,7 @@ describe("GET /", () => {
 
 describe("POST /subscribe", () => {
   it("stores the signup with its consent record and queues one confirmation", async () => {
-    const res = await t.app.request("/subscribe", { ...form({ email: "New@Example.com", name: "Ann", timezone: "Asia/Tokyo" }), headers: { "content-type": "application/x-www-form-urlencoded", "user-agent": "TestBrowser/1" } });
+    const res = await t.app.request("/subscribe", form({ email: "New@Example.com", name: "Ann", timezone: "Asia/Tokyo" }, { "user-agent": "TestBrowser/1" }));
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("Check your inbox");
     const subscriber = await t.db.selectFrom("subscribers").selectAll().executeTakeFirstOrThrow();
@@ -107,6 +107,20 @@ describe("POST /subscribe", () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("Check your inbox");
     expect(await t.db.selectFrom("subscribers").selectAll().execute()).toEqual([]);
+  });
+
+  it("refuses a form posted from another site, and stores nothing", async () => {
+    const attempts: Record<string, string>[] = [{ origin: "https://evil.example" }, { origin: "null" }, { "sec-fetch-site": "cross-site", origin: "https://evil.example" }];
+    for (const headers of attempts) {
+      const res = await t.app.request("/subscribe", form({ email: "csrf@example.com" }, headers));
+      expect(res.status).toBe(403);
+      expect(await res.text()).toContain("sent from another site");
+    }
+    const bare = await t.app.request("/subscribe", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "email=csrf%40example.com" });
+    expect(bare.status).toBe(403);
+    expect(await t.db.selectFrom("subscribers").selectAll().execute()).toEqual([]);
+    const sameSite = await t.app.request("/subscribe", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin" }, body: "email=csrf%40example.com" });
+    expect(sameSite.status).toBe(200);
   });
 
   it("refuses an oversized body with 413", async () => {

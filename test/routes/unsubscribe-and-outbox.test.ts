@@ -18,7 +18,7 @@ describe("unsubscribe", () => {
     t = await makeTestApp();
     await t.app.request("/subscribe", form({ email: "leaver@example.com" }));
     subscriberId = (await t.db.selectFrom("subscribers").select("id").executeTakeFirstOrThrow()).id;
-    await t.app.request(`/confirm/${await confirmToken(TEST_SECRET, subscriberId, t.clock.now)}`, { method: "POST" });
+    await t.app.request(`/confirm/${await confirmToken(TEST_SECRET, subscriberId, t.clock.now)}`, form());
   });
   afterEach(async () => {
     await t.close();
@@ -51,7 +51,7 @@ describe("unsubscribe", () => {
       id: "queued-one", dedupe_key: "lesson:x:later", kind: "lesson", subscriber_id: subscriberId, enrollment_id: null, lesson_slug: "later",
       status: "queued", provider_id: null, error: null, enqueued_at: null, sent_at: null, created_at: 1, updated_at: 1,
     }).execute();
-    const res = await t.app.request(`/unsubscribe/${await unsubscribeToken(TEST_SECRET, subscriberId)}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "" });
+    const res = await t.app.request(`/unsubscribe/${await unsubscribeToken(TEST_SECRET, subscriberId)}`, form());
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("You're unsubscribed");
     expect(await status()).toBe("unsubscribed");
@@ -60,7 +60,7 @@ describe("unsubscribe", () => {
   });
 
   it("refuses a forged token", async () => {
-    const res = await t.app.request(`/unsubscribe/${await confirmToken(TEST_SECRET, subscriberId)}`, { method: "POST", body: "List-Unsubscribe=One-Click", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const res = await t.app.request(`/unsubscribe/${await confirmToken(TEST_SECRET, subscriberId)}`, form({ "List-Unsubscribe": "One-Click" }));
     expect(res.status).toBe(400);
     expect(await status()).toBe("active");
   });

@@ -50,8 +50,9 @@ export async function makeTestApp(options: { engine?: Engine; redisUrl?: string 
   };
 }
 
-export function form(fields: Record<string, string>): RequestInit {
-  return { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(fields) };
+/** A form POST as a browser sends it from one of our pages (same Origin). */
+export function form(fields: Record<string, string> = {}, headers: Record<string, string> = {}): RequestInit {
+  return { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", origin: "http://localhost", ...headers }, body: new URLSearchParams(fields) };
 }
 
 export function json(body: unknown): RequestInit {

@@ -39,3 +39,19 @@ describe("parseSignup", () => {
     expect(parseSignup({ email: 42 })).toMatchObject({ ok: false, field: "email" });
   });
 });
+
+describe("international domains", () => {
+  it("stores IDN domains in their ASCII form, so both spellings are one address", () => {
+    const unicode = parseSignup({ email: "Anna@Bücher.Example" });
+    const ascii = parseSignup({ email: "Anna@xn--bcher-kva.example" });
+    expect(unicode).toMatchObject({ ok: true, fields: { email: "Anna@xn--bcher-kva.example" } });
+    expect(ascii).toMatchObject({ ok: true, fields: { email: "Anna@xn--bcher-kva.example" } });
+  });
+
+  it.each(["anna@bücher", "ånna@example.com", "anna@exa mple.com", "anna@example.com:25", "anna@[127.0.0.1]", `${"a".repeat(65)}@example.com`, "anna@example.com."])(
+    "rejects %j",
+    (email) => {
+      expect(parseSignup({ email })).toMatchObject({ ok: false, field: "email" });
+    },
+  );
+});
