@@ -9,6 +9,7 @@ import { adminRoutes } from "./http/routes/admin.ts";
 import { confirmRoutes } from "./http/routes/confirm.ts";
 import { healthRoutes } from "./http/routes/health.ts";
 import { outboxRoutes } from "./http/routes/outbox.ts";
+import { preferencesRoutes } from "./http/routes/preferences.ts";
 import { signupRoutes } from "./http/routes/signup.ts";
 import { unsubscribeRoutes } from "./http/routes/unsubscribe.ts";
 import { webhookRoutes } from "./http/routes/webhooks.ts";
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", signupRoutes);
   app.route("/confirm", confirmRoutes);
   app.route("/unsubscribe", unsubscribeRoutes);
+  app.route("/preferences", preferencesRoutes);
   app.route("/healthz", healthRoutes);
   app.route("/admin", adminRoutes);
   app.route("/webhooks", webhookRoutes);

@@ -16,6 +16,7 @@ import type { Mailer } from "./send/mailer.ts";
 import { createOutbox } from "./send/outbox.ts";
 import type { OutboxReader } from "./send/outbox.ts";
 import { createResendMailer } from "./send/resend-mailer.ts";
+import { createRedisSignupLimiter } from "./limits/redis-signup-limiter.ts";
 import { openDatabase } from "./store/connect.ts";
 import type { Database } from "./store/database.ts";
 import { createSendWorker } from "../workers/send-worker.ts";
@@ -118,7 +119,15 @@ export async function start(roles: readonly Role[], env: Record<string, string |
       dispatcher: producer,
       outbox,
       probes: { redis: () => producer.ping() },
-      clientIp: (c) => getConnInfo(c).remote.address ?? null,
+      signupLimiter: createRedisSignupLimiter(producer.connection, config.REDIS_PREFIX, log, {
+        perIpPerMinute: config.SIGNUP_LIMIT_IP_PER_MINUTE,
+        perIpPerHour: config.SIGNUP_LIMIT_IP_PER_HOUR,
+        perAddressPerHour: config.SIGNUP_LIMIT_ADDRESS_PER_HOUR,
+      }),
+      clientIp: (c) => {
+        const forwarded = config.TRUST_PROXY ? c.req.header("x-forwarded-for")?.split(",").at(-1)?.trim() : undefined;
+        return forwarded || (getConnInfo(c).remote.address ?? null);
+      },
       courseDaySeconds: config.COURSE_DAY_SECONDS,
     });
     server = await new Promise<Server>((resolve, reject) => {

@@ -58,6 +58,18 @@ const schema = z
     REOFFER_AFTER_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(60_000),
     /** How often the scheduler tick runs. */
     TICK_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
+    /** Signup limits, enforced in Redis across all HTTP processes. */
+    SIGNUP_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+    SIGNUP_LIMIT_IP_PER_HOUR: z.coerce.number().int().min(1).default(60),
+    SIGNUP_LIMIT_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).default(5),
+    /**
+     * Set when the service sits behind one reverse proxy or load balancer: the client address is
+     * then the last X-Forwarded-For entry (the one that proxy added), not the socket's.
+     */
+    TRUST_PROXY: z
+      .enum(["true", "false", "1", "0", ""])
+      .default("false")
+      .transform((v) => v === "true" || v === "1"),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   })
   .transform((env) => ({

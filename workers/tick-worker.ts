@@ -7,6 +7,7 @@ import { BATCH_SIZE, QUEUES, REOFFER_AFTER_MS, TICK_LOCK_KEY, TICK_SCHEDULER_ID,
 import { queueDueEmails, rescheduleEnrollments, scheduleVersion } from "../src/scheduler/due-emails.ts";
 import { storedScheduleVersion, storeScheduleVersion } from "../src/store/course-state.ts";
 import type { Database } from "../src/store/database.ts";
+import { resumeExpiredPauses } from "../src/store/enrollments.ts";
 import { findUnqueuedSends } from "../src/store/sends.ts";
 
 export interface TickDeps {
@@ -43,6 +44,8 @@ export async function runTick(deps: Pick<TickDeps, "db" | "course" | "dispatcher
   const started = Date.now();
   const pausedCourses = (await deps.db.selectFrom("course_state").select("course_slug").where("paused", "=", 1).execute()).map((r) => r.course_slug);
   const result: TickResult = { queued: 0, batches: 0, offered: 0, rescheduled: 0 };
+
+  await resumeExpiredPauses(deps.db, now);
 
   // After a course edit (or a new COURSE_DAY_SECONDS) every reader's next email is re-timed once.
   const version = await scheduleVersion(deps.course, deps.courseDaySeconds);

@@ -4,6 +4,7 @@ import type { Logger } from "../log.ts";
 import type { Dispatcher } from "../queue/dispatcher.ts";
 import type { OutboxReader } from "../send/outbox.ts";
 import type { Database } from "../store/database.ts";
+import type { SignupLimiter } from "./signup-limits.ts";
 
 /** Everything the HTTP app needs, handed in by the entry point (Node or Cloudflare). */
 export interface AppDeps {
@@ -22,6 +23,8 @@ export interface AppDeps {
   emailFrom?: string | undefined;
   /** Present only when no RESEND_API_KEY is set: mounts /outbox. */
   outbox?: OutboxReader | undefined;
+  /** Per-IP and per-address signup limits (Redis-backed on Node). */
+  signupLimiter?: SignupLimiter | undefined;
   /** Liveness probes beyond the database, e.g. Redis. */
   probes?: Record<string, () => Promise<void>> | undefined;
   clientIp?: ((c: Context) => string | null) | undefined;

@@ -10,6 +10,8 @@ import { producerConnection, withTimeout } from "./redis.ts";
 
 export interface Producer extends Required<Dispatcher> {
   sendQueue: Queue<SendJobData>;
+  /** The fail-fast connection, for other request-path uses of Redis (rate limits). */
+  connection: Redis;
   /** Health probe: fails fast when Redis is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -41,6 +43,7 @@ export function createProducer(options: { redisUrl: string; prefix: string; db: 
 
   return {
     sendQueue,
+    connection,
     async enqueueSends(sendIds) {
       if (sendIds.length === 0) return;
       await connected(connection);

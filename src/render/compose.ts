@@ -52,17 +52,18 @@ export async function composeEmail(send: ComposableSend, subscriber: Subscriber,
   }
 
   const unsubscribeUrl = await unsubscribeUrlFor(ctx, subscriber.id);
+  const preferencesUrl = unsubscribeUrl.replace("/unsubscribe/", "/preferences/");
   // RFC 8058 one-click: mailbox providers POST to this URL; the footer links to the same page.
   const headers = { "List-Unsubscribe": `<${unsubscribeUrl}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click", [SEND_ID_HEADER]: send.id };
 
   if (send.kind === "lesson") {
     const lesson = ctx.course.lessons.find((l) => l.slug === send.lesson_slug);
     if (!lesson) throw new ComposeError(`lesson "${send.lesson_slug}" is no longer in the course`);
-    const rendered = await renderLessonEmail({ course: ctx.course, lesson, recipient, unsubscribeUrl });
+    const rendered = await renderLessonEmail({ course: ctx.course, lesson, recipient, unsubscribeUrl, preferencesUrl });
     return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers };
   }
   if (send.kind === "graduation" || send.lesson_slug === GRADUATION_SLUG) {
-    const rendered = await renderGraduationEmail({ course: ctx.course, recipient, unsubscribeUrl });
+    const rendered = await renderGraduationEmail({ course: ctx.course, recipient, unsubscribeUrl, preferencesUrl });
     return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers };
   }
   throw new ComposeError(`no template for emails of kind "${send.kind}" yet`);

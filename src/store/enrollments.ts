@@ -4,10 +4,10 @@ import type { Database } from "./database.ts";
  * Pausing a reader keeps their place. Emails already queued for them stay in the ledger, parked,
  * and go out after resume: nothing is dropped by a pause (listmonk #3022 is the bug to avoid).
  */
-export async function pauseEnrollment(db: Database, enrollmentId: string, now: number): Promise<boolean> {
+export async function pauseEnrollment(db: Database, enrollmentId: string, now: number, until: number | null = null): Promise<boolean> {
   const result = await db
     .updateTable("enrollments")
-    .set({ status: "paused", updated_at: now })
+    .set({ status: "paused", paused_until: until, updated_at: now })
     .where("id", "=", enrollmentId)
     .where("status", "=", "active")
     .executeTakeFirst();
@@ -18,13 +18,21 @@ export async function pauseEnrollment(db: Database, enrollmentId: string, now: n
 export async function resumeEnrollment(db: Database, enrollmentId: string, now: number): Promise<boolean> {
   const result = await db
     .updateTable("enrollments")
-    .set({ status: "active", next_due_at: now, updated_at: now })
+    .set({ status: "active", next_due_at: now, paused_until: null, updated_at: now })
     .where("id", "=", enrollmentId)
     .where("status", "=", "paused")
     .where("next_slug", "is not", null)
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) > 0) return true;
   // Paused after the graduation email was queued: nothing left to schedule, just let it go out.
-  const done = await db.updateTable("enrollments").set({ status: "completed", updated_at: now }).where("id", "=", enrollmentId).where("status", "=", "paused").executeTakeFirst();
+  const done = await db.updateTable("enrollments").set({ status: "completed", paused_until: null, updated_at: now }).where("id", "=", enrollmentId).where("status", "=", "paused").executeTakeFirst();
   return Number(done.numUpdatedRows) > 0;
+}
+
+/** Ends "pause for a week" pauses whose time is up; run by the tick. */
+export async function resumeExpiredPauses(db: Database, now: number): Promise<number> {
+  const expired = await db.selectFrom("enrollments").select("id").where("status", "=", "paused").where("paused_until", "<=", now).limit(1000).execute();
+  let resumed = 0;
+  for (const { id } of expired) if (await resumeEnrollment(db, id, now)) resumed += 1;
+  return resumed;
 }

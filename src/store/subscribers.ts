@@ -1,4 +1,5 @@
-import type { Database, SubscribersTable } from "./database.ts";
+import type { ConsentKind, Database, SubscribersTable } from "./database.ts";
+import { liftErasure, suppressionOf } from "./suppressions.ts";
 
 export type Subscriber = SubscribersTable;
 
@@ -19,7 +20,8 @@ export interface SignupInput {
 }
 
 export interface SignupResult {
-  subscriberId: string;
+  /** Null when the address is suppressed (bounced or complained before): nothing is stored or sent. */
+  subscriberId: string | null;
   /** The ledger id of the confirmation email to send, when one is due. */
   confirmationSendId: string | null;
 }
@@ -30,6 +32,9 @@ export interface SignupResult {
  * outage there never loses a signup.
  */
 export async function recordSignup(db: Database, input: SignupInput, now: number): Promise<SignupResult> {
+  // An erased reader may opt in again; an address that bounced or complained is never mailed.
+  const suppression = await suppressionOf(db, input.email);
+  if (suppression === "bounced" || suppression === "complained") return { subscriberId: null, confirmationSendId: null };
   return db.transaction().execute(async (trx) => {
     await trx
       .insertInto("subscribers")
@@ -145,6 +150,7 @@ export async function confirmSubscriber(db: Database, id: string, meta: ConsentM
       .set({ status: "active", confirmed_at: now, unsubscribed_at: null, updated_at: now })
       .where("id", "=", id)
       .execute();
+    await liftErasure(trx, subscriber.email);
     await trx
       .insertInto("consent_events")
       .values({ id: crypto.randomUUID(), subscriber_id: id, kind: "confirm", at: now, ip: meta.ip, user_agent: meta.userAgent, detail: JSON.stringify({ how: meta.how }) })
@@ -153,28 +159,62 @@ export async function confirmSubscriber(db: Database, id: string, meta: ConsentM
   });
 }
 
+export async function recordConsent(db: Database, subscriberId: string, kind: ConsentKind, meta: ConsentMeta, now: number, detail: Record<string, unknown> = {}): Promise<void> {
+  await db
+    .insertInto("consent_events")
+    .values({ id: crypto.randomUUID(), subscriber_id: subscriberId, kind, at: now, ip: meta.ip, user_agent: meta.userAgent, detail: JSON.stringify({ how: meta.how, ...detail }) })
+    .execute();
+}
+
+export type UnsubscribeScope = "all" | "course";
+
 /**
- * Stops every email to the reader, including ones already queued: the send worker re-reads the
- * subscriber before it sends, and queued ledger rows are cancelled here.
+ * "Stop all email" ends every email to the reader; "stop this course" ends the course's lessons
+ * and leaves newsletters on. Either way queued emails in scope are cancelled here, and the send
+ * worker re-reads the reader before it sends, so nothing in scope goes out afterwards.
  */
-export async function unsubscribe(db: Database, id: string, meta: ConsentMeta, now: number): Promise<boolean> {
+export async function unsubscribe(db: Database, id: string, meta: ConsentMeta, now: number, scope: UnsubscribeScope = "all"): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const subscriber = await trx.selectFrom("subscribers").select(["id", "status"]).where("id", "=", id).executeTakeFirst();
     if (!subscriber || subscriber.status === "deleted") return false;
-    if (subscriber.status !== "unsubscribed" && !SUPPRESSED.has(subscriber.status)) {
+    const enrollments = await trx.updateTable("enrollments").set({ status: "cancelled", next_due_at: null, updated_at: now }).where("subscriber_id", "=", id).where("status", "in", ["active", "paused"]).executeTakeFirst();
+    const stopsSomething = scope === "course" ? Number(enrollments.numUpdatedRows) > 0 : subscriber.status !== "unsubscribed" && !SUPPRESSED.has(subscriber.status);
+    if (scope === "all" && stopsSomething) {
       await trx.updateTable("subscribers").set({ status: "unsubscribed", unsubscribed_at: now, updated_at: now }).where("id", "=", id).execute();
-      await trx
-        .insertInto("consent_events")
-        .values({ id: crypto.randomUUID(), subscriber_id: id, kind: "unsubscribe", at: now, ip: meta.ip, user_agent: meta.userAgent, detail: JSON.stringify({ how: meta.how }) })
-        .execute();
     }
-    await trx.updateTable("enrollments").set({ status: "cancelled", next_due_at: null, updated_at: now }).where("subscriber_id", "=", id).where("status", "in", ["active", "paused"]).execute();
+    if (stopsSomething) await recordConsent(trx, id, "unsubscribe", meta, now, { scope });
+    let cancel = trx.updateTable("sends").set({ status: "cancelled", error: scope === "course" ? "stopped course" : "unsubscribed", updated_at: now }).where("subscriber_id", "=", id).where("status", "=", "queued");
+    if (scope === "course") cancel = cancel.where("enrollment_id", "is not", null);
+    await cancel.execute();
+    return true;
+  });
+}
+
+/**
+ * The undo on the unsubscribe page: the reader takes back what they just did. Their course
+ * resumes where it stopped, including an email the unsubscribe had cancelled.
+ */
+export async function resubscribe(db: Database, id: string, meta: ConsentMeta, now: number): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const subscriber = await trx.selectFrom("subscribers").select(["id", "status"]).where("id", "=", id).executeTakeFirst();
+    if (!subscriber || subscriber.status === "deleted" || SUPPRESSED.has(subscriber.status)) return false;
+    if (subscriber.status === "pending") return false;
+    await trx.updateTable("subscribers").set({ status: "active", unsubscribed_at: null, updated_at: now }).where("id", "=", id).execute();
+    await trx
+      .updateTable("enrollments")
+      .set({ status: "active", next_due_at: now, updated_at: now })
+      .where("subscriber_id", "=", id)
+      .where("status", "=", "cancelled")
+      .where("completed_at", "is", null)
+      .execute();
     await trx
       .updateTable("sends")
-      .set({ status: "cancelled", error: "unsubscribed", updated_at: now })
+      .set({ status: "queued", enqueued_at: null, error: null, updated_at: now })
       .where("subscriber_id", "=", id)
-      .where("status", "=", "queued")
+      .where("status", "=", "cancelled")
+      .where("error", "in", ["unsubscribed", "stopped course"])
       .execute();
+    await recordConsent(trx, id, "resubscribe", meta, now);
     return true;
   });
 }

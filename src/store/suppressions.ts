@@ -10,12 +10,13 @@ export async function emailHash(email: string): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** A bounce or complaint outranks an erasure: erasing a bounced reader must not make them mailable. */
 export async function suppress(db: Database, email: string, reason: SuppressionReason, now: number): Promise<void> {
   const hash = await emailHash(email);
   await db
     .insertInto("suppressions")
     .values({ email_hash: hash, reason, created_at: now })
-    .onConflict((oc) => oc.column("email_hash").doUpdateSet({ reason, created_at: now }))
+    .onConflict((oc) => (reason === "deleted" ? oc.column("email_hash").doNothing() : oc.column("email_hash").doUpdateSet({ reason, created_at: now })))
     .execute();
 }
 

@@ -19,7 +19,7 @@ describe("a whole course run", () => {
   });
 
   it(`takes ${READERS} readers through every lesson exactly once, in order, with the gap kept`, async () => {
-    stack = await startStack("postgres", { env: { COURSE_DAY_SECONDS: String(DAY_SECONDS), TICK_MS: "100", RESEND_RATE_LIMIT: "2000", SEND_CONCURRENCY: "25" } });
+    stack = await startStack("postgres", { env: { COURSE_DAY_SECONDS: String(DAY_SECONDS), TICK_MS: "100", RESEND_RATE_LIMIT: "2000", SEND_CONCURRENCY: "25", SIGNUP_LIMIT_IP_PER_MINUTE: "100000", SIGNUP_LIMIT_IP_PER_HOUR: "100000" } });
     const { baseUrl, fake, runtime } = stack;
     const emails = Array.from({ length: READERS }, (_, i) => `reader${i}@example.com`);
 

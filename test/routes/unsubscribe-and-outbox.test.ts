@@ -43,7 +43,7 @@ describe("unsubscribe", () => {
     expect(await status()).toBe("unsubscribed");
     const event = await t.db.selectFrom("consent_events").selectAll().where("kind", "=", "unsubscribe").execute();
     expect(event).toHaveLength(1);
-    expect(JSON.parse(event[0]!.detail!)).toEqual({ how: "one-click" });
+    expect(JSON.parse(event[0]!.detail!)).toEqual({ how: "one-click", scope: "all" });
   });
 
   it("the page's button unsubscribes and cancels queued email", async () => {
@@ -53,7 +53,9 @@ describe("unsubscribe", () => {
     }).execute();
     const res = await t.app.request(`/unsubscribe/${await unsubscribeToken(TEST_SECRET, subscriberId)}`, form());
     expect(res.status).toBe(200);
-    expect(await res.text()).toContain("You're unsubscribed");
+    const page = await res.text();
+    expect(page).toContain("You&#39;re unsubscribed");
+    expect(page).toContain("/undo");
     expect(await status()).toBe("unsubscribed");
     const queued = await t.db.selectFrom("sends").select(["status", "error"]).where("id", "=", "queued-one").executeTakeFirstOrThrow();
     expect(queued).toEqual({ status: "cancelled", error: "unsubscribed" });

@@ -5,11 +5,12 @@ import { confirmSubscriber, recordSignup } from "../../src/store/subscribers.ts"
 
 /** A reader who signed up and confirmed at `confirmedAt`, enrolled but with nothing queued yet. */
 export async function confirmedReader(db: Database, course: Course, options: { email: string; timezone?: string; confirmedAt: number; name?: string }): Promise<{ subscriberId: string; enrollmentId: string }> {
-  const { subscriberId } = await recordSignup(
+  const { subscriberId: created } = await recordSignup(
     db,
     { email: options.email, name: options.name ?? null, timezone: options.timezone ?? "UTC", ip: null, userAgent: null, form: "test", consentTextVersion: "test" },
     options.confirmedAt,
   );
+  const subscriberId = created!;
   // The confirmation email is not what these tests are about.
   await db.updateTable("sends").set({ status: "sent" }).where("subscriber_id", "=", subscriberId).execute();
   await confirmSubscriber(db, subscriberId, { ip: null, userAgent: null, how: "test" }, options.confirmedAt);

@@ -3,6 +3,7 @@ import { AppError } from "../errors.ts";
 import type { AppEnv } from "../env.ts";
 import { parseSignup } from "../signup-input.ts";
 import { checkInboxPage, signupPage } from "../views/pages.ts";
+import { tooManyPage } from "../views/reader-pages.ts";
 import { recordSignup } from "../../store/subscribers.ts";
 import { resolveTimezone } from "../../scheduler/schedule.ts";
 import { dispatchQuietly } from "../dispatch.ts";
@@ -30,13 +31,21 @@ export const signupRoutes = new Hono<AppEnv>()
     // A bot filled the honeypot: answer exactly as for a person, store nothing.
     if (fields.website) return accepted();
 
+    const ip = deps.clientIp?.(c) ?? null;
+    const verdict = (await deps.signupLimiter?.check(ip, fields.email)) ?? { allowed: true };
+    if (!verdict.allowed) {
+      c.header("Retry-After", String(verdict.retryAfterSeconds));
+      if (wantsJson) return c.json({ error: { code: "rate_limited", message: "Too many signups from here. Try again later." } }, 429);
+      return c.html(tooManyPage(verdict.retryAfterSeconds), 429);
+    }
+
     const result = await recordSignup(
       deps.db,
       {
         email: fields.email,
         name: fields.name,
         timezone: resolveTimezone(fields.timezone, deps.course.schedule.timezone),
-        ip: deps.clientIp?.(c) ?? null,
+        ip,
         userAgent: c.req.header("user-agent")?.slice(0, 500) ?? null,
         form: wantsJson ? "api" : "signup-page",
         consentTextVersion: CONSENT_TEXT_VERSION,

@@ -1,35 +1,49 @@
 import { Hono } from "hono";
 import { AppError } from "../errors.ts";
 import type { AppEnv } from "../env.ts";
-import { unsubscribePage, unsubscribedPage } from "../views/pages.ts";
+import { resubscribedPage, unsubscribeChoicesPage, unsubscribedPage } from "../views/reader-pages.ts";
 import { verifyToken } from "../../tokens.ts";
-import { unsubscribe } from "../../store/subscribers.ts";
+import { resubscribe, unsubscribe } from "../../store/subscribers.ts";
+import type { ConsentMeta } from "../../store/subscribers.ts";
+import type { Context } from "hono";
 
-const INVALID = "This unsubscribe link is not valid. Use the link at the bottom of any email from us, or reply to one and we'll remove you by hand.";
+const INVALID = "This link is not valid. Use the link at the bottom of any email from us, or reply to one and we'll remove you by hand.";
+
+export async function readerFrom(c: Context<AppEnv>): Promise<string> {
+  const check = await verifyToken(c.var.deps.secretKey, c.req.param("token") ?? "", "unsubscribe", c.var.now);
+  if (!check.ok) throw new AppError(400, "token_invalid", INVALID, "Link not valid");
+  return check.claims.subject;
+}
+
+export function consentMeta(c: Context<AppEnv>, how: string): ConsentMeta {
+  return { ip: c.var.deps.clientIp?.(c) ?? null, userAgent: c.req.header("user-agent")?.slice(0, 500) ?? null, how };
+}
 
 /**
  * RFC 8058: mailbox providers POST `List-Unsubscribe=One-Click` to the URL in the header, with no
- * cookies, and expect it to take effect. A person following the footer link gets a page with a
- * button; a GET alone never unsubscribes (link scanners prefetch every URL in a mail).
+ * cookies, and it takes effect at once (all email). A person following the footer link gets a page
+ * with two choices and an undo; a GET alone never changes anything (link scanners prefetch every
+ * URL in a mail).
  */
 export const unsubscribeRoutes = new Hono<AppEnv>()
   .get("/:token", async (c) => {
-    const check = await verifyToken(c.var.deps.secretKey, c.req.param("token"), "unsubscribe", c.var.now);
-    if (!check.ok) throw new AppError(400, "token_invalid", INVALID, "Link not valid");
-    return c.html(unsubscribePage(c.req.path));
+    await readerFrom(c);
+    return c.html(unsubscribeChoicesPage(c.var.deps.course, c.req.param("token")));
   })
   .post("/:token", async (c) => {
     const { deps, now } = c.var;
-    const check = await verifyToken(deps.secretKey, c.req.param("token"), "unsubscribe", now);
-    if (!check.ok) throw new AppError(400, "token_invalid", INVALID, "Link not valid");
+    const subscriberId = await readerFrom(c);
     const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const oneClick = body["List-Unsubscribe"] === "One-Click";
-    await unsubscribe(
-      deps.db,
-      check.claims.subject,
-      { ip: deps.clientIp?.(c) ?? null, userAgent: c.req.header("user-agent")?.slice(0, 500) ?? null, how: oneClick ? "one-click" : "page" },
-      now,
-    );
+    const scope = !oneClick && body.scope === "course" ? "course" : "all";
+    await unsubscribe(deps.db, subscriberId, consentMeta(c, oneClick ? "one-click" : "page"), now, scope);
     if (oneClick) return c.body(null, 200);
-    return c.html(unsubscribedPage());
+    return c.html(unsubscribedPage(c.req.param("token"), scope, deps.course));
+  })
+  .post("/:token/undo", async (c) => {
+    const { deps, now } = c.var;
+    const subscriberId = await readerFrom(c);
+    const done = await resubscribe(deps.db, subscriberId, consentMeta(c, "undo"), now);
+    if (!done) throw new AppError(409, "cannot_resubscribe", "This subscription can't be restored from here. You can sign up again on the course page.", "Can't undo");
+    return c.html(resubscribedPage(deps.course));
   });

@@ -64,25 +64,6 @@ export function confirmedPage(course: Course, alreadyConfirmed: boolean) {
   );
 }
 
-export function unsubscribePage(actionPath: string) {
-  return layout(
-    "Unsubscribe",
-    html`<h1>Unsubscribe</h1>
-      <p class="lead">Stop all email from this course?</p>
-      <form class="card" method="post" action="${actionPath}">
-        <button type="submit">Unsubscribe me</button>
-      </form>`,
-  );
-}
-
-export function unsubscribedPage() {
-  return layout(
-    "You're unsubscribed",
-    html`<h1>You're unsubscribed</h1>
-      <p class="lead">You won't get any more email from us. Changed your mind? You can <a href="/">sign up again</a> at any time.</p>`,
-  );
-}
-
 export function errorPage(title: string, message: string) {
   return layout(
     title,

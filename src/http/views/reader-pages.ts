@@ -1,0 +1,109 @@
+import { html } from "hono/html";
+import type { Course } from "../../content/schema.ts";
+import type { Subscriber } from "../../store/subscribers.ts";
+import { layout } from "./layout.ts";
+
+/** Pages a reader reaches from the links in their emails: leave, undo, manage, delete. */
+
+export function unsubscribeChoicesPage(course: Course, token: string) {
+  return layout(
+    "Unsubscribe",
+    html`<h1>Unsubscribe</h1>
+      <p class="lead">What would you like to stop?</p>
+      <form class="card" method="post" action="/unsubscribe/${token}">
+        <input type="hidden" name="scope" value="course" />
+        <p><strong>Stop this course.</strong> No more lessons of ${course.name}. You may still get the occasional newsletter.</p>
+        <button type="submit" class="secondary">Stop this course</button>
+      </form>
+      <form class="card" method="post" action="/unsubscribe/${token}">
+        <input type="hidden" name="scope" value="all" />
+        <p><strong>Stop all email.</strong> Nothing more from us, ever, unless you sign up again.</p>
+        <button type="submit">Stop all email</button>
+      </form>
+      <p class="hint">Rather take a break or change when lessons arrive? <a href="/preferences/${token}">Manage your preferences</a>.</p>`,
+  );
+}
+
+export function unsubscribedPage(token: string, scope: "all" | "course", course: Course) {
+  return layout(
+    "You're unsubscribed",
+    html`<h1>${scope === "all" ? "You're unsubscribed" : "Course stopped"}</h1>
+      <p class="lead">${scope === "all" ? "You won't get any more email from us." : `You won't get more lessons of ${course.name}.`}</p>
+      <form class="card" method="post" action="/unsubscribe/${token}/undo">
+        <p>Clicked by mistake?</p>
+        <button type="submit" class="secondary">Undo, keep me subscribed</button>
+      </form>`,
+  );
+}
+
+export function resubscribedPage(course: Course) {
+  return layout(
+    "Welcome back",
+    html`<h1>Welcome back</h1>
+      <p class="lead">You're subscribed again. ${course.name} picks up where you left off.</p>`,
+  );
+}
+
+export function preferencesPage(course: Course, token: string, subscriber: Subscriber, state: { paused: boolean; pausedUntil: number | null; enrolled: boolean; message?: string | undefined }, zones: readonly string[]) {
+  const status =
+    subscriber.status === "active"
+      ? state.paused
+        ? `Lessons are paused${state.pausedUntil ? ` until ${new Date(state.pausedUntil).toUTCString()}` : ""}.`
+        : state.enrolled
+          ? "You're receiving the course."
+          : "You're subscribed; the course is finished or stopped."
+      : subscriber.status === "unsubscribed"
+        ? "You're unsubscribed from all email."
+        : `Status: ${subscriber.status}.`;
+  return layout(
+    "Your preferences",
+    html`<h1>Your preferences</h1>
+      ${state.message ? html`<p class="card" role="status">${state.message}</p>` : ""}
+      <p class="lead">${subscriber.email} · ${course.name}</p>
+      <p>${status}</p>
+
+      <h2>Take a break</h2>
+      ${state.paused
+        ? html`<form class="card" method="post" action="/preferences/${token}/resume"><button type="submit">Resume lessons now</button></form>`
+        : html`<form class="card" method="post" action="/preferences/${token}/pause">
+            <p>Pause lessons for a week. They start again by themselves.</p>
+            <button type="submit" class="secondary" ${state.enrolled && subscriber.status === "active" ? "" : "disabled"}>Pause for a week</button>
+          </form>`}
+
+      <h2>When lessons arrive</h2>
+      <form class="card" method="post" action="/preferences/${token}/timezone">
+        <label for="timezone">Your time zone</label>
+        <select id="timezone" name="timezone">
+          ${zones.map((zone) => html`<option value="${zone}" ${zone === subscriber.timezone ? "selected" : ""}>${zone}</option>`)}
+        </select>
+        <p class="hint">Lessons arrive at ${String(course.schedule.sendHour).padStart(2, "0")}:00 in this time zone.</p>
+        <button type="submit" class="secondary">Save time zone</button>
+      </form>
+
+      <h2>Your data</h2>
+      <p><a href="/preferences/${token}/data.json" download>Download everything we hold about you (JSON)</a></p>
+      <form class="card" method="post" action="/preferences/${token}/delete">
+        <p><strong>Delete me.</strong> Erases your address, name and history for good. We keep only a one-way fingerprint of your address so we never email it again by accident.</p>
+        <label><input type="checkbox" name="confirm" value="yes" required /> Yes, delete my data</label>
+        <button type="submit">Delete my data</button>
+      </form>
+      <p class="hint"><a href="/unsubscribe/${token}">Unsubscribe instead</a></p>`,
+  );
+}
+
+export function deletedPage() {
+  return layout(
+    "Deleted",
+    html`<h1>Your data is deleted</h1>
+      <p class="lead">We erased your address, name and history. You won't hear from us again.</p>`,
+  );
+}
+
+export function tooManyPage(retryAfterSeconds: number) {
+  const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+  return layout(
+    "Too many attempts",
+    html`<h1>Too many attempts</h1>
+      <p class="lead">We've had a lot of signups from here in a short time. Please try again in ${minutes} minute${minutes === 1 ? "" : "s"}.</p>`,
+  );
+}

@@ -1,0 +1,63 @@
+import type { Database } from "./database.ts";
+import { suppress } from "./suppressions.ts";
+
+/**
+ * A reader's own data, as they can download it (GDPR access/portability): who we think they are,
+ * what they agreed to and when, where they are in the course, and every email we sent them.
+ */
+export async function exportReaderData(db: Database, subscriberId: string) {
+  const subscriber = await db.selectFrom("subscribers").selectAll().where("id", "=", subscriberId).executeTakeFirst();
+  if (!subscriber) return undefined;
+  const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(Number(t)).toISOString());
+  const enrollments = await db.selectFrom("enrollments").selectAll().where("subscriber_id", "=", subscriberId).execute();
+  const sends = await db.selectFrom("sends").selectAll().where("subscriber_id", "=", subscriberId).orderBy("created_at").execute();
+  const consent = await db.selectFrom("consent_events").selectAll().where("subscriber_id", "=", subscriberId).orderBy("at").execute();
+  return {
+    exportedAt: new Date().toISOString(),
+    subscriber: {
+      email: subscriber.email,
+      name: subscriber.name,
+      timezone: subscriber.timezone,
+      status: subscriber.status,
+      signedUpAt: iso(subscriber.created_at),
+      confirmedAt: iso(subscriber.confirmed_at),
+      unsubscribedAt: iso(subscriber.unsubscribed_at),
+    },
+    consent: consent.map((e) => ({ kind: e.kind, at: iso(e.at), ip: e.ip, userAgent: e.user_agent, detail: e.detail ? (JSON.parse(e.detail) as unknown) : null })),
+    enrollments: enrollments.map((e) => ({ course: e.course_slug, status: e.status, startedAt: iso(e.started_at), nextEmail: e.next_slug, nextEmailDueAt: iso(e.next_due_at), completedAt: iso(e.completed_at) })),
+    emails: sends.map((s) => ({
+      kind: s.kind,
+      lesson: s.lesson_slug,
+      status: s.status,
+      createdAt: iso(s.created_at),
+      sentAt: iso(s.sent_at),
+      deliveredAt: iso(s.delivered_at),
+      openedAt: iso(s.opened_at),
+      clickedAt: iso(s.clicked_at),
+      bouncedAt: iso(s.bounced_at),
+      complainedAt: iso(s.complained_at),
+    })),
+  };
+}
+
+/**
+ * Erasure (GDPR art. 17): the reader's rows go (subscriber, enrollments and sends by cascade;
+ * consent records and provider events that carry their address explicitly). What stays is a
+ * one-way hash of the address, so it is never mailed again by accident.
+ */
+export async function eraseReader(db: Database, subscriberId: string, now: number): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const subscriber = await trx.selectFrom("subscribers").select(["id", "email"]).where("id", "=", subscriberId).executeTakeFirst();
+    if (!subscriber) return false;
+    await suppress(trx, subscriber.email, "deleted", now);
+    const sendIds = (await trx.selectFrom("sends").select("id").where("subscriber_id", "=", subscriberId).execute()).map((r) => r.id);
+    for (let i = 0; i < sendIds.length; i += 500) {
+      await trx.deleteFrom("webhook_events").where("send_id", "in", sendIds.slice(i, i + 500)).execute();
+    }
+    await trx.deleteFrom("consent_events").where("subscriber_id", "=", subscriberId).execute();
+    await trx.deleteFrom("sends").where("subscriber_id", "=", subscriberId).execute();
+    await trx.deleteFrom("enrollments").where("subscriber_id", "=", subscriberId).execute();
+    await trx.deleteFrom("subscribers").where("id", "=", subscriberId).execute();
+    return true;
+  });
+}

@@ -1,0 +1,195 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createApp } from "../../src/app.ts";
+import { loadCourse } from "../../src/content/load.ts";
+import { silentLogger } from "../../src/log.ts";
+import { createRedisSignupLimiter } from "../../src/limits/redis-signup-limiter.ts";
+import { emailHash, suppress } from "../../src/store/suppressions.ts";
+import { confirmToken, unsubscribeToken } from "../../src/tokens.ts";
+import { form, json, makeTestApp } from "../support/app.ts";
+import type { TestApp } from "../support/app.ts";
+import { TEST_SECRET } from "../support/stack.ts";
+
+let t: TestApp;
+let subscriberId: string;
+let token: string;
+
+async function signUpAndConfirm(email: string): Promise<string> {
+  await t.app.request("/subscribe", form({ email, name: "Robin" }));
+  const id = (await t.db.selectFrom("subscribers").select("id").where("email", "=", email).executeTakeFirstOrThrow()).id;
+  const res = await t.app.request(`/confirm/${await confirmToken(TEST_SECRET, id, t.clock.now)}`, form());
+  expect(res.status).toBe(200);
+  return id;
+}
+
+beforeEach(async () => {
+  t = await makeTestApp();
+  subscriberId = await signUpAndConfirm("reader@example.com");
+  token = await unsubscribeToken(TEST_SECRET, subscriberId);
+});
+afterEach(async () => {
+  await t.close();
+});
+
+const subscriber = () => t.db.selectFrom("subscribers").selectAll().where("id", "=", subscriberId).executeTakeFirst();
+const enrollment = () => t.db.selectFrom("enrollments").selectAll().where("subscriber_id", "=", subscriberId).executeTakeFirstOrThrow();
+const consentKinds = async () => (await t.db.selectFrom("consent_events").select(["kind", "detail"]).where("subscriber_id", "=", subscriberId).orderBy("at").execute()).map((e) => e.kind);
+
+async function queueLesson(): Promise<string> {
+  const e = await enrollment();
+  await t.db.insertInto("sends").values({
+    id: "queued-lesson", dedupe_key: `lesson:${e.id}:later`, kind: "lesson", subscriber_id: subscriberId, enrollment_id: e.id, lesson_slug: "later",
+    status: "queued", provider_id: null, error: null, enqueued_at: null, sent_at: null, created_at: 1, updated_at: 1,
+  }).execute();
+  return "queued-lesson";
+}
+const sendStatus = async (id: string) => (await t.db.selectFrom("sends").select(["status", "error"]).where("id", "=", id).executeTakeFirstOrThrow());
+
+describe("unsubscribe choices", () => {
+  it("the page offers 'stop this course' and 'stop all email', and showing it changes nothing", async () => {
+    const before = await subscriber();
+    const res = await t.app.request(`/unsubscribe/${token}`);
+    const html = await res.text();
+    expect(html).toContain('name="scope" value="course"');
+    expect(html).toContain('name="scope" value="all"');
+    expect(html).toContain(`/preferences/${token}`);
+    expect(await subscriber()).toEqual(before);
+  });
+
+  it("'stop this course' ends the lessons but keeps the reader subscribed", async () => {
+    const lesson = await queueLesson();
+    const res = await t.app.request(`/unsubscribe/${token}`, form({ scope: "course" }));
+    expect(res.status).toBe(200);
+    expect((await subscriber())!.status).toBe("active");
+    expect((await enrollment()).status).toBe("cancelled");
+    expect(await sendStatus(lesson)).toEqual({ status: "cancelled", error: "stopped course" });
+    expect(await consentKinds()).toEqual(["opt_in", "confirm", "unsubscribe"]);
+  });
+
+  it("'stop all email' then undo: back where they were, with the cancelled lesson queued again", async () => {
+    const lesson = await queueLesson();
+    await t.app.request(`/unsubscribe/${token}`, form({ scope: "all" }));
+    expect((await subscriber())!.status).toBe("unsubscribed");
+    expect(await sendStatus(lesson)).toEqual({ status: "cancelled", error: "unsubscribed" });
+    const undo = await t.app.request(`/unsubscribe/${token}/undo`, form());
+    expect(undo.status).toBe(200);
+    expect(await undo.text()).toContain("Welcome back");
+    expect((await subscriber())!.status).toBe("active");
+    expect((await enrollment()).status).toBe("active");
+    expect(await sendStatus(lesson)).toEqual({ status: "queued", error: null });
+    expect(await consentKinds()).toEqual(["opt_in", "confirm", "unsubscribe", "resubscribe"]);
+  });
+
+  it("one-click, exactly as Gmail sends it (form body, no cookies, no Origin), takes effect at once", async () => {
+    const get = await t.app.request(`/unsubscribe/${token}`, { headers: { "user-agent": "Mozilla/5.0 link-scanner" } });
+    expect(get.status).toBe(200);
+    expect((await subscriber())!.status).toBe("active");
+    const res = await t.app.request(`/unsubscribe/${token}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "List-Unsubscribe=One-Click" });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("");
+    expect((await subscriber())!.status).toBe("unsubscribed");
+  });
+
+  it("a cross-site form post to the unsubscribe page is refused (only the one-click body is exempt)", async () => {
+    const res = await t.app.request(`/unsubscribe/${token}`, form({ scope: "all" }, { origin: "https://evil.example" }));
+    expect(res.status).toBe(403);
+    expect((await subscriber())!.status).toBe("active");
+  });
+});
+
+describe("preferences", () => {
+  it("shows the reader their settings from the footer link", async () => {
+    const res = await t.app.request(`/preferences/${token}`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain("reader@example.com");
+    expect(html).toContain("Pause for a week");
+    expect(html).toContain('<option value="Europe/Paris"');
+    expect(html).toContain(`/preferences/${token}/data.json`);
+    expect((await t.app.request("/preferences/not-a-token")).status).toBe(400);
+  });
+
+  it("pauses lessons for a week and resumes them", async () => {
+    const paused = await t.app.request(`/preferences/${token}/pause`, form());
+    expect(paused.status).toBe(303);
+    expect(paused.headers.get("location")).toBe(`/preferences/${token}?done=paused`);
+    const e = await enrollment();
+    expect(e.status).toBe("paused");
+    expect(e.paused_until).toBe(t.clock.now + 7 * 24 * 3600 * 1000);
+    expect(await (await t.app.request(`/preferences/${token}?done=paused`)).text()).toContain("paused for a week");
+    await t.app.request(`/preferences/${token}/resume`, form());
+    expect((await enrollment()).status).toBe("active");
+  });
+
+  it("changes the time zone, refusing names that are not IANA zones", async () => {
+    expect((await t.app.request(`/preferences/${token}/timezone`, form({ timezone: "Asia/Kolkata" }))).status).toBe(303);
+    expect((await subscriber())!.timezone).toBe("Asia/Kolkata");
+    const bad = await t.app.request(`/preferences/${token}/timezone`, form({ timezone: "Mars/Base" }));
+    expect(bad.status).toBe(422);
+    expect((await subscriber())!.timezone).toBe("Asia/Kolkata");
+  });
+
+  it("exports the reader's data, consent ledger included", async () => {
+    const res = await t.app.request(`/preferences/${token}/data.json`);
+    expect(res.headers.get("content-disposition")).toContain("attachment");
+    const data = (await res.json()) as { subscriber: { email: string }; consent: { kind: string; ip: string | null }[]; emails: { kind: string }[]; enrollments: unknown[] };
+    expect(data.subscriber.email).toBe("reader@example.com");
+    expect(data.consent.map((c) => c.kind)).toEqual(["opt_in", "confirm"]);
+    expect(data.consent[0]!.ip).toBe("203.0.113.7");
+    expect(data.emails.map((e) => e.kind)).toEqual(["confirm", "lesson"]);
+    expect(data.enrollments).toHaveLength(1);
+  });
+
+  it("deletes the reader on confirmation, keeping only a hash; the address can sign up again", async () => {
+    const unconfirmed = await t.app.request(`/preferences/${token}/delete`, form());
+    expect(unconfirmed.status).toBe(422);
+    expect(await subscriber()).toBeTruthy();
+    const res = await t.app.request(`/preferences/${token}/delete`, form({ confirm: "yes" }));
+    expect(res.status).toBe(200);
+    expect(await subscriber()).toBeUndefined();
+    for (const table of ["enrollments", "sends", "consent_events"] as const) {
+      expect(await t.db.selectFrom(table).selectAll().where("subscriber_id", "=", subscriberId).execute()).toEqual([]);
+    }
+    const everything = JSON.stringify(await t.db.selectFrom("suppressions").selectAll().execute());
+    expect(everything).not.toContain("reader@example.com");
+    expect(everything).toContain(await emailHash("reader@example.com"));
+    expect((await t.app.request(`/preferences/${token}`)).status).toBe(404);
+
+    // A deliberate new signup is a new consent: allowed, and confirming it lifts the erasure.
+    await t.app.request("/subscribe", form({ email: "reader@example.com" }));
+    const again = await t.db.selectFrom("subscribers").selectAll().where("email", "=", "reader@example.com").executeTakeFirstOrThrow();
+    expect(again.status).toBe("pending");
+    expect(await t.db.selectFrom("sends").select("kind").where("subscriber_id", "=", again.id).execute()).toEqual([{ kind: "confirm" }]);
+    await t.app.request(`/confirm/${await confirmToken(TEST_SECRET, again.id, t.clock.now)}`, form());
+    expect(await t.db.selectFrom("suppressions").selectAll().execute()).toEqual([]);
+  });
+});
+
+describe("suppressed addresses and signup limits", () => {
+  it("an address that bounced or complained is never mailed again, and the answer gives nothing away", async () => {
+    await suppress(t.db, "bounced@example.com", "bounced", t.clock.now);
+    const known = await t.app.request("/subscribe", json({ email: "other@example.com" }));
+    const res = await t.app.request("/subscribe", json({ email: "Bounced@Example.com".replace("Bounced", "bounced") }));
+    expect(res.status).toBe(202);
+    expect(await res.text()).toBe(await known.text());
+    expect(await t.db.selectFrom("subscribers").selectAll().where("email", "=", "bounced@example.com").execute()).toEqual([]);
+  });
+
+  it("limits signups per IP and per address in Redis, with a 429 page that says when to retry", async () => {
+    const limiter = createRedisSignupLimiter(t.producer.connection, `lptest:limits:${Date.now()}`, silentLogger, { perIpPerMinute: 3, perIpPerHour: 100, perAddressPerHour: 2 });
+    let ip = "198.51.100.1";
+    const app = createApp({ db: t.db, course: await loadCourse("content"), log: silentLogger, appUrl: "http://x.test", secretKey: TEST_SECRET, signupLimiter: limiter, clientIp: () => ip });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await app.request("/subscribe", form({ email: `n${i}@example.com` }))).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const limited = await app.request("/subscribe", form({ email: "n9@example.com" }));
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await limited.text()).toContain("Too many attempts");
+    // One address from many IPs: a stranger's inbox is not a target.
+    const perAddress = [];
+    for (let i = 0; i < 3; i++) {
+      ip = `203.0.113.${100 + i}`;
+      perAddress.push((await app.request("/subscribe", json({ email: "target@example.com" }))).status);
+    }
+    expect(perAddress).toEqual([202, 202, 429]);
+  });
+});
