@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { start } from "../../src/boot.ts";
 import type { Role, Runtime } from "../../src/boot.ts";
 import { silentLogger } from "../../src/log.ts";
+import type { Logger } from "../../src/log.ts";
 import { createTestDatabase } from "./databases.ts";
 import type { Engine, TestDatabase } from "./databases.ts";
 import { startFakeResend } from "./fake-resend.ts";
@@ -28,7 +29,7 @@ export interface Stack {
 
 export async function startStack(
   engine: Engine,
-  options: { roles?: Role[]; env?: Record<string, string>; fake?: FakeResendOptions } = {},
+  options: { roles?: Role[]; env?: Record<string, string>; fake?: FakeResendOptions; log?: Logger } = {},
 ): Promise<Stack> {
   const db = await createTestDatabase(engine);
   const fake = await startFakeResend({ apiKey: TEST_API_KEY, ...options.fake });
@@ -48,7 +49,7 @@ export async function startStack(
     TICK_MS: "200",
     ...options.env,
   };
-  const runtime = await start(options.roles ?? ["http", "workers"], env, { log: silentLogger });
+  const runtime = await start(options.roles ?? ["http", "workers"], env, { log: options.log ?? silentLogger });
   const port = runtime.server ? (runtime.server.address() as AddressInfo).port : 0;
   return {
     runtime,
