@@ -109,7 +109,7 @@ describe("fuzzing the public endpoints", () => {
         if (r.body.kind === "json") payload = JSON.stringify(r.body.value) ?? "null";
         else if (r.body.kind === "form") payload = new URLSearchParams(Object.entries(r.body.value).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v) ?? ""])).toString();
         else if (r.body.kind === "raw") payload = r.body.value;
-        else if (r.body.kind === "bytes") payload = r.body.value;
+        else if (r.body.kind === "bytes") payload = new Uint8Array(r.body.value);
         else if (r.body.kind === "huge") payload = "x".repeat(r.body.size);
         const safeHeaders = Object.fromEntries(Object.entries(headers).filter(([, v]) => /^[\t\x20-\x7e]*$/.test(v)));
         const before = await counts();
