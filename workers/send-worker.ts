@@ -4,9 +4,9 @@ import type { Redis } from "ioredis";
 import type { Course } from "../src/content/schema.ts";
 import type { Logger } from "../src/log.ts";
 import { QUEUES } from "../src/queue/queues.ts";
-import type { SendJobData } from "../src/queue/queues.ts";
+import type { SendJobData, TestSend } from "../src/queue/queues.ts";
 import { composeEmail, ComposeError } from "../src/render/compose.ts";
-import type { ComposeContext } from "../src/render/compose.ts";
+import type { ComposeContext, NewsletterContent } from "../src/render/compose.ts";
 import { MailerError } from "../src/send/mailer.ts";
 import type { Mailer, OutgoingEmail } from "../src/send/mailer.ts";
 import { isCoursePaused } from "../src/store/course-state.ts";
@@ -25,6 +25,7 @@ import {
 } from "../src/store/sends.ts";
 import type { Send } from "../src/store/sends.ts";
 import { findSubscriber } from "../src/store/subscribers.ts";
+import type { Subscriber } from "../src/store/subscribers.ts";
 
 export interface SendWorkerDeps {
   db: Database;
@@ -63,8 +64,10 @@ async function verdict(db: Database, course: Course, send: Send): Promise<Verdic
     if (!enrollment || enrollment.status === "cancelled") return { action: "cancel", reason: `enrollment ${enrollment?.status ?? "missing"}` };
     if (enrollment.status === "paused") return { action: "park", reason: "reader paused" };
     if (await isCoursePaused(db, enrollment.course_slug)) return { action: "park", reason: "course paused" };
-  } else if (await isCoursePaused(db, course.slug)) {
-    return { action: "park", reason: "course paused" };
+  }
+  if (send.kind === "newsletter" && send.broadcast_id) {
+    const broadcast = await db.selectFrom("broadcasts").select("status").where("id", "=", send.broadcast_id).executeTakeFirst();
+    if (!broadcast || broadcast.status === "cancelled") return { action: "cancel", reason: "newsletter cancelled" };
   }
   return { action: "send" };
 }
@@ -91,12 +94,30 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     return false;
   }
 
+  // A newsletter's text is read once per process, not once per reader.
+  const newsletters = new Map<string, Promise<NewsletterContent | undefined>>();
+  const newsletterFor = (id: string) => {
+    let content = newsletters.get(id);
+    if (!content) {
+      content = deps.db
+        .selectFrom("broadcasts")
+        .select(["subject", "markdown", "lesson_slug"])
+        .where("id", "=", id)
+        .executeTakeFirst()
+        .then((b) => (b ? { subject: b.subject, markdown: b.markdown, lessonSlug: b.lesson_slug } : undefined));
+      newsletters.set(id, content);
+      if (newsletters.size > 100) newsletters.delete(newsletters.keys().next().value!);
+    }
+    return content;
+  };
+
   /** Renders a row, or cancels it when it can no longer be rendered (its lesson was removed). */
   async function compose(send: Send): Promise<OutgoingEmail | undefined> {
     const subscriber = await findSubscriber(deps.db, send.subscriber_id);
     if (!subscriber) return undefined;
     try {
-      return await composeEmail(send, subscriber, ctx());
+      const newsletter = send.broadcast_id ? await newsletterFor(send.broadcast_id) : undefined;
+      return await composeEmail(send, subscriber, ctx(), newsletter);
     } catch (error) {
       if (!(error instanceof ComposeError)) throw error;
       await markCancelled(deps.db, send.id, error.message, Date.now());
@@ -185,9 +206,25 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     return { sent, failed, skipped };
   }
 
+  /** A preview to an admin's own address, rendered for a sample reader; not a reader's email. */
+  async function sendTest(test: TestSend, jobId: string): Promise<SendOutcome> {
+    const now = Date.now();
+    const sample: Subscriber = {
+      id: "00000000-0000-4000-8000-000000000000", email: test.to, name: "Test", timezone: deps.course.schedule.timezone, status: "active",
+      created_at: now, updated_at: now, confirmed_at: now, unsubscribed_at: null, confirmation_sent_at: null, consent_at: now,
+      consent_ip: null, consent_user_agent: null, consent_form: "test", consent_text_version: "test",
+    };
+    const newsletter = test.broadcastId ? await newsletterFor(test.broadcastId) : undefined;
+    const kind = test.broadcastId ? "newsletter" : test.lessonSlug === "graduation" ? "graduation" : "lesson";
+    const email = await composeEmail({ id: `test-${jobId}`, kind, lesson_slug: test.lessonSlug ?? null, created_at: now }, sample, ctx(), newsletter);
+    await deps.mailer.send({ ...email, subject: `[Test] ${email.subject}`, idempotencyKey: `lessonpost-test-${jobId}` });
+    deps.log.info("test email sent", { kind });
+    return { sent: 1, failed: 0, skipped: 0 };
+  }
+
   const worker = new Worker<SendJobData, SendOutcome>(
     QUEUES.send,
-    async (job) => (job.data.batchId ? sendBatch(job, job.data.batchId) : sendOne(job, job.data.sendId!)),
+    async (job) => (job.data.test ? sendTest(job.data.test, job.id ?? crypto.randomUUID()) : job.data.batchId ? sendBatch(job, job.data.batchId) : sendOne(job, job.data.sendId!)),
     {
       connection: deps.connection,
       prefix: deps.prefix,

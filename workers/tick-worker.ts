@@ -4,6 +4,7 @@ import type { Course } from "../src/content/schema.ts";
 import type { Logger } from "../src/log.ts";
 import type { Dispatcher } from "../src/queue/dispatcher.ts";
 import { BATCH_SIZE, QUEUES, REOFFER_AFTER_MS, TICK_LOCK_KEY, TICK_SCHEDULER_ID, tickJobOptions } from "../src/queue/queues.ts";
+import { advanceBroadcasts } from "../src/scheduler/broadcasts.ts";
 import { queueDueEmails, rescheduleEnrollments, scheduleVersion } from "../src/scheduler/due-emails.ts";
 import { storedScheduleVersion, storeScheduleVersion } from "../src/store/course-state.ts";
 import type { Database } from "../src/store/database.ts";
@@ -25,6 +26,8 @@ export interface TickDeps {
 
 export interface TickResult {
   rescheduled: number;
+  /** Newsletter ledger rows created this tick. */
+  newsletter: number;
   queued: number;
   batches: number;
   offered: number;
@@ -43,7 +46,7 @@ const TICK_BUDGET_MS = 10_000;
 export async function runTick(deps: Pick<TickDeps, "db" | "course" | "dispatcher" | "courseDaySeconds" | "reofferAfterMs">, now: number): Promise<TickResult> {
   const started = Date.now();
   const pausedCourses = (await deps.db.selectFrom("course_state").select("course_slug").where("paused", "=", 1).execute()).map((r) => r.course_slug);
-  const result: TickResult = { queued: 0, batches: 0, offered: 0, rescheduled: 0 };
+  const result: TickResult = { queued: 0, batches: 0, offered: 0, rescheduled: 0, newsletter: 0 };
 
   await resumeExpiredPauses(deps.db, now);
 
@@ -61,6 +64,12 @@ export async function runTick(deps: Pick<TickDeps, "db" | "course" | "dispatcher
       result.queued += created.sendIds.length;
       if (created.sendIds.length < PAGE || Date.now() - started > TICK_BUDGET_MS) break;
     }
+  }
+
+  for (;;) {
+    const advanced = await advanceBroadcasts(deps.db, now, BATCH_SIZE);
+    result.newsletter += advanced.rows;
+    if (advanced.rows < 1000 || Date.now() - started > TICK_BUDGET_MS) break;
   }
 
   for (;;) {
@@ -102,7 +111,7 @@ export function createTickWorker(deps: TickDeps): TickWorker {
       if (acquired !== "OK") return { skipped: "another tick is running" };
       try {
         const result = await runTick(deps, Date.now());
-        if (result.queued + result.offered > 0) deps.log.info("tick", { ...result });
+        if (result.queued + result.offered + result.newsletter > 0) deps.log.info("tick", { ...result });
         return result;
       } finally {
         await deps.connection.eval(RELEASE, 1, lockKey, token);

@@ -1,3 +1,5 @@
+import type { TestSend } from "./queues.ts";
+
 /**
  * What the HTTP app needs from the queue: "these ledger rows are ready". Kept as an interface so
  * the web-standard app never imports BullMQ; on Cloudflare there is no dispatcher at all and the
@@ -8,4 +10,6 @@ export interface Dispatcher {
   enqueueSends(sendIds: readonly string[]): Promise<void>;
   /** Hands batches (rows already tagged with their batch id) to the queue. */
   enqueueBatches?(batchIds: readonly string[]): Promise<void>;
+  /** Queues a test email to an admin's address. */
+  enqueueTest?(test: TestSend): Promise<void>;
 }

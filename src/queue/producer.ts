@@ -62,6 +62,10 @@ export function createProducer(options: { redisUrl: string; prefix: string; db: 
       );
       await markBatchEnqueued(options.db, batchIds, Date.now());
     },
+    async enqueueTest(test) {
+      await connected(connection);
+      await withTimeout(sendQueue.add("test", { test }, { attempts: 3 }), 3_000);
+    },
     async ping() {
       await withTimeout(connection.ping(), 2_000);
     },

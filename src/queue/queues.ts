@@ -17,8 +17,21 @@ export const TICK_SCHEDULER_ID = "course-tick";
 /** Held while one process runs a tick, so overlapping ticks from several processes do no double work. */
 export const TICK_LOCK_KEY = "tick-lock";
 
-/** One email ("send") or up to BATCH_SIZE emails in one provider request ("batch"). */
-export type SendJobData = { sendId: string; batchId?: undefined } | { batchId: string; sendId?: undefined };
+/** What a test send shows an admin: a lesson, the graduation email, or a newsletter. */
+export interface TestSend {
+  to: string;
+  lessonSlug?: string | undefined;
+  broadcastId?: string | undefined;
+}
+
+/**
+ * One email ("send"), up to BATCH_SIZE emails in one provider request ("batch"), or a preview to
+ * an admin's own address ("test", outside the readers' ledger).
+ */
+export type SendJobData =
+  | { sendId: string; batchId?: undefined; test?: undefined }
+  | { batchId: string; sendId?: undefined; test?: undefined }
+  | { test: TestSend; sendId?: undefined; batchId?: undefined };
 
 /** Deterministic: adding the same ledger row twice while its job exists is a no-op in BullMQ. */
 export function sendJobId(sendId: string): string {

@@ -6,7 +6,7 @@ import { idempotencyKeyFor } from "../store/sends.ts";
 import type { Send } from "../store/sends.ts";
 import type { Subscriber } from "../store/subscribers.ts";
 import { confirmToken, unsubscribeToken } from "../tokens.ts";
-import { renderConfirmEmail, renderGraduationEmail, renderLessonEmail } from "./emails.ts";
+import { renderConfirmEmail, renderGraduationEmail, renderLessonEmail, renderNewsletterEmail } from "./emails.ts";
 
 export interface ComposeContext {
   course: Course;
@@ -34,7 +34,14 @@ export async function unsubscribeUrlFor(ctx: Pick<ComposeContext, "appUrl" | "se
 /** The parts of a ledger row that decide what the email says. */
 export type ComposableSend = Pick<Send, "id" | "kind" | "lesson_slug" | "created_at">;
 
-export async function composeEmail(send: ComposableSend, subscriber: Subscriber, ctx: ComposeContext): Promise<OutgoingEmail> {
+/** What a newsletter says: its own Markdown, or a lesson sent as a newsletter. */
+export interface NewsletterContent {
+  subject: string;
+  markdown: string | null;
+  lessonSlug: string | null;
+}
+
+export async function composeEmail(send: ComposableSend, subscriber: Subscriber, ctx: ComposeContext, newsletter?: NewsletterContent): Promise<OutgoingEmail> {
   const recipient = { email: subscriber.email, name: subscriber.name };
   const base = {
     from: ctx.from,
@@ -66,5 +73,13 @@ export async function composeEmail(send: ComposableSend, subscriber: Subscriber,
     const rendered = await renderGraduationEmail({ course: ctx.course, recipient, unsubscribeUrl, preferencesUrl });
     return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers };
   }
-  throw new ComposeError(`no template for emails of kind "${send.kind}" yet`);
+  if (send.kind === "newsletter") {
+    if (!newsletter) throw new ComposeError("the newsletter for this email no longer exists");
+    const lesson = newsletter.lessonSlug ? ctx.course.lessons.find((l) => l.slug === newsletter.lessonSlug) : undefined;
+    if (newsletter.lessonSlug && !lesson) throw new ComposeError(`lesson "${newsletter.lessonSlug}" is no longer in the course`);
+    const markdown = lesson ? lesson.markdown : (newsletter.markdown ?? "");
+    const rendered = await renderNewsletterEmail({ course: ctx.course, recipient, subject: newsletter.subject, markdown, unsubscribeUrl, preferencesUrl });
+    return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers };
+  }
+  throw new ComposeError(`no template for emails of kind "${send.kind}"`);
 }

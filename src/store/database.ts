@@ -63,6 +63,8 @@ export interface SendsTable {
   attempts: ColumnType<number, number | undefined, number>;
   provider_id: string | null;
   error: string | null;
+  /** The newsletter this row belongs to, for kind "newsletter". */
+  broadcast_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** Set when the email goes out in a provider batch; the batch is retried as a whole. */
   batch_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** Provider events (webhooks) kept on the row: when each first happened, and the latest one. */
@@ -121,6 +123,27 @@ export interface SuppressionsTable {
   created_at: Timestamp;
 }
 
+export type BroadcastStatus = "draft" | "scheduled" | "sending" | "sent" | "cancelled";
+
+export interface BroadcastsTable {
+  id: string;
+  subject: string;
+  /** The newsletter body; null when it re-sends a lesson (lesson_slug). */
+  markdown: string | null;
+  lesson_slug: string | null;
+  /** "all" (every active reader) or "stage:<slug>" (readers whose next lesson is that one). */
+  audience: string;
+  status: BroadcastStatus;
+  scheduled_at: Timestamp | null;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  cursor: string | null;
+  /** 1 once every recipient has a ledger row. */
+  materialized: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   subscribers: SubscribersTable;
   enrollments: EnrollmentsTable;
@@ -129,6 +152,7 @@ export interface DB {
   course_state: CourseStateTable;
   webhook_events: WebhookEventsTable;
   suppressions: SuppressionsTable;
+  broadcasts: BroadcastsTable;
 }
 
 export type Database = Kysely<DB>;

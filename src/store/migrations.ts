@@ -129,6 +129,29 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable("enrollments").addColumn("paused_until", "bigint").execute();
     },
   },
+  "0004_broadcasts": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("broadcasts")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("subject", "text", (c) => c.notNull())
+        .addColumn("markdown", "text")
+        .addColumn("lesson_slug", "text")
+        .addColumn("audience", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("scheduled_at", "bigint")
+        .addColumn("started_at", "bigint")
+        .addColumn("finished_at", "bigint")
+        // Recipients are turned into ledger rows page by page; this is the last subscriber id done.
+        .addColumn("cursor", "text")
+        .addColumn("materialized", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema.alterTable("sends").addColumn("broadcast_id", "text").execute();
+      await db.schema.createIndex("sends_broadcast_idx").on("sends").columns(["broadcast_id", "status"]).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

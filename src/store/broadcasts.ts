@@ -1,0 +1,130 @@
+import type { Selectable } from "kysely";
+import type { Course } from "../content/schema.ts";
+import type { BroadcastsTable, Database } from "./database.ts";
+
+export type Broadcast = Selectable<BroadcastsTable>;
+
+export type Audience = { kind: "all" } | { kind: "stage"; lessonSlug: string };
+
+export function audienceKey(audience: Audience): string {
+  return audience.kind === "all" ? "all" : `stage:${audience.lessonSlug}`;
+}
+
+export function parseAudience(key: string): Audience {
+  return key.startsWith("stage:") ? { kind: "stage", lessonSlug: key.slice("stage:".length) } : { kind: "all" };
+}
+
+export interface NewBroadcast {
+  subject: string;
+  /** Either Markdown written for this newsletter, or a lesson to send as one. */
+  markdown?: string | null;
+  lessonSlug?: string | null;
+  audience: Audience;
+  /** Send at this time; null = draft until started. */
+  scheduledAt?: number | null;
+}
+
+export class BroadcastError extends Error {
+  override name = "BroadcastError";
+}
+
+export async function createBroadcast(db: Database, course: Course, input: NewBroadcast, now: number): Promise<string> {
+  const subject = input.subject.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+  if (!subject) throw new BroadcastError("A newsletter needs a subject.");
+  if (subject.length > 200) throw new BroadcastError("Keep the subject under 200 characters.");
+  const markdown = input.markdown?.trim() || null;
+  const lessonSlug = input.lessonSlug || null;
+  if (!markdown && !lessonSlug) throw new BroadcastError("Write the newsletter, or pick a lesson to send.");
+  if (markdown && markdown.length > 200_000) throw new BroadcastError("That newsletter is too long.");
+  if (lessonSlug && !course.lessons.some((l) => l.slug === lessonSlug)) throw new BroadcastError(`There is no lesson "${lessonSlug}".`);
+  if (input.audience.kind === "stage" && !course.lessons.some((l) => l.slug === (input.audience as { lessonSlug: string }).lessonSlug)) {
+    throw new BroadcastError("Pick a course stage that exists.");
+  }
+  const id = crypto.randomUUID();
+  await db
+    .insertInto("broadcasts")
+    .values({
+      id,
+      subject,
+      markdown,
+      lesson_slug: lessonSlug,
+      audience: audienceKey(input.audience),
+      status: input.scheduledAt ? "scheduled" : "draft",
+      scheduled_at: input.scheduledAt ?? null,
+      started_at: null,
+      finished_at: null,
+      cursor: null,
+      materialized: 0,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  return id;
+}
+
+/** Starts a draft or scheduled newsletter now; the tick turns its audience into ledger rows. */
+export async function startBroadcast(db: Database, id: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable("broadcasts")
+    .set({ status: "sending", started_at: now, updated_at: now })
+    .where("id", "=", id)
+    .where("status", "in", ["draft", "scheduled"])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Stops a newsletter: nothing more is queued, and emails not yet sent are cancelled. */
+export async function cancelBroadcast(db: Database, id: string, now: number): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const result = await trx.updateTable("broadcasts").set({ status: "cancelled", updated_at: now }).where("id", "=", id).where("status", "in", ["draft", "scheduled", "sending"]).executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return false;
+    await trx.updateTable("sends").set({ status: "cancelled", error: "newsletter cancelled", updated_at: now }).where("broadcast_id", "=", id).where("status", "=", "queued").execute();
+    return true;
+  });
+}
+
+export async function getBroadcast(db: Database, id: string): Promise<Broadcast | undefined> {
+  return db.selectFrom("broadcasts").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export async function listBroadcasts(db: Database, limit = 50): Promise<Broadcast[]> {
+  return db.selectFrom("broadcasts").selectAll().orderBy("created_at", "desc").limit(limit).execute();
+}
+
+export interface BroadcastProgress {
+  status: Broadcast["status"];
+  /** Recipients so far (final once `materialized`). */
+  total: number;
+  materialized: boolean;
+  queued: number;
+  sent: number;
+  failed: number;
+  cancelled: number;
+  bounced: number;
+  delivered: number;
+}
+
+/** Progress counts from the ledger: a newsletter's progress is what the provider accepted. */
+export async function broadcastProgress(db: Database, id: string): Promise<BroadcastProgress | undefined> {
+  const broadcast = await getBroadcast(db, id);
+  if (!broadcast) return undefined;
+  const rows = await db
+    .selectFrom("sends")
+    .select((eb) => ["status", eb.fn.countAll<number>().as("n"), eb.fn.count<number>("bounced_at").as("bounced"), eb.fn.count<number>("delivered_at").as("delivered")])
+    .where("broadcast_id", "=", id)
+    .groupBy("status")
+    .execute();
+  const by = (status: string) => Number(rows.find((r) => r.status === status)?.n ?? 0);
+  const total = rows.reduce((sum, r) => sum + Number(r.n), 0);
+  return {
+    status: broadcast.status,
+    total,
+    materialized: broadcast.materialized === 1,
+    queued: by("queued") + by("sending"),
+    sent: by("sent"),
+    failed: by("failed"),
+    cancelled: by("cancelled"),
+    bounced: rows.reduce((sum, r) => sum + Number(r.bounced), 0),
+    delivered: rows.reduce((sum, r) => sum + Number(r.delivered), 0),
+  };
+}
