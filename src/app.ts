@@ -5,7 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { AppError } from "./http/errors.ts";
 import type { AppDeps, AppEnv } from "./http/env.ts";
-import { adminRoutes } from "./http/routes/admin.ts";
+import { adminRoutes } from "./http/routes/admin/index.ts";
 import { confirmRoutes } from "./http/routes/confirm.ts";
 import { healthRoutes } from "./http/routes/health.ts";
 import { outboxRoutes } from "./http/routes/outbox.ts";
@@ -16,6 +16,7 @@ import { webhookRoutes } from "./http/routes/webhooks.ts";
 import { APP_CSS, SIGNUP_JS } from "./http/views/layout.ts";
 import { sameOriginForms } from "./http/same-origin.ts";
 import { errorPage } from "./http/views/pages.ts";
+import { ADMIN_CSS } from "./http/views/admin/layout.ts";
 
 export type { AppDeps } from "./http/env.ts";
 
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps) {
   app.use(sameOriginForms(deps.appUrl));
 
   app.get("/assets/app.css", (c) => c.body(APP_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }));
+  app.get("/assets/admin.css", (c) => c.body(ADMIN_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }));
   app.get("/assets/signup.js", (c) => c.body(SIGNUP_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=3600" }));
 
   app.route("/", signupRoutes);

@@ -1,14 +1,17 @@
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { timingSafeEqual } from "hono/utils/buffer";
-import { AppError } from "../errors.ts";
-import type { AppEnv } from "../env.ts";
-import { composeEmail } from "../../render/compose.ts";
-import type { ComposableSend } from "../../render/compose.ts";
-import { GRADUATION_SLUG } from "../../scheduler/due-emails.ts";
-import { setCoursePaused } from "../../store/course-state.ts";
-import { pauseEnrollment, resumeEnrollment } from "../../store/enrollments.ts";
-import type { Subscriber } from "../../store/subscribers.ts";
+import { AppError } from "../../errors.ts";
+import type { AppEnv } from "../../env.ts";
+import { composeEmail } from "../../../render/compose.ts";
+import type { ComposableSend } from "../../../render/compose.ts";
+import { GRADUATION_SLUG } from "../../../scheduler/due-emails.ts";
+import { setCoursePaused } from "../../../store/course-state.ts";
+import { pauseEnrollment, resumeEnrollment } from "../../../store/enrollments.ts";
+import type { Subscriber } from "../../../store/subscribers.ts";
+import { broadcastAdminRoutes } from "./broadcasts.ts";
+import { courseAdminRoutes } from "./course.ts";
+import { importAdminRoutes } from "./import.ts";
 
 /**
  * Admin surface. Every route here sits behind ADMIN_TOKEN (compared in constant time); without a token configured the whole prefix answers 404, so nothing is exposed by
@@ -24,6 +27,9 @@ export const adminRoutes = new Hono<AppEnv>()
       verifyToken: async (token, c) => timingSafeEqual((c.var as AppEnv["Variables"]).deps.adminToken ?? "", token),
     }),
   )
+  .route("/course", courseAdminRoutes)
+  .route("/broadcasts", broadcastAdminRoutes)
+  .route("/import", importAdminRoutes)
   /**
    * A lesson exactly as one reader would receive it: same template, same personalisation, same
    * headers and unsubscribe link. `reader` is a subscriber id or address; without it, a sample reader.
