@@ -52,15 +52,17 @@ export function createApp(deps: AppDeps) {
     await next();
     if (!c.res.headers.has("content-security-policy")) c.res.headers.set("content-security-policy", PAGE_CSP);
   });
-  app.use(
+  // Small bodies everywhere, except the admin's CSV upload.
+  const limit = (maxSize: number) =>
     bodyLimit({
-      maxSize: 64 * 1024,
+      maxSize,
       onError: () => {
         throw new AppError(413, "body_too_large", "That request is too large.", "Too large");
       },
-    }),
-  );
-
+    });
+  const smallBodies = limit(64 * 1024);
+  const csvUploads = limit(25 * 1024 * 1024);
+  app.use((c, next) => (c.req.path === "/admin/import" || c.req.path === "/admin/api/import" ? csvUploads(c, next) : smallBodies(c, next)));
   app.use(sameOriginForms(deps.appUrl));
 
   app.get("/assets/app.css", (c) => c.body(APP_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }));

@@ -49,4 +49,8 @@ body.admin main.admin-main { max-width: 72rem; }
 .admin-bar nav a[aria-current="page"] { font-weight: 700; text-decoration: none; }
 .admin-bar form button { margin: 0; padding: .4rem .8rem; }
 body.admin { font-family: system-ui, sans-serif; font-size: 15px; }
+/* The import page streams one progress bar per chunk; each is drawn over the one before. */
+.import-progress { position: relative; min-height: 2.5rem; }
+.import-progress > p:has(progress) { position: absolute; top: 0; left: 0; right: 0; margin: 0; background: var(--bg); }
+.import-progress > h2 { padding-top: 2.5rem; }
 `;
