@@ -16,8 +16,8 @@ export interface Child {
  * Runs a TypeScript entry point in its own Node process (the same Node as the tests). `--import tsx`
  * keeps it one process, so a signal reaches the service itself and not a wrapper.
  */
-export function runEntry(entry: string, env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ["--import", "tsx", entry], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+export function runEntry(entry: string, env: Record<string, string>, args: string[] = []): Child {
+  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));

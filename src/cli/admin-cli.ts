@@ -1,0 +1,211 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { Command, CommanderError } from "commander";
+import { SingleBar, Presets } from "cli-progress";
+import { parseConfig, ConfigError } from "../config.ts";
+import { loadCourse } from "../content/load.ts";
+import type { Course } from "../content/schema.ts";
+import { createProducer } from "../queue/producer.ts";
+import type { Producer } from "../queue/producer.ts";
+import { broadcastProgress, BroadcastError, createBroadcast, startBroadcast } from "../store/broadcasts.ts";
+import { openDatabase } from "../store/connect.ts";
+import type { Database } from "../store/database.ts";
+import { ManualSendError, sendLessonNow } from "../store/manual-sends.ts";
+import { exportReadersCsv, ImportError, importReaders } from "../store/reader-import.ts";
+import { readerTimelineText } from "./timeline-text.ts";
+
+/**
+ * `npm run admin -- <command>`: the console's core jobs from a terminal, against the same database
+ * and Redis as the service (same environment variables).
+ *
+ * Exit codes: 0 done; 1 failed (nothing or not everything happened: the message says what);
+ * 2 usage error; 3 done, but some items were refused (an import's rejected rows, a newsletter's
+ * failed emails).
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, partial: 3 } as const;
+
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly code: number = EXIT.failed,
+  ) {
+    super(message);
+  }
+}
+
+interface Context {
+  db: Database;
+  course: Course;
+  producer: Producer;
+}
+
+async function withContext<T>(run: (ctx: Context) => Promise<T>): Promise<T> {
+  const config = parseConfig(process.env);
+  const db = await openDatabase(config.DATABASE_URL);
+  const course = await loadCourse(config.CONTENT_DIR);
+  const producer = createProducer({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, db, retry: { attempts: config.SEND_ATTEMPTS, delayMs: config.SEND_RETRY_DELAY_MS } });
+  try {
+    return await run({ db, course, producer });
+  } finally {
+    await producer.close();
+    await db.destroy();
+  }
+}
+
+async function findReader(db: Database, who: string): Promise<string> {
+  const row = await db.selectFrom("subscribers").select("id").where((eb) => eb.or([eb("id", "=", who), eb("email", "=", who)])).executeTakeFirst();
+  if (!row) throw new CliError(`No reader with id or address "${who}".`);
+  return row.id;
+}
+
+function bar(label: string): SingleBar {
+  return new SingleBar({ format: `${label} [{bar}] {percentage}% | {value}/{total}`, noTTYOutput: true, notTTYSchedule: 1000, stream: process.stderr }, Presets.shades_classic);
+}
+
+export function buildProgram(out: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Command {
+  const program = new Command("admin").description("Lessonpost administration").exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  let exitCode: number = EXIT.ok;
+  program.setOptionValue("exitCode", () => exitCode);
+
+  program
+    .command("send-lesson")
+    .description("send one lesson to one reader now")
+    .argument("<reader>", "reader id or email address")
+    .argument("<lesson>", "lesson slug")
+    .action(async (who: string, slug: string) =>
+      withContext(async ({ db, course, producer }) => {
+        const id = await findReader(db, who);
+        const sendId = await sendLessonNow(db, course, id, slug, Date.now()).catch((error: unknown) => {
+          throw error instanceof ManualSendError ? new CliError(error.message) : error;
+        });
+        await producer.enqueueSends([sendId]).catch(() => out("Redis is unreachable: the email is in the ledger and goes out when the workers can reach it."));
+        out(`Queued lesson "${slug}" for ${who} (send ${sendId}).`);
+      }),
+    );
+
+  program
+    .command("broadcast")
+    .description("send a newsletter to every active reader, or to one course stage")
+    .requiredOption("--subject <text>", "subject line")
+    .option("--markdown-file <path>", "the newsletter, as Markdown")
+    .option("--lesson <slug>", "send this lesson as the newsletter")
+    .option("--stage <slug>", "only readers whose next lesson is this one")
+    .option("--at <iso-time>", "schedule instead of sending now")
+    .option("--wait", "show progress until every email is settled")
+    .action(async (options: { subject: string; markdownFile?: string; lesson?: string; stage?: string; at?: string; wait?: boolean }) =>
+      withContext(async ({ db, course }) => {
+        const markdown = options.markdownFile ? await readFile(options.markdownFile, "utf8") : null;
+        const scheduledAt = options.at ? Date.parse(options.at) : null;
+        if (scheduledAt !== null && !Number.isFinite(scheduledAt)) throw new CliError(`--at must be an ISO time such as 2026-12-01T09:00:00Z, not "${options.at}".`, EXIT.usage);
+        let id: string;
+        try {
+          id = await createBroadcast(db, course, { subject: options.subject, markdown, lessonSlug: options.lesson ?? null, audience: options.stage ? { kind: "stage", lessonSlug: options.stage } : { kind: "all" }, scheduledAt }, Date.now());
+        } catch (error) {
+          throw error instanceof BroadcastError ? new CliError(error.message, EXIT.usage) : error;
+        }
+        if (scheduledAt === null) await startBroadcast(db, id, Date.now());
+        out(scheduledAt === null ? `Newsletter ${id} is going out.` : `Newsletter ${id} is scheduled for ${new Date(scheduledAt).toISOString()}.`);
+        if (!options.wait || scheduledAt !== null) return;
+        const progress = bar("Sending");
+        progress.start(1, 0);
+        for (;;) {
+          const p = (await broadcastProgress(db, id))!;
+          progress.setTotal(Math.max(1, p.total));
+          progress.update(p.sent + p.failed + p.cancelled);
+          if (p.status === "sent" || p.status === "cancelled") {
+            progress.stop();
+            out(`Done: ${p.sent} sent, ${p.failed} failed, ${p.bounced} bounced, ${p.cancelled} cancelled.`);
+            if (p.failed > 0) exitCode = EXIT.partial;
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      }),
+    );
+
+  program
+    .command("import")
+    .description("import readers from a CSV file (columns: email, name, timezone)")
+    .argument("<file>", "CSV file")
+    .requiredOption("--source <text>", "where these readers gave their consent")
+    .option("--no-enroll", "do not start the course for them")
+    .action(async (file: string, options: { source: string; enroll: boolean }) =>
+      withContext(async ({ db, course }) => {
+        const text = await readFile(file, "utf8").catch(() => {
+          throw new CliError(`Cannot read ${file}.`);
+        });
+        const progress = bar("Importing");
+        let started = false;
+        try {
+          const report = await importReaders(db, course, text, {
+            consentSource: options.source,
+            enroll: options.enroll,
+            onProgress: (done, total) => {
+              if (!started) progress.start(total, 0);
+              started = true;
+              progress.update(done);
+            },
+          }, Date.now());
+          if (started) progress.stop();
+          out(`Imported ${report.imported} of ${report.rows} rows.`);
+          for (const [label, list] of [["invalid", report.invalid], ["duplicate", report.duplicates], ["suppressed", report.suppressed], ["already a reader", report.existing]] as const) {
+            for (const p of list) out(`line ${p.line}: ${label}: ${p.email}: ${p.reason}`);
+          }
+          if (report.imported < report.rows) exitCode = EXIT.partial;
+        } catch (error) {
+          if (started) progress.stop();
+          throw error instanceof ImportError ? new CliError(error.message) : error;
+        }
+      }),
+    );
+
+  program
+    .command("export")
+    .description("export every reader as CSV (to a file, or standard output)")
+    .argument("[file]", "where to write")
+    .action(async (file?: string) =>
+      withContext(async ({ db, course }) => {
+        let csv = "";
+        for await (const chunk of exportReadersCsv(db, course)) csv += chunk;
+        if (file) {
+          await writeFile(file, csv);
+          out(`Wrote ${csv.split("\r\n").length - 2} readers to ${file}.`);
+        } else process.stdout.write(csv);
+      }),
+    );
+
+  program
+    .command("timeline")
+    .description("show a reader's history and why their next lesson is (not) due")
+    .argument("<reader>", "reader id or email address")
+    .action(async (who: string) =>
+      withContext(async ({ db, course }) => {
+        out(await readerTimelineText(db, course, await findReader(db, who), Date.now()));
+      }),
+    );
+
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return (program.getOptionValue("exitCode") as () => number)();
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (error instanceof CliError) {
+      process.stderr.write(`admin: ${error.message}\n`);
+      return error.code;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`admin: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`admin: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.failed;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await runCli(process.argv.slice(2));
+}

@@ -1,0 +1,80 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runEntry } from "../support/processes.ts";
+import { startStack, waitFor } from "../support/stack.ts";
+import type { Stack } from "../support/stack.ts";
+
+/** `npm run admin -- …` against the running service's database, Redis and (fake) provider. */
+describe("admin CLI", () => {
+  let stack: Stack;
+  let dir: string;
+  beforeEach(async () => {
+    stack = await startStack("sqlite");
+    dir = mkdtempSync(join(tmpdir(), "cli-"));
+  });
+  afterEach(async () => {
+    await stack.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const cli = async (...args: string[]) => {
+    const child = runEntry("src/cli/admin-cli.ts", stack.env, args);
+    const { code } = await child.exited;
+    return { code, output: child.output() };
+  };
+
+  it("imports with a progress report and a meaningful exit code, exports, sends a lesson, shows a timeline", async () => {
+    const csv = join(dir, "readers.csv");
+    writeFileSync(csv, "email,name\nann@example.com,Ann\nnot-an-email,Bad\nbob@example.com,Bob\nann@example.com,Again\n");
+    const imported = await cli("import", csv, "--source", "Workshop list, May 2026");
+    expect(imported.code, imported.output).toBe(3);
+    expect(imported.output).toContain("Imported 2 of 4 rows.");
+    expect(imported.output).toContain("line 3: invalid: not-an-email");
+    expect(imported.output).toContain("line 5: duplicate: ann@example.com: same address as line 2");
+
+    const out = join(dir, "out.csv");
+    const exported = await cli("export", out);
+    expect(exported.code).toBe(0);
+    const lines = readFileSync(out, "utf8").trim().split("\r\n");
+    expect(lines[0]).toBe("email,name,timezone,status,signed_up_at,confirmed_at,consent_source,course_status,next_lesson");
+    expect(lines.slice(1).map((l) => l.split(",")[0]).sort()).toEqual(["ann@example.com", "bob@example.com"]);
+
+    const lesson2 = stack.runtime.course.lessons[1]!;
+    const sent = await cli("send-lesson", "ann@example.com", lesson2.slug);
+    expect(sent.code, sent.output).toBe(0);
+    const email = await waitFor("lesson 2 at the provider", () => stack.fake.emails.find((e) => e.subject === lesson2.subject && e.to[0]?.includes("ann@example.com")));
+    expect(email).toBeTruthy();
+
+    const timeline = await cli("timeline", "ann@example.com");
+    expect(timeline.code).toBe(0);
+    expect(timeline.output).toContain("ann@example.com (active");
+    expect(timeline.output).toContain(`"${lesson2.slug}" scheduled`);
+    expect(timeline.output).toMatch(/opt-in \(import\)/);
+  });
+
+  it("exits 1 for an unknown reader and 2 for a usage error, with one clear line", async () => {
+    const unknown = await cli("send-lesson", "nobody@example.com", "x");
+    expect(unknown.code).toBe(1);
+    expect(unknown.output).toContain('No reader with id or address "nobody@example.com".');
+    const usage = await cli("broadcast");
+    expect(usage.code).toBe(2);
+    expect(usage.output).toContain("--subject");
+    const noSuch = await cli("frobnicate");
+    expect(noSuch.code).toBe(2);
+  });
+
+  it("broadcasts to every active reader and waits with a progress bar until it is done", async () => {
+    const csv = join(dir, "many.csv");
+    writeFileSync(csv, `email\n${Array.from({ length: 150 }, (_, i) => `r${i}@example.com`).join("\n")}\n`);
+    expect((await cli("import", csv, "--source", "Old newsletter list", "--no-enroll")).code).toBe(0);
+    const md = join(dir, "news.md");
+    writeFileSync(md, "# News\n\nA **short** note.");
+    const result = await cli("broadcast", "--subject", "Between lessons", "--markdown-file", md, "--wait");
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toContain("Done: 150 sent, 0 failed");
+    expect(result.output).toMatch(/Sending \[[=\-\u2588\u2591 ]*\] 100% \| 150\/150/);
+    expect(stack.fake.emails.filter((e) => e.subject === "Between lessons")).toHaveLength(150);
+  }, 60_000);
+});
