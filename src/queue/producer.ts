@@ -67,6 +67,7 @@ export function createProducer(options: { redisUrl: string; prefix: string; db: 
       await withTimeout(sendQueue.add("test", { test }, { attempts: 3 }), 3_000);
     },
     async ping() {
+      await connected(connection);
       await withTimeout(connection.ping(), 2_000);
     },
     async close() {

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, PostgresDialect, sql, SqliteDialect } from "kysely";
 import pg from "pg";
 import type { DB, Database } from "./database.ts";
 import { migrateToLatest } from "./migrations.ts";
@@ -18,8 +18,12 @@ export function engineOf(url: string): DatabaseEngine {
 }
 
 export async function openDatabase(url: string, options: { migrate?: boolean } = {}): Promise<Database> {
-  const db = engineOf(url) === "sqlite" ? openSqlite(url.slice("sqlite:".length)) : openPostgres(url);
-  if (options.migrate ?? true) await migrateToLatest(db as Kysely<unknown>);
+  const engine = engineOf(url);
+  const db = engine === "sqlite" ? openSqlite(url.slice("sqlite:".length)) : openPostgres(url);
+  if (options.migrate ?? true) {
+    const schema = engine === "postgres" ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
+    await migrateToLatest(db as Kysely<unknown>, schema);
+  }
   return db;
 }
 

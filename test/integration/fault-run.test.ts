@@ -89,11 +89,11 @@ describe("fault run", () => {
     let requests = 0;
     fake.setFault(() => {
       requests += 1;
-      if (requests % 7 === 3) {
+      if (requests % 7 === 2) {
         faults.rateLimited += 1;
         return Response.json({ statusCode: 429, name: "rate_limit_exceeded", message: "Too many requests." }, { status: 429, headers: { "retry-after": "1" } });
       }
-      if (requests % 11 === 5) {
+      if (requests % 11 === 3) {
         faults.serverErrors += 1;
         return Response.json({ statusCode: 503, name: "application_error", message: "Service unavailable." }, { status: 503 });
       }

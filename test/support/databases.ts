@@ -29,11 +29,11 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
   await admin.connect();
   await admin.query(`create schema ${id}`);
   await admin.end();
-  const url = new URL(POSTGRES_URL);
-  url.searchParams.set("options", `-c search_path=${id}`);
+  // %20, not URLSearchParams' "+": pg-connection-string decodes the option with decodeURIComponent.
+  const url = `${POSTGRES_URL}${POSTGRES_URL.includes("?") ? "&" : "?"}options=${encodeURIComponent(`-c search_path=${id}`)}`;
   return {
     engine,
-    url: url.toString(),
+    url,
     async drop() {
       const client = new pg.Client({ connectionString: POSTGRES_URL });
       await client.connect();
