@@ -101,14 +101,22 @@ export async function rescheduleEnrollments(db: Database, course: Course, now: n
       .orderBy("enrollments.id")
       .limit(1000)
       .execute();
+    // Grouped like applyEnrollmentChanges: readers who share a new due time share one UPDATE.
+    const groups = new Map<string, { slug: string | null; due: number; lastDay: number; ids: string[] }>();
     for (const enrollment of page) {
       const item = nextItem(course, enrollment.last_day);
       const zone = resolveTimezone(enrollment.timezone, course.schedule.timezone);
       const due = item ? nextSendAt(dueAt(enrollment.started_at, item.day, zone, rules), enrollment.last_sent_at, zone, rules) : now;
       const slug = item?.slug ?? null;
       if (slug === enrollment.next_slug && due === enrollment.next_due_at) continue;
-      await db.updateTable("enrollments").set({ next_slug: slug, next_due_at: due, updated_at: now }).where("id", "=", enrollment.id).where("last_day", "=", enrollment.last_day).execute();
-      changed += 1;
+      const key = `${slug}|${due}|${enrollment.last_day}`;
+      const group = groups.get(key) ?? { slug, due, lastDay: enrollment.last_day, ids: [] };
+      group.ids.push(enrollment.id);
+      groups.set(key, group);
+    }
+    for (const group of groups.values()) {
+      const result = await db.updateTable("enrollments").set({ next_slug: group.slug, next_due_at: group.due, updated_at: now }).where("id", "in", group.ids).where("last_day", "=", group.lastDay).executeTakeFirst();
+      changed += Number(result.numUpdatedRows);
     }
     if (page.length < 1000) return changed;
     after = page[page.length - 1]!.id;
