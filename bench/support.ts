@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import type { Course } from "../src/content/schema.ts";
 import type { Database } from "../src/store/database.ts";
@@ -99,4 +100,69 @@ export async function seedSqliteFast(path: string, course: Course, options: { to
     }
   })();
   sqlite.close();
+}
+
+export interface Proc {
+  child: ChildProcess;
+  output(): string;
+  /** Peak resident memory so far (VmHWM), in MiB. */
+  peakMiB(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts a TypeScript entry in its own Node process (the project's Node), returning when `ready` is printed. */
+export async function startProcess(entry: string, args: string[], env: Record<string, string>, ready: RegExp, timeoutMs = 30_000): Promise<Proc> {
+  const { spawn } = await import("node:child_process");
+  const { readFileSync } = await import("node:fs");
+  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
+  child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
+  const deadline = Date.now() + timeoutMs;
+  while (!ready.test(output)) {
+    if (child.exitCode !== null) throw new Error(`${entry} exited early:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`${entry} not ready after ${timeoutMs} ms:\n${output}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    child,
+    output: () => output,
+    peakMiB: () => {
+      try {
+        const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1] ?? 0);
+        return Math.round(kb / 1024);
+      } catch {
+        return 0;
+      }
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  const server = createServer().listen(0, "127.0.0.1");
+  await new Promise((r) => server.once("listening", r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+export async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+  const { Redis } = await import("ioredis");
+  const redis = new Redis(url);
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== "0");
+  redis.disconnect();
 }

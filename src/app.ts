@@ -17,6 +17,7 @@ import { APP_CSS, SIGNUP_JS } from "./http/views/layout.ts";
 import { sameOriginForms } from "./http/same-origin.ts";
 import { errorPage } from "./http/views/pages.ts";
 import { ADMIN_CSS } from "./http/views/admin/layout.ts";
+import { ADMIN_JS } from "./http/views/admin/admin-js.ts";
 
 export type { AppDeps } from "./http/env.ts";
 
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps) {
 
   app.get("/assets/app.css", (c) => c.body(APP_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }));
   app.get("/assets/admin.css", (c) => c.body(ADMIN_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }));
+  app.get("/assets/admin.js", (c) => c.body(ADMIN_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=3600" }));
   app.get("/assets/signup.js", (c) => c.body(SIGNUP_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=3600" }));
 
   app.route("/", signupRoutes);

@@ -17,6 +17,7 @@ import { createOutbox } from "./send/outbox.ts";
 import type { OutboxReader } from "./send/outbox.ts";
 import { createResendMailer } from "./send/resend-mailer.ts";
 import { createRedisSignupLimiter } from "./limits/redis-signup-limiter.ts";
+import { createQueuesBoard } from "./admin/queues-board.ts";
 import { openDatabase } from "./store/connect.ts";
 import type { Database } from "./store/database.ts";
 import { createSendWorker } from "../workers/send-worker.ts";
@@ -107,6 +108,9 @@ export async function start(roles: readonly Role[], env: Record<string, string |
   }
 
   if (roles.includes("http")) {
+    // The queue board exists only where someone can log in to see it.
+    const board = config.ADMIN_TOKEN || config.ADMIN_PASSWORD_HASH ? createQueuesBoard({ connection: producer.connection, prefix: config.REDIS_PREFIX }) : undefined;
+    if (board) closers.push(() => board.close());
     const app = createApp({
       db,
       course,
@@ -114,6 +118,9 @@ export async function start(roles: readonly Role[], env: Record<string, string |
       appUrl: config.APP_URL,
       secretKey: config.SECRET_KEY,
       adminToken: config.ADMIN_TOKEN,
+      adminPasswordHash: config.ADMIN_PASSWORD_HASH,
+      queueStats: () => producer.sendQueue.getJobCounts(),
+      queuesBoard: board?.app,
       webhookSecret: config.RESEND_WEBHOOK_SECRET,
       emailFrom: config.EMAIL_FROM,
       dispatcher: producer,

@@ -34,6 +34,14 @@ const schema = z
     EMAIL_FROM: z.string().min(3).default("Lessonpost <lessons@example.com>"),
     SECRET_KEY: z.preprocess(emptyToUndefined, z.string().min(32, "must be at least 32 characters").optional()),
     ADMIN_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, "must be at least 16 characters").optional()),
+    /** The admin console password as a PBKDF2 hash; hashAdminPassword() in src/http/routes/admin/auth.ts makes one. */
+    ADMIN_PASSWORD_HASH: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^pbkdf2-sha256\$\d{1,8}\$[A-Za-z0-9+/_=-]+\$[A-Za-z0-9+/_=-]+$/, "must look like pbkdf2-sha256$<iterations>$<salt>$<hash> (quote it: it contains $)")
+        .optional(),
+    ),
     CONTENT_DIR: z.string().default("content"),
     OUTBOX_DIR: z.string().default("data/outbox"),
     /** Compresses the course calendar for demos and tests: a lesson due on day d goes out d*N seconds after confirmation. */

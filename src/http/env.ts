@@ -17,8 +17,14 @@ export interface AppDeps {
   dispatcher?: Dispatcher | undefined;
   /** Resend webhook signing secret (whsec_…); without it every webhook is refused. */
   webhookSecret?: string | undefined;
-  /** Bearer token for /admin; without it /admin does not exist. */
+  /** Bearer token for /admin/api, and a way to log in to the console. */
   adminToken?: string | undefined;
+  /** `pbkdf2-sha256$<iterations>$<salt>$<hash>` of the console password. With neither this nor adminToken, /admin does not exist. */
+  adminPasswordHash?: string | undefined;
+  /** Job counts of the send queue, for the dashboard (Node: BullMQ getJobCounts). */
+  queueStats?: (() => Promise<Record<string, number>>) | undefined;
+  /** The queue dashboard (bull-board), built on Node and served at /admin/queues behind the admin login. */
+  queuesBoard?: { fetch(request: Request): Response | Promise<Response> } | undefined;
   /** The From line, for previews that show the whole email. */
   emailFrom?: string | undefined;
   /** Present only when no RESEND_API_KEY is set: mounts /outbox. */

@@ -1,3 +1,5 @@
+import { singleLine } from "../text.ts";
+
 /**
  * The provider boundary. Workers speak only this interface; Resend and the local outbox
  * implement it. Errors are sorted here so the worker can decide: retry, wait, or give up.
@@ -44,10 +46,7 @@ export class MailerError extends Error {
 }
 
 /** Strip anything that could end a header line: a name must never become a Bcc. */
-export function headerSafe(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  return value.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
-}
+export const headerSafe = singleLine;
 
 /** "Name <addr>" with the display name quoted and cleaned. */
 export function formatAddress(email: string, name?: string | null): string {

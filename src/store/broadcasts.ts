@@ -1,5 +1,6 @@
 import type { Selectable } from "kysely";
 import type { Course } from "../content/schema.ts";
+import { singleLine } from "../text.ts";
 import type { BroadcastsTable, Database } from "./database.ts";
 
 export type Broadcast = Selectable<BroadcastsTable>;
@@ -29,7 +30,7 @@ export class BroadcastError extends Error {
 }
 
 export async function createBroadcast(db: Database, course: Course, input: NewBroadcast, now: number): Promise<string> {
-  const subject = input.subject.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+  const subject = singleLine(input.subject);
   if (!subject) throw new BroadcastError("A newsletter needs a subject.");
   if (subject.length > 200) throw new BroadcastError("Keep the subject under 200 characters.");
   const markdown = input.markdown?.trim() || null;

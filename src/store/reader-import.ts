@@ -1,5 +1,6 @@
 import Papa from "papaparse";
 import type { Course } from "../content/schema.ts";
+import { singleLine } from "../text.ts";
 import { emailSchema } from "../email-address.ts";
 import { resolveTimezone } from "../scheduler/schedule.ts";
 import type { Database } from "./database.ts";
@@ -54,7 +55,7 @@ export function parseReaderCsv(text: string): { header: string[]; rows: Record<s
 }
 
 export async function importReaders(db: Database, course: Course, text: string, options: ImportOptions, now: number): Promise<ImportReport> {
-  const source = options.consentSource.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+  const source = singleLine(options.consentSource);
   if (source.length < 3) throw new ImportError("Say where these readers gave their consent (at least a few words).");
   if (source.length > 200) throw new ImportError("Keep the consent source under 200 characters.");
   const { rows } = parseReaderCsv(text);

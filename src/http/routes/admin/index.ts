@@ -1,32 +1,32 @@
 import { Hono } from "hono";
-import { bearerAuth } from "hono/bearer-auth";
-import { timingSafeEqual } from "hono/utils/buffer";
 import { AppError } from "../../errors.ts";
 import type { AppEnv } from "../../env.ts";
 import { composeEmail } from "../../../render/compose.ts";
 import type { ComposableSend } from "../../../render/compose.ts";
 import { GRADUATION_SLUG } from "../../../scheduler/due-emails.ts";
-import { setCoursePaused } from "../../../store/course-state.ts";
-import { pauseEnrollment, resumeEnrollment } from "../../../store/enrollments.ts";
 import type { Subscriber } from "../../../store/subscribers.ts";
+import { apiRoutes } from "./api.ts";
+import { adminGate, authRoutes } from "./auth.ts";
 import { broadcastAdminRoutes } from "./broadcasts.ts";
 import { courseAdminRoutes } from "./course.ts";
+import { dashboardRoutes } from "./dashboard.ts";
+import { failedRoutes } from "./failed.ts";
 import { importAdminRoutes } from "./import.ts";
+import { readerRoutes } from "./readers.ts";
 
 /**
- * Admin surface. Every route here sits behind ADMIN_TOKEN (compared in constant time); without a token configured the whole prefix answers 404, so nothing is exposed by
- * default.
+ * The admin console and its API. One gate (./auth.ts) stands in front of every route here, the
+ * mounted sub-apps included: a session cookie for pages, a bearer token for /admin/api (either
+ * works on both). Without ADMIN_TOKEN or ADMIN_PASSWORD_HASH the whole prefix answers 404, so
+ * nothing is exposed by default.
  */
 export const adminRoutes = new Hono<AppEnv>()
-  .use(async (c, next) => {
-    if (!c.var.deps.adminToken) throw new AppError(404, "not_found", "There is nothing at this address.", "Page not found");
-    await next();
-  })
-  .use(
-    bearerAuth({
-      verifyToken: async (token, c) => timingSafeEqual((c.var as AppEnv["Variables"]).deps.adminToken ?? "", token),
-    }),
-  )
+  .use(adminGate)
+  .route("/", authRoutes)
+  .route("/api", apiRoutes)
+  .route("/", dashboardRoutes)
+  .route("/readers", readerRoutes)
+  .route("/failed", failedRoutes)
   .route("/course", courseAdminRoutes)
   .route("/broadcasts", broadcastAdminRoutes)
   .route("/import", importAdminRoutes)
@@ -57,26 +57,6 @@ export const adminRoutes = new Hono<AppEnv>()
     // The email's own markup, sandboxed like the outbox view: no scripts, no same-origin access.
     c.header("Content-Security-Policy", "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline'");
     return c.html(email.html);
-  })
-  // Pause and resume: per reader (by enrollment) and for the whole course. Nothing queued is lost;
-  // parked emails go out after resume.
-  .post("/api/enrollments/:id/pause", async (c) => {
-    const changed = await pauseEnrollment(c.var.deps.db, c.req.param("id"), c.var.now);
-    if (!changed) throw new AppError(409, "not_active", "That enrollment is not active, so it cannot be paused.");
-    return c.json({ status: "paused" });
-  })
-  .post("/api/enrollments/:id/resume", async (c) => {
-    const changed = await resumeEnrollment(c.var.deps.db, c.req.param("id"), c.var.now);
-    if (!changed) throw new AppError(409, "not_paused", "That enrollment is not paused.");
-    return c.json({ status: "active" });
-  })
-  .post("/api/course/pause", async (c) => {
-    await setCoursePaused(c.var.deps.db, c.var.deps.course.slug, true, c.var.now);
-    return c.json({ course: c.var.deps.course.slug, paused: true });
-  })
-  .post("/api/course/resume", async (c) => {
-    await setCoursePaused(c.var.deps.db, c.var.deps.course.slug, false, c.var.now);
-    return c.json({ course: c.var.deps.course.slug, paused: false });
   });
 
 function sampleReader(now: number): Subscriber {

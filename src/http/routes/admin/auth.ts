@@ -1,0 +1,286 @@
+import { Hono } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
+import { timingSafeEqual } from "hono/utils/buffer";
+import { AppError } from "../../errors.ts";
+import type { AppDeps, AppEnv } from "../../env.ts";
+import { loginPage } from "../../views/admin/login.ts";
+
+/**
+ * One admin, two ways in. Scripts send `Authorization: Bearer <ADMIN_TOKEN>`; people log in once
+ * with the token or the password and get a session cookie. Everything here is Web Crypto, so the
+ * same code runs on Node and on Cloudflare Workers.
+ */
+
+export const SESSION_MS = 12 * 60 * 60 * 1000;
+const COOKIE = "lessonpost_admin";
+const COOKIE_PATH = "/admin";
+/** Failed logins allowed per client address in one window, before the login answers 429. */
+const MAX_FAILURES = 10;
+const FAILURE_WINDOW_MS = 15 * 60 * 1000;
+/** Slows every wrong guess a little; the per-address limit is what bounds a brute force. */
+const FAILURE_DELAY_MS = 300;
+const MAX_SECRET_LENGTH = 1024;
+
+const SAFE_METHOD = /^(GET|HEAD|OPTIONS)$/;
+/** Open without a session: the login form itself, and logout (which only ever clears the cookie). */
+const PUBLIC_PATHS = new Set(["/admin/login", "/admin/logout"]);
+
+// ---- password hashes -------------------------------------------------------------------------
+
+const HASH_PREFIX = "pbkdf2-sha256";
+/** Cloudflare Workers refuse PBKDF2 above 100,000 iterations; Node takes any count. */
+export const DEFAULT_PBKDF2_ITERATIONS = 100_000;
+const MAX_PBKDF2_ITERATIONS = 10_000_000;
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+function fromBase64(text: string): Uint8Array | null {
+  try {
+    const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+    return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
+
+async function pbkdf2(password: string, salt: Uint8Array, iterations: number, bytes: number): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(password), "PBKDF2", false, ["deriveBits"]);
+  const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt: salt as Uint8Array<ArrayBuffer>, iterations }, key, bytes * 8);
+  return new Uint8Array(bits);
+}
+
+/** `pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>`, the form ADMIN_PASSWORD_HASH takes. */
+export async function hashAdminPassword(password: string, iterations = DEFAULT_PBKDF2_ITERATIONS): Promise<string> {
+  if (!password) throw new Error("The password is empty.");
+  if (!Number.isInteger(iterations) || iterations < 1 || iterations > MAX_PBKDF2_ITERATIONS) throw new Error(`iterations must be a whole number from 1 to ${MAX_PBKDF2_ITERATIONS}.`);
+  const salt = crypto.getRandomValues(new Uint8Array(16));
+  const hash = await pbkdf2(password, salt, iterations, 32);
+  return `${HASH_PREFIX}$${iterations}$${toBase64(salt)}$${toBase64(hash)}`;
+}
+
+export function parseAdminPasswordHash(stored: string): { iterations: number; salt: Uint8Array; hash: Uint8Array } | null {
+  const parts = stored.split("$");
+  if (parts.length !== 4 || parts[0] !== HASH_PREFIX || !/^\d{1,8}$/.test(parts[1]!)) return null;
+  const iterations = Number(parts[1]);
+  const salt = fromBase64(parts[2]!);
+  const hash = fromBase64(parts[3]!);
+  if (iterations < 1 || iterations > MAX_PBKDF2_ITERATIONS || !salt || salt.length < 8 || !hash || hash.length < 16) return null;
+  return { iterations, salt, hash };
+}
+
+export async function verifyAdminPassword(password: string, stored: string): Promise<boolean> {
+  const parsed = parseAdminPasswordHash(stored);
+  if (!parsed || !password) return false;
+  const candidate = await pbkdf2(password, parsed.salt, parsed.iterations, parsed.hash.length);
+  return timingSafeEqual(toBase64(candidate), toBase64(parsed.hash));
+}
+
+// ---- sessions --------------------------------------------------------------------------------
+
+export function adminConfigured(deps: AppDeps): boolean {
+  return Boolean(deps.adminToken || deps.adminPasswordHash);
+}
+
+function secureCookies(deps: AppDeps): boolean {
+  return new URL(deps.appUrl).protocol === "https:";
+}
+
+/**
+ * The cookie's signing key. It folds in the admin credentials, so changing ADMIN_TOKEN or
+ * ADMIN_PASSWORD_HASH ends every session that was opened with the old ones.
+ */
+async function sessionKey(deps: AppDeps): Promise<string> {
+  const material = new TextEncoder().encode(`${deps.adminToken ?? ""}\n${deps.adminPasswordHash ?? ""}`);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", material));
+  return `lessonpost-admin-session\n${deps.secretKey}\n${toBase64(digest)}`;
+}
+
+/** True when the request carries a session cookie we signed that has not expired. */
+export async function hasSession(c: Context<AppEnv>): Promise<boolean> {
+  const { deps, now } = c.var;
+  const value = await getSignedCookie(c, await sessionKey(deps), COOKIE, secureCookies(deps) ? "secure" : undefined);
+  if (!value) return false;
+  const match = /^v1:(\d{1,16})$/.exec(value);
+  if (!match) return false;
+  const expiresAt = Number(match[1]);
+  // The expiry travels inside the signed value: a cookie replayed after Max-Age is still refused.
+  return expiresAt > now && expiresAt <= now + SESSION_MS;
+}
+
+async function startSession(c: Context<AppEnv>): Promise<void> {
+  const { deps, now } = c.var;
+  const secure = secureCookies(deps);
+  await setSignedCookie(c, COOKIE, `v1:${now + SESSION_MS}`, await sessionKey(deps), {
+    httpOnly: true,
+    sameSite: "Strict",
+    path: COOKIE_PATH,
+    maxAge: SESSION_MS / 1000,
+    ...(secure ? { secure: true, prefix: "secure" as const } : {}),
+  });
+}
+
+function endSession(c: Context<AppEnv>): void {
+  const secure = secureCookies(c.var.deps);
+  deleteCookie(c, COOKIE, { path: COOKIE_PATH, httpOnly: true, sameSite: "Strict", ...(secure ? { secure: true, prefix: "secure" as const } : {}) });
+}
+
+// ---- login limits ----------------------------------------------------------------------------
+
+interface Failures {
+  count: number;
+  resetAt: number;
+}
+
+// Per app instance (keyed by its deps), so two apps in one process never share counts. On several
+// processes each keeps its own, which still bounds guessing to a handful per window per process.
+const failuresByApp = new WeakMap<AppDeps, Map<string, Failures>>();
+
+function failuresFor(deps: AppDeps): Map<string, Failures> {
+  let map = failuresByApp.get(deps);
+  if (!map) failuresByApp.set(deps, (map = new Map()));
+  return map;
+}
+
+function clientKey(c: Context<AppEnv>): string {
+  return c.var.deps.clientIp?.(c) ?? "unknown";
+}
+
+function lockedFor(c: Context<AppEnv>): number {
+  const entry = failuresFor(c.var.deps).get(clientKey(c));
+  if (!entry || entry.resetAt <= c.var.now || entry.count < MAX_FAILURES) return 0;
+  return entry.resetAt - c.var.now;
+}
+
+function recordFailure(c: Context<AppEnv>): void {
+  const map = failuresFor(c.var.deps);
+  const now = c.var.now;
+  if (map.size > 10_000) {
+    for (const [key, entry] of map) if (entry.resetAt <= now) map.delete(key);
+    // Still full: a flood from many addresses. Forgetting the oldest keeps memory bounded.
+    if (map.size > 10_000) map.delete(map.keys().next().value!);
+  }
+  const key = clientKey(c);
+  const entry = map.get(key);
+  if (!entry || entry.resetAt <= now) map.set(key, { count: 1, resetAt: now + FAILURE_WINDOW_MS });
+  else entry.count += 1;
+}
+
+async function secretMatches(deps: AppDeps, secret: string): Promise<boolean> {
+  if (!secret || secret.length > MAX_SECRET_LENGTH) return false;
+  // Both checks always run, so the time taken does not say which kind of secret was close.
+  const [token, password] = await Promise.all([
+    deps.adminToken ? timingSafeEqual(deps.adminToken, secret) : Promise.resolve(false),
+    deps.adminPasswordHash ? verifyAdminPassword(secret, deps.adminPasswordHash) : Promise.resolve(false),
+  ]);
+  return token || password;
+}
+
+// ---- the gate --------------------------------------------------------------------------------
+
+/** Where to go after logging in: only a path inside the console, never another site. */
+export function safeNext(value: unknown): string {
+  if (typeof value !== "string" || value.length > 2000) return "/admin";
+  if (!/^\/admin(?:[/?#]|$)/.test(value) || value.includes("//") || value.includes("\\") || /^\/admin\/log(?:in|out)/.test(value)) return "/admin";
+  return value;
+}
+
+function sameOrigin(c: Context<AppEnv>): boolean {
+  const origin = c.req.header("origin");
+  if (origin && origin !== "null" && (origin === new URL(c.var.deps.appUrl).origin || origin === new URL(c.req.url).origin)) return true;
+  return c.req.header("sec-fetch-site") === "same-origin";
+}
+
+function crossSite(): AppError {
+  return new AppError(403, "cross_site_form", "This request did not come from the admin console, so it was not accepted. Go back to the page and try again.", "Not accepted");
+}
+
+function isApi(path: string): boolean {
+  return path === "/admin/api" || path.startsWith("/admin/api/");
+}
+
+function unauthorized(c: Context<AppEnv>, message: string) {
+  c.header("WWW-Authenticate", 'Bearer realm="lessonpost-admin"');
+  if (isApi(c.req.path)) return c.json({ error: { code: "unauthorized", message } }, 401);
+  throw new AppError(401, "unauthorized", message, "Log in first");
+}
+
+/**
+ * Every /admin request passes here first. A bearer token (scripts, the CLI) needs nothing else:
+ * browsers never attach one on their own. A session cookie does come along on its own, so any
+ * state-changing request made with one must also prove it came from our pages (Origin or
+ * Sec-Fetch-Site), whatever its content type; that covers the JSON API and bull-board too.
+ */
+export const adminGate: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const deps = c.var.deps;
+  if (!adminConfigured(deps)) throw new AppError(404, "not_found", "There is nothing at this address.", "Page not found");
+  const path = c.req.path;
+  const unsafe = !SAFE_METHOD.test(c.req.method);
+
+  const authorization = c.req.header("authorization");
+  if (authorization !== undefined) {
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+    if (token && deps.adminToken && token.length <= MAX_SECRET_LENGTH && (await timingSafeEqual(deps.adminToken, token))) return next();
+    return unauthorized(c, "That bearer token is not valid.");
+  }
+
+  if (PUBLIC_PATHS.has(path)) {
+    if (unsafe && !sameOrigin(c)) throw crossSite();
+    return next();
+  }
+
+  if (!(await hasSession(c))) {
+    const wantsPage = !isApi(path) && (c.req.header("accept") ?? "").includes("text/html");
+    if (wantsPage) {
+      const url = new URL(c.req.url);
+      const next = SAFE_METHOD.test(c.req.method) ? safeNext(url.pathname + url.search) : "/admin";
+      return c.redirect(`/admin/login?next=${encodeURIComponent(next)}`, 302);
+    }
+    return unauthorized(c, isApi(path) ? "Send Authorization: Bearer <ADMIN_TOKEN>." : "Log in at /admin/login, or send Authorization: Bearer <ADMIN_TOKEN>.");
+  }
+  if (unsafe && !sameOrigin(c)) throw crossSite();
+  return next();
+};
+
+// ---- login and logout ------------------------------------------------------------------------
+
+export const authRoutes = new Hono<AppEnv>()
+  .get("/login", async (c) => {
+    const next = safeNext(c.req.query("next"));
+    // SameSite=Strict keeps the cookie off a link followed from elsewhere; once here it is sent.
+    if (await hasSession(c)) return c.redirect(next, 303);
+    const deps = c.var.deps;
+    return c.html(loginPage({ next, passwordEnabled: Boolean(deps.adminPasswordHash), tokenEnabled: Boolean(deps.adminToken) }));
+  })
+  .post("/login", async (c) => {
+    const deps = c.var.deps;
+    const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const next = safeNext(body.next);
+    const page = (error: string, status: 401 | 429) =>
+      c.html(loginPage({ next, error, passwordEnabled: Boolean(deps.adminPasswordHash), tokenEnabled: Boolean(deps.adminToken) }), status);
+
+    const wait = lockedFor(c);
+    if (wait > 0) {
+      c.header("Retry-After", String(Math.ceil(wait / 1000)));
+      return page(`Too many wrong attempts. Try again in ${Math.ceil(wait / 60_000)} minute${wait > 60_000 ? "s" : ""}.`, 429);
+    }
+    const secret = typeof body.secret === "string" ? body.secret : "";
+    if (!(await secretMatches(deps, secret))) {
+      recordFailure(c);
+      deps.log.warn("admin login refused");
+      await new Promise((resolve) => setTimeout(resolve, FAILURE_DELAY_MS));
+      return page("That is not the admin token or password.", 401);
+    }
+    failuresFor(deps).delete(clientKey(c));
+    await startSession(c);
+    deps.log.info("admin logged in");
+    return c.redirect(next, 303);
+  })
+  .post("/logout", (c) => {
+    endSession(c);
+    return c.redirect("/admin/login", 303);
+  });

@@ -1,0 +1,257 @@
+import { html } from "hono/html";
+import type { Course } from "../../../content/schema.ts";
+import type { OutgoingEmail } from "../../../send/mailer.ts";
+import type { Broadcast, BroadcastProgress } from "../../../store/broadcasts.ts";
+import { adminLayout } from "./layout.ts";
+import { lessonOptions } from "./course.ts";
+import { formatAt, notice } from "./parts.ts";
+
+export const STATUS_LABELS: Record<Broadcast["status"], string> = {
+  draft: "Draft",
+  scheduled: "Scheduled",
+  sending: "Sending",
+  sent: "Sent",
+  cancelled: "Cancelled",
+};
+
+/** Progress as the page and /progress.json show it. */
+export interface ProgressView extends BroadcastProgress {
+  /** Recipients expected: the ledger count once final, else at least the audience's current size. */
+  expected: number;
+  /** Rows that reached an end state (sent, failed or cancelled). */
+  settled: number;
+  /** Whole percent of `expected` settled; 100 only when every recipient row is settled. */
+  percent: number;
+  /** Nothing will change any more: the newsletter is sent or cancelled and no row is in flight. */
+  done: boolean;
+  statusLabel: string;
+}
+
+export interface BroadcastResults {
+  total: number;
+  sent: number;
+  failed: number;
+  bounced: number;
+  delivered: number;
+}
+
+export interface ComposeValues {
+  subject: string;
+  markdown: string;
+  lesson: string;
+  audience: string;
+  when: "now" | "schedule";
+  scheduledAt: string;
+  timezone: string;
+}
+
+export interface AudienceChoice {
+  value: string;
+  label: string;
+  size: number;
+}
+
+export interface BroadcastListView {
+  course: Course;
+  broadcasts: { broadcast: Broadcast; audience: string; results: BroadcastResults }[];
+  audiences: AudienceChoice[];
+  zones: readonly string[];
+  values: ComposeValues;
+  error?: string | undefined;
+}
+
+export function audienceLabel(course: Course, key: string): string {
+  if (!key.startsWith("stage:")) return "All active readers";
+  const lesson = course.lessons.find((l) => l.slug === key.slice("stage:".length));
+  return lesson ? `Readers whose next lesson is ${lesson.number}. ${lesson.title}` : `Readers at stage ${key.slice("stage:".length)}`;
+}
+
+function whenCell(b: Broadcast, zone: string) {
+  if (b.status === "scheduled") return html`for ${formatAt(b.scheduled_at, zone)}`;
+  if (b.finished_at) return html`finished ${formatAt(b.finished_at, zone)}`;
+  if (b.started_at) return html`started ${formatAt(b.started_at, zone)}`;
+  return html`created ${formatAt(b.created_at, zone)}`;
+}
+
+export function broadcastListPage(view: BroadcastListView) {
+  const zone = view.course.schedule.timezone;
+  const v = view.values;
+  return adminLayout(
+    "Broadcasts",
+    "broadcasts",
+    html`<h1>Broadcasts</h1>
+      <p class="lead">One-off newsletters to the course's readers, sent through the same ledger as lessons.</p>
+
+      <h2>Newsletters</h2>
+      ${view.broadcasts.length === 0
+        ? html`<p>No newsletters yet.</p>`
+        : html`<table>
+            <thead>
+              <tr><th scope="col">Subject</th><th scope="col">Audience</th><th scope="col">Status</th><th scope="col">When</th><th scope="col">Recipients</th><th scope="col">Sent</th><th scope="col">Failed</th><th scope="col">Bounced</th><th scope="col">Delivered</th></tr>
+            </thead>
+            <tbody>
+              ${view.broadcasts.map(
+                ({ broadcast: b, audience, results: r }) => html`<tr data-broadcast="${b.id}">
+                  <td><a href="/admin/broadcasts/${b.id}">${b.subject}</a></td>
+                  <td>${audience}</td>
+                  <td data-field="status">${STATUS_LABELS[b.status]}</td>
+                  <td>${whenCell(b, zone)}</td>
+                  <td data-field="total">${r.total}</td>
+                  <td data-field="sent">${r.sent}</td>
+                  <td data-field="failed">${r.failed}</td>
+                  <td data-field="bounced">${r.bounced}</td>
+                  <td data-field="delivered">${r.delivered}</td>
+                </tr>`,
+              )}
+            </tbody>
+          </table>`}
+
+      <h2 id="compose">Write a newsletter</h2>
+      <form class="card" method="post" action="/admin/broadcasts" aria-labelledby="compose">
+        ${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ""}
+        <label for="b-subject">Subject</label>
+        <input id="b-subject" type="text" name="subject" maxlength="200" value="${v.subject}" />
+        <p class="hint">May stay empty when you send a lesson: the lesson's subject is used.</p>
+        <label for="b-markdown">Newsletter (Markdown)</label>
+        <textarea id="b-markdown" name="markdown" rows="12" cols="60">${v.markdown}</textarea>
+        <label for="b-lesson">…or send a lesson as the newsletter</label>
+        <select id="b-lesson" name="lesson">
+          <option value="" ${v.lesson ? "" : "selected"}>No lesson: send the Markdown above</option>
+          ${lessonOptions(view.course, v.lesson)}
+        </select>
+
+        <label for="b-audience">Audience</label>
+        <select id="b-audience" name="audience">
+          ${view.audiences.map((a) => html`<option value="${a.value}" ${a.value === v.audience ? "selected" : ""}>${a.label} (${a.size})</option>`)}
+        </select>
+
+        <fieldset>
+          <legend>When</legend>
+          <label><input type="radio" name="when" value="now" ${v.when === "now" ? "checked" : ""} /> Send now</label>
+          <label><input type="radio" name="when" value="schedule" ${v.when === "schedule" ? "checked" : ""} /> Schedule at</label>
+          <label for="b-at">Date and time</label>
+          <input id="b-at" type="datetime-local" name="scheduled_at" value="${v.scheduledAt}" />
+          <label for="b-zone">Time zone</label>
+          <select id="b-zone" name="timezone">
+            ${view.zones.map((z) => html`<option value="${z}" ${z === v.timezone ? "selected" : ""}>${z}</option>`)}
+          </select>
+        </fieldset>
+
+        <button type="submit" name="intent" value="draft" class="secondary">Save draft and preview</button>
+        <button type="submit" name="intent" value="go" data-confirm="Send or schedule this newsletter for its whole audience?">Send or schedule</button>
+        <p class="hint">A draft goes out only when you send it from its page; there you can preview it and send yourself a test first.</p>
+      </form>`,
+  );
+}
+
+export interface BroadcastPageView {
+  course: Course;
+  broadcast: Broadcast;
+  audience: AudienceChoice;
+  progress: ProgressView;
+  zones: readonly string[];
+  preview: { email: OutgoingEmail; htmlUrl: string; readerParam: string; readerLabel: string } | { error: string };
+  message?: string | undefined;
+}
+
+export function broadcastPage(view: BroadcastPageView) {
+  const b = view.broadcast;
+  const p = view.progress;
+  const zone = view.course.schedule.timezone;
+  const lesson = b.lesson_slug ? view.course.lessons.find((l) => l.slug === b.lesson_slug) : undefined;
+  const cancellable = b.status === "draft" || b.status === "scheduled" || b.status === "sending";
+  // Only a newsletter on its way changes by itself; a draft waits for the admin.
+  const live = b.status === "scheduled" || b.status === "sending" || !p.done;
+  const pollUrl = b.status === "draft" ? "" : `/admin/broadcasts/${b.id}/progress.json`;
+  return adminLayout(
+    b.subject,
+    "broadcasts",
+    html`<p><a href="/admin/broadcasts">← Broadcasts</a></p>
+      <h1>${b.subject}</h1>
+      ${notice(view.message)}
+      <table>
+        <tbody>
+          <tr><th scope="row">Audience</th><td>${view.audience.label} <span class="hint">(${view.audience.size} now)</span></td></tr>
+          <tr><th scope="row">Content</th><td>${lesson ? html`Lesson ${lesson.number}. ${lesson.title}` : b.lesson_slug ? html`Lesson “${b.lesson_slug}” (no longer in the course)` : "Markdown written for this newsletter"}</td></tr>
+          <tr><th scope="row">Created</th><td>${formatAt(b.created_at, zone)}</td></tr>
+          ${b.scheduled_at ? html`<tr><th scope="row">Scheduled for</th><td>${formatAt(b.scheduled_at, zone)}</td></tr>` : ""}
+          ${b.started_at ? html`<tr><th scope="row">Started</th><td>${formatAt(b.started_at, zone)}</td></tr>` : ""}
+          ${b.finished_at ? html`<tr><th scope="row">Finished</th><td>${formatAt(b.finished_at, zone)}</td></tr>` : ""}
+        </tbody>
+      </table>
+
+      <section data-progress aria-labelledby="progress-heading">
+        <h2 id="progress-heading">Progress</h2>
+        <progress id="broadcast-progress" max="100" value="${p.percent}" aria-labelledby="progress-heading" ${pollUrl ? html`data-progress-url="${pollUrl}"` : ""} data-done="${live ? "false" : "true"}">${p.percent}%</progress>
+        <p role="status"><span data-field="percent">${p.percent}</span>% · <span data-field="settled">${p.settled}</span> of <span data-field="expected">${p.expected}</span> recipients settled · status: <strong data-field="statusLabel">${p.statusLabel}</strong></p>
+        <table>
+          <tbody>
+            <tr><th scope="row">Recipients so far</th><td data-field="total">${p.total}</td></tr>
+            <tr><th scope="row">Waiting</th><td data-field="queued">${p.queued}</td></tr>
+            <tr><th scope="row">Sent</th><td data-field="sent">${p.sent}</td></tr>
+            <tr><th scope="row">Failed</th><td data-field="failed">${p.failed}</td></tr>
+            <tr><th scope="row">Cancelled</th><td data-field="cancelled">${p.cancelled}</td></tr>
+            <tr><th scope="row">Bounced</th><td data-field="bounced">${p.bounced}</td></tr>
+            <tr><th scope="row">Delivered</th><td data-field="delivered">${p.delivered}</td></tr>
+          </tbody>
+        </table>
+        <p class="hint">“Sent” means the provider accepted the email; bounced and delivered come from provider webhooks.</p>
+        ${actions(view, cancellable)}
+      </section>
+
+      ${previewSection(view)}`,
+    { scripts: ["/assets/admin.js"] },
+  );
+}
+
+function actions(view: BroadcastPageView, cancellable: boolean) {
+  const b = view.broadcast;
+  const size = view.audience.size;
+  return html`${b.status === "draft"
+      ? html`<form class="card" method="post" action="/admin/broadcasts/${b.id}/send">
+            <button type="submit" data-confirm="Send “${b.subject}” to ${size} readers now?">Send now to ${size} readers</button>
+          </form>
+          <form class="card" method="post" action="/admin/broadcasts/${b.id}/schedule">
+            <label for="s-at">Schedule at</label>
+            <input id="s-at" type="datetime-local" name="scheduled_at" required />
+            <label for="s-zone">Time zone</label>
+            <select id="s-zone" name="timezone">
+              ${view.zones.map((z) => html`<option value="${z}" ${z === view.course.schedule.timezone ? "selected" : ""}>${z}</option>`)}
+            </select>
+            <button type="submit" class="secondary">Schedule</button>
+          </form>`
+      : ""}
+    ${cancellable
+      ? html`<form method="post" action="/admin/broadcasts/${b.id}/cancel" data-hide-when-done>
+          <button type="submit" class="secondary" data-confirm="Cancel this newsletter? Emails not yet sent will not go out.">${b.status === "draft" ? "Discard draft" : "Cancel newsletter"}</button>
+        </form>`
+      : ""}`;
+}
+
+function previewSection(view: BroadcastPageView) {
+  const b = view.broadcast;
+  const preview = view.preview;
+  if ("error" in preview) {
+    return html`<h2>Preview</h2>
+      <p class="error">${preview.error}</p>`;
+  }
+  return html`<h2>Preview</h2>
+    <form class="card" method="get" action="/admin/broadcasts/${b.id}">
+      <label for="p-reader">Preview as reader (address or id; empty for a sample reader)</label>
+      <input id="p-reader" type="text" name="reader" value="${preview.readerParam}" autocomplete="off" />
+      <button type="submit" class="secondary">Preview</button>
+    </form>
+    <p>As ${preview.readerLabel}. Subject: <strong data-field="subject">${preview.email.subject}</strong></p>
+    <iframe sandbox="" src="${preview.htmlUrl}" title="HTML version of the newsletter"></iframe>
+    <p class="hint"><a href="${preview.htmlUrl}">Open the HTML on its own</a></p>
+    <h3>Text</h3>
+    <pre data-field="text">${preview.email.text}</pre>
+
+    <h2>Send a test</h2>
+    <form class="card" method="post" action="/admin/broadcasts/${b.id}/test">
+      <label for="t-to">Your address</label>
+      <input id="t-to" type="email" name="to" required autocomplete="email" />
+      <p class="hint">Rendered for a sample reader, sent outside the readers' ledger, subject prefixed with “[Test]”.</p>
+      <button type="submit">Send test email</button>
+    </form>`;
+}
