@@ -11,6 +11,7 @@ import { openDatabase } from "../store/connect.ts";
 import type { Database } from "../store/database.ts";
 import { ManualSendError, sendLessonNow } from "../store/manual-sends.ts";
 import { exportReadersCsv, ImportError, importReaders } from "../store/reader-import.ts";
+import { hashAdminPassword } from "../http/routes/admin/auth.ts";
 import { readerTimelineText } from "./timeline-text.ts";
 
 /**
@@ -182,6 +183,17 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
         out(await readerTimelineText(db, course, await findReader(db, who), Date.now()));
       }),
     );
+
+  program
+    .command("hash-password")
+    .description("print an ADMIN_PASSWORD_HASH for the password given on standard input")
+    .action(async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      const password = Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+      if (password.length < 12) throw new CliError("Use a password of at least 12 characters.", EXIT.usage);
+      out(await hashAdminPassword(password));
+    });
 
   return program;
 }

@@ -50,8 +50,22 @@ describe("admin CLI", () => {
     const timeline = await cli("timeline", "ann@example.com");
     expect(timeline.code).toBe(0);
     expect(timeline.output).toContain("ann@example.com (active");
-    expect(timeline.output).toContain(`"${lesson2.slug}" scheduled`);
-    expect(timeline.output).toMatch(/opt-in \(import\)/);
+    expect(timeline.output).toContain(lesson2.title);
+    expect(timeline.output).toMatch(/^Next: /m);
+  });
+
+  it("hashes an admin password read from standard input, in the format the login checks", async () => {
+    const { spawn } = await import("node:child_process");
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/admin-cli.ts", "hash-password"], { env: { ...stack.env, PATH: process.env.PATH ?? "" }, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stdin.end("correct horse battery staple\n");
+    const code = await new Promise((resolve) => child.once("exit", resolve));
+    expect(code).toBe(0);
+    const { verifyAdminPassword } = await import("../../src/http/routes/admin/auth.ts");
+    expect(out.trim()).toMatch(/^pbkdf2-sha256\$\d+\$/);
+    expect(await verifyAdminPassword("correct horse battery staple", out.trim())).toBe(true);
+    expect(await verifyAdminPassword("wrong horse", out.trim())).toBe(false);
   });
 
   it("exits 1 for an unknown reader and 2 for a usage error, with one clear line", async () => {
