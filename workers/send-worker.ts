@@ -247,7 +247,13 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
   };
 }
 
-/** BullMQ counts whole jobs per window: 0.5/s becomes 1 per 2 s, 5/s becomes 5 per second. */
+/**
+ * BullMQ counts whole jobs per window. At a provider's typical low limits (a few requests a
+ * second) the jobs are spaced evenly, one per 1000/N ms: N-per-second windows would let a burst at
+ * the end of one window and the start of the next land in the same second at the provider, and
+ * earn a 429. High limits use one-second windows.
+ */
 export function limiterFor(perSecond: number): { max: number; duration: number } {
-  return perSecond >= 1 ? { max: Math.floor(perSecond), duration: 1000 } : { max: 1, duration: Math.round(1000 / perSecond) };
+  // 5% under the limit: the job starts are spaced, but rendering before the request is not.
+  return perSecond <= 20 ? { max: 1, duration: Math.ceil(1050 / perSecond) } : { max: Math.floor(perSecond), duration: 1000 };
 }

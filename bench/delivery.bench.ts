@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadCourse } from "../src/content/load.ts";
+import { scheduleVersion } from "../src/scheduler/due-emails.ts";
+import { openDatabase } from "../src/store/connect.ts";
+import { storeScheduleVersion } from "../src/store/course-state.ts";
+import { deleteRedisKeys, round, seedSqliteFast, startProcess } from "./support.ts";
+
+/**
+ * Delivery: N readers with a lesson due now, one worker process (`npm run start:workers`), the
+ * fake Resend in its own process with a request limit and latency. Measured from the first email
+ * the provider accepts to the last: emails per second, 429s seen, the worker's peak memory.
+ */
+export interface DeliveryBenchResult {
+  emails: number;
+  providerRequestsPerSecond: number | null;
+  latencyMs: number;
+  seconds: number;
+  emailsPerSecond: number;
+  requests: number;
+  rateLimited: number;
+  workerPeakMiB: number;
+}
+
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const API_KEY = "re_bench_key";
+
+export async function runDeliveryBench(options: { emails: number; rate: number | null; latencyMs: number; concurrency?: number; log?: (s: string) => void }): Promise<DeliveryBenchResult> {
+  const log = options.log ?? ((s: string) => console.log(s));
+  const dir = mkdtempSync(join(tmpdir(), "bench-delivery-"));
+  const path = join(dir, "bench.db");
+  const db = await openDatabase(`sqlite:${path}`);
+  const course = await loadCourse("content");
+  const now = Date.now();
+  await storeScheduleVersion(db, course.slug, await scheduleVersion(course, undefined), now);
+  await db.destroy();
+  await seedSqliteFast(path, course, { total: options.emails, due: options.emails, now });
+
+  const fakeArgs = ["--port", "0", "--latency", String(options.latencyMs), "--api-key", API_KEY, "--no-bodies", "--no-log", ...(options.rate ? ["--rate", String(options.rate)] : [])];
+  const fake = await startProcess("test/support/fake-resend-cli.ts", fakeArgs, {}, /http:\/\/127\.0\.0\.1:\d+/);
+  const fakeUrl = /http:\/\/127\.0\.0\.1:\d+/.exec(fake.output())![0];
+  const prefix = `lpbench:delivery:${Date.now()}`;
+  log(`delivery: ${options.emails} emails, provider limit ${options.rate ?? "none"} req/s, latency ${options.latencyMs} ms`);
+  const worker = await startProcess(
+    "workers/main.ts",
+    [],
+    {
+      NODE_ENV: "production",
+      DATABASE_URL: `sqlite:${path}`,
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      RESEND_API_KEY: API_KEY,
+      RESEND_BASE_URL: fakeUrl,
+      RESEND_RATE_LIMIT: String(options.rate ?? 100_000),
+      SEND_CONCURRENCY: String(options.concurrency ?? 8),
+      SECRET_KEY: "benchmark-secret-key-0123456789abcdef",
+      APP_URL: "https://lessons.example.test",
+      TICK_MS: "200",
+      LOG_LEVEL: "warn",
+    },
+    /.*/,
+  );
+
+  const count = async () => ((await (await fetch(`${fakeUrl}/_fake/emails?since=1000000000&bodies=0`)).json()) as { total: number }).total;
+  let first = 0;
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    const n = await count();
+    if (n > 0 && first === 0) first = performance.now();
+    if (n >= options.emails) break;
+    if (Date.now() > deadline) throw new Error(`only ${n} of ${options.emails} emails after 10 minutes`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const seconds = (performance.now() - first) / 1000;
+  const stats = (await (await fetch(`${fakeUrl}/_fake/stats`)).json()) as { requests: number; byOutcome: Record<string, number>; duplicates: number };
+  const peak = worker.peakMiB();
+  await worker.stop();
+  await fake.stop();
+  await deleteRedisKeys(REDIS_URL, prefix);
+  rmSync(dir, { recursive: true, force: true });
+  if (stats.duplicates > 0) throw new Error(`the provider saw ${stats.duplicates} duplicate emails`);
+  return {
+    emails: options.emails,
+    providerRequestsPerSecond: options.rate,
+    latencyMs: options.latencyMs,
+    seconds: round(seconds, 2),
+    emailsPerSecond: round(options.emails / seconds),
+    requests: stats.requests,
+    rateLimited: stats.byOutcome.rate_limited ?? 0,
+    workerPeakMiB: peak,
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify(await runDeliveryBench({ emails: Number(process.env.EMAILS ?? 10_000), rate: process.env.RATE ? Number(process.env.RATE) : 5, latencyMs: Number(process.env.LATENCY ?? 50) })));
+}

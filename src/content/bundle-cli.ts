@@ -1,0 +1,45 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { ContentError, parseCourse, readContentFiles } from "./load.ts";
+
+/**
+ * Wrangler's build step (wrangler.toml `[build]`): the Worker has no filesystem, so the course's
+ * raw files are written to one JSON that the bundle imports (alias `lessonpost:course-files`) and
+ * hands to the same `parseCourse` the Node side uses. Bad content fails here, at build time, not in
+ * the first request at the edge. CONTENT_DIR as on Node (default ./content).
+ */
+
+const COURSE_FILES_JSON = "build/worker/course-files.json";
+
+async function main(): Promise<number> {
+  const dir = process.env.CONTENT_DIR || "content";
+  const files = await readContentFiles(dir);
+  try {
+    parseCourse(files, { root: dir });
+  } catch (error) {
+    if (error instanceof ContentError) {
+      console.error(`content:bundle: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+  const json = `${JSON.stringify(files, null, 1)}\n`;
+  // Rewriting an unchanged file would make `wrangler dev` rebuild and reload for nothing.
+  const previous = await readFile(COURSE_FILES_JSON, "utf8").catch(() => undefined);
+  if (previous !== json) {
+    await mkdir(path.dirname(COURSE_FILES_JSON), { recursive: true });
+    await writeFile(COURSE_FILES_JSON, json);
+  }
+  console.log(`content:bundle: ${files.length} files from ${dir} → ${COURSE_FILES_JSON}`);
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`content:bundle: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exitCode = 2;
+  },
+);

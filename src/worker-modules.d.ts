@@ -1,0 +1,8 @@
+/**
+ * Modules that exist only in the Worker bundle, resolved by wrangler.toml `[alias]`: written at
+ * build time by src/content/bundle-cli.ts, so there is nothing on disk for tsc to read.
+ */
+declare module "lessonpost:course-files" {
+  const files: { path: string; text: string }[];
+  export default files;
+}

@@ -1,0 +1,112 @@
+import courseFiles from "lessonpost:course-files";
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import { createApp } from "./app.ts";
+import { ConfigError, parseConfig } from "./config.ts";
+import type { Config } from "./config.ts";
+import { parseCourse } from "./content/parse.ts";
+import { createLogger } from "./log.ts";
+import type { DB, Database } from "./store/database.ts";
+
+/**
+ * The Cloudflare Worker: the public pages and webhooks at the edge, over PostgreSQL through
+ * Hyperdrive. There is no Redis here: a signup or confirmation only writes its ledger rows, and
+ * the Node workers' tick hands every row with no `enqueued_at` to the queue. Migrations, the
+ * queue, the senders and the admin console stay on the Node side.
+ *
+ * /admin answers 404 here (the app's own rule when no ADMIN_TOKEN or ADMIN_PASSWORD_HASH is
+ * given, so this entry does not read them): the console's login lockout lives in process memory,
+ * which at the edge is a fresh request or a short-lived isolate among many, so it would not limit
+ * guessing; and its queue board and counts need Redis.
+ *
+ * Keep this module's imports web-standard: nothing from boot.ts, workers/, store/connect.ts
+ * (better-sqlite3) or the queue.
+ */
+
+/** The subset of the Worker's bindings this entry reads (wrangler.toml, secrets, vars). */
+export interface WorkerEnv {
+  HYPERDRIVE: { connectionString: string };
+  SECRET_KEY?: string;
+  APP_URL?: string;
+  RESEND_WEBHOOK_SECRET?: string;
+  LOG_LEVEL?: string;
+  COURSE_DAY_SECONDS?: string;
+}
+
+interface ExecutionContext {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+// Parsed once per isolate; the files were validated by the build step, so this cannot fail on
+// content that passed `wrangler deploy`.
+const course = parseCourse(courseFiles);
+
+const configs = new WeakMap<object, Config>();
+
+/** Same names, defaults and checks as on Node, except that a missing SECRET_KEY or APP_URL is an error. */
+function configFrom(env: WorkerEnv): Config {
+  let config = configs.get(env);
+  if (!config) {
+    if (!env.APP_URL) throw new ConfigError("Invalid configuration:\n  APP_URL: is required on Cloudflare (the public https:// address of these pages)");
+    config = parseConfig({
+      NODE_ENV: "production",
+      APP_URL: env.APP_URL,
+      SECRET_KEY: env.SECRET_KEY,
+      RESEND_WEBHOOK_SECRET: env.RESEND_WEBHOOK_SECRET,
+      LOG_LEVEL: env.LOG_LEVEL,
+      COURSE_DAY_SECONDS: env.COURSE_DAY_SECONDS,
+    });
+    configs.set(env, config);
+  }
+  return config;
+}
+
+/**
+ * One small pool per request: a Worker may not use a socket opened while serving another request,
+ * and Hyperdrive already keeps the real connections to PostgreSQL warm, so connecting is cheap.
+ * Five leaves room for a transaction plus a query beside it, under the six open connections a
+ * Worker invocation may hold.
+ */
+function openHyperdrive(connectionString: string): Database {
+  const pool = new pg.Pool({
+    connectionString,
+    max: 5,
+    // Must match store/connect.ts: int8 columns hold epoch milliseconds, well inside Number's range.
+    types: {
+      getTypeParser: (oid: number, format?: "text" | "binary") =>
+        oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as "text"),
+    },
+  });
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+}
+
+export default {
+  async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    let config: Config;
+    try {
+      config = configFrom(env);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      console.error(`lessonpost: ${error.message}`);
+      return new Response("This service is not configured yet.", { status: 500, headers: { "content-type": "text/plain; charset=utf-8" } });
+    }
+
+    const db = openHyperdrive(env.HYPERDRIVE.connectionString);
+    try {
+      const app = createApp({
+        db,
+        course,
+        log: createLogger(config.LOG_LEVEL),
+        appUrl: config.APP_URL,
+        secretKey: config.SECRET_KEY,
+        webhookSecret: config.RESEND_WEBHOOK_SECRET,
+        clientIp: (c) => c.req.header("cf-connecting-ip") ?? null,
+        courseDaySeconds: config.COURSE_DAY_SECONDS,
+      });
+      return await app.fetch(request);
+    } finally {
+      // Safe because no public route streams: each body is complete when fetch returns.
+      ctx.waitUntil(db.destroy());
+    }
+  },
+};
