@@ -6,7 +6,8 @@ import { idempotencyKeyFor } from "../store/sends.ts";
 import type { Send } from "../store/sends.ts";
 import type { Subscriber } from "../store/subscribers.ts";
 import { confirmToken, unsubscribeToken } from "../tokens.ts";
-import { renderConfirmEmail, renderGraduationEmail, renderLessonEmail, renderNewsletterEmail } from "./emails.ts";
+import { renderConfirmEmail } from "./emails.ts";
+import { renderGraduationEmailFast, renderLessonEmailFast, renderNewsletterEmailFast } from "./personalize.ts";
 
 export interface ComposeContext {
   course: Course;
@@ -52,6 +53,7 @@ export async function composeEmail(send: ComposableSend, subscriber: Subscriber,
   };
 
   if (send.kind === "confirm") {
+    // One per signup and nothing to share between readers, so it keeps the plain render.
     // The token is minted from the row's creation time, so every retry carries the same link.
     const confirmUrl = `${ctx.appUrl}/confirm/${await confirmToken(ctx.secretKey, subscriber.id, send.created_at)}`;
     const rendered = await renderConfirmEmail({ course: ctx.course, recipient, confirmUrl });
@@ -66,11 +68,12 @@ export async function composeEmail(send: ComposableSend, subscriber: Subscriber,
   if (send.kind === "lesson") {
     const lesson = ctx.course.lessons.find((l) => l.slug === send.lesson_slug);
     if (!lesson) throw new ComposeError(`lesson "${send.lesson_slug}" is no longer in the course`);
-    const rendered = await renderLessonEmail({ course: ctx.course, lesson, recipient, unsubscribeUrl, preferencesUrl });
+    // Rendered once per lesson version, then personalised per reader (./personalize.ts).
+    const rendered = renderLessonEmailFast({ course: ctx.course, lesson, recipient, unsubscribeUrl, preferencesUrl });
     return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers };
   }
   if (send.kind === "graduation" || send.lesson_slug === GRADUATION_SLUG) {
-    const rendered = await renderGraduationEmail({ course: ctx.course, recipient, unsubscribeUrl, preferencesUrl });
+    const rendered = renderGraduationEmailFast({ course: ctx.course, recipient, unsubscribeUrl, preferencesUrl });
     return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers };
   }
   if (send.kind === "newsletter") {
@@ -78,7 +81,7 @@ export async function composeEmail(send: ComposableSend, subscriber: Subscriber,
     const lesson = newsletter.lessonSlug ? ctx.course.lessons.find((l) => l.slug === newsletter.lessonSlug) : undefined;
     if (newsletter.lessonSlug && !lesson) throw new ComposeError(`lesson "${newsletter.lessonSlug}" is no longer in the course`);
     const markdown = lesson ? lesson.markdown : (newsletter.markdown ?? "");
-    const rendered = await renderNewsletterEmail({ course: ctx.course, recipient, subject: newsletter.subject, markdown, unsubscribeUrl, preferencesUrl });
+    const rendered = renderNewsletterEmailFast({ course: ctx.course, recipient, subject: newsletter.subject, markdown, unsubscribeUrl, preferencesUrl });
     return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers };
   }
   throw new ComposeError(`no template for emails of kind "${send.kind}"`);

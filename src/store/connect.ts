@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, PostgresDialect, sql, SqliteDialect } from "kysely";
+import type { SqliteDatabase } from "kysely";
 import pg from "pg";
 import type { DB, Database } from "./database.ts";
 import { migrateToLatest } from "./migrations.ts";
@@ -36,7 +37,30 @@ function openSqlite(path: string): Database {
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
-  return new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+}
+
+/**
+ * Kysely prepares every statement afresh; better-sqlite3's prepare is the single largest cost of a
+ * signup under load. The same SQL text maps to the same reusable statement (Kysely runs one query
+ * at a time per connection, so sharing them is safe), least recently used evicted first.
+ */
+function withStatementCache(sqlite: SQLite.Database, limit = 500): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement) {
+        cache.delete(sql);
+      } else {
+        statement = sqlite.prepare(sql);
+        if (cache.size >= limit) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+  } as SqliteDatabase;
 }
 
 function openPostgres(url: string): Database {

@@ -19,7 +19,7 @@ export async function confirmedReader(db: Database, course: Course, options: { e
 }
 
 /** Many confirmed readers at once, inserted in bulk (the per-reader path is too slow for 10,000). */
-export async function bulkReaders(db: Database, course: Course, count: number, options: { confirmedAt: number; nextDueAt: number; lastDay: number; status?: "active" | "paused" }): Promise<string[]> {
+export async function bulkReaders(db: Database, course: Course, count: number, options: { confirmedAt: number; nextDueAt: number; lastDay: number; status?: "active" | "paused" | "completed" }): Promise<string[]> {
   const ids: string[] = [];
   for (let start = 0; start < count; start += 500) {
     const chunk = Array.from({ length: Math.min(500, count - start) }, (_, i) => start + i);

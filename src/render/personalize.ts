@@ -1,0 +1,441 @@
+import { cleanName, graduationTitle } from "../../emails/_components/copy.ts";
+import type { GraduationEmailProps } from "../../emails/graduation-email.tsx";
+import type { LessonEmailProps } from "../../emails/lesson-email.tsx";
+import type { Course } from "../content/schema.ts";
+import { renderGraduationEmail, renderLessonEmail, renderNewsletterEmail } from "./emails.ts";
+import type { GraduationEmailInput, LessonEmailInput, NewsletterEmailInput, RenderedEmail } from "./types.ts";
+
+/**
+ * The production render path: React renders each email once per (template, content version,
+ * variant) with placeholder tokens where per-reader values go, and every reader's copy is the cached
+ * output with their values spliced in. Same signatures and byte-identical output as ./emails.ts;
+ * test/unit/render/personalize.test.ts holds it to that.
+ *
+ * Why this is safe:
+ * - The cached output is pre-split at the tokens, so a reader's copy is built in one pass and the
+ *   values are never scanned again: a name that looks like a token, contains another reader's URL
+ *   or `$&` stays text in that reader's own greeting.
+ * - Values are escaped the way React escapes text and attributes in the HTML part, and used as-is
+ *   in the text part, after the same cleanName the renderers apply.
+ * - Anything that is not plain copy is a variant rendered by React (a name or "Hi there,", a
+ *   preferences link or none), never string surgery on the wording. The one derived value is the
+ *   graduation title's `===` underline in the text part, whose length follows the name.
+ * - Every template is checked once, when it is built, against a real render for a probe reader
+ *   full of characters that need escaping; a template that fails (a future template putting the
+ *   name somewhere React escapes differently, content that happens to contain a token) is never
+ *   used, and those readers get the per-recipient render.
+ * - URLs React or the text part would alter (javascript: sanitising, trimming) are not
+ *   substituted either: anything but a whitespace-free http(s) URL takes the per-recipient render.
+ */
+
+// -- Placeholders -----------------------------------------------------------------------------
+
+// Random per process, so neither course content nor a reader can know a token in advance.
+// Lowercase alphanumerics: React leaves them alone, cleanName keeps them, and they are short
+// enough (27 chars) never to be truncated as a name. Made on first use, not at import: Cloudflare
+// Workers forbid random values in global scope.
+let nonce: string | undefined;
+const currentNonce = (): string =>
+  (nonce ??= Array.from(globalThis.crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(36).padStart(2, "0")).join(""));
+
+const SLOT_LETTERS = ["n", "u", "p", "l"] as const;
+const NAME = 0;
+const UNSUBSCRIBE = 1;
+const PREFERENCES = 2;
+/** Text part only: the `===` line under the graduation title, as long as the title. */
+const UNDERLINE = 3;
+
+type SlotValues = readonly [name: string, unsubscribe: string, preferences: string, underline: string];
+
+const token = (letter: (typeof SLOT_LETTERS)[number]): string => `lp${currentNonce()}${letter}`;
+let tokens: SlotValues | undefined;
+let tokenPattern: RegExp | undefined;
+const liveTokens = (): SlotValues => (tokens ??= [token("n"), token("u"), token("p"), token("l")]);
+const tokenPatternNow = (): RegExp => (tokenPattern ??= new RegExp(`lp${currentNonce()}([${SLOT_LETTERS.join("")}])`, "g"));
+
+/** The live tokens, so tests can feed them back in as hostile names and URLs. */
+export function placeholderTokens(): { name: string; unsubscribeUrl: string; preferencesUrl: string } {
+  return { name: liveTokens()[NAME], unsubscribeUrl: liveTokens()[UNSUBSCRIBE], preferencesUrl: liveTokens()[PREFERENCES] };
+}
+
+/** Exactly react-dom's escapeTextForBrowser, used for both text children and attribute values. */
+const REACT_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" };
+const REACT_ESCAPED = /[&<>"']/g;
+const NEEDS_ESCAPE = /[&<>"']/;
+
+function escapeLikeReact(value: string): string {
+  return NEEDS_ESCAPE.test(value) ? value.replace(REACT_ESCAPED, (ch) => REACT_ESCAPES[ch] ?? ch) : value;
+}
+
+/** Same clamp as the text renderer's underline(); the build-time probe check holds them together. */
+function underlineFor(title: string): string {
+  return "=".repeat(Math.min(Math.max(title.length, 3), 72));
+}
+
+// -- Compiled templates -----------------------------------------------------------------------
+
+/** `parts[0] + values[slots[0]] + parts[1] + …`: the rendered output cut at every token. */
+interface Compiled {
+  parts: readonly string[];
+  slots: readonly number[];
+}
+
+interface Template {
+  subject: string;
+  html: Compiled;
+  text: Compiled;
+}
+
+function compile(rendered: string): Compiled {
+  // split() with a capture group alternates literal text and captured slot letters.
+  const pieces = rendered.split(tokenPatternNow());
+  const parts: string[] = [];
+  const slots: number[] = [];
+  for (let i = 0; i < pieces.length; i++) {
+    if (i % 2 === 0) parts.push(pieces[i] ?? "");
+    else slots.push(SLOT_LETTERS.indexOf(pieces[i] as (typeof SLOT_LETTERS)[number]));
+  }
+  return { parts, slots };
+}
+
+function fill(compiled: Compiled, values: SlotValues): string {
+  const { parts, slots } = compiled;
+  if (slots.length === 0) return parts[0] ?? "";
+  const out = new Array<string>(parts.length + slots.length);
+  out[0] = parts[0] ?? "";
+  for (let i = 0; i < slots.length; i++) {
+    out[2 * i + 1] = values[slots[i] as 0 | 1 | 2 | 3];
+    out[2 * i + 2] = parts[i + 1] ?? "";
+  }
+  // join() hands back one flat string, like React's own output, rather than a rope.
+  return out.join("");
+}
+
+function personalise(template: Template, reader: Reader): RenderedEmail {
+  return { subject: template.subject, html: fill(template.html, reader.html), text: fill(template.text, reader.text) };
+}
+
+// -- Readers and variants ---------------------------------------------------------------------
+
+interface Reader {
+  /** Which template variant this reader needs: bit flags for name, unsubscribe link, preferences link. */
+  variant: number;
+  /** Cleaned name, or null for the "Hi there," variant. */
+  name: string | null;
+  hasUnsubscribe: boolean;
+  hasPreferences: boolean;
+  html: SlotValues;
+  text: SlotValues;
+}
+
+/** Graduation only: the title that is underlined in the text part, for a given name. */
+type UnderlinedTitle = (name: string) => string;
+
+// React rewrites javascript: hrefs and the text part trims its link lines; a whitespace-free
+// http(s) URL is untouched by both, so only those are spliced in.
+const PLAIN_URL = /^https?:\/\/\S*$/i;
+
+/**
+ * The reader's values for a template, or null when they are outside what substitution can
+ * reproduce exactly (the caller then renders for this reader alone).
+ */
+function readerFor(
+  rawName: string | null | undefined,
+  unsubscribeUrl: string | undefined,
+  preferencesUrl: string | undefined,
+  underlinedTitle?: UnderlinedTitle,
+): Reader | null {
+  // The templates test both URLs for truthiness, so "" is the same variant as no URL.
+  const unsubscribe = unsubscribeUrl || "";
+  const preferences = preferencesUrl || "";
+  if ((unsubscribe && !PLAIN_URL.test(unsubscribe)) || (preferences && !PLAIN_URL.test(preferences))) return null;
+  const name = cleanName(rawName);
+  const underline = name !== null && underlinedTitle ? underlineFor(underlinedTitle(name)) : "";
+  return {
+    variant: (name === null ? 0 : 1) | (unsubscribe ? 2 : 0) | (preferences ? 4 : 0),
+    name,
+    hasUnsubscribe: unsubscribe !== "",
+    hasPreferences: preferences !== "",
+    html: [name === null ? "" : escapeLikeReact(name), escapeLikeReact(unsubscribe), escapeLikeReact(preferences), ""],
+    text: [name ?? "", unsubscribe, preferences, underline],
+  };
+}
+
+interface ReaderInputs {
+  recipient: { email: string; name: string | null };
+  unsubscribeUrl: string;
+  preferencesUrl?: string;
+}
+
+/** The per-reader render inputs for the given values, in the shape every renderer takes. */
+function inputsFor(name: string | null, unsubscribeUrl: string, preferencesUrl: string): ReaderInputs {
+  return {
+    recipient: { email: "", name },
+    unsubscribeUrl,
+    ...(preferencesUrl ? { preferencesUrl } : {}),
+  };
+}
+
+// Built-in probe for the build-time check: every character React escapes, String.replace
+// patterns, a title length unlike the token's, URLs with query strings.
+const PROBE_NAME = `Zoë O'Brien & <b>"Co"</b> $& $1`;
+const PROBE_UNSUBSCRIBE = "https://probe.invalid/unsubscribe/t0k?a=1&b='2'&c=\"<3>\"";
+const PROBE_PREFERENCES = "https://probe.invalid/preferences/t0k?x=&amp;";
+
+function sameEmail(a: RenderedEmail, b: RenderedEmail): boolean {
+  return a.subject === b.subject && a.html === b.html && a.text === b.text;
+}
+
+/**
+ * Renders a variant with tokens, compiles it and checks it against a real render for the probe
+ * reader. Null means "never substitute into this one".
+ */
+function buildTemplate(
+  reader: Reader,
+  render: (who: ReaderInputs) => RenderedEmail,
+  underlinedTitle?: UnderlinedTitle,
+): Template | null {
+  const withTokens = render(
+    inputsFor(
+      reader.name === null ? null : liveTokens()[NAME],
+      reader.hasUnsubscribe ? liveTokens()[UNSUBSCRIBE] : "",
+      reader.hasPreferences ? liveTokens()[PREFERENCES] : "",
+    ),
+  );
+  let text = withTokens.text;
+  if (underlinedTitle && reader.name !== null) {
+    // The underline's length is the one thing that follows the name; make it a slot too.
+    const title = underlinedTitle(liveTokens()[NAME]);
+    const pieces = text.split(`${title}\n${underlineFor(title)}\n`);
+    if (pieces.length !== 2) return null;
+    text = pieces.join(`${title}\n${liveTokens()[UNDERLINE]}\n`);
+  }
+  const template: Template = { subject: withTokens.subject, html: compile(withTokens.html), text: compile(text) };
+
+  const probe = readerFor(
+    reader.name === null ? null : PROBE_NAME,
+    reader.hasUnsubscribe ? PROBE_UNSUBSCRIBE : "",
+    reader.hasPreferences ? PROBE_PREFERENCES : "",
+    underlinedTitle,
+  );
+  if (!probe || probe.variant !== reader.variant) return null;
+  const expected = render(inputsFor(probe.name, probe.text[UNSUBSCRIBE], probe.text[PREFERENCES]));
+  return sameEmail(personalise(template, probe), expected) ? template : null;
+}
+
+// -- Cache --------------------------------------------------------------------------------------
+
+type KeyPart = string | number | boolean | null | undefined;
+
+const LEAF = Symbol("leaf");
+interface Leaf {
+  path: readonly KeyPart[];
+  template: Template | null;
+  lastUsed: number;
+}
+type TrieNode = Map<KeyPart | typeof LEAF, TrieNode | Leaf>;
+
+/**
+ * Templates keyed by the exact values that decide their content, as a trie of Maps: lookups use
+ * the key strings themselves (a course's Markdown is the same string object on every call, so
+ * V8 hashes it once), where a joined or JSON key would copy and rehash kilobytes per reader.
+ * Past the bound, the least recently used template is evicted.
+ */
+const MAX_TEMPLATES = 256;
+const root: TrieNode = new Map();
+const leaves = new Set<Leaf>();
+const stats = { builds: 0, hits: 0, fallbacks: 0, rejected: 0 };
+let clock = 0;
+
+function lookup(path: readonly KeyPart[]): Leaf | undefined {
+  let node: TrieNode | undefined = root;
+  for (const part of path) {
+    node = node.get(part) as TrieNode | undefined;
+    if (!node) return undefined;
+  }
+  const leaf = node.get(LEAF) as Leaf | undefined;
+  // A stamp rather than reordering a list: hits are per reader, evictions are per content version.
+  if (leaf) leaf.lastUsed = ++clock;
+  return leaf;
+}
+
+function store(path: readonly KeyPart[], template: Template | null): void {
+  let node = root;
+  for (const part of path) {
+    let next = node.get(part) as TrieNode | undefined;
+    if (!next) {
+      next = new Map();
+      node.set(part, next);
+    }
+    node = next;
+  }
+  const leaf: Leaf = { path, template, lastUsed: ++clock };
+  node.set(LEAF, leaf);
+  leaves.add(leaf);
+  if (leaves.size > MAX_TEMPLATES) {
+    let oldest = leaf;
+    for (const candidate of leaves) if (candidate.lastUsed < oldest.lastUsed) oldest = candidate;
+    evict(oldest);
+  }
+}
+
+function evict(leaf: Leaf): void {
+  leaves.delete(leaf);
+  const trail: TrieNode[] = [root];
+  for (const part of leaf.path) {
+    const next = trail.at(-1)?.get(part) as TrieNode | undefined;
+    if (!next) return;
+    trail.push(next);
+  }
+  trail.at(-1)?.delete(LEAF);
+  for (let i = leaf.path.length; i > 0 && trail[i]?.size === 0; i--) trail[i - 1]?.delete(leaf.path[i - 1]);
+}
+
+function templateFor(path: readonly KeyPart[], build: () => Template | null): Template | null {
+  const cached = lookup(path);
+  if (cached) {
+    stats.hits++;
+    return cached.template;
+  }
+  stats.builds++;
+  const template = build();
+  if (!template) stats.rejected++;
+  store(path, template);
+  return template;
+}
+
+export interface TemplateCacheStats {
+  size: number;
+  max: number;
+  /** Templates built, each two React renders: with tokens, and the probe check. */
+  builds: number;
+  /** Readers served by substitution. */
+  hits: number;
+  /** Readers given the per-recipient render instead. */
+  fallbacks: number;
+  /** Templates that failed their probe check (their readers are among the fallbacks). */
+  rejected: number;
+}
+
+/** For tests and the benchmark. */
+export function templateCacheStats(): TemplateCacheStats {
+  return { size: leaves.size, max: MAX_TEMPLATES, ...stats };
+}
+
+export function clearTemplateCache(): void {
+  root.clear();
+  leaves.clear();
+  stats.builds = stats.hits = stats.fallbacks = stats.rejected = 0;
+}
+
+// -- Version keys -------------------------------------------------------------------------------
+
+// Compile-time guards: a field added to what the templates receive, and not to the keys in the
+// render functions below, fails typecheck here instead of serving one version's email for another.
+// The keys spell every field out rather than spreading a helper's array: they are built per reader.
+type Covered<Keys, Listed> = [Exclude<Keys, Listed>] extends [never] ? true : never;
+type _CourseCovered = Covered<keyof LessonEmailProps["course"], "name" | "description" | "sender" | "postalAddress">;
+type _SenderCovered = Covered<keyof Course["sender"], "name" | "replyTo">;
+type _LessonCovered = Covered<
+  keyof LessonEmailProps["lesson"],
+  "number" | "title" | "subject" | "preview" | "author" | "source" | "credit" | "markdown" | "readingMinutes"
+>;
+type _SourceCovered = Covered<keyof LessonEmailProps["lesson"]["source"], "name" | "url">;
+type _RecapCovered = Covered<keyof GraduationEmailProps["lessons"][number], "number" | "title" | "author">;
+const _keysCovered: [_CourseCovered, _SenderCovered, _LessonCovered, _SourceCovered, _RecapCovered] = [
+  true,
+  true,
+  true,
+  true,
+  true,
+];
+
+// -- Public API: same signatures as ./emails.ts -----------------------------------------------
+
+export function renderLessonEmailFast(input: LessonEmailInput): RenderedEmail {
+  const { course, lesson } = input;
+  const reader = readerFor(input.recipient.name, input.unsubscribeUrl, input.preferencesUrl);
+  const template =
+    reader &&
+    templateFor(
+      [
+        "lesson",
+        reader.variant,
+        course.name,
+        course.description,
+        course.sender.name,
+        course.sender.replyTo,
+        course.postalAddress,
+        course.lessons.length,
+        lesson.number,
+        lesson.title,
+        lesson.subject,
+        lesson.preview,
+        lesson.author,
+        lesson.source.name,
+        lesson.source.url,
+        lesson.credit,
+        lesson.readingMinutes,
+        lesson.markdown,
+      ],
+      () => buildTemplate(reader, (who) => renderLessonEmail({ course, lesson, ...who })),
+    );
+  if (!reader || !template) {
+    stats.fallbacks++;
+    return renderLessonEmail(input);
+  }
+  return personalise(template, reader);
+}
+
+export function renderGraduationEmailFast(input: GraduationEmailInput): RenderedEmail {
+  const { course } = input;
+  const reader = readerFor(input.recipient.name, input.unsubscribeUrl, input.preferencesUrl, graduationTitle);
+  const template =
+    reader &&
+    templateFor(
+      [
+        "graduation",
+        reader.variant,
+        course.name,
+        course.description,
+        course.sender.name,
+        course.sender.replyTo,
+        course.postalAddress,
+        course.graduation.subject,
+        course.lessons.length,
+        ...course.lessons.flatMap((lesson) => [lesson.number, lesson.title, lesson.author]),
+      ],
+      () => buildTemplate(reader, (who) => renderGraduationEmail({ course, ...who }), graduationTitle),
+    );
+  if (!reader || !template) {
+    stats.fallbacks++;
+    return renderGraduationEmail(input);
+  }
+  return personalise(template, reader);
+}
+
+export function renderNewsletterEmailFast(input: NewsletterEmailInput): RenderedEmail {
+  const { course, subject, markdown } = input;
+  const reader = readerFor(input.recipient.name, input.unsubscribeUrl, input.preferencesUrl);
+  const template =
+    reader &&
+    templateFor(
+      [
+        "newsletter",
+        reader.variant,
+        course.name,
+        course.description,
+        course.sender.name,
+        course.sender.replyTo,
+        course.postalAddress,
+        subject,
+        markdown,
+      ],
+      () => buildTemplate(reader, (who) => renderNewsletterEmail({ course, subject, markdown, ...who })),
+    );
+  if (!reader || !template) {
+    stats.fallbacks++;
+    return renderNewsletterEmail(input);
+  }
+  return personalise(template, reader);
+}

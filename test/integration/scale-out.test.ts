@@ -1,0 +1,80 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { loadCourse } from "../../src/content/load.ts";
+import { broadcastProgress, createBroadcast, startBroadcast } from "../../src/store/broadcasts.ts";
+import { openDatabase } from "../../src/store/connect.ts";
+import type { Database } from "../../src/store/database.ts";
+import { createTestDatabase } from "../support/databases.ts";
+import type { TestDatabase } from "../support/databases.ts";
+import { startFakeResend } from "../support/fake-resend.ts";
+import type { FakeResend } from "../support/fake-resend.ts";
+import { runEntry } from "../support/processes.ts";
+import type { Child } from "../support/processes.ts";
+import { bulkReaders } from "../support/readers.ts";
+import { deleteKeys, REDIS_URL, uniquePrefix } from "../support/redis.ts";
+import { TEST_API_KEY, TEST_SECRET, waitFor } from "../support/stack.ts";
+
+const RATE = 10;
+const COURSE_READERS = 200;
+const NEWSLETTER_READERS = 1000;
+
+/**
+ * The scale-out shape: three worker processes on one PostgreSQL and one Redis, running a course
+ * and a newsletter at once. Every email goes out exactly once, and the provider's per-second
+ * request counts never exceed the limit the three processes share through Redis.
+ */
+describe("three worker processes", () => {
+  let fake: FakeResend;
+  let testDb: TestDatabase;
+  let db: Database;
+  let prefix: string;
+  const children: Child[] = [];
+  afterEach(async () => {
+    for (const child of children.splice(0)) {
+      if (child.process.exitCode === null) child.process.kill("SIGTERM");
+      await child.exited;
+    }
+    await db.destroy();
+    await fake.close();
+    await deleteKeys(prefix);
+    await testDb.drop();
+  });
+
+  it("share the work and the provider rate limit, and send everything exactly once", async () => {
+    fake = await startFakeResend({ apiKey: TEST_API_KEY, storeBodies: false });
+    testDb = await createTestDatabase("postgres");
+    db = await openDatabase(testDb.url);
+    prefix = uniquePrefix("scale");
+    const course = await loadCourse("content");
+    const now = Date.now();
+    await bulkReaders(db, course, COURSE_READERS, { confirmedAt: now, nextDueAt: now, lastDay: -1 });
+    // Readers who finished the course: they get only the newsletter.
+    await bulkReaders(db, course, NEWSLETTER_READERS, { confirmedAt: now, nextDueAt: now, lastDay: 99, status: "completed" });
+    const id = await createBroadcast(db, course, { subject: "Three workers, one limit", markdown: "Hello.", audience: { kind: "all" } }, now);
+    await startBroadcast(db, id, now);
+
+    const env = {
+      NODE_ENV: "test", DATABASE_URL: testDb.url, REDIS_URL, REDIS_PREFIX: prefix, RESEND_API_KEY: TEST_API_KEY, RESEND_BASE_URL: fake.url,
+      SECRET_KEY: TEST_SECRET, APP_URL: "https://lessons.example.test", COURSE_DAY_SECONDS: "0.5", TICK_MS: "200", RESEND_RATE_LIMIT: String(RATE), LOG_LEVEL: "info",
+    };
+    for (let i = 0; i < 3; i++) children.push(runEntry("workers/main.ts", env));
+
+    const expected = COURSE_READERS * (course.lessons.length + 1) + COURSE_READERS + NEWSLETTER_READERS;
+    await waitFor("every email", () => (fake.emails.length >= expected ? true : undefined), 120_000);
+    await waitFor("the newsletter to settle", async () => ((await broadcastProgress(db, id))?.status === "sent" ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+
+    expect(fake.emails).toHaveLength(expected);
+    expect(fake.duplicates()).toEqual([]);
+    const open = await db.selectFrom("sends").select("id").where("status", "!=", "sent").execute();
+    expect(open).toEqual([]);
+    const seconds = fake.requestsPerSecondSeen();
+    const busiest = Math.max(...seconds.map((s) => s.requests));
+    expect(busiest).toBeLessThanOrEqual(RATE);
+    expect(seconds.reduce((n, s) => n + s.rateLimited, 0)).toBe(0);
+    // All three processes did some of the sending, and none logged an error.
+    for (const child of children) {
+      expect(child.output()).toMatch(/ info +(batch )?sent /);
+      expect(child.output()).not.toMatch(/ error /);
+    }
+  }, 180_000);
+});
