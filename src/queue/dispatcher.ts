@@ -6,8 +6,11 @@ import type { TestSend } from "./queues.ts";
  * Node scheduler's tick picks the rows up from the database.
  */
 export interface Dispatcher {
-  /** Hands rows to the queue. Throws when Redis is unreachable; the rows stay in the ledger. */
-  enqueueSends(sendIds: readonly string[]): Promise<void>;
+  /**
+   * Hands rows to the queue and marks them handed over (unless the caller already wrote the mark
+   * with the row). Throws when Redis is unreachable; the rows stay in the ledger.
+   */
+  enqueueSends(sendIds: readonly string[], options?: { alreadyMarked?: boolean }): Promise<void>;
   /** Hands batches (rows already tagged with their batch id) to the queue. */
   enqueueBatches?(batchIds: readonly string[]): Promise<void>;
   /** Queues a test email to an admin's address. */

@@ -41,17 +41,28 @@ export function createProducer(options: { redisUrl: string; prefix: string; db: 
   });
   sendQueue.on("error", () => {});
 
+  // Signups arriving together share one addBulk (one round trip) and one ledger update.
+  let pending: { ids: readonly string[]; marked: boolean }[] = [];
+  let flushing: Promise<void> | undefined;
+  const flush = async (): Promise<void> => {
+    const requests = pending;
+    pending = [];
+    flushing = undefined;
+    const ids = requests.flatMap((r) => r.ids);
+    await connected(connection);
+    await withTimeout(sendQueue.addBulk(ids.map((sendId) => ({ name: "send", data: { sendId }, opts: { jobId: sendJobId(sendId) } }))), 3_000);
+    const unmarked = requests.filter((r) => !r.marked).flatMap((r) => r.ids);
+    if (unmarked.length > 0) await markEnqueued(options.db, unmarked, Date.now());
+  };
+
   return {
     sendQueue,
     connection,
-    async enqueueSends(sendIds) {
-      if (sendIds.length === 0) return;
-      await connected(connection);
-      await withTimeout(
-        sendQueue.addBulk(sendIds.map((sendId) => ({ name: "send", data: { sendId }, opts: { jobId: sendJobId(sendId) } }))),
-        3_000,
-      );
-      await markEnqueued(options.db, sendIds, Date.now());
+    enqueueSends(sendIds, enqueueOptions) {
+      if (sendIds.length === 0) return Promise.resolve();
+      pending.push({ ids: sendIds, marked: enqueueOptions?.alreadyMarked ?? false });
+      flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(flush);
+      return flushing;
     },
     async enqueueBatches(batchIds) {
       if (batchIds.length === 0) return;

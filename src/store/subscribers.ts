@@ -31,15 +31,25 @@ export interface SignupResult {
  * ledger. Both happen in the database first; Redis only learns about the email afterwards, so an
  * outage there never loses a signup.
  */
-export async function recordSignup(db: Database, input: SignupInput, now: number): Promise<SignupResult> {
+export interface SignupOptions {
+  /**
+   * Set when the caller hands the confirmation to Redis right after the commit: the row is born
+   * marked as handed over (one write fewer per signup), and the caller clears the mark if the
+   * hand-over fails. Left unset, the scheduler's tick offers the row.
+   */
+  enqueuedAt?: number | null;
+}
+
+export async function recordSignup(db: Database, input: SignupInput, now: number, options: SignupOptions = {}): Promise<SignupResult> {
   // An erased reader may opt in again; an address that bounced or complained is never mailed.
   const suppression = await suppressionOf(db, input.email);
   if (suppression === "bounced" || suppression === "complained") return { subscriberId: null, confirmationSendId: null };
   return db.transaction().execute(async (trx) => {
-    await trx
+    const newId = crypto.randomUUID();
+    const created = await trx
       .insertInto("subscribers")
       .values({
-        id: crypto.randomUUID(),
+        id: newId,
         email: input.email,
         name: input.name,
         timezone: input.timezone,
@@ -48,7 +58,7 @@ export async function recordSignup(db: Database, input: SignupInput, now: number
         updated_at: now,
         confirmed_at: null,
         unsubscribed_at: null,
-        confirmation_sent_at: null,
+        confirmation_sent_at: now,
         consent_at: now,
         consent_ip: input.ip,
         consent_user_agent: input.userAgent,
@@ -56,7 +66,13 @@ export async function recordSignup(db: Database, input: SignupInput, now: number
         consent_text_version: input.consentTextVersion,
       })
       .onConflict((oc) => oc.column("email").doNothing())
-      .execute();
+      .returning("id")
+      .executeTakeFirst();
+    // A new address (the common case under load) needs no read-back, refresh or window check.
+    if (created) {
+      await insertOptIn(trx, newId, input, now);
+      return { subscriberId: newId, confirmationSendId: await insertConfirmation(trx, newId, now, options.enqueuedAt) };
+    }
     const subscriber = await trx.selectFrom("subscribers").selectAll().where("email", "=", input.email).executeTakeFirstOrThrow();
 
     if (subscriber.status === "active" || SUPPRESSED.has(subscriber.status)) {
@@ -78,18 +94,7 @@ export async function recordSignup(db: Database, input: SignupInput, now: number
       })
       .where("id", "=", subscriber.id)
       .execute();
-    await trx
-      .insertInto("consent_events")
-      .values({
-        id: crypto.randomUUID(),
-        subscriber_id: subscriber.id,
-        kind: "opt_in",
-        at: now,
-        ip: input.ip,
-        user_agent: input.userAgent,
-        detail: JSON.stringify({ form: input.form, consentTextVersion: input.consentTextVersion }),
-      })
-      .execute();
+    await insertOptIn(trx, subscriber.id, input, now);
 
     // Claiming the window with a conditional update keeps concurrent signups from both sending.
     const claimed = await trx
@@ -100,28 +105,48 @@ export async function recordSignup(db: Database, input: SignupInput, now: number
       .executeTakeFirst();
     if (Number(claimed.numUpdatedRows) === 0) return { subscriberId: subscriber.id, confirmationSendId: null };
 
-    const sendId = crypto.randomUUID();
-    await trx
-      .insertInto("sends")
-      .values({
-        id: sendId,
-        dedupe_key: `confirm:${subscriber.id}:${now}`,
-        kind: "confirm",
-        subscriber_id: subscriber.id,
-        enrollment_id: null,
-        lesson_slug: null,
-        status: "queued",
-        provider_id: null,
-        error: null,
-        enqueued_at: null,
-        sent_at: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
-    return { subscriberId: subscriber.id, confirmationSendId: sendId };
+    return { subscriberId: subscriber.id, confirmationSendId: await insertConfirmation(trx, subscriber.id, now, options.enqueuedAt) };
   });
 }
+
+async function insertOptIn(trx: Database, subscriberId: string, input: SignupInput, now: number): Promise<void> {
+  await trx
+    .insertInto("consent_events")
+    .values({
+      id: crypto.randomUUID(),
+      subscriber_id: subscriberId,
+      kind: "opt_in",
+      at: now,
+      ip: input.ip,
+      user_agent: input.userAgent,
+      detail: JSON.stringify({ form: input.form, consentTextVersion: input.consentTextVersion }),
+    })
+    .execute();
+}
+
+async function insertConfirmation(trx: Database, subscriberId: string, now: number, enqueuedAt: number | null | undefined): Promise<string> {
+  const sendId = crypto.randomUUID();
+  await trx
+    .insertInto("sends")
+    .values({
+      id: sendId,
+      dedupe_key: `confirm:${subscriberId}:${now}`,
+      kind: "confirm",
+      subscriber_id: subscriberId,
+      enrollment_id: null,
+      lesson_slug: null,
+      status: "queued",
+      provider_id: null,
+      error: null,
+      enqueued_at: enqueuedAt ?? null,
+      sent_at: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  return sendId;
+}
+
 
 export async function findSubscriber(db: Database, id: string): Promise<Subscriber | undefined> {
   return db.selectFrom("subscribers").selectAll().where("id", "=", id).executeTakeFirst();

@@ -51,8 +51,9 @@ export const signupRoutes = new Hono<AppEnv>()
         consentTextVersion: CONSENT_TEXT_VERSION,
       },
       now,
+      { enqueuedAt: deps.dispatcher ? now : null },
     );
-    if (result.confirmationSendId) await dispatchQuietly(deps, [result.confirmationSendId]);
+    if (result.confirmationSendId) await dispatchQuietly(deps, [result.confirmationSendId], { alreadyMarked: true });
     // Same answer for new, pending and known addresses: the endpoint never reveals who is subscribed.
     return accepted();
   });
