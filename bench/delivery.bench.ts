@@ -52,7 +52,7 @@ export async function runDeliveryBench(options: { emails: number; rate: number |
       REDIS_PREFIX: prefix,
       RESEND_API_KEY: API_KEY,
       RESEND_BASE_URL: fakeUrl,
-      RESEND_RATE_LIMIT: String(options.rate ?? 100_000),
+      RESEND_RATE_LIMIT: String(options.rate ?? 10_000),
       SEND_CONCURRENCY: String(options.concurrency ?? 8),
       SECRET_KEY: "benchmark-secret-key-0123456789abcdef",
       APP_URL: "https://lessons.example.test",
@@ -69,6 +69,7 @@ export async function runDeliveryBench(options: { emails: number; rate: number |
     const n = await count();
     if (n > 0 && first === 0) first = performance.now();
     if (n >= options.emails) break;
+    if (worker.child.exitCode !== null) throw new Error(`the worker exited:\n${worker.output()}`);
     if (Date.now() > deadline) throw new Error(`only ${n} of ${options.emails} emails after 10 minutes`);
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -37,6 +37,17 @@ function openSqlite(path: string): Database {
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
+  // SQLite's default page cache is 2 MB; at a million readers the scheduler's indexes no longer
+  // fit and every tick pays for it. 64 MB of cache and memory-mapped reads keep them hot.
+  sqlite.pragma("cache_size = -65536");
+  sqlite.pragma("mmap_size = 268435456");
+  // Without table statistics SQLite's planner guesses, and at scale it guesses wrong (measured: a
+  // batched enrollment UPDATE 3x slower at a million rows). Keep the statistics fresh: on open, as
+  // SQLite recommends for long-lived connections, and every hour.
+  sqlite.pragma("optimize = 0x10002");
+  setInterval(() => {
+    if (sqlite.open) sqlite.pragma("optimize");
+  }, 3_600_000).unref();
   return new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
 }
 
