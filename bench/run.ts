@@ -1,6 +1,6 @@
 // The render benchmark must load React first, with NODE_ENV=production (see render.bench.ts).
 import { runRenderBench } from "./render.bench.ts";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { runDeliveryBench } from "./delivery.bench.ts";
 import { runLatencyBench } from "./latency.bench.ts";
@@ -17,7 +17,7 @@ const only = new Set((process.env.BENCH_ONLY ?? "render,signup,scheduler,deliver
 const log = (s: string) => console.log(s);
 const sections: string[] = [];
 const verdict = (ok: boolean) => (ok ? "met" : "**missed**");
-const fmt = (n: number) => n.toLocaleString("en-US");
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
 if (only.has("render")) {
   log("render…");
@@ -30,7 +30,7 @@ if (only.has("render")) {
 | production: one render per lesson version, then personalise (templates cached) | ${fmt(r.production.emailsPerSecond)} | ${fmt(r.production.bestEmailsPerSecond)} |
 | production, every round from an empty template cache | ${fmt(r.productionColdCache.emailsPerSecond)} | ${fmt(r.productionColdCache.bestEmailsPerSecond)} |
 
-Speed-up ${r.speedup}× with templates cached (${r.coldCacheSpeedup}× from an empty cache); target ≥ ${r.target}×: ${verdict(r.meetsTarget)}.
+Speed-up ${r.speedup.toFixed(1)}× with templates cached (${r.coldCacheSpeedup.toFixed(1)}× from an empty cache); target ≥ ${r.target}×: ${verdict(r.meetsTarget)}.
 React build: ${r.reactBuild}. ${fmt(r.readers)} readers × ${r.rounds} rounds over ${r.lessons} lessons; ${fmt(r.compared)} readers compared byte for byte with the per-reader render: all identical; ${r.fallbacks} fallbacks.`);
 }
 
@@ -99,6 +99,7 @@ Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${m.co
 Each benchmark is separate from the tests and runs its processes on this machine only (loopback). Figures vary with what else the machine is doing; the notes under
 each table say what bounds it.
 `;
-const notes = process.env.BENCH_NOTES ? `\n## Notes\n\n${process.env.BENCH_NOTES}\n` : "";
+// What bounds each figure is written by hand in bench/notes.md and carried into every new file.
+const notes = existsSync("bench/notes.md") ? `\n${readFileSync("bench/notes.md", "utf8")}` : "";
 writeFileSync("BENCHMARKS.md", `${header}\n${sections.join("\n\n")}\n${notes}`);
 log("wrote BENCHMARKS.md");

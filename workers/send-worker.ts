@@ -9,7 +9,6 @@ import { composeEmail, ComposeError } from "../src/render/compose.ts";
 import type { ComposeContext, NewsletterContent } from "../src/render/compose.ts";
 import { MailerError } from "../src/send/mailer.ts";
 import type { Mailer, OutgoingEmail } from "../src/send/mailer.ts";
-import { isCoursePaused } from "../src/store/course-state.ts";
 import type { Database } from "../src/store/database.ts";
 import {
   batchIdempotencyKeyFor,
@@ -24,7 +23,6 @@ import {
   settleBatch,
 } from "../src/store/sends.ts";
 import type { Send } from "../src/store/sends.ts";
-import { findSubscriber } from "../src/store/subscribers.ts";
 import type { Subscriber } from "../src/store/subscribers.ts";
 
 export interface SendWorkerDeps {
@@ -52,22 +50,49 @@ export type SendOutcome = { sent: number; failed: number; skipped: number };
  */
 type Verdict = { action: "send" } | { action: "cancel" | "park"; reason: string };
 
-async function verdict(db: Database, course: Course, send: Send): Promise<Verdict> {
-  const subscriber = await findSubscriber(db, send.subscriber_id);
+/** What the verdict needs about a set of rows, read in four queries however many rows there are. */
+interface RowState {
+  subscribers: Map<string, Subscriber>;
+  enrollments: Map<string, { status: string; course_slug: string }>;
+  pausedCourses: Set<string>;
+  broadcasts: Map<string, string>;
+}
+
+async function loadState(db: Database, rows: readonly Send[]): Promise<RowState> {
+  const ids = (pick: (row: Send) => string | null) => [...new Set(rows.map(pick).filter((id): id is string => id !== null))];
+  const subscriberIds = ids((r) => r.subscriber_id);
+  const enrollmentIds = ids((r) => r.enrollment_id);
+  const broadcastIds = ids((r) => r.broadcast_id);
+  const [subscribers, enrollments, paused, broadcasts] = await Promise.all([
+    subscriberIds.length ? db.selectFrom("subscribers").selectAll().where("id", "in", subscriberIds).execute() : [],
+    enrollmentIds.length ? db.selectFrom("enrollments").select(["id", "status", "course_slug"]).where("id", "in", enrollmentIds).execute() : [],
+    db.selectFrom("course_state").select("course_slug").where("paused", "=", 1).execute(),
+    broadcastIds.length ? db.selectFrom("broadcasts").select(["id", "status"]).where("id", "in", broadcastIds).execute() : [],
+  ]);
+  return {
+    subscribers: new Map(subscribers.map((s) => [s.id, s])),
+    enrollments: new Map(enrollments.map((e) => [e.id, e])),
+    pausedCourses: new Set(paused.map((p) => p.course_slug)),
+    broadcasts: new Map(broadcasts.map((b) => [b.id, b.status])),
+  };
+}
+
+function verdict(send: Send, state: RowState): Verdict {
+  const subscriber = state.subscribers.get(send.subscriber_id);
   if (!subscriber || subscriber.status === "deleted") return { action: "cancel", reason: "subscriber deleted" };
   if (send.kind === "confirm") {
     return subscriber.status === "bounced" || subscriber.status === "complained" ? { action: "cancel", reason: `address ${subscriber.status}` } : { action: "send" };
   }
   if (subscriber.status !== "active") return { action: "cancel", reason: `subscriber ${subscriber.status}` };
   if (send.enrollment_id) {
-    const enrollment = await db.selectFrom("enrollments").select(["status", "course_slug"]).where("id", "=", send.enrollment_id).executeTakeFirst();
+    const enrollment = state.enrollments.get(send.enrollment_id);
     if (!enrollment || enrollment.status === "cancelled") return { action: "cancel", reason: `enrollment ${enrollment?.status ?? "missing"}` };
     if (enrollment.status === "paused") return { action: "park", reason: "reader paused" };
-    if (await isCoursePaused(db, enrollment.course_slug)) return { action: "park", reason: "course paused" };
+    if (state.pausedCourses.has(enrollment.course_slug)) return { action: "park", reason: "course paused" };
   }
   if (send.kind === "newsletter" && send.broadcast_id) {
-    const broadcast = await db.selectFrom("broadcasts").select("status").where("id", "=", send.broadcast_id).executeTakeFirst();
-    if (!broadcast || broadcast.status === "cancelled") return { action: "cancel", reason: "newsletter cancelled" };
+    const status = state.broadcasts.get(send.broadcast_id);
+    if (!status || status === "cancelled") return { action: "cancel", reason: "newsletter cancelled" };
   }
   return { action: "send" };
 }
@@ -85,8 +110,8 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
   const ctx = (): ComposeContext => ({ course: deps.course, appUrl: deps.appUrl, secretKey: deps.secretKey, from: deps.from, now: Date.now() });
 
   /** Applies a cancel/park verdict; true when the row should still go out. */
-  async function screen(send: Send): Promise<boolean> {
-    const v = await verdict(deps.db, deps.course, send);
+  async function screen(send: Send, state: RowState): Promise<boolean> {
+    const v = verdict(send, state);
     if (v.action === "send") return true;
     if (v.action === "park") await parkSend(deps.db, send.id, v.reason, Date.now());
     else await markCancelled(deps.db, send.id, v.reason, Date.now());
@@ -112,8 +137,7 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
   };
 
   /** Renders a row, or cancels it when it can no longer be rendered (its lesson was removed). */
-  async function compose(send: Send): Promise<OutgoingEmail | undefined> {
-    const subscriber = await findSubscriber(deps.db, send.subscriber_id);
+  async function compose(send: Send, subscriber: Subscriber | undefined): Promise<OutgoingEmail | undefined> {
     if (!subscriber) return undefined;
     try {
       const newsletter = send.broadcast_id ? await newsletterFor(send.broadcast_id) : undefined;
@@ -154,8 +178,9 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
   async function sendOne(job: Job<SendJobData, SendOutcome>, sendId: string): Promise<SendOutcome> {
     const send = await claimSend(deps.db, sendId, Date.now());
     if (!send) return { sent: 0, failed: 0, skipped: 1 };
-    if (!(await screen(send))) return { sent: 0, failed: 0, skipped: 1 };
-    const email = await compose(send);
+    const state = await loadState(deps.db, [send]);
+    if (!(await screen(send, state))) return { sent: 0, failed: 0, skipped: 1 };
+    const email = await compose(send, state.subscribers.get(send.subscriber_id));
     if (!email) return { sent: 0, failed: 0, skipped: 1 };
     try {
       const { id } = await deps.mailer.send(email);
@@ -174,8 +199,10 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
    */
   async function sendBatch(job: Job<SendJobData, SendOutcome>, batchId: string): Promise<SendOutcome> {
     let skipped = 0;
-    for (const row of await batchMembers(deps.db, batchId)) {
-      if (row.status === "queued" && !(await screen(row))) skipped += 1;
+    const all = await batchMembers(deps.db, batchId);
+    const state = await loadState(deps.db, all);
+    for (const row of all) {
+      if (row.status === "queued" && !(await screen(row, state))) skipped += 1;
     }
     const members = await claimBatch(deps.db, batchId, Date.now());
     const unsettled = members.filter((row) => row.status === "sending");
@@ -183,7 +210,7 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     const emails: OutgoingEmail[] = [];
     const included: Send[] = [];
     for (const row of members) {
-      const email = await compose(row);
+      const email = await compose(row, state.subscribers.get(row.subscriber_id));
       if (email) {
         emails.push(email);
         included.push(row);
