@@ -24,6 +24,7 @@ import {
 } from "../src/store/sends.ts";
 import type { Send } from "../src/store/sends.ts";
 import type { Subscriber } from "../src/store/subscribers.ts";
+import { sampleReader } from "../src/render/sample-reader.ts";
 
 export interface SendWorkerDeps {
   db: Database;
@@ -236,11 +237,7 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
   /** A preview to an admin's own address, rendered for a sample reader; not a reader's email. */
   async function sendTest(test: TestSend, jobId: string): Promise<SendOutcome> {
     const now = Date.now();
-    const sample: Subscriber = {
-      id: "00000000-0000-4000-8000-000000000000", email: test.to, name: "Test", timezone: deps.course.schedule.timezone, status: "active",
-      created_at: now, updated_at: now, confirmed_at: now, unsubscribed_at: null, confirmation_sent_at: null, consent_at: now,
-      consent_ip: null, consent_user_agent: null, consent_form: "test", consent_text_version: "test",
-    };
+    const sample = sampleReader(now, { email: test.to, name: "Test", timezone: deps.course.schedule.timezone, consent_form: "test", consent_text_version: "test" });
     const newsletter = test.broadcastId ? await newsletterFor(test.broadcastId) : undefined;
     const kind = test.broadcastId ? "newsletter" : test.lessonSlug === "graduation" ? "graduation" : "lesson";
     const email = await composeEmail({ id: `test-${jobId}`, kind, lesson_slug: test.lessonSlug ?? null, created_at: now }, sample, ctx(), newsletter);

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { sampleReader } from "../../../render/sample-reader.ts";
 import { z } from "zod";
 import { AppError } from "../../errors.ts";
 import type { AppDeps, AppEnv } from "../../env.ts";
@@ -28,26 +29,6 @@ export async function findReader(db: Database, idOrEmail: string): Promise<Subsc
     .executeTakeFirst();
 }
 
-/** The reader previews use when none is chosen: the same stand-in as /admin/preview. */
-export function sampleReader(now: number): Subscriber {
-  return {
-    id: "00000000-0000-4000-8000-000000000000",
-    email: "reader@example.com",
-    name: "Sam",
-    timezone: "UTC",
-    status: "active",
-    created_at: now,
-    updated_at: now,
-    confirmed_at: now,
-    unsubscribed_at: null,
-    confirmation_sent_at: null,
-    consent_at: now,
-    consent_ip: null,
-    consent_user_agent: null,
-    consent_form: "preview",
-    consent_text_version: "preview",
-  };
-}
 
 /** The chosen reader, the sample reader when none is chosen, or a 404 naming what was typed. */
 export async function previewReader(deps: AppDeps, param: string | undefined, now: number): Promise<{ subscriber: Subscriber; sample: boolean }> {

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { sampleReader } from "../../../render/sample-reader.ts";
 import { AppError } from "../../errors.ts";
 import type { AppEnv } from "../../env.ts";
 import { composeEmail } from "../../../render/compose.ts";
@@ -59,22 +60,3 @@ export const adminRoutes = new Hono<AppEnv>()
     return c.html(email.html);
   });
 
-function sampleReader(now: number): Subscriber {
-  return {
-    id: "00000000-0000-4000-8000-000000000000",
-    email: "reader@example.com",
-    name: "Sam",
-    timezone: "UTC",
-    status: "active",
-    created_at: now,
-    updated_at: now,
-    confirmed_at: now,
-    unsubscribed_at: null,
-    confirmation_sent_at: null,
-    consent_at: now,
-    consent_ip: null,
-    consent_user_agent: null,
-    consent_form: "preview",
-    consent_text_version: "preview",
-  };
-}
