@@ -1,5 +1,6 @@
 import type { Database } from "../store/database.ts";
 import { parseAudience } from "../store/broadcasts.ts";
+import { queuedSend } from "../store/sends.ts";
 
 /**
  * Newsletters go out through the same ledger as lessons. The tick turns a sending newsletter's
@@ -44,23 +45,7 @@ export async function advanceBroadcasts(db: Database, now: number, batchSize: nu
           const inserted = await trx
             .insertInto("sends")
             .values(
-              chunk.map((r) => ({
-                id: crypto.randomUUID(),
-                dedupe_key: `newsletter:${broadcast.id}:${r.id}`,
-                kind: "newsletter" as const,
-                subscriber_id: r.id,
-                enrollment_id: null,
-                lesson_slug: null,
-                broadcast_id: broadcast.id,
-                batch_id: batchId,
-                status: "queued" as const,
-                provider_id: null,
-                error: null,
-                enqueued_at: null,
-                sent_at: null,
-                created_at: now,
-                updated_at: now,
-              })),
+              chunk.map((r) => queuedSend({ dedupeKey: `newsletter:${broadcast.id}:${r.id}`, kind: "newsletter", subscriberId: r.id, broadcastId: broadcast.id, batchId }, now)),
             )
             .onConflict((oc) => oc.column("dedupe_key").doNothing())
             .executeTakeFirst();

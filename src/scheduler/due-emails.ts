@@ -1,5 +1,6 @@
 import type { Course } from "../content/schema.ts";
 import type { Database, SendKind } from "../store/database.ts";
+import { queuedSend } from "../store/sends.ts";
 import { dueAt, nextSendAt, resolveTimezone, sendableAt } from "./schedule.ts";
 import type { ScheduleRules } from "./schedule.ts";
 
@@ -227,22 +228,18 @@ export async function queueDueEmails(db: Database, course: Course, now: number, 
     const advanced = new Set(await applyEnrollmentChanges(trx, advance, now));
     const rows = advance
       .filter((a) => advanced.has(a.id))
-      .map((a) => ({
-        id: crypto.randomUUID(),
-        dedupe_key: a.item.kind === "graduation" ? `graduation:${a.id}` : `lesson:${a.id}:${a.item.slug}`,
-        kind: a.item.kind,
-        subscriber_id: a.subscriberId,
-        enrollment_id: a.id,
-        lesson_slug: a.item.kind === "lesson" ? a.item.slug : null,
-        batch_id: null as string | null,
-        status: "queued" as const,
-        provider_id: null,
-        error: null,
-        enqueued_at: null,
-        sent_at: null,
-        created_at: now,
-        updated_at: now,
-      }));
+      .map((a) =>
+        queuedSend(
+          {
+            dedupeKey: a.item.kind === "graduation" ? `graduation:${a.id}` : `lesson:${a.id}:${a.item.slug}`,
+            kind: a.item.kind,
+            subscriberId: a.subscriberId,
+            enrollmentId: a.id,
+            lessonSlug: a.item.kind === "lesson" ? a.item.slug : null,
+          },
+          now,
+        ),
+      );
     // Rows are born with their batch id, in this transaction: a row that existed for a moment
     // without one could be picked up as a single send by another scheduler and go out twice.
     if (options.batchSize) {

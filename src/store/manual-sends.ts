@@ -1,6 +1,7 @@
 import type { Course } from "../content/schema.ts";
 import { nextItem } from "../scheduler/due-emails.ts";
 import type { Database } from "./database.ts";
+import { queuedSend } from "./sends.ts";
 
 export class ManualSendError extends Error {
   override name = "ManualSendError";
@@ -21,28 +22,14 @@ export async function sendLessonNow(db: Database, course: Course, subscriberId: 
     const enrollment = await trx.selectFrom("enrollments").selectAll().where("subscriber_id", "=", subscriberId).where("course_slug", "=", course.slug).executeTakeFirst();
     if (!enrollment) throw new ManualSendError("This reader is not enrolled in the course.");
     if (enrollment.status === "cancelled") throw new ManualSendError("This reader stopped the course.");
-    const id = crypto.randomUUID();
     // One per reader, lesson and minute: a double click is one email.
+    const dedupeKey = `manual:${enrollment.id}:${lesson.slug}:${Math.floor(now / 60_000)}`;
     await trx
       .insertInto("sends")
-      .values({
-        id,
-        dedupe_key: `manual:${enrollment.id}:${lesson.slug}:${Math.floor(now / 60_000)}`,
-        kind: "lesson",
-        subscriber_id: subscriberId,
-        enrollment_id: enrollment.id,
-        lesson_slug: lesson.slug,
-        status: "queued",
-        provider_id: null,
-        error: null,
-        enqueued_at: null,
-        sent_at: null,
-        created_at: now,
-        updated_at: now,
-      })
+      .values(queuedSend({ dedupeKey, kind: "lesson", subscriberId, enrollmentId: enrollment.id, lessonSlug: lesson.slug }, now))
       .onConflict((oc) => oc.column("dedupe_key").doNothing())
       .execute();
-    const row = await trx.selectFrom("sends").select("id").where("dedupe_key", "=", `manual:${enrollment.id}:${lesson.slug}:${Math.floor(now / 60_000)}`).executeTakeFirstOrThrow();
+    const row = await trx.selectFrom("sends").select("id").where("dedupe_key", "=", dedupeKey).executeTakeFirstOrThrow();
     if (lesson.day > enrollment.last_day) {
       const after = nextItem(course, lesson.day);
       await trx

@@ -1,5 +1,5 @@
-import type { Selectable } from "kysely";
-import type { Database, SendsTable } from "./database.ts";
+import type { Insertable, Selectable } from "kysely";
+import type { Database, SendKind, SendsTable } from "./database.ts";
 
 export type Send = Selectable<SendsTable>;
 
@@ -8,6 +8,39 @@ export type Send = Selectable<SendsTable>;
  * Workers claim a row before talking to the provider and settle it afterwards; the provider's
  * Idempotency-Key comes from the row id, so every retry of the same row is the same request.
  */
+
+/** What differs between one new ledger row and another; everything else starts the same. */
+export interface NewSend {
+  dedupeKey: string;
+  kind: SendKind;
+  subscriberId: string;
+  enrollmentId?: string | null;
+  lessonSlug?: string | null;
+  broadcastId?: string | null;
+  batchId?: string | null;
+  enqueuedAt?: number | null;
+}
+
+/** A fresh, queued ledger row, ready for insertInto("sends"). */
+export function queuedSend(send: NewSend, now: number): Insertable<SendsTable> & { id: string; batch_id: string | null } {
+  return {
+    id: crypto.randomUUID(),
+    dedupe_key: send.dedupeKey,
+    kind: send.kind,
+    subscriber_id: send.subscriberId,
+    enrollment_id: send.enrollmentId ?? null,
+    lesson_slug: send.lessonSlug ?? null,
+    broadcast_id: send.broadcastId ?? null,
+    batch_id: send.batchId ?? null,
+    status: "queued",
+    provider_id: null,
+    error: null,
+    enqueued_at: send.enqueuedAt ?? null,
+    sent_at: null,
+    created_at: now,
+    updated_at: now,
+  };
+}
 
 export function idempotencyKeyFor(sendId: string): string {
   return `lessonpost-send-${sendId}`;

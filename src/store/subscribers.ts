@@ -1,4 +1,5 @@
 import type { ConsentKind, Database, SubscribersTable } from "./database.ts";
+import { queuedSend } from "./sends.ts";
 import { liftErasure, suppressionOf } from "./suppressions.ts";
 
 export type Subscriber = SubscribersTable;
@@ -125,26 +126,9 @@ async function insertOptIn(trx: Database, subscriberId: string, input: SignupInp
 }
 
 async function insertConfirmation(trx: Database, subscriberId: string, now: number, enqueuedAt: number | null | undefined): Promise<string> {
-  const sendId = crypto.randomUUID();
-  await trx
-    .insertInto("sends")
-    .values({
-      id: sendId,
-      dedupe_key: `confirm:${subscriberId}:${now}`,
-      kind: "confirm",
-      subscriber_id: subscriberId,
-      enrollment_id: null,
-      lesson_slug: null,
-      status: "queued",
-      provider_id: null,
-      error: null,
-      enqueued_at: enqueuedAt ?? null,
-      sent_at: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
-  return sendId;
+  const row = queuedSend({ dedupeKey: `confirm:${subscriberId}:${now}`, kind: "confirm", subscriberId, enqueuedAt }, now);
+  await trx.insertInto("sends").values(row).execute();
+  return row.id;
 }
 
 
