@@ -368,13 +368,16 @@ export interface TimelineEvent {
   sendId?: string;
 }
 
+/** Curly quotes around a title, unless it already carries its own (lesson 1's title does). */
+const quoted = (title: string) => (/^["“'‘«]/.test(title) ? title : `“${title}”`);
+
 /** What an email is, in words: "Lesson 2 “Blame to compassion”", "Confirmation email", … */
 export function describeSend(course: Course, send: Pick<ReaderSend, "kind" | "lesson_slug" | "broadcast_subject">): string {
   if (send.kind === "confirm") return "Confirmation email";
   if (send.kind === "graduation") return "Graduation email";
-  if (send.kind === "newsletter") return send.broadcast_subject ? `Newsletter “${send.broadcast_subject}”` : "Newsletter";
+  if (send.kind === "newsletter") return send.broadcast_subject ? `Newsletter ${quoted(send.broadcast_subject)}` : "Newsletter";
   const lesson = course.lessons.find((l) => l.slug === send.lesson_slug);
-  return lesson ? `Lesson ${lesson.number} “${lesson.title}”` : `Lesson “${send.lesson_slug ?? "?"}” (no longer in the course)`;
+  return lesson ? `Lesson ${lesson.number} ${quoted(lesson.title)}` : `Lesson “${send.lesson_slug ?? "?"}” (no longer in the course)`;
 }
 
 function consentDetail(event: ConsentEvent): Record<string, unknown> {
@@ -449,7 +452,7 @@ export function formatMoment(at: number, zone: string, now: number): string {
 function itemLabel(course: Course, slug: string): string {
   if (slug === GRADUATION_SLUG) return "The graduation email";
   const lesson = course.lessons.find((l) => l.slug === slug);
-  return lesson ? `Lesson ${lesson.number} (“${lesson.title}”)` : `Lesson “${slug}”`;
+  return lesson ? `Lesson ${lesson.number} (${quoted(lesson.title)})` : `Lesson “${slug}”`;
 }
 
 export interface NextLesson {
