@@ -7,11 +7,11 @@ import { createTestDatabase } from "../support/databases.ts";
 import type { TestDatabase } from "../support/databases.ts";
 import { startFakeResend } from "../support/fake-resend.ts";
 import type { FakeResend } from "../support/fake-resend.ts";
-import { runEntry } from "../support/processes.ts";
+import { runEntry, stopAll } from "../support/processes.ts";
 import type { Child } from "../support/processes.ts";
 import { bulkReaders } from "../support/readers.ts";
-import { deleteKeys, REDIS_URL, uniquePrefix } from "../support/redis.ts";
-import { TEST_API_KEY, TEST_SECRET, waitFor } from "../support/stack.ts";
+import { deleteKeys, uniquePrefix } from "../support/redis.ts";
+import { serviceEnv, TEST_API_KEY, waitFor } from "../support/stack.ts";
 
 const READERS = 5000;
 
@@ -27,10 +27,7 @@ describe("broadcast through a worker crash", () => {
   let prefix: string;
   const children: Child[] = [];
   afterEach(async () => {
-    for (const child of children.splice(0)) {
-      if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill("SIGKILL");
-      await child.exited;
-    }
+    await stopAll(children);
     await db.destroy();
     await fake.close();
     await deleteKeys(prefix);
@@ -48,11 +45,10 @@ describe("broadcast through a worker crash", () => {
     const id = await createBroadcast(db, course, { subject: "A note between lessons", markdown: "Hello **everyone**.", audience: { kind: "all" } }, Date.now());
     await startBroadcast(db, id, Date.now());
 
-    const env = {
-      NODE_ENV: "test", DATABASE_URL: testDb.url, REDIS_URL, REDIS_PREFIX: prefix, RESEND_API_KEY: TEST_API_KEY, RESEND_BASE_URL: fake.url,
-      SECRET_KEY: TEST_SECRET, APP_URL: "https://lessons.example.test", TICK_MS: "200", SEND_LOCK_MS: "2000", REOFFER_AFTER_MS: "3000",
-      RESEND_RATE_LIMIT: "10", SEND_CONCURRENCY: "4", LOG_LEVEL: "warn",
-    };
+    const env = serviceEnv(
+      { databaseUrl: testDb.url, prefix, resendUrl: fake.url },
+      { SEND_LOCK_MS: "2000", REOFFER_AFTER_MS: "3000", RESEND_RATE_LIMIT: "10", SEND_CONCURRENCY: "4", LOG_LEVEL: "warn" },
+    );
     for (const at of [800, 2500]) {
       const worker = runEntry("workers/main.ts", env);
       children.push(worker);

@@ -8,11 +8,11 @@ import { createTestDatabase } from "../support/databases.ts";
 import type { TestDatabase } from "../support/databases.ts";
 import { startFakeResend } from "../support/fake-resend.ts";
 import type { FakeResend } from "../support/fake-resend.ts";
-import { freePort, runEntry, startRedisServer } from "../support/processes.ts";
+import { freePort, runEntry, startRedisServer, stopAll } from "../support/processes.ts";
 import type { Child } from "../support/processes.ts";
 import { bulkReaders } from "../support/readers.ts";
 import { uniquePrefix } from "../support/redis.ts";
-import { TEST_API_KEY, TEST_SECRET, waitFor } from "../support/stack.ts";
+import { serviceEnv, TEST_API_KEY, waitFor } from "../support/stack.ts";
 
 const READERS = 300;
 const DAY_SECONDS = 1;
@@ -46,10 +46,7 @@ describe("fault run", () => {
   const children: Child[] = [];
 
   afterEach(async () => {
-    for (const child of children.splice(0)) {
-      if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill("SIGKILL");
-      await child.exited;
-    }
+    await stopAll(children);
     await redis?.stop();
     await db?.destroy();
     await fake?.close();
@@ -66,22 +63,10 @@ describe("fault run", () => {
     redis = await startRedisServer(port);
     const redisUrl = `redis://127.0.0.1:${port}`;
     const prefix = uniquePrefix("fault");
-    const env = {
-      NODE_ENV: "test",
-      DATABASE_URL: testDb.url,
-      REDIS_URL: redisUrl,
-      REDIS_PREFIX: prefix,
-      RESEND_API_KEY: TEST_API_KEY,
-      RESEND_BASE_URL: fake.url,
-      SECRET_KEY: TEST_SECRET,
-      APP_URL: "https://lessons.example.test",
-      COURSE_DAY_SECONDS: String(DAY_SECONDS),
-      TICK_MS: "200",
-      SEND_LOCK_MS: "2000",
-      REOFFER_AFTER_MS: "3000",
-      RESEND_RATE_LIMIT: "100",
-      LOG_LEVEL: "warn",
-    };
+    const env = serviceEnv(
+      { databaseUrl: testDb.url, prefix, resendUrl: fake.url, redisUrl },
+      { COURSE_DAY_SECONDS: String(DAY_SECONDS), SEND_LOCK_MS: "2000", REOFFER_AFTER_MS: "3000", RESEND_RATE_LIMIT: "100", LOG_LEVEL: "warn" },
+    );
 
     // Every 7th provider request is refused with a 429 and every 11th with a 503: some of each,
     // however few requests the batching leaves.

@@ -7,10 +7,10 @@ import { createTestDatabase } from "../support/databases.ts";
 import type { TestDatabase } from "../support/databases.ts";
 import { startFakeResend } from "../support/fake-resend.ts";
 import type { FakeResend } from "../support/fake-resend.ts";
-import { runEntry } from "../support/processes.ts";
+import { runEntry, stopAll } from "../support/processes.ts";
 import type { Child } from "../support/processes.ts";
 import { deleteKeys, REDIS_URL, uniquePrefix } from "../support/redis.ts";
-import { TEST_API_KEY, TEST_SECRET, waitFor } from "../support/stack.ts";
+import { serviceEnv, TEST_API_KEY, waitFor } from "../support/stack.ts";
 
 /** Worker processes as they run in production: real signals, real crashes. */
 describe("worker process lifecycle", () => {
@@ -28,30 +28,14 @@ describe("worker process lifecycle", () => {
   }
 
   afterEach(async () => {
-    for (const child of children.splice(0)) {
-      if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill("SIGKILL");
-      await child.exited;
-    }
+    await stopAll(children);
     await db.destroy();
     await fake.close();
     await deleteKeys(prefix);
     await testDb.drop();
   });
 
-  function env(extra: Record<string, string> = {}): Record<string, string> {
-    return {
-      NODE_ENV: "test",
-      DATABASE_URL: testDb.url,
-      REDIS_URL,
-      REDIS_PREFIX: prefix,
-      RESEND_API_KEY: TEST_API_KEY,
-      RESEND_BASE_URL: fake.url,
-      SECRET_KEY: TEST_SECRET,
-      APP_URL: "https://lessons.example.test",
-      TICK_MS: "200",
-      ...extra,
-    };
-  }
+  const env = (extra: Record<string, string> = {}) => serviceEnv({ databaseUrl: testDb.url, prefix, resendUrl: fake.url }, extra);
 
   async function queueConfirmation(email: string): Promise<string> {
     const { confirmationSendId } = await recordSignup(

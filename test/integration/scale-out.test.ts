@@ -7,11 +7,11 @@ import { createTestDatabase } from "../support/databases.ts";
 import type { TestDatabase } from "../support/databases.ts";
 import { startFakeResend } from "../support/fake-resend.ts";
 import type { FakeResend } from "../support/fake-resend.ts";
-import { runEntry } from "../support/processes.ts";
+import { runEntry, stopAll } from "../support/processes.ts";
 import type { Child } from "../support/processes.ts";
 import { bulkReaders } from "../support/readers.ts";
-import { deleteKeys, REDIS_URL, uniquePrefix } from "../support/redis.ts";
-import { TEST_API_KEY, TEST_SECRET, waitFor } from "../support/stack.ts";
+import { deleteKeys, uniquePrefix } from "../support/redis.ts";
+import { serviceEnv, TEST_API_KEY, waitFor } from "../support/stack.ts";
 
 const RATE = 10;
 const COURSE_READERS = 200;
@@ -29,10 +29,7 @@ describe("three worker processes", () => {
   let prefix: string;
   const children: Child[] = [];
   afterEach(async () => {
-    for (const child of children.splice(0)) {
-      if (child.process.exitCode === null) child.process.kill("SIGTERM");
-      await child.exited;
-    }
+    await stopAll(children, "SIGTERM");
     await db.destroy();
     await fake.close();
     await deleteKeys(prefix);
@@ -53,10 +50,7 @@ describe("three worker processes", () => {
     const id = await createBroadcast(db, course, { subject: "Three workers, one limit", markdown: "Hello.", audience: { kind: "all" } }, now);
     await startBroadcast(db, id, now);
 
-    const env = {
-      NODE_ENV: "test", DATABASE_URL: testDb.url, REDIS_URL, REDIS_PREFIX: prefix, RESEND_API_KEY: TEST_API_KEY, RESEND_BASE_URL: fake.url,
-      SECRET_KEY: TEST_SECRET, APP_URL: "https://lessons.example.test", COURSE_DAY_SECONDS: "0.5", TICK_MS: "200", RESEND_RATE_LIMIT: String(RATE), LOG_LEVEL: "info",
-    };
+    const env = serviceEnv({ databaseUrl: testDb.url, prefix, resendUrl: fake.url }, { COURSE_DAY_SECONDS: "0.5", RESEND_RATE_LIMIT: String(RATE), LOG_LEVEL: "info" });
     for (let i = 0; i < 3; i++) children.push(runEntry("workers/main.ts", env));
 
     const expected = COURSE_READERS * (course.lessons.length + 1) + COURSE_READERS + NEWSLETTER_READERS;

@@ -25,6 +25,14 @@ export function runEntry(entry: string, env: Record<string, string>, args: strin
   return { process: child, output: () => output, exited };
 }
 
+/** Ends every child still running (with `signal`) and waits for each to exit. */
+export async function stopAll(children: Child[], signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+  for (const child of children.splice(0)) {
+    if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill(signal);
+    await child.exited;
+  }
+}
+
 export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, "127.0.0.1");

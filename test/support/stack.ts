@@ -27,6 +27,27 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/**
+ * The environment every test process of the service gets: its own database, Redis prefix and fake
+ * provider, the shared test secrets, and `extra` on top.
+ */
+export function serviceEnv(base: { databaseUrl: string; prefix: string; resendUrl: string; redisUrl?: string }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: "test",
+    APP_URL: "https://lessons.example.test",
+    DATABASE_URL: base.databaseUrl,
+    REDIS_URL: base.redisUrl ?? REDIS_URL,
+    REDIS_PREFIX: base.prefix,
+    RESEND_API_KEY: TEST_API_KEY,
+    RESEND_BASE_URL: base.resendUrl,
+    EMAIL_FROM: "Lessonpost <lessons@example.test>",
+    SECRET_KEY: TEST_SECRET,
+    RESEND_RATE_LIMIT: "50",
+    TICK_MS: "200",
+    ...extra,
+  };
+}
+
 export async function startStack(
   engine: Engine,
   options: { roles?: Role[]; env?: Record<string, string>; fake?: FakeResendOptions; log?: Logger } = {},
@@ -34,21 +55,8 @@ export async function startStack(
   const db = await createTestDatabase(engine);
   const fake = await startFakeResend({ apiKey: TEST_API_KEY, ...options.fake });
   const prefix = uniquePrefix(engine);
-  const env: Record<string, string> = {
-    NODE_ENV: "test",
-    PORT: "0",
-    APP_URL: "https://lessons.example.test",
-    DATABASE_URL: db.url,
-    REDIS_URL,
-    REDIS_PREFIX: prefix,
-    RESEND_API_KEY: TEST_API_KEY,
-    RESEND_BASE_URL: fake.url,
-    EMAIL_FROM: "Lessonpost <lessons@example.test>",
-    SECRET_KEY: TEST_SECRET,
-    RESEND_RATE_LIMIT: "50",
-    TICK_MS: "200",
-    ...options.env,
-  };
+  const env = serviceEnv({ databaseUrl: db.url, prefix, resendUrl: fake.url }, { PORT: "0", ...options.env });
+
   const runtime = await start(options.roles ?? ["http", "workers"], env, { log: options.log ?? silentLogger });
   const port = runtime.server ? (runtime.server.address() as AddressInfo).port : 0;
   return {

@@ -17,8 +17,8 @@ import type { TestDatabase } from "../support/databases.ts";
 import { startFakeResend } from "../support/fake-resend.ts";
 import type { FakeResend } from "../support/fake-resend.ts";
 import { freePort, ROOT } from "../support/processes.ts";
-import { deleteKeys, REDIS_URL, uniquePrefix } from "../support/redis.ts";
-import { formPost, linkPath, TEST_API_KEY, TEST_SECRET, waitFor } from "../support/stack.ts";
+import { deleteKeys, uniquePrefix } from "../support/redis.ts";
+import { formPost, linkPath, serviceEnv, TEST_API_KEY, TEST_SECRET, waitFor } from "../support/stack.ts";
 
 /**
  * The Cloudflare Worker (src/worker.ts) under workerd, the runtime Cloudflare runs, through
@@ -181,20 +181,7 @@ describe("the public pages as a Cloudflare Worker (workerd, Hyperdrive to Postgr
     cleanups.push(() => deleteKeys(prefix));
     const runtime: Runtime = await start(
       ["workers"],
-      {
-        NODE_ENV: "test",
-        APP_URL: worker.url,
-        DATABASE_URL: testDb.url,
-        CONTENT_DIR,
-        REDIS_URL,
-        REDIS_PREFIX: prefix,
-        RESEND_API_KEY: TEST_API_KEY,
-        RESEND_BASE_URL: fake.url,
-        EMAIL_FROM: "Lessonpost <lessons@example.test>",
-        SECRET_KEY: TEST_SECRET,
-        RESEND_RATE_LIMIT: "50",
-        TICK_MS: "200",
-      },
+      serviceEnv({ databaseUrl: testDb.url, prefix, resendUrl: fake.url }, { APP_URL: worker.url, CONTENT_DIR }),
       { log: silentLogger },
     );
     cleanups.push(() => runtime.shutdown());
