@@ -153,6 +153,28 @@ describe("admin access", () => {
     expect((await login(app, ADMIN)).status).toBe(303);
   }, 20_000);
 
+  it("without a shared limiter, still claims each attempt before checking it: 60 parallel wrong logins, 10 checked", async () => {
+    const app = adminApp();
+    const responses = await Promise.all(Array.from({ length: 60 }, (_, i) => login(app, `parallel-guess-${i}`)));
+    expect(responses.filter((r) => r.status === 401)).toHaveLength(10);
+    expect(responses.filter((r) => r.status === 429)).toHaveLength(50);
+    expect((await login(app, ADMIN)).status).toBe(429);
+  });
+
+  it("counts wrong bearer tokens toward the login lockout, and answers 429 with Retry-After once it is reached", async () => {
+    const app = adminApp();
+    const responses = await Promise.all(Array.from({ length: 200 }, (_, i) => app.request("/admin/api/subscribers", { headers: { authorization: `Bearer wrong-${i}-wrong-wrong` } })));
+    expect(responses.filter((r) => r.status === 401)).toHaveLength(10);
+    const locked = responses.filter((r) => r.status === 429);
+    expect(locked).toHaveLength(190);
+    expect(Number(locked[0]!.headers.get("retry-after"))).toBeGreaterThan(0);
+    // Pages and the login form share the count.
+    expect((await app.request("/admin", { headers: { authorization: `Bearer ${ADMIN}`, accept: "text/html" } })).status).toBe(429);
+    expect((await login(app, ADMIN)).status).toBe(429);
+    t.clock.now += 16 * 60 * 1000;
+    expect((await app.request("/admin/api/subscribers", { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(200);
+  });
+
   it("refuses an expired, a forged, or a re-signed cookie, and one from before the token changed", async () => {
     const app = adminApp();
     const cookie = cookieOf(await login(app, ADMIN));
