@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { countFailedSends, failedSends } from "../../../store/admin-queries.ts";
+import { closeAllAdminSessions } from "../../../store/admin-sessions.ts";
 import { setCoursePaused } from "../../../store/course-state.ts";
 import { pauseEnrollment, resumeEnrollment } from "../../../store/enrollments.ts";
 import { redactTokens } from "../../../log.ts";
@@ -43,6 +44,8 @@ export const apiRoutes = new Hono<AppEnv>()
     c.var.deps.log.error("unhandled error", { path: redactTokens(c.req.path), method: c.req.method, error: redactTokens(error instanceof Error ? error.message : String(error)) });
     return c.json({ error: { code: "internal_error", message: "Something went wrong on our side." } }, 500);
   })
+  // "Log out everywhere" for scripts: every console session ends (the bearer token is not a session).
+  .delete("/sessions", async (c) => c.json({ ended: await closeAllAdminSessions(c.var.deps.db) }))
   .get("/stats", async (c) => {
     const data = await dashboardData(c);
     return c.json({ counts: data.counts, days: data.series, zone: data.zone, queue: data.queue, failedSends: data.failedTotal });

@@ -7,6 +7,7 @@ import type { AppDeps, AppEnv } from "../../env.ts";
 import { memoryLoginLimiter } from "../../login-limits.ts";
 import type { LoginLimiter } from "../../login-limits.ts";
 import { loginPage } from "../../views/admin/login.ts";
+import { adminSessionValid, closeAdminSession, closeAllAdminSessions, openAdminSession } from "../../../store/admin-sessions.ts";
 
 /**
  * One admin, two ways in. Scripts send `Authorization: Bearer <ADMIN_TOKEN>`; people log in once
@@ -99,22 +100,30 @@ async function sessionKey(deps: AppDeps): Promise<string> {
   return `lessonpost-admin-session\n${deps.secretKey}\n${toBase64(digest)}`;
 }
 
-/** True when the request carries a session cookie we signed that has not expired. */
-export async function hasSession(c: Context<AppEnv>): Promise<boolean> {
-  const { deps, now } = c.var;
+const COOKIE_VALUE = /^v2:([A-Za-z0-9_-]{43})$/;
+
+/** The session secret of the request's cookie, when it carries one we signed. */
+async function sessionSecret(c: Context<AppEnv>): Promise<string | undefined> {
+  const deps = c.var.deps;
   const value = await getSignedCookie(c, await sessionKey(deps), COOKIE, secureCookies(deps) ? "secure" : undefined);
-  if (!value) return false;
-  const match = /^v1:(\d{1,16})$/.exec(value);
-  if (!match) return false;
-  const expiresAt = Number(match[1]);
-  // The expiry travels inside the signed value: a cookie replayed after Max-Age is still refused.
-  return expiresAt > now && expiresAt <= now + SESSION_MS;
+  return value ? COOKIE_VALUE.exec(value)?.[1] : undefined;
+}
+
+/**
+ * True when the request carries a session cookie we signed whose session is still in the
+ * database and has not expired: logging out deletes the row, so a saved copy of the cookie is dead.
+ */
+export async function hasSession(c: Context<AppEnv>): Promise<boolean> {
+  const secret = await sessionSecret(c);
+  return secret !== undefined && (await adminSessionValid(c.var.deps.db, secret, c.var.now));
 }
 
 async function startSession(c: Context<AppEnv>): Promise<void> {
   const { deps, now } = c.var;
   const secure = secureCookies(deps);
-  await setSignedCookie(c, COOKIE, `v1:${now + SESSION_MS}`, await sessionKey(deps), {
+  const secret = toBase64(crypto.getRandomValues(new Uint8Array(32))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  await openAdminSession(deps.db, secret, now, now + SESSION_MS);
+  await setSignedCookie(c, COOKIE, `v2:${secret}`, await sessionKey(deps), {
     httpOnly: true,
     sameSite: "Strict",
     path: COOKIE_PATH,
@@ -123,9 +132,15 @@ async function startSession(c: Context<AppEnv>): Promise<void> {
   });
 }
 
-function endSession(c: Context<AppEnv>): void {
+function clearCookie(c: Context<AppEnv>): void {
   const secure = secureCookies(c.var.deps);
   deleteCookie(c, COOKIE, { path: COOKIE_PATH, httpOnly: true, sameSite: "Strict", ...(secure ? { secure: true, prefix: "secure" as const } : {}) });
+}
+
+async function endSession(c: Context<AppEnv>): Promise<void> {
+  const secret = await sessionSecret(c);
+  if (secret) await closeAdminSession(c.var.deps.db, secret);
+  clearCookie(c);
 }
 
 // ---- the lockout -----------------------------------------------------------------------------
@@ -293,7 +308,14 @@ export const authRoutes = new Hono<AppEnv>()
     deps.log.info("admin logged in");
     return c.redirect(next, 303);
   })
-  .post("/logout", (c) => {
-    endSession(c);
+  .post("/logout", async (c) => {
+    await endSession(c);
+    return c.redirect("/admin/login", 303);
+  })
+  // Behind the gate (a session or the bearer token), unlike /logout: it ends other people's sessions.
+  .post("/logout-everywhere", async (c) => {
+    const ended = await closeAllAdminSessions(c.var.deps.db);
+    clearCookie(c);
+    c.var.deps.log.info("admin logged out everywhere", { sessions: ended });
     return c.redirect("/admin/login", 303);
   });
