@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { AppError } from "./http/errors.ts";
+import { redactTokens } from "./log.ts";
 import type { AppDeps, AppEnv } from "./http/env.ts";
 import { adminRoutes } from "./http/routes/admin/index.ts";
 import { confirmRoutes } from "./http/routes/confirm.ts";
@@ -14,6 +15,7 @@ import { signupRoutes } from "./http/routes/signup.ts";
 import { unsubscribeRoutes } from "./http/routes/unsubscribe.ts";
 import { webhookRoutes } from "./http/routes/webhooks.ts";
 import { APP_CSS, SIGNUP_JS } from "./http/views/layout.ts";
+import { bodyGuard } from "./http/body-guard.ts";
 import { sameOriginForms } from "./http/same-origin.ts";
 import { errorPage } from "./http/views/pages.ts";
 import { ADMIN_CSS } from "./http/views/admin/layout.ts";
@@ -64,6 +66,7 @@ export function createApp(deps: AppDeps) {
   const smallBodies = limit(64 * 1024);
   const csvUploads = limit(25 * 1024 * 1024);
   app.use((c, next) => (c.req.path === "/admin/import" || c.req.path === "/admin/api/import" ? csvUploads(c, next) : smallBodies(c, next)));
+  app.use(bodyGuard());
   app.use(sameOriginForms(deps.appUrl));
 
   app.get("/assets/app.css", (c) => c.body(APP_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }));
@@ -86,7 +89,7 @@ export function createApp(deps: AppDeps) {
     if (error instanceof AppError) return respond(c, error);
     // hono's own middleware (bearerAuth, …) speaks HTTPException; its response is already right.
     if (error instanceof HTTPException) return error.getResponse();
-    deps.log.error("unhandled error", { path: c.req.path, method: c.req.method, error: error instanceof Error ? error.message : String(error) });
+    deps.log.error("unhandled error", { path: redactTokens(c.req.path), method: c.req.method, error: redactTokens(error instanceof Error ? error.message : String(error)) });
     return respond(c, new AppError(500, "internal_error", "Something went wrong on our side. Please try again in a moment.", "Sorry"));
   });
 

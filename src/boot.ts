@@ -16,6 +16,7 @@ import type { Mailer } from "./send/mailer.ts";
 import { createOutbox } from "./send/outbox.ts";
 import type { OutboxReader } from "./send/outbox.ts";
 import { createResendMailer } from "./send/resend-mailer.ts";
+import { createRedisLoginLimiter } from "./limits/redis-login-limiter.ts";
 import { createRedisSignupLimiter } from "./limits/redis-signup-limiter.ts";
 import { createQueuesBoard } from "./admin/queues-board.ts";
 import { openDatabase } from "./store/connect.ts";
@@ -131,6 +132,7 @@ export async function start(roles: readonly Role[], env: Record<string, string |
         perIpPerHour: config.SIGNUP_LIMIT_IP_PER_HOUR,
         perAddressPerHour: config.SIGNUP_LIMIT_ADDRESS_PER_HOUR,
       }),
+      loginLimiter: createRedisLoginLimiter(producer.connection, config.REDIS_PREFIX, log),
       clientIp: (c) => {
         const forwarded = config.TRUST_PROXY ? c.req.header("x-forwarded-for")?.split(",").at(-1)?.trim() : undefined;
         return forwarded || (getConnInfo(c).remote.address ?? null);

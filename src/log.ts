@@ -1,6 +1,7 @@
 /**
  * A small structured logger: one line per event, fields as JSON. Callers pass ids, never
- * addresses, tokens or keys, so logs can be shipped anywhere.
+ * addresses, tokens or keys, so logs can be shipped anywhere; and because a path or an error
+ * message can still carry a link token by accident, every line is redacted on its way out.
  */
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -15,11 +16,29 @@ export interface Logger {
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
+/**
+ * The path segment after each route that takes a link token, and token-like query parameters. The
+ * token segment may arrive percent-encoded or not, so anything up to the next separator goes.
+ */
+const TOKEN_SEGMENT = /(\/(?:unsubscribe|confirm|preferences)(?:\/|%2F))[^/?#\s"'<>\\]+/gi;
+const TOKEN_PARAM = /([?&]token=)[^&#\s"'<>\\]+/gi;
+
+/** Removes link tokens from any text bound for a log: paths, URLs, error messages. */
+export function redactTokens(text: string): string {
+  return text.replace(TOKEN_SEGMENT, "$1[redacted]").replace(TOKEN_PARAM, "$1[redacted]");
+}
+
+function redactFields(fields: LogFields): LogFields {
+  const out: LogFields = {};
+  for (const [key, value] of Object.entries(fields)) out[key] = typeof value === "string" ? redactTokens(value) : value;
+  return out;
+}
+
 export function createLogger(level: LogLevel = "info", write: (line: string) => void = (line) => console.log(line)): Logger {
   const emit = (at: LogLevel) => (message: string, fields?: LogFields) => {
     if (ORDER[at] < ORDER[level]) return;
-    const extra = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : "";
-    write(`${new Date().toISOString()} ${at.padEnd(5)} ${message}${extra}`);
+    const extra = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(redactFields(fields))}` : "";
+    write(`${new Date().toISOString()} ${at.padEnd(5)} ${redactTokens(message)}${extra}`);
   };
   return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
 }

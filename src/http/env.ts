@@ -4,6 +4,7 @@ import type { Logger } from "../log.ts";
 import type { Dispatcher } from "../queue/dispatcher.ts";
 import type { OutboxReader } from "../send/outbox.ts";
 import type { Database } from "../store/database.ts";
+import type { LoginLimiter } from "./login-limits.ts";
 import type { SignupLimiter } from "./signup-limits.ts";
 
 /** Everything the HTTP app needs, handed in by the entry point (Node or Cloudflare). */
@@ -31,6 +32,8 @@ export interface AppDeps {
   outbox?: OutboxReader | undefined;
   /** Per-IP and per-address signup limits (Redis-backed on Node). */
   signupLimiter?: SignupLimiter | undefined;
+  /** The admin lockout, shared by every HTTP process (Redis on Node); without it, each app counts alone. */
+  loginLimiter?: LoginLimiter | undefined;
   /** Liveness probes beyond the database, e.g. Redis. */
   probes?: Record<string, () => Promise<void>> | undefined;
   clientIp?: ((c: Context) => string | null) | undefined;

@@ -1,10 +1,24 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { AppError } from "./errors.ts";
 import type { AppEnv } from "./env.ts";
 
 const SAFE = /^(GET|HEAD|OPTIONS)$/;
+/** Exactly `POST /unsubscribe/:token`: its `/undo` re-subscribes, so it gets no exemption. */
+const ONE_CLICK_PATH = /^\/unsubscribe\/[^/]+$/;
+/** RFC 8058 §3.1 prefers multipart/form-data and allows urlencoded; media types are case-insensitive. */
+const ONE_CLICK_TYPES = new Set(["multipart/form-data", "application/x-www-form-urlencoded"]);
+
+export function mediaType(c: Context): string {
+  return (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+}
+
+async function isOneClick(c: Context<AppEnv>): Promise<boolean> {
+  if (c.req.method !== "POST" || !ONE_CLICK_PATH.test(c.req.path) || !ONE_CLICK_TYPES.has(mediaType(c))) return false;
+  const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+  return body["List-Unsubscribe"] === "One-Click";
+}
 
 /**
  * CSRF protection for every browser form: a form POST must come from our own pages (Origin or
@@ -19,14 +33,16 @@ export function sameOriginForms(appUrl: string): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const path = c.req.path;
     if (SAFE.test(c.req.method) || path.startsWith("/webhooks/") || path.startsWith("/admin/api/")) return next();
-    if (path.startsWith("/unsubscribe/") && (c.req.header("content-type") ?? "").startsWith("application/x-www-form-urlencoded")) {
-      const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-      if (body["List-Unsubscribe"] === "One-Click") return next();
-    }
+    if (await isOneClick(c)) return next();
     try {
       return await guard(c, next);
     } catch (error) {
       if (error instanceof HTTPException && error.status === 403) {
+        // A mailbox provider's unsubscribe that we refuse means lessons keep coming: say so in the
+        // log, by shape only (the path holds the reader's token).
+        if (path.startsWith("/unsubscribe/")) {
+          c.var.deps.log.warn("unsubscribe refused: not from our pages and not an RFC 8058 one-click body", { method: c.req.method, contentType: mediaType(c) || null, undo: path.endsWith("/undo") });
+        }
         throw new AppError(403, "cross_site_form", "This form was sent from another site, so it was not accepted. Go back to the page and try again.", "Not accepted");
       }
       throw error;

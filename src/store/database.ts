@@ -144,6 +144,13 @@ export interface BroadcastsTable {
   updated_at: Timestamp;
 }
 
+export interface AdminSessionsTable {
+  /** SHA-256 (hex) of the random session secret the signed cookie carries. */
+  id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 export interface DB {
   subscribers: SubscribersTable;
   enrollments: EnrollmentsTable;
@@ -153,6 +160,7 @@ export interface DB {
   webhook_events: WebhookEventsTable;
   suppressions: SuppressionsTable;
   broadcasts: BroadcastsTable;
+  admin_sessions: AdminSessionsTable;
 }
 
 export type Database = Kysely<DB>;

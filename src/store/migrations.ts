@@ -159,6 +159,19 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex("subscribers_created_idx").on("subscribers").columns(["created_at", "id"]).execute();
     },
   },
+  "0008_admin_sessions": {
+    async up(db: Kysely<unknown>) {
+      // Console sessions live here so logout (and "log out everywhere") is real: a saved cookie is
+      // worth nothing once its row is gone. The id is a hash of the cookie's secret, never the secret.
+      await db.schema
+        .createTable("admin_sessions")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("expires_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("admin_sessions_expires_idx").on("admin_sessions").column("expires_at").execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

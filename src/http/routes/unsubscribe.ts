@@ -32,9 +32,13 @@ export const unsubscribeRoutes = new Hono<AppEnv>()
   })
   .post("/:token", async (c) => {
     const { deps, now } = c.var;
-    const subscriberId = await readerFrom(c);
     const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const oneClick = body["List-Unsubscribe"] === "One-Click";
+    const subscriberId = await readerFrom(c).catch((error: unknown) => {
+      // Never the token itself: it is the reader's key to their subscription.
+      deps.log.warn("unsubscribe refused: link token not valid", { oneClick });
+      throw error;
+    });
     const scope = !oneClick && body.scope === "course" ? "course" : "all";
     await unsubscribe(deps.db, subscriberId, consentMeta(c, oneClick ? "one-click" : "page"), now, scope);
     if (oneClick) return c.body(null, 200);

@@ -4,7 +4,10 @@ import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
 import { timingSafeEqual } from "hono/utils/buffer";
 import { AppError } from "../../errors.ts";
 import type { AppDeps, AppEnv } from "../../env.ts";
+import { memoryLoginLimiter } from "../../login-limits.ts";
+import type { LoginLimiter } from "../../login-limits.ts";
 import { loginPage } from "../../views/admin/login.ts";
+import { adminSessionValid, closeAdminSession, closeAllAdminSessions, openAdminSession } from "../../../store/admin-sessions.ts";
 
 /**
  * One admin, two ways in. Scripts send `Authorization: Bearer <ADMIN_TOKEN>`; people log in once
@@ -15,9 +18,6 @@ import { loginPage } from "../../views/admin/login.ts";
 export const SESSION_MS = 12 * 60 * 60 * 1000;
 const COOKIE = "lessonpost_admin";
 const COOKIE_PATH = "/admin";
-/** Failed logins allowed per client address in one window, before the login answers 429. */
-const MAX_FAILURES = 10;
-const FAILURE_WINDOW_MS = 15 * 60 * 1000;
 /** Slows every wrong guess a little; the per-address limit is what bounds a brute force. */
 const FAILURE_DELAY_MS = 300;
 const MAX_SECRET_LENGTH = 1024;
@@ -100,22 +100,30 @@ async function sessionKey(deps: AppDeps): Promise<string> {
   return `lessonpost-admin-session\n${deps.secretKey}\n${toBase64(digest)}`;
 }
 
-/** True when the request carries a session cookie we signed that has not expired. */
-export async function hasSession(c: Context<AppEnv>): Promise<boolean> {
-  const { deps, now } = c.var;
+const COOKIE_VALUE = /^v2:([A-Za-z0-9_-]{43})$/;
+
+/** The session secret of the request's cookie, when it carries one we signed. */
+async function sessionSecret(c: Context<AppEnv>): Promise<string | undefined> {
+  const deps = c.var.deps;
   const value = await getSignedCookie(c, await sessionKey(deps), COOKIE, secureCookies(deps) ? "secure" : undefined);
-  if (!value) return false;
-  const match = /^v1:(\d{1,16})$/.exec(value);
-  if (!match) return false;
-  const expiresAt = Number(match[1]);
-  // The expiry travels inside the signed value: a cookie replayed after Max-Age is still refused.
-  return expiresAt > now && expiresAt <= now + SESSION_MS;
+  return value ? COOKIE_VALUE.exec(value)?.[1] : undefined;
+}
+
+/**
+ * True when the request carries a session cookie we signed whose session is still in the
+ * database and has not expired: logging out deletes the row, so a saved copy of the cookie is dead.
+ */
+export async function hasSession(c: Context<AppEnv>): Promise<boolean> {
+  const secret = await sessionSecret(c);
+  return secret !== undefined && (await adminSessionValid(c.var.deps.db, secret, c.var.now));
 }
 
 async function startSession(c: Context<AppEnv>): Promise<void> {
   const { deps, now } = c.var;
   const secure = secureCookies(deps);
-  await setSignedCookie(c, COOKIE, `v1:${now + SESSION_MS}`, await sessionKey(deps), {
+  const secret = toBase64(crypto.getRandomValues(new Uint8Array(32))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  await openAdminSession(deps.db, secret, now, now + SESSION_MS);
+  await setSignedCookie(c, COOKIE, `v2:${secret}`, await sessionKey(deps), {
     httpOnly: true,
     sameSite: "Strict",
     path: COOKIE_PATH,
@@ -124,50 +132,59 @@ async function startSession(c: Context<AppEnv>): Promise<void> {
   });
 }
 
-function endSession(c: Context<AppEnv>): void {
+function clearCookie(c: Context<AppEnv>): void {
   const secure = secureCookies(c.var.deps);
   deleteCookie(c, COOKIE, { path: COOKIE_PATH, httpOnly: true, sameSite: "Strict", ...(secure ? { secure: true, prefix: "secure" as const } : {}) });
 }
 
-// ---- login limits ----------------------------------------------------------------------------
-
-interface Failures {
-  count: number;
-  resetAt: number;
+async function endSession(c: Context<AppEnv>): Promise<void> {
+  const secret = await sessionSecret(c);
+  if (secret) await closeAdminSession(c.var.deps.db, secret);
+  clearCookie(c);
 }
 
-// Per app instance (keyed by its deps), so two apps in one process never share counts. On several
-// processes each keeps its own, which still bounds guessing to a handful per window per process.
-const failuresByApp = new WeakMap<AppDeps, Map<string, Failures>>();
+// ---- the lockout -----------------------------------------------------------------------------
 
-function failuresFor(deps: AppDeps): Map<string, Failures> {
-  let map = failuresByApp.get(deps);
-  if (!map) failuresByApp.set(deps, (map = new Map()));
-  return map;
+// Per app instance (keyed by its deps), so two apps in one process never share counts.
+const fallbackLimiters = new WeakMap<AppDeps, LoginLimiter>();
+
+function limiterFor(deps: AppDeps): LoginLimiter {
+  if (deps.loginLimiter) return deps.loginLimiter;
+  let limiter = fallbackLimiters.get(deps);
+  if (!limiter) fallbackLimiters.set(deps, (limiter = memoryLoginLimiter(deps.now ?? Date.now)));
+  return limiter;
 }
 
-function clientKey(c: Context<AppEnv>): string {
-  return c.var.deps.clientIp?.(c) ?? "unknown";
+/** The client's address, hashed: the lockout's keys never hold an address. */
+async function clientKey(c: Context<AppEnv>): Promise<string> {
+  const ip = c.var.deps.clientIp?.(c) ?? "unknown";
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`lessonpost-admin-client\n${ip}`)));
+  return toBase64(digest.slice(0, 18)).replace(/\+/g, "-").replace(/\//g, "_");
 }
 
-function lockedFor(c: Context<AppEnv>): number {
-  const entry = failuresFor(c.var.deps).get(clientKey(c));
-  if (!entry || entry.resetAt <= c.var.now || entry.count < MAX_FAILURES) return 0;
-  return entry.resetAt - c.var.now;
+type Attempt = { allowed: true; settle(ok: boolean): Promise<void> } | { allowed: false; retryAfterSeconds: number };
+
+/**
+ * Claims the attempt before the secret is looked at; `settle` gives the claim back when the secret
+ * was right, and slows a wrong one a little (the limit is what bounds a brute force).
+ */
+async function claimAttempt(c: Context<AppEnv>): Promise<Attempt> {
+  const limiter = limiterFor(c.var.deps);
+  const key = await clientKey(c);
+  const verdict = await limiter.claim(key);
+  if (!verdict.allowed) return verdict;
+  return {
+    allowed: true,
+    async settle(ok) {
+      if (ok) await limiter.refund(key);
+      else await new Promise((resolve) => setTimeout(resolve, FAILURE_DELAY_MS));
+    },
+  };
 }
 
-function recordFailure(c: Context<AppEnv>): void {
-  const map = failuresFor(c.var.deps);
-  const now = c.var.now;
-  if (map.size > 10_000) {
-    for (const [key, entry] of map) if (entry.resetAt <= now) map.delete(key);
-    // Still full: a flood from many addresses. Forgetting the oldest keeps memory bounded.
-    if (map.size > 10_000) map.delete(map.keys().next().value!);
-  }
-  const key = clientKey(c);
-  const entry = map.get(key);
-  if (!entry || entry.resetAt <= now) map.set(key, { count: 1, resetAt: now + FAILURE_WINDOW_MS });
-  else entry.count += 1;
+function lockedMessage(retryAfterSeconds: number): string {
+  const minutes = Math.ceil(retryAfterSeconds / 60);
+  return `Too many wrong attempts. Try again in ${minutes} minute${minutes > 1 ? "s" : ""}.`;
 }
 
 async function secretMatches(deps: AppDeps, secret: string): Promise<boolean> {
@@ -203,6 +220,12 @@ function isApi(path: string): boolean {
   return path === "/admin/api" || path.startsWith("/admin/api/");
 }
 
+function tooManyAttempts(c: Context<AppEnv>, retryAfterSeconds: number) {
+  c.header("Retry-After", String(retryAfterSeconds));
+  if (isApi(c.req.path)) return c.json({ error: { code: "too_many_attempts", message: lockedMessage(retryAfterSeconds) } }, 429);
+  throw new AppError(429, "too_many_attempts", lockedMessage(retryAfterSeconds), "Too many attempts");
+}
+
 function unauthorized(c: Context<AppEnv>, message: string) {
   c.header("WWW-Authenticate", 'Bearer realm="lessonpost-admin"');
   if (isApi(c.req.path)) return c.json({ error: { code: "unauthorized", message } }, 401);
@@ -223,8 +246,14 @@ export const adminGate: MiddlewareHandler<AppEnv> = async (c, next) => {
 
   const authorization = c.req.header("authorization");
   if (authorization !== undefined) {
+    // A bearer token is a guess like any login: it counts toward the same lockout.
+    const attempt = await claimAttempt(c);
+    if (!attempt.allowed) return tooManyAttempts(c, attempt.retryAfterSeconds);
     const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
-    if (token && deps.adminToken && token.length <= MAX_SECRET_LENGTH && (await timingSafeEqual(deps.adminToken, token))) return next();
+    const ok = Boolean(token && deps.adminToken && token.length <= MAX_SECRET_LENGTH && (await timingSafeEqual(deps.adminToken, token)));
+    if (!ok) deps.log.warn("admin bearer token refused");
+    await attempt.settle(ok);
+    if (ok) return next();
     return unauthorized(c, "That bearer token is not valid.");
   }
 
@@ -263,24 +292,30 @@ export const authRoutes = new Hono<AppEnv>()
     const page = (error: string, status: 401 | 429) =>
       c.html(loginPage({ next, error, passwordEnabled: Boolean(deps.adminPasswordHash), tokenEnabled: Boolean(deps.adminToken) }), status);
 
-    const wait = lockedFor(c);
-    if (wait > 0) {
-      c.header("Retry-After", String(Math.ceil(wait / 1000)));
-      return page(`Too many wrong attempts. Try again in ${Math.ceil(wait / 60_000)} minute${wait > 60_000 ? "s" : ""}.`, 429);
+    const attempt = await claimAttempt(c);
+    if (!attempt.allowed) {
+      c.header("Retry-After", String(attempt.retryAfterSeconds));
+      return page(lockedMessage(attempt.retryAfterSeconds), 429);
     }
     const secret = typeof body.secret === "string" ? body.secret : "";
-    if (!(await secretMatches(deps, secret))) {
-      recordFailure(c);
+    const ok = await secretMatches(deps, secret);
+    await attempt.settle(ok);
+    if (!ok) {
       deps.log.warn("admin login refused");
-      await new Promise((resolve) => setTimeout(resolve, FAILURE_DELAY_MS));
       return page("That is not the admin token or password.", 401);
     }
-    failuresFor(deps).delete(clientKey(c));
     await startSession(c);
     deps.log.info("admin logged in");
     return c.redirect(next, 303);
   })
-  .post("/logout", (c) => {
-    endSession(c);
+  .post("/logout", async (c) => {
+    await endSession(c);
+    return c.redirect("/admin/login", 303);
+  })
+  // Behind the gate (a session or the bearer token), unlike /logout: it ends other people's sessions.
+  .post("/logout-everywhere", async (c) => {
+    const ended = await closeAllAdminSessions(c.var.deps.db);
+    clearCookie(c);
+    c.var.deps.log.info("admin logged out everywhere", { sessions: ended });
     return c.redirect("/admin/login", 303);
   });

@@ -179,10 +179,9 @@ function noticeFor(c: Ctx): string | undefined {
   }
 }
 
+/** An unreadable body is already a 400 (the app's body guard). */
 async function formFields(c: Ctx): Promise<Record<string, unknown>> {
-  return c.req.parseBody().catch(() => {
-    throw new AppError(400, "bad_form", "That form could not be read.");
-  });
+  return c.req.parseBody();
 }
 
 const readerActionRoutes = new Hono<AppEnv>();

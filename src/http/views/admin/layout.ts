@@ -36,6 +36,7 @@ export function adminLayout(title: string, active: AdminSection | null, body: Ht
         ${NAV.map(([key, label, href]) => html`<a href="${href}" ${key === active ? html`aria-current="page"` : ""}>${label}</a>`)}
       </nav>
       <form method="post" action="/admin/logout"><button type="submit" class="secondary">Log out</button></form>
+      <form method="post" action="/admin/logout-everywhere"><button type="submit" class="secondary" title="Ends every console session, on every device">Log out everywhere</button></form>
     </header>
     <main class="admin-main">${body}</main>
   </body>
