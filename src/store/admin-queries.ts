@@ -105,7 +105,7 @@ export async function searchReaders(db: Database, search: ReaderSearch): Promise
       const pattern = containsPattern(q);
       query = query.where((eb) =>
         eb.or([
-          eb(sql`lower(${sql.ref("subscribers.email")})`, "like", sql`${pattern} escape '\\'`),
+          eb(sql.ref("subscribers.email_key"), "like", sql`${pattern} escape '\\'`),
           ...(q.includes("@") ? [] : [eb(sql`lower(${sql.ref("subscribers.name")})`, "like", sql`${pattern} escape '\\'`)]),
         ]),
       );

@@ -172,7 +172,7 @@ async function suppressReader(trx: Transaction<DB>, target: SuppressTarget, now:
       ? await trx
           .selectFrom("subscribers")
           .select(["id", "email", "status"])
-          .where((eb) => eb(eb.fn("lower", ["email"]), "in", to))
+          .where("email_key", "in", to)
           .execute()
       : [];
   // An email we know we sent has its address suppressed even if the reader's row is erased or gone.

@@ -1,8 +1,10 @@
+import type { Selectable } from "kysely";
 import type { ConsentKind, Database, SubscribersTable } from "./database.ts";
+import { emailKey } from "../email-address.ts";
 import { queuedSend } from "./sends.ts";
 import { liftErasure, suppressionOf } from "./suppressions.ts";
 
-export type Subscriber = SubscribersTable;
+export type Subscriber = Selectable<SubscribersTable>;
 
 /** Confirmation emails to one address are at most one per this window, however often the form is posted. */
 export const CONFIRMATION_WINDOW_MS = 10 * 60 * 1000;
@@ -66,7 +68,9 @@ export async function recordSignup(db: Database, input: SignupInput, now: number
         consent_form: input.form,
         consent_text_version: input.consentTextVersion,
       })
-      .onConflict((oc) => oc.column("email").doNothing())
+      // Either unique index (email, email_key) means this mailbox is already a reader; no target,
+      // so a concurrent twin on PostgreSQL is skipped rather than raising on the other index.
+      .onConflict((oc) => oc.doNothing())
       .returning("id")
       .executeTakeFirst();
     // A new address (the common case under load) needs no read-back, refresh or window check.
@@ -74,7 +78,8 @@ export async function recordSignup(db: Database, input: SignupInput, now: number
       await insertOptIn(trx, newId, input, now);
       return { subscriberId: newId, confirmationSendId: await insertConfirmation(trx, newId, now, options.enqueuedAt) };
     }
-    const subscriber = await trx.selectFrom("subscribers").selectAll().where("email", "=", input.email).executeTakeFirstOrThrow();
+    // The address stays as first typed: a later signup in other letters names the same mailbox.
+    const subscriber = await trx.selectFrom("subscribers").selectAll().where("email_key", "=", emailKey(input.email)).executeTakeFirstOrThrow();
 
     if (subscriber.status === "active" || SUPPRESSED.has(subscriber.status)) {
       return { subscriberId: subscriber.id, confirmationSendId: null };
@@ -146,14 +151,20 @@ export interface ConsentMeta {
   how: string;
 }
 
-export type ConfirmOutcome = "confirmed" | "already-confirmed" | "not-allowed";
+export type ConfirmOutcome = "confirmed" | "already-confirmed" | "not-allowed" | "superseded";
 
-/** Marks the opt-in confirmed. Returns what happened so the page can say it plainly. */
-export async function confirmSubscriber(db: Database, id: string, meta: ConsentMeta, now: number): Promise<ConfirmOutcome> {
+/**
+ * Marks the opt-in confirmed. Returns what happened so the page can say it plainly.
+ * `linkIssuedAt` is when the confirmation link was made: a link older than the reader's last
+ * unsubscribe belongs to a consent they have since withdrawn, so it brings no one back (only the
+ * undo or a fresh signup does). Without it (admin tools, tests), no such check.
+ */
+export async function confirmSubscriber(db: Database, id: string, meta: ConsentMeta, now: number, linkIssuedAt?: number): Promise<ConfirmOutcome> {
   return db.transaction().execute(async (trx) => {
     const subscriber = await trx.selectFrom("subscribers").selectAll().where("id", "=", id).executeTakeFirst();
     if (!subscriber || subscriber.status === "deleted" || SUPPRESSED.has(subscriber.status)) return "not-allowed";
     if (subscriber.status === "active") return "already-confirmed";
+    if (linkIssuedAt !== undefined && subscriber.unsubscribed_at !== null && linkIssuedAt < Number(subscriber.unsubscribed_at)) return "superseded";
     await trx
       .updateTable("subscribers")
       .set({ status: "active", confirmed_at: now, unsubscribed_at: null, updated_at: now })
