@@ -54,3 +54,9 @@ export const emailSchema = z
 export function emailKey(email: string): string {
   return email.trim().toLowerCase();
 }
+
+/** True when a recipient field (`addr` or `"Name" <addr>`, any case) is the mailbox with this key. */
+export function namesMailbox(recipient: string, key: string): boolean {
+  const value = recipient.trim().toLowerCase();
+  return value === key || value.endsWith(`<${key}>`);
+}

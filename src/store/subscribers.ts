@@ -137,6 +137,29 @@ async function insertConfirmation(trx: Database, subscriberId: string, now: numb
 }
 
 
+/**
+ * "Email me a fresh link": queues a preferences-link email to the reader with this address, at
+ * most one per CONFIRMATION_WINDOW_MS (claimed in the database, so the window holds with Redis
+ * down). Null when there is no such reader, they may not be mailed, or the window is closed; the
+ * caller answers the same either way.
+ */
+export async function requestPreferencesLink(db: Database, email: string, now: number, options: SignupOptions = {}): Promise<string | null> {
+  return db.transaction().execute(async (trx) => {
+    const reader = await trx.selectFrom("subscribers").select(["id", "status"]).where("email_key", "=", emailKey(email)).executeTakeFirst();
+    if (!reader || reader.status === "deleted" || SUPPRESSED.has(reader.status)) return null;
+    const claimed = await trx
+      .updateTable("subscribers")
+      .set({ link_sent_at: now })
+      .where("id", "=", reader.id)
+      .where((eb) => eb.or([eb("link_sent_at", "is", null), eb("link_sent_at", "<=", now - CONFIRMATION_WINDOW_MS)]))
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) === 0) return null;
+    const row = queuedSend({ dedupeKey: `preferences-link:${reader.id}:${now}`, kind: "preferences-link", subscriberId: reader.id, enqueuedAt: options.enqueuedAt }, now);
+    await trx.insertInto("sends").values(row).execute();
+    return row.id;
+  });
+}
+
 export async function findSubscriber(db: Database, id: string): Promise<Subscriber | undefined> {
   return db.selectFrom("subscribers").selectAll().where("id", "=", id).executeTakeFirst();
 }
@@ -193,7 +216,10 @@ export type UnsubscribeScope = "all" | "course";
  * and leaves newsletters on. Either way queued emails in scope are cancelled here, and the send
  * worker re-reads the reader before it sends, so nothing in scope goes out afterwards.
  */
-export async function unsubscribe(db: Database, id: string, meta: ConsentMeta, now: number, scope: UnsubscribeScope = "all"): Promise<boolean> {
+/** False: no such reader. "unchanged": they were already out of scope, so there is nothing to undo. */
+export type UnsubscribeOutcome = false | "stopped" | "unchanged";
+
+export async function unsubscribe(db: Database, id: string, meta: ConsentMeta, now: number, scope: UnsubscribeScope = "all"): Promise<UnsubscribeOutcome> {
   return db.transaction().execute(async (trx) => {
     const subscriber = await trx.selectFrom("subscribers").select(["id", "status"]).where("id", "=", id).executeTakeFirst();
     if (!subscriber || subscriber.status === "deleted") return false;
@@ -206,7 +232,7 @@ export async function unsubscribe(db: Database, id: string, meta: ConsentMeta, n
     let cancel = trx.updateTable("sends").set({ status: "cancelled", error: scope === "course" ? "stopped course" : "unsubscribed", updated_at: now }).where("subscriber_id", "=", id).where("status", "=", "queued");
     if (scope === "course") cancel = cancel.where("enrollment_id", "is not", null);
     await cancel.execute();
-    return true;
+    return stopsSomething ? "stopped" : "unchanged";
   });
 }
 

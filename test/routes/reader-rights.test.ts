@@ -4,7 +4,7 @@ import { loadCourse } from "../../src/content/load.ts";
 import { silentLogger } from "../../src/log.ts";
 import { createRedisSignupLimiter } from "../../src/limits/redis-signup-limiter.ts";
 import { emailHash, suppress } from "../../src/store/suppressions.ts";
-import { confirmToken, unsubscribeToken } from "../../src/tokens.ts";
+import { confirmToken, preferencesToken, unsubscribeToken } from "../../src/tokens.ts";
 import { form, json, makeTestApp } from "../support/app.ts";
 import type { TestApp } from "../support/app.ts";
 import { TEST_SECRET } from "../support/stack.ts";
@@ -12,6 +12,8 @@ import { TEST_SECRET } from "../support/stack.ts";
 let t: TestApp;
 let subscriberId: string;
 let token: string;
+/** The footer's preferences link token, as the latest email carried it. */
+let prefs: string;
 
 async function signUpAndConfirm(email: string): Promise<string> {
   await t.app.request("/subscribe", form({ email, name: "Robin" }));
@@ -25,6 +27,7 @@ beforeEach(async () => {
   t = await makeTestApp();
   subscriberId = await signUpAndConfirm("reader@example.com");
   token = await unsubscribeToken(TEST_SECRET, subscriberId);
+  prefs = await preferencesToken(TEST_SECRET, subscriberId, t.clock.now);
 });
 afterEach(async () => {
   await t.close();
@@ -51,7 +54,9 @@ describe("unsubscribe choices", () => {
     const html = await res.text();
     expect(html).toContain('name="scope" value="course"');
     expect(html).toContain('name="scope" value="all"');
-    expect(html).toContain(`/preferences/${token}`);
+    // The unsubscribe link may show the choices, and nothing more: no way from here into the reader's data.
+    expect(html).not.toContain(`/preferences/${token}`);
+    expect(html).toContain('href="/preferences/new-link"');
     expect(await subscriber()).toEqual(before);
   });
 
@@ -67,10 +72,13 @@ describe("unsubscribe choices", () => {
 
   it("'stop all email' then undo: back where they were, with the cancelled lesson queued again", async () => {
     const lesson = await queueLesson();
-    await t.app.request(`/unsubscribe/${token}`, form({ scope: "all" }));
+    const page = await (await t.app.request(`/unsubscribe/${token}`, form({ scope: "all" }))).text();
     expect((await subscriber())!.status).toBe("unsubscribed");
     expect(await sendStatus(lesson)).toEqual({ status: "cancelled", error: "unsubscribed" });
-    const undo = await t.app.request(`/unsubscribe/${token}/undo`, form());
+    const undoAction = /action="(\/unsubscribe\/[^"]+\/undo)"/.exec(page)?.[1];
+    expect(undoAction).toBeDefined();
+    expect(undoAction).not.toBe(`/unsubscribe/${token}/undo`);
+    const undo = await t.app.request(undoAction!, form());
     expect(undo.status).toBe(200);
     expect(await undo.text()).toContain("Welcome back");
     expect((await subscriber())!.status).toBe("active");
@@ -98,38 +106,38 @@ describe("unsubscribe choices", () => {
 
 describe("preferences", () => {
   it("shows the reader their settings from the footer link", async () => {
-    const res = await t.app.request(`/preferences/${token}`);
+    const res = await t.app.request(`/preferences/${prefs}`);
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain("reader@example.com");
     expect(html).toContain("Pause for a week");
     expect(html).toContain('<option value="Europe/Paris"');
-    expect(html).toContain(`/preferences/${token}/data.json`);
+    expect(html).toContain(`/preferences/${prefs}/data.json`);
     expect((await t.app.request("/preferences/not-a-token")).status).toBe(400);
   });
 
   it("pauses lessons for a week and resumes them", async () => {
-    const paused = await t.app.request(`/preferences/${token}/pause`, form());
+    const paused = await t.app.request(`/preferences/${prefs}/pause`, form());
     expect(paused.status).toBe(303);
-    expect(paused.headers.get("location")).toBe(`/preferences/${token}?done=paused`);
+    expect(paused.headers.get("location")).toBe(`/preferences/${prefs}?done=paused`);
     const e = await enrollment();
     expect(e.status).toBe("paused");
     expect(e.paused_until).toBe(t.clock.now + 7 * 24 * 3600 * 1000);
-    expect(await (await t.app.request(`/preferences/${token}?done=paused`)).text()).toContain("paused for a week");
-    await t.app.request(`/preferences/${token}/resume`, form());
+    expect(await (await t.app.request(`/preferences/${prefs}?done=paused`)).text()).toContain("paused for a week");
+    await t.app.request(`/preferences/${prefs}/resume`, form());
     expect((await enrollment()).status).toBe("active");
   });
 
   it("changes the time zone, refusing names that are not IANA zones", async () => {
-    expect((await t.app.request(`/preferences/${token}/timezone`, form({ timezone: "Asia/Kolkata" }))).status).toBe(303);
+    expect((await t.app.request(`/preferences/${prefs}/timezone`, form({ timezone: "Asia/Kolkata" }))).status).toBe(303);
     expect((await subscriber())!.timezone).toBe("Asia/Kolkata");
-    const bad = await t.app.request(`/preferences/${token}/timezone`, form({ timezone: "Mars/Base" }));
+    const bad = await t.app.request(`/preferences/${prefs}/timezone`, form({ timezone: "Mars/Base" }));
     expect(bad.status).toBe(422);
     expect((await subscriber())!.timezone).toBe("Asia/Kolkata");
   });
 
   it("exports the reader's data, consent ledger included", async () => {
-    const res = await t.app.request(`/preferences/${token}/data.json`);
+    const res = await t.app.request(`/preferences/${prefs}/data.json`);
     expect(res.headers.get("content-disposition")).toContain("attachment");
     const data = (await res.json()) as { subscriber: { email: string }; consent: { kind: string; ip: string | null }[]; emails: { kind: string }[]; enrollments: unknown[] };
     expect(data.subscriber.email).toBe("reader@example.com");
@@ -140,10 +148,10 @@ describe("preferences", () => {
   });
 
   it("deletes the reader on confirmation, keeping only a hash; the address can sign up again", async () => {
-    const unconfirmed = await t.app.request(`/preferences/${token}/delete`, form());
+    const unconfirmed = await t.app.request(`/preferences/${prefs}/delete`, form());
     expect(unconfirmed.status).toBe(422);
     expect(await subscriber()).toBeTruthy();
-    const res = await t.app.request(`/preferences/${token}/delete`, form({ confirm: "yes" }));
+    const res = await t.app.request(`/preferences/${prefs}/delete`, form({ confirm: "yes" }));
     expect(res.status).toBe(200);
     expect(await subscriber()).toBeUndefined();
     for (const table of ["enrollments", "sends", "consent_events"] as const) {
@@ -152,7 +160,7 @@ describe("preferences", () => {
     const everything = JSON.stringify(await t.db.selectFrom("suppressions").selectAll().execute());
     expect(everything).not.toContain("reader@example.com");
     expect(everything).toContain(await emailHash("reader@example.com"));
-    expect((await t.app.request(`/preferences/${token}`)).status).toBe(404);
+    expect((await t.app.request(`/preferences/${prefs}`)).status).toBe(404);
 
     // A deliberate new signup is a new consent: allowed, and confirming it lifts the erasure.
     await t.app.request("/subscribe", form({ email: "reader@example.com" }));
