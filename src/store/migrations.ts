@@ -204,3 +204,10 @@ export async function migrateToLatest(db: Kysely<unknown>, schema?: string): Pro
     throw new Error(`${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
+
+/** Runs the migrations up to and including `name` only: lets a test seed data an older schema allowed. */
+export async function migrateUpTo(db: Kysely<unknown>, name: string, schema?: string): Promise<void> {
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  const { error } = await migrator.migrateTo(name);
+  if (error) throw new Error(`migrating to ${name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+}

@@ -5,7 +5,11 @@ import { silentLogger } from "../../src/log.ts";
 import { createRedisSignupLimiter } from "../../src/limits/redis-signup-limiter.ts";
 import { importReaders } from "../../src/store/reader-import.ts";
 import { confirmToken, unsubscribeToken } from "../../src/tokens.ts";
-import { ENGINES } from "../support/databases.ts";
+import { sql } from "kysely";
+import type { Kysely } from "kysely";
+import { openDatabase } from "../../src/store/connect.ts";
+import { migrateToLatest, migrateUpTo } from "../../src/store/migrations.ts";
+import { createTestDatabase, ENGINES } from "../support/databases.ts";
 import { form, json, makeTestApp } from "../support/app.ts";
 import type { TestApp } from "../support/app.ts";
 import { TEST_SECRET } from "../support/stack.ts";
@@ -99,5 +103,30 @@ describe.each(ENGINES)("old confirmation links after an unsubscribe (%s)", (engi
     const confirm = await t.app.request(`/confirm/${await confirmToken(TEST_SECRET, id, t.clock.now)}`, form());
     expect(confirm.status).toBe(200);
     expect((await t.db.selectFrom("subscribers").select("status").where("id", "=", id).executeTakeFirstOrThrow()).status).toBe("active");
+  });
+});
+
+describe.each(ENGINES)("migration 0006_reader_identity (%s)", (engine) => {
+  it("keeps the oldest of readers whose addresses differ only in case, with what hangs off them, and drops the younger", async () => {
+    const testDb = await createTestDatabase(engine);
+    const db = await openDatabase(testDb.url, { migrate: false });
+    try {
+      const schema = engine === "postgres" ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
+      await migrateUpTo(db as Kysely<unknown>, "0005_admin_indexes", schema);
+      const row = (id: string, email: string, at: number) => ({
+        id, email, name: null, timezone: "UTC", status: "active" as const, created_at: at, updated_at: at, confirmed_at: at, unsubscribed_at: null,
+        confirmation_sent_at: at, consent_at: at, consent_ip: null, consent_user_agent: null, consent_form: "test", consent_text_version: "test",
+      });
+      // Typed against today's schema; both columns 0006 adds are left out on insert, as the old schema requires.
+      await db.insertInto("subscribers").values([row("young", "VICTIM@example.com", 3), row("old", "Victim@example.com", 1), row("mid", "victim@example.com", 2), row("other", "other@example.com", 2)]).execute();
+      await db.insertInto("consent_events").values({ id: "c1", subscriber_id: "young", kind: "opt_in", at: 3, ip: null, user_agent: null, detail: null }).execute();
+      await migrateToLatest(db as Kysely<unknown>, schema);
+      const left = await db.selectFrom("subscribers").select(["id", "email", "email_key"]).orderBy("id").execute();
+      expect(left).toEqual([{ id: "old", email: "Victim@example.com", email_key: "victim@example.com" }, { id: "other", email: "other@example.com", email_key: "other@example.com" }]);
+      expect(await db.selectFrom("consent_events").selectAll().execute()).toEqual([]);
+    } finally {
+      await db.destroy();
+      await testDb.drop();
+    }
   });
 });
