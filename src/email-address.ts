@@ -44,3 +44,19 @@ export const emailSchema = z
   })
   .pipe(z.string().max(254, "That email address is too long.").pipe(z.email(INVALID)));
 
+
+/**
+ * The key one mailbox is known by: the whole address lowercased, after emailSchema. Domains are
+ * case-insensitive everywhere; local parts are in theory case-sensitive, but no mailbox provider
+ * treats them so, and `Victim@` and `victim@` as two readers let anyone flood one inbox. Matches
+ * the database's lower(email) (subscribers.email_key), since the address is ASCII by now.
+ */
+export function emailKey(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** True when a recipient field (`addr` or `"Name" <addr>`, any case) is the mailbox with this key. */
+export function namesMailbox(recipient: string, key: string): boolean {
+  const value = recipient.trim().toLowerCase();
+  return value === key || value.endsWith(`<${key}>`);
+}

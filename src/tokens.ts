@@ -1,10 +1,16 @@
 /**
- * Signed, expiring tokens for links in emails (confirm, unsubscribe). HMAC-SHA256 via Web Crypto,
+ * Signed, expiring tokens for links in emails (confirm, unsubscribe, preferences, undo). HMAC-SHA256 via Web Crypto,
  * so the same code runs on Node and on Cloudflare Workers. Verification goes through
  * crypto.subtle.verify, which compares in constant time.
  */
 
-export type TokenPurpose = "confirm" | "unsubscribe";
+/**
+ * Each link can do exactly one job. The unsubscribe token rides in the List-Unsubscribe header and
+ * in every forwarded email, so it never expires and can only unsubscribe (and show the choices);
+ * the preferences token opens the reader's data (export, delete, pause, time zone) and expires;
+ * the undo token is minted by the unsubscribe that it undoes, on our own page, and lives an hour.
+ */
+export type TokenPurpose = "confirm" | "unsubscribe" | "preferences" | "undo";
 
 export interface TokenClaims {
   purpose: TokenPurpose;
@@ -76,4 +82,17 @@ export function confirmToken(secret: string, subscriberId: string, nowMs: number
 
 export function unsubscribeToken(secret: string, subscriberId: string): Promise<string> {
   return signToken(secret, { purpose: "unsubscribe", subject: subscriberId, expiresAt: 0 });
+}
+
+export const PREFERENCES_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
+
+/** Minted per email from the ledger row's creation time, so a retried send carries the same bytes. */
+export function preferencesToken(secret: string, subscriberId: string, issuedAtMs: number): Promise<string> {
+  return signToken(secret, { purpose: "preferences", subject: subscriberId, expiresAt: Math.floor(issuedAtMs / 1000) + PREFERENCES_TOKEN_TTL_SECONDS });
+}
+
+export const UNDO_TOKEN_TTL_SECONDS = 3600;
+
+export function undoToken(secret: string, subscriberId: string, nowMs: number): Promise<string> {
+  return signToken(secret, { purpose: "undo", subject: subscriberId, expiresAt: Math.floor(nowMs / 1000) + UNDO_TOKEN_TTL_SECONDS });
 }

@@ -81,7 +81,8 @@ async function loadState(db: Database, rows: readonly Send[]): Promise<RowState>
 function verdict(send: Send, state: RowState): Verdict {
   const subscriber = state.subscribers.get(send.subscriber_id);
   if (!subscriber || subscriber.status === "deleted") return { action: "cancel", reason: "subscriber deleted" };
-  if (send.kind === "confirm") {
+  // Both answer the reader's own request (a signup, a fresh link), so they go to any reader we may mail.
+  if (send.kind === "confirm" || send.kind === "preferences-link") {
     return subscriber.status === "bounced" || subscriber.status === "complained" ? { action: "cancel", reason: `address ${subscriber.status}` } : { action: "send" };
   }
   if (subscriber.status !== "active") return { action: "cancel", reason: `subscriber ${subscriber.status}` };

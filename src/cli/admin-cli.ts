@@ -13,6 +13,7 @@ import { ManualSendError, sendLessonNow } from "../store/manual-sends.ts";
 import { exportReadersCsv, ImportError, importReaders } from "../store/reader-import.ts";
 import { hashAdminPassword } from "../http/routes/admin/auth.ts";
 import { readerTimelineText } from "./timeline-text.ts";
+import { emailKey } from "../email-address.ts";
 
 /**
  * `npm run admin -- <command>`: the console's core jobs from a terminal, against the same database
@@ -53,7 +54,7 @@ async function withContext<T>(run: (ctx: Context) => Promise<T>): Promise<T> {
 }
 
 async function findReader(db: Database, who: string): Promise<string> {
-  const row = await db.selectFrom("subscribers").select("id").where((eb) => eb.or([eb("id", "=", who), eb("email", "=", who)])).executeTakeFirst();
+  const row = await db.selectFrom("subscribers").select("id").where((eb) => eb.or([eb("id", "=", who), eb("email_key", "=", emailKey(who))])).executeTakeFirst();
   if (!row) throw new CliError(`No reader with id or address "${who}".`);
   return row.id;
 }

@@ -7,4 +7,8 @@ export type LimitVerdict = { allowed: true } | { allowed: false; retryAfterSecon
 
 export interface SignupLimiter {
   check(ip: string | null, email: string): Promise<LimitVerdict>;
+  /** The "email me a fresh link" form: counters of its own, under the same limits. */
+  checkLinkRequest(ip: string | null, email: string): Promise<LimitVerdict>;
+  /** Erasure: drops every counter named after this address (key names carry only its hash). */
+  forget(email: string): Promise<void>;
 }

@@ -2,6 +2,8 @@ import type { Redis } from "ioredis";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { LimitVerdict, SignupLimiter } from "../http/signup-limits.ts";
 import type { Logger } from "../log.ts";
+import { emailKey } from "../email-address.ts";
+import { emailHash } from "../store/suppressions.ts";
 
 export interface SignupLimits {
   /** Signups per IP per minute: a person never needs more; a script does. */
@@ -21,22 +23,37 @@ export const DEFAULT_SIGNUP_LIMITS: SignupLimits = { perIpPerMinute: 10, perIpPe
 export function createRedisSignupLimiter(redis: Redis, prefix: string, log: Logger, limits: SignupLimits = DEFAULT_SIGNUP_LIMITS): SignupLimiter {
   const make = (name: string, points: number, duration: number) =>
     new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}:limit:${name}`, points, duration, rejectIfRedisNotReady: true });
-  const ipMinute = make("ip-minute", limits.perIpPerMinute, 60);
-  const ipHour = make("ip-hour", limits.perIpPerHour, 3600);
-  const address = make("address-hour", limits.perAddressPerHour, 3600);
+  const counters = (action: string) => ({
+    ipMinute: make(`${action}ip-minute`, limits.perIpPerMinute, 60),
+    ipHour: make(`${action}ip-hour`, limits.perIpPerHour, 3600),
+    address: make(`${action}address-hour`, limits.perAddressPerHour, 3600),
+  });
+  const signup = counters("");
+  const link = counters("link-");
+
+  // Key names are visible to anyone who can list Redis keys and outlive an erasure by up to an
+  // hour, so they name the address only by its hash (the same one suppressions keep).
+  const addressKey = (email: string) => emailHash(emailKey(email));
+
+  async function check(set: ReturnType<typeof counters>, ip: string | null, email: string): Promise<LimitVerdict> {
+    try {
+      const key = await addressKey(email);
+      // One round trip's worth of waiting, not three: the counters are independent.
+      await Promise.all([...(ip ? [set.ipMinute.consume(ip), set.ipHour.consume(ip)] : []), set.address.consume(key)]);
+      return { allowed: true };
+    } catch (error) {
+      if (error instanceof RateLimiterRes) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(error.msBeforeNext / 1000)) };
+      log.warn("signup limiter unavailable; allowing", { reason: error instanceof Error ? error.message : String(error) });
+      return { allowed: true };
+    }
+  }
 
   return {
-    async check(ip, email): Promise<LimitVerdict> {
-      try {
-        const key = email.toLowerCase();
-        // One round trip's worth of waiting, not three: the counters are independent.
-        await Promise.all([...(ip ? [ipMinute.consume(ip), ipHour.consume(ip)] : []), address.consume(key)]);
-        return { allowed: true };
-      } catch (error) {
-        if (error instanceof RateLimiterRes) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(error.msBeforeNext / 1000)) };
-        log.warn("signup limiter unavailable; allowing", { reason: error instanceof Error ? error.message : String(error) });
-        return { allowed: true };
-      }
+    check: (ip, email) => check(signup, ip, email),
+    checkLinkRequest: (ip, email) => check(link, ip, email),
+    async forget(email) {
+      const key = await addressKey(email);
+      await Promise.all([signup.address.delete(key), link.address.delete(key)]);
     },
   };
 }

@@ -5,8 +5,8 @@ import type { OutgoingEmail } from "../send/mailer.ts";
 import { idempotencyKeyFor } from "../store/sends.ts";
 import type { Send } from "../store/sends.ts";
 import type { Subscriber } from "../store/subscribers.ts";
-import { confirmToken, unsubscribeToken } from "../tokens.ts";
-import { renderConfirmEmail } from "./emails.ts";
+import { confirmToken, preferencesToken, unsubscribeToken } from "../tokens.ts";
+import { renderConfirmEmail, renderPreferencesLinkEmail } from "./emails.ts";
 import { renderGraduationEmailFast, renderLessonEmailFast, renderNewsletterEmailFast } from "./personalize.ts";
 
 export interface ComposeContext {
@@ -26,6 +26,11 @@ export class ComposeError extends Error {
 
 export async function unsubscribeUrlFor(ctx: Pick<ComposeContext, "appUrl" | "secretKey">, subscriberId: string): Promise<string> {
   return `${ctx.appUrl}/unsubscribe/${await unsubscribeToken(ctx.secretKey, subscriberId)}`;
+}
+
+/** The footer's link to the reader's data: its own expiring token, never the unsubscribe one. */
+export async function preferencesUrlFor(ctx: Pick<ComposeContext, "appUrl" | "secretKey">, subscriberId: string, issuedAt: number): Promise<string> {
+  return `${ctx.appUrl}/preferences/${await preferencesToken(ctx.secretKey, subscriberId, issuedAt)}`;
 }
 
 /**
@@ -60,8 +65,16 @@ export async function composeEmail(send: ComposableSend, subscriber: Subscriber,
     return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers: { [SEND_ID_HEADER]: send.id } };
   }
 
+  if (send.kind === "preferences-link") {
+    // Asked for from the expired-link page; transactional like the confirmation, so no unsubscribe.
+    const rendered = renderPreferencesLinkEmail({ course: ctx.course, recipient, preferencesUrl: await preferencesUrlFor(ctx, subscriber.id, send.created_at) });
+    return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers: { [SEND_ID_HEADER]: send.id } };
+  }
+
   const unsubscribeUrl = await unsubscribeUrlFor(ctx, subscriber.id);
-  const preferencesUrl = unsubscribeUrl.replace("/unsubscribe/", "/preferences/");
+  // A fresh 30-day link in every email. Dated by the row, not the clock: rows are made when they
+  // fall due, and a retry (a batch above all) must be byte-identical under its idempotency key.
+  const preferencesUrl = await preferencesUrlFor(ctx, subscriber.id, send.created_at);
   // RFC 8058 one-click: mailbox providers POST to this URL; the footer links to the same page.
   const headers = { "List-Unsubscribe": `<${unsubscribeUrl}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click", [SEND_ID_HEADER]: send.id };
 

@@ -27,11 +27,18 @@ import ConfirmEmail from "../../emails/confirm-email.tsx";
 import GraduationEmail from "../../emails/graduation-email.tsx";
 import LessonEmail from "../../emails/lesson-email.tsx";
 import NewsletterEmail from "../../emails/newsletter-email.tsx";
+import PreferencesLinkEmail, {
+  preferencesLinkButtonLabel,
+  preferencesLinkIgnoreNote,
+  preferencesLinkSentence,
+  preferencesLinkSubject,
+} from "../../emails/preferences-link-email.tsx";
 import type {
   ConfirmEmailInput,
   GraduationEmailInput,
   LessonEmailInput,
   NewsletterEmailInput,
+  PreferencesLinkEmailInput,
   RenderedEmail,
 } from "./types.ts";
 
@@ -145,4 +152,18 @@ export function renderNewsletterEmail(input: NewsletterEmailInput): RenderedEmai
     footerText(course, newsletterReason(course), unsubscribeUrl, preferencesUrl),
   ]);
   return { subject, html, text };
+}
+
+export function renderPreferencesLinkEmail(input: PreferencesLinkEmailInput): RenderedEmail {
+  const { course, recipient, preferencesUrl } = input;
+  const name = cleanName(recipient.name);
+  const html = toHtml(createElement(PreferencesLinkEmail, { course, recipientName: name, preferencesUrl }));
+  const text = joinBlocks([
+    greeting(name),
+    preferencesLinkSentence(course),
+    `${preferencesLinkButtonLabel}:\n${preferencesUrl}`,
+    preferencesLinkIgnoreNote,
+    footerText(course, null),
+  ]);
+  return { subject: preferencesLinkSubject(course), html, text };
 }

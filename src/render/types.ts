@@ -21,6 +21,10 @@ export interface ConfirmEmailInput extends BaseEmailInput {
   confirmUrl: string;
 }
 
+export interface PreferencesLinkEmailInput extends BaseEmailInput {
+  preferencesUrl: string;
+}
+
 export interface LessonEmailInput extends BaseEmailInput {
   lesson: Lesson;
   unsubscribeUrl: string;

@@ -1,5 +1,6 @@
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { emailKey, namesMailbox } from "../email-address.ts";
 import type { Mailer, OutgoingEmail } from "./mailer.ts";
 
 /**
@@ -17,6 +18,8 @@ export interface OutboxEntry extends Omit<OutgoingEmail, "idempotencyKey"> {
 export interface OutboxReader {
   list(limit?: number): Promise<OutboxEntry[]>;
   get(id: string): Promise<OutboxEntry | undefined>;
+  /** Erasure: deletes every email to this address; returns how many. */
+  eraseFor(address: string): Promise<number>;
 }
 
 const SAFE_ID = /^[\w-]{1,200}$/;
@@ -61,5 +64,18 @@ export function createOutbox(dir: string): Mailer & OutboxReader {
       return entries.sort((a, b) => b.createdAt - a.createdAt).slice(0, limit);
     },
     get: read,
+    async eraseFor(address) {
+      await ensureDir();
+      const key = emailKey(address);
+      let erased = 0;
+      for (const file of (await readdir(dir)).filter((f) => f.endsWith(".json"))) {
+        const entry = await read(file.slice(0, -5));
+        if (entry && namesMailbox(entry.to, key)) {
+          await rm(join(dir, file), { force: true });
+          erased += 1;
+        }
+      }
+      return erased;
+    },
   };
 }

@@ -105,7 +105,7 @@ export async function searchReaders(db: Database, search: ReaderSearch): Promise
       const pattern = containsPattern(q);
       query = query.where((eb) =>
         eb.or([
-          eb(sql`lower(${sql.ref("subscribers.email")})`, "like", sql`${pattern} escape '\\'`),
+          eb(sql.ref("subscribers.email_key"), "like", sql`${pattern} escape '\\'`),
           ...(q.includes("@") ? [] : [eb(sql`lower(${sql.ref("subscribers.name")})`, "like", sql`${pattern} escape '\\'`)]),
         ]),
       );
@@ -375,6 +375,7 @@ const quoted = (title: string) => (/^["“'‘«]/.test(title) ? title : `“${t
 export function describeSend(course: Course, send: Pick<ReaderSend, "kind" | "lesson_slug" | "broadcast_subject">): string {
   if (send.kind === "confirm") return "Confirmation email";
   if (send.kind === "graduation") return "Graduation email";
+  if (send.kind === "preferences-link") return "Preferences link email";
   if (send.kind === "newsletter") return send.broadcast_subject ? `Newsletter ${quoted(send.broadcast_subject)}` : "Newsletter";
   const lesson = course.lessons.find((l) => l.slug === send.lesson_slug);
   return lesson ? `Lesson ${lesson.number} ${quoted(lesson.title)}` : `Lesson “${send.lesson_slug ?? "?"}” (no longer in the course)`;

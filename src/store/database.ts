@@ -1,4 +1,4 @@
-import type { ColumnType, Kysely } from "kysely";
+import type { ColumnType, GeneratedAlways, Kysely } from "kysely";
 
 /**
  * Table types shared by SQLite and PostgreSQL. Timestamps are epoch milliseconds in integer
@@ -9,12 +9,15 @@ type Timestamp = number;
 
 export type SubscriberStatus = "pending" | "active" | "unsubscribed" | "bounced" | "complained" | "deleted";
 export type EnrollmentStatus = "active" | "paused" | "completed" | "cancelled";
-export type SendKind = "confirm" | "lesson" | "graduation" | "newsletter";
+export type SendKind = "confirm" | "lesson" | "graduation" | "newsletter" | "preferences-link";
 export type SendStatus = "queued" | "sending" | "sent" | "failed" | "cancelled";
 
 export interface SubscribersTable {
   id: string;
+  /** As typed (domain in ASCII, lowercased): what we send to. */
   email: string;
+  /** lower(email), computed by the database and unique: one mailbox is one reader. Look readers up by this. */
+  email_key: GeneratedAlways<string>;
   name: string | null;
   timezone: string;
   status: SubscriberStatus;
@@ -24,6 +27,8 @@ export interface SubscribersTable {
   unsubscribed_at: Timestamp | null;
   /** Last time a confirmation email was queued: the anti-flood window is checked against it. */
   confirmation_sent_at: Timestamp | null;
+  /** Last time a fresh preferences link was queued: its own anti-flood window, like the confirmation's. */
+  link_sent_at: ColumnType<number | null, number | null | undefined, number | null>;
   consent_at: Timestamp;
   consent_ip: string | null;
   consent_user_agent: string | null;

@@ -1,4 +1,5 @@
 import { Migrator } from "kysely/migration";
+import { sql, SqliteAdapter } from "kysely";
 import type { Kysely } from "kysely";
 import type { Migration, MigrationProvider } from "kysely/migration";
 
@@ -159,6 +160,30 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex("subscribers_created_idx").on("subscribers").columns(["created_at", "id"]).execute();
     },
   },
+  "0006_reader_identity": {
+    async up(db: Kysely<unknown>) {
+      // One mailbox is one reader: `Victim@`, `victim@` and `VICTIM@` must meet on one row. The key
+      // is computed by the database (addresses are ASCII by then: emailSchema punycodes the domain
+      // and refuses non-ASCII local parts), so every insert, old or new, gets it for free.
+      // Existing duplicates keep the oldest row; the younger ones and what hangs off them go.
+      const dupes = await sql<{ id: string }>`
+        select s.id from subscribers s
+        where exists (select 1 from subscribers o where lower(o.email) = lower(s.email) and (o.created_at < s.created_at or (o.created_at = s.created_at and o.id < s.id)))`.execute(db);
+      for (const { id } of dupes.rows) {
+        await sql`delete from webhook_events where send_id in (select id from sends where subscriber_id = ${id})`.execute(db);
+        await sql`delete from consent_events where subscriber_id = ${id}`.execute(db);
+        await sql`delete from sends where subscriber_id = ${id}`.execute(db);
+        await sql`delete from enrollments where subscriber_id = ${id}`.execute(db);
+        await sql`delete from subscribers where id = ${id}`.execute(db);
+      }
+      // SQLite can only add a virtual generated column; PostgreSQL (before 18) only a stored one.
+      const kind = db.getExecutor().adapter instanceof SqliteAdapter ? sql`virtual` : sql`stored`;
+      await sql`alter table subscribers add column email_key text generated always as (lower(email)) ${kind}`.execute(db);
+      await db.schema.createIndex("subscribers_email_key_uq").on("subscribers").column("email_key").unique().execute();
+      // The fresh-link email has its own anti-flood window, held here so it survives a Redis outage.
+      await db.schema.alterTable("subscribers").addColumn("link_sent_at", "bigint").execute();
+    },
+  },
   "0008_admin_sessions": {
     async up(db: Kysely<unknown>) {
       // Console sessions live here so logout (and "log out everywhere") is real: a saved cookie is
@@ -191,4 +216,11 @@ export async function migrateToLatest(db: Kysely<unknown>, schema?: string): Pro
     const what = failed ? `migration ${failed.migrationName} failed` : "migrations failed";
     throw new Error(`${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
+}
+
+/** Runs the migrations up to and including `name` only: lets a test seed data an older schema allowed. */
+export async function migrateUpTo(db: Kysely<unknown>, name: string, schema?: string): Promise<void> {
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  const { error } = await migrator.migrateTo(name);
+  if (error) throw new Error(`migrating to ${name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }

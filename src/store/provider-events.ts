@@ -1,5 +1,7 @@
 import type { Transaction, UpdateObject } from "kysely";
 import type { DB, Database, SubscriberStatus, SuppressionReason } from "./database.ts";
+import { sql } from "kysely";
+import { namesMailbox } from "../email-address.ts";
 import { suppress, suppressionOf } from "./suppressions.ts";
 
 /**
@@ -172,7 +174,7 @@ async function suppressReader(trx: Transaction<DB>, target: SuppressTarget, now:
       ? await trx
           .selectFrom("subscribers")
           .select(["id", "email", "status"])
-          .where((eb) => eb(eb.fn("lower", ["email"]), "in", to))
+          .where("email_key", "in", to)
           .execute()
       : [];
   // An email we know we sent has its address suppressed even if the reader's row is erased or gone.
@@ -236,4 +238,36 @@ function isLedgerType(type: string): type is LedgerType {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Erasure: every recorded event about a reader goes, including those that arrived before their
+ * ledger row was known (no send_id; the address is only in the payload). The database narrows the
+ * payloads down by substring; the exact test is on the parsed recipients, so erasing ann@ does not
+ * take joann@'s events with it.
+ */
+export async function eraseProviderEventsFor(trx: Transaction<DB>, key: string, sendIds: readonly string[], providerIds: readonly string[]): Promise<void> {
+  for (let i = 0; i < sendIds.length; i += 500) await trx.deleteFrom("webhook_events").where("send_id", "in", sendIds.slice(i, i + 500)).execute();
+  for (let i = 0; i < providerIds.length; i += 500) await trx.deleteFrom("webhook_events").where("provider_email_id", "in", providerIds.slice(i, i + 500)).execute();
+  const pattern = `%${key.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+  const candidates = await trx
+    .selectFrom("webhook_events")
+    .select(["id", "payload"])
+    .where(sql<boolean>`lower(payload) like ${pattern} escape '\\'`)
+    .execute();
+  const mentioning = candidates.filter((row) => payloadMentions(row.payload, key)).map((row) => row.id);
+  for (let i = 0; i < mentioning.length; i += 500) await trx.deleteFrom("webhook_events").where("id", "in", mentioning.slice(i, i + 500)).execute();
+}
+
+function payloadMentions(payload: string, key: string): boolean {
+  let body: unknown;
+  try {
+    body = JSON.parse(payload);
+  } catch {
+    // Not JSON after all: the substring match is all there is, so err on the side of erasing.
+    return true;
+  }
+  const visit = (value: unknown): boolean =>
+    typeof value === "string" ? namesMailbox(value, key) : Array.isArray(value) ? value.some(visit) : isObject(value) ? Object.values(value).some(visit) : false;
+  return visit(body);
 }

@@ -1,4 +1,5 @@
 import type { Database } from "./database.ts";
+import { eraseProviderEventsFor } from "./provider-events.ts";
 import { suppress } from "./suppressions.ts";
 
 /**
@@ -41,23 +42,27 @@ export async function exportReaderData(db: Database, subscriberId: string) {
 }
 
 /**
- * Erasure (GDPR art. 17): the reader's rows go (subscriber, enrollments and sends by cascade;
- * consent records and provider events that carry their address explicitly). What stays is a
- * one-way hash of the address, so it is never mailed again by accident.
+ * Erasure (GDPR art. 17): the reader's rows go (subscriber, enrollments, sends, consent records,
+ * and every provider event about them, see eraseProviderEventsFor). What stays is a one-way hash
+ * of the address, so it is never mailed again by accident. Returns the erased address, for the
+ * caller to clear what lives outside the database (outbox files, rate-limit counters).
  */
-export async function eraseReader(db: Database, subscriberId: string, now: number): Promise<boolean> {
+export async function eraseReader(db: Database, subscriberId: string, now: number): Promise<{ email: string } | undefined> {
   return db.transaction().execute(async (trx) => {
-    const subscriber = await trx.selectFrom("subscribers").select(["id", "email"]).where("id", "=", subscriberId).executeTakeFirst();
-    if (!subscriber) return false;
+    const subscriber = await trx.selectFrom("subscribers").select(["id", "email", "email_key"]).where("id", "=", subscriberId).executeTakeFirst();
+    if (!subscriber) return undefined;
     await suppress(trx, subscriber.email, "deleted", now);
-    const sendIds = (await trx.selectFrom("sends").select("id").where("subscriber_id", "=", subscriberId).execute()).map((r) => r.id);
-    for (let i = 0; i < sendIds.length; i += 500) {
-      await trx.deleteFrom("webhook_events").where("send_id", "in", sendIds.slice(i, i + 500)).execute();
-    }
+    const sends = await trx.selectFrom("sends").select(["id", "provider_id"]).where("subscriber_id", "=", subscriberId).execute();
+    await eraseProviderEventsFor(
+      trx,
+      subscriber.email_key,
+      sends.map((s) => s.id),
+      sends.map((s) => s.provider_id).filter((id): id is string => id !== null),
+    );
     await trx.deleteFrom("consent_events").where("subscriber_id", "=", subscriberId).execute();
     await trx.deleteFrom("sends").where("subscriber_id", "=", subscriberId).execute();
     await trx.deleteFrom("enrollments").where("subscriber_id", "=", subscriberId).execute();
     await trx.deleteFrom("subscribers").where("id", "=", subscriberId).execute();
-    return true;
+    return { email: subscriber.email };
   });
 }

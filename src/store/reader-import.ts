@@ -1,7 +1,7 @@
 import Papa from "papaparse";
 import type { Course } from "../content/schema.ts";
 import { singleLine } from "../text.ts";
-import { emailSchema } from "../email-address.ts";
+import { emailKey, emailSchema } from "../email-address.ts";
 import { resolveTimezone } from "../scheduler/schedule.ts";
 import type { Database } from "./database.ts";
 import { emailHash } from "./suppressions.ts";
@@ -71,7 +71,7 @@ export async function importReaders(db: Database, course: Course, text: string, 
       report.invalid.push({ line, email: raw.slice(0, 254), reason: email.error.issues[0]?.message ?? "invalid address" });
       return;
     }
-    const key = email.data.toLowerCase();
+    const key = emailKey(email.data);
     const first = seen.get(key);
     if (first !== undefined) {
       report.duplicates.push({ line, email: email.data, reason: `same address as line ${first}` });
@@ -87,13 +87,13 @@ export async function importReaders(db: Database, course: Course, text: string, 
     const chunk = candidates.slice(i, i + CHUNK);
     const hashes = await Promise.all(chunk.map((c) => emailHash(c.email)));
     const suppressed = new Set((await db.selectFrom("suppressions").select("email_hash").where("email_hash", "in", hashes).where("reason", "in", ["bounced", "complained"]).execute()).map((r) => r.email_hash));
-    const existing = new Set((await db.selectFrom("subscribers").select("email").where("email", "in", chunk.map((c) => c.email)).execute()).map((r) => r.email));
+    const existing = new Set((await db.selectFrom("subscribers").select("email_key").where("email_key", "in", chunk.map((c) => emailKey(c.email))).execute()).map((r) => r.email_key));
     const fresh = chunk.filter((c, j) => {
       if (suppressed.has(hashes[j]!)) {
         report.suppressed.push({ line: c.line, email: c.email, reason: "bounced or complained before: never mailed again" });
         return false;
       }
-      if (existing.has(c.email)) {
+      if (existing.has(emailKey(c.email))) {
         report.existing.push({ line: c.line, email: c.email, reason: "already a reader" });
         return false;
       }
@@ -109,7 +109,8 @@ export async function importReaders(db: Database, course: Course, text: string, 
             unsubscribed_at: null, confirmation_sent_at: null, consent_at: now, consent_ip: null, consent_user_agent: null,
             consent_form: `import: ${source}`, consent_text_version: "import",
           })
-          .onConflict((oc) => oc.column("email").doNothing())
+          // Either unique index (email, email_key) means the reader exists.
+          .onConflict((oc) => oc.doNothing())
           .executeTakeFirst();
         if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) {
           report.existing.push({ line: c.line, email: c.email, reason: "already a reader" });

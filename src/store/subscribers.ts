@@ -1,8 +1,10 @@
+import type { Selectable } from "kysely";
 import type { ConsentKind, Database, SubscribersTable } from "./database.ts";
+import { emailKey } from "../email-address.ts";
 import { queuedSend } from "./sends.ts";
 import { liftErasure, suppressionOf } from "./suppressions.ts";
 
-export type Subscriber = SubscribersTable;
+export type Subscriber = Selectable<SubscribersTable>;
 
 /** Confirmation emails to one address are at most one per this window, however often the form is posted. */
 export const CONFIRMATION_WINDOW_MS = 10 * 60 * 1000;
@@ -66,7 +68,9 @@ export async function recordSignup(db: Database, input: SignupInput, now: number
         consent_form: input.form,
         consent_text_version: input.consentTextVersion,
       })
-      .onConflict((oc) => oc.column("email").doNothing())
+      // Either unique index (email, email_key) means this mailbox is already a reader; no target,
+      // so a concurrent twin on PostgreSQL is skipped rather than raising on the other index.
+      .onConflict((oc) => oc.doNothing())
       .returning("id")
       .executeTakeFirst();
     // A new address (the common case under load) needs no read-back, refresh or window check.
@@ -74,7 +78,8 @@ export async function recordSignup(db: Database, input: SignupInput, now: number
       await insertOptIn(trx, newId, input, now);
       return { subscriberId: newId, confirmationSendId: await insertConfirmation(trx, newId, now, options.enqueuedAt) };
     }
-    const subscriber = await trx.selectFrom("subscribers").selectAll().where("email", "=", input.email).executeTakeFirstOrThrow();
+    // The address stays as first typed: a later signup in other letters names the same mailbox.
+    const subscriber = await trx.selectFrom("subscribers").selectAll().where("email_key", "=", emailKey(input.email)).executeTakeFirstOrThrow();
 
     if (subscriber.status === "active" || SUPPRESSED.has(subscriber.status)) {
       return { subscriberId: subscriber.id, confirmationSendId: null };
@@ -132,6 +137,29 @@ async function insertConfirmation(trx: Database, subscriberId: string, now: numb
 }
 
 
+/**
+ * "Email me a fresh link": queues a preferences-link email to the reader with this address, at
+ * most one per CONFIRMATION_WINDOW_MS (claimed in the database, so the window holds with Redis
+ * down). Null when there is no such reader, they may not be mailed, or the window is closed; the
+ * caller answers the same either way.
+ */
+export async function requestPreferencesLink(db: Database, email: string, now: number, options: SignupOptions = {}): Promise<string | null> {
+  return db.transaction().execute(async (trx) => {
+    const reader = await trx.selectFrom("subscribers").select(["id", "status"]).where("email_key", "=", emailKey(email)).executeTakeFirst();
+    if (!reader || reader.status === "deleted" || SUPPRESSED.has(reader.status)) return null;
+    const claimed = await trx
+      .updateTable("subscribers")
+      .set({ link_sent_at: now })
+      .where("id", "=", reader.id)
+      .where((eb) => eb.or([eb("link_sent_at", "is", null), eb("link_sent_at", "<=", now - CONFIRMATION_WINDOW_MS)]))
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) === 0) return null;
+    const row = queuedSend({ dedupeKey: `preferences-link:${reader.id}:${now}`, kind: "preferences-link", subscriberId: reader.id, enqueuedAt: options.enqueuedAt }, now);
+    await trx.insertInto("sends").values(row).execute();
+    return row.id;
+  });
+}
+
 export async function findSubscriber(db: Database, id: string): Promise<Subscriber | undefined> {
   return db.selectFrom("subscribers").selectAll().where("id", "=", id).executeTakeFirst();
 }
@@ -146,14 +174,20 @@ export interface ConsentMeta {
   how: string;
 }
 
-export type ConfirmOutcome = "confirmed" | "already-confirmed" | "not-allowed";
+export type ConfirmOutcome = "confirmed" | "already-confirmed" | "not-allowed" | "superseded";
 
-/** Marks the opt-in confirmed. Returns what happened so the page can say it plainly. */
-export async function confirmSubscriber(db: Database, id: string, meta: ConsentMeta, now: number): Promise<ConfirmOutcome> {
+/**
+ * Marks the opt-in confirmed. Returns what happened so the page can say it plainly.
+ * `linkIssuedAt` is when the confirmation link was made: a link older than the reader's last
+ * unsubscribe belongs to a consent they have since withdrawn, so it brings no one back (only the
+ * undo or a fresh signup does). Without it (admin tools, tests), no such check.
+ */
+export async function confirmSubscriber(db: Database, id: string, meta: ConsentMeta, now: number, linkIssuedAt?: number): Promise<ConfirmOutcome> {
   return db.transaction().execute(async (trx) => {
     const subscriber = await trx.selectFrom("subscribers").selectAll().where("id", "=", id).executeTakeFirst();
     if (!subscriber || subscriber.status === "deleted" || SUPPRESSED.has(subscriber.status)) return "not-allowed";
     if (subscriber.status === "active") return "already-confirmed";
+    if (linkIssuedAt !== undefined && subscriber.unsubscribed_at !== null && linkIssuedAt < Number(subscriber.unsubscribed_at)) return "superseded";
     await trx
       .updateTable("subscribers")
       .set({ status: "active", confirmed_at: now, unsubscribed_at: null, updated_at: now })
@@ -182,7 +216,10 @@ export type UnsubscribeScope = "all" | "course";
  * and leaves newsletters on. Either way queued emails in scope are cancelled here, and the send
  * worker re-reads the reader before it sends, so nothing in scope goes out afterwards.
  */
-export async function unsubscribe(db: Database, id: string, meta: ConsentMeta, now: number, scope: UnsubscribeScope = "all"): Promise<boolean> {
+/** False: no such reader. "unchanged": they were already out of scope, so there is nothing to undo. */
+export type UnsubscribeOutcome = false | "stopped" | "unchanged";
+
+export async function unsubscribe(db: Database, id: string, meta: ConsentMeta, now: number, scope: UnsubscribeScope = "all"): Promise<UnsubscribeOutcome> {
   return db.transaction().execute(async (trx) => {
     const subscriber = await trx.selectFrom("subscribers").select(["id", "status"]).where("id", "=", id).executeTakeFirst();
     if (!subscriber || subscriber.status === "deleted") return false;
@@ -195,7 +232,7 @@ export async function unsubscribe(db: Database, id: string, meta: ConsentMeta, n
     let cancel = trx.updateTable("sends").set({ status: "cancelled", error: scope === "course" ? "stopped course" : "unsubscribed", updated_at: now }).where("subscriber_id", "=", id).where("status", "=", "queued");
     if (scope === "course") cancel = cancel.where("enrollment_id", "is not", null);
     await cancel.execute();
-    return true;
+    return stopsSomething ? "stopped" : "unchanged";
   });
 }
 

@@ -3,7 +3,7 @@ import { createApp } from "../../src/app.ts";
 import { loadCourse } from "../../src/content/load.ts";
 import type { Course } from "../../src/content/schema.ts";
 import { createLogger } from "../../src/log.ts";
-import { unsubscribeToken } from "../../src/tokens.ts";
+import { preferencesToken } from "../../src/tokens.ts";
 import { makeTestApp } from "../support/app.ts";
 import type { TestApp } from "../support/app.ts";
 import { openDatabase } from "../../src/store/connect.ts";
@@ -53,7 +53,7 @@ describe.each(ENGINES)("malformed request bodies (%s)", (engine) => {
     const page = { origin: "https://lessons.example.test" };
     const bearer = { ...page, authorization: `Bearer ${ADMIN}` };
     return [
-      [`/preferences/${await unsubscribeToken(TEST_SECRET, subscriberId)}/timezone`, page],
+      [`/preferences/${await preferencesToken(TEST_SECRET, subscriberId, t.clock.now)}/timezone`, page],
       ["/admin/broadcasts", bearer],
       ["/admin/course/test", bearer],
       ["/admin/import", bearer],
@@ -98,7 +98,7 @@ describe("the unhandled-error log", () => {
       secretKey: TEST_SECRET,
       now: () => Date.now(),
     });
-    const token = await unsubscribeToken(TEST_SECRET, "00000000-0000-4000-8000-000000000001");
+    const token = await preferencesToken(TEST_SECRET, "00000000-0000-4000-8000-000000000001", Date.now());
     // The database goes away under a valid link: a genuine fault on our side, logged as such.
     await db.destroy();
     try {

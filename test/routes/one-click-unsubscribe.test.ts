@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { loadCourse } from "../../src/content/load.ts";
 import { createLogger } from "../../src/log.ts";
-import { confirmToken, unsubscribeToken } from "../../src/tokens.ts";
+import { confirmToken, undoToken, unsubscribeToken } from "../../src/tokens.ts";
 import { form, makeTestApp } from "../support/app.ts";
 import type { TestApp } from "../support/app.ts";
 import { ENGINES } from "../support/databases.ts";
@@ -85,14 +85,16 @@ describe.each(ENGINES)("one-click unsubscribe (%s)", (engine) => {
 
   it("gives /undo no exemption: a foreign site cannot re-subscribe a reader", async () => {
     await expectUnsubscribedAtOnce(await app.request(`/unsubscribe/${token}`, { method: "POST", body: new URLSearchParams({ "List-Unsubscribe": "One-Click" }) }));
-    const foreign = await app.request(`/unsubscribe/${token}/undo`, { method: "POST", headers: { origin: "https://evil.example" }, body: new URLSearchParams({ "List-Unsubscribe": "One-Click" }) });
+    // Even with a valid undo token (the kind our own unsubscribe page carries), a foreign POST is refused.
+    const undo = await undoToken(TEST_SECRET, subscriberId, t.clock.now);
+    const foreign = await app.request(`/unsubscribe/${undo}/undo`, { method: "POST", headers: { origin: "https://evil.example" }, body: new URLSearchParams({ "List-Unsubscribe": "One-Click" }) });
     expect(foreign.status).toBe(403);
     const multipart = new FormData();
     multipart.append("List-Unsubscribe", "One-Click");
-    expect((await app.request(`/unsubscribe/${token}/undo`, { method: "POST", body: multipart })).status).toBe(403);
+    expect((await app.request(`/unsubscribe/${undo}/undo`, { method: "POST", body: multipart })).status).toBe(403);
     expect(await status()).toBe("unsubscribed");
     // From our own page, undo still works.
-    expect((await app.request(`/unsubscribe/${token}/undo`, form())).status).toBe(200);
+    expect((await app.request(`/unsubscribe/${undo}/undo`, form())).status).toBe(200);
     expect(await status()).toBe("active");
   });
 

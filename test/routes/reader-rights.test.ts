@@ -4,7 +4,8 @@ import { loadCourse } from "../../src/content/load.ts";
 import { silentLogger } from "../../src/log.ts";
 import { createRedisSignupLimiter } from "../../src/limits/redis-signup-limiter.ts";
 import { emailHash, suppress } from "../../src/store/suppressions.ts";
-import { confirmToken, unsubscribeToken } from "../../src/tokens.ts";
+import { composeEmail } from "../../src/render/compose.ts";
+import { confirmToken, preferencesToken, unsubscribeToken, verifyToken } from "../../src/tokens.ts";
 import { form, json, makeTestApp } from "../support/app.ts";
 import type { TestApp } from "../support/app.ts";
 import { TEST_SECRET } from "../support/stack.ts";
@@ -12,6 +13,8 @@ import { TEST_SECRET } from "../support/stack.ts";
 let t: TestApp;
 let subscriberId: string;
 let token: string;
+/** The footer's preferences link token, as the latest email carried it. */
+let prefs: string;
 
 async function signUpAndConfirm(email: string): Promise<string> {
   await t.app.request("/subscribe", form({ email, name: "Robin" }));
@@ -25,6 +28,7 @@ beforeEach(async () => {
   t = await makeTestApp();
   subscriberId = await signUpAndConfirm("reader@example.com");
   token = await unsubscribeToken(TEST_SECRET, subscriberId);
+  prefs = await preferencesToken(TEST_SECRET, subscriberId, t.clock.now);
 });
 afterEach(async () => {
   await t.close();
@@ -51,7 +55,9 @@ describe("unsubscribe choices", () => {
     const html = await res.text();
     expect(html).toContain('name="scope" value="course"');
     expect(html).toContain('name="scope" value="all"');
-    expect(html).toContain(`/preferences/${token}`);
+    // The unsubscribe link may show the choices, and nothing more: no way from here into the reader's data.
+    expect(html).not.toContain(`/preferences/${token}`);
+    expect(html).toContain('href="/preferences/new-link"');
     expect(await subscriber()).toEqual(before);
   });
 
@@ -67,10 +73,13 @@ describe("unsubscribe choices", () => {
 
   it("'stop all email' then undo: back where they were, with the cancelled lesson queued again", async () => {
     const lesson = await queueLesson();
-    await t.app.request(`/unsubscribe/${token}`, form({ scope: "all" }));
+    const page = await (await t.app.request(`/unsubscribe/${token}`, form({ scope: "all" }))).text();
     expect((await subscriber())!.status).toBe("unsubscribed");
     expect(await sendStatus(lesson)).toEqual({ status: "cancelled", error: "unsubscribed" });
-    const undo = await t.app.request(`/unsubscribe/${token}/undo`, form());
+    const undoAction = /action="(\/unsubscribe\/[^"]+\/undo)"/.exec(page)?.[1];
+    expect(undoAction).toBeDefined();
+    expect(undoAction).not.toBe(`/unsubscribe/${token}/undo`);
+    const undo = await t.app.request(undoAction!, form());
     expect(undo.status).toBe(200);
     expect(await undo.text()).toContain("Welcome back");
     expect((await subscriber())!.status).toBe("active");
@@ -98,38 +107,38 @@ describe("unsubscribe choices", () => {
 
 describe("preferences", () => {
   it("shows the reader their settings from the footer link", async () => {
-    const res = await t.app.request(`/preferences/${token}`);
+    const res = await t.app.request(`/preferences/${prefs}`);
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain("reader@example.com");
     expect(html).toContain("Pause for a week");
     expect(html).toContain('<option value="Europe/Paris"');
-    expect(html).toContain(`/preferences/${token}/data.json`);
+    expect(html).toContain(`/preferences/${prefs}/data.json`);
     expect((await t.app.request("/preferences/not-a-token")).status).toBe(400);
   });
 
   it("pauses lessons for a week and resumes them", async () => {
-    const paused = await t.app.request(`/preferences/${token}/pause`, form());
+    const paused = await t.app.request(`/preferences/${prefs}/pause`, form());
     expect(paused.status).toBe(303);
-    expect(paused.headers.get("location")).toBe(`/preferences/${token}?done=paused`);
+    expect(paused.headers.get("location")).toBe(`/preferences/${prefs}?done=paused`);
     const e = await enrollment();
     expect(e.status).toBe("paused");
     expect(e.paused_until).toBe(t.clock.now + 7 * 24 * 3600 * 1000);
-    expect(await (await t.app.request(`/preferences/${token}?done=paused`)).text()).toContain("paused for a week");
-    await t.app.request(`/preferences/${token}/resume`, form());
+    expect(await (await t.app.request(`/preferences/${prefs}?done=paused`)).text()).toContain("paused for a week");
+    await t.app.request(`/preferences/${prefs}/resume`, form());
     expect((await enrollment()).status).toBe("active");
   });
 
   it("changes the time zone, refusing names that are not IANA zones", async () => {
-    expect((await t.app.request(`/preferences/${token}/timezone`, form({ timezone: "Asia/Kolkata" }))).status).toBe(303);
+    expect((await t.app.request(`/preferences/${prefs}/timezone`, form({ timezone: "Asia/Kolkata" }))).status).toBe(303);
     expect((await subscriber())!.timezone).toBe("Asia/Kolkata");
-    const bad = await t.app.request(`/preferences/${token}/timezone`, form({ timezone: "Mars/Base" }));
+    const bad = await t.app.request(`/preferences/${prefs}/timezone`, form({ timezone: "Mars/Base" }));
     expect(bad.status).toBe(422);
     expect((await subscriber())!.timezone).toBe("Asia/Kolkata");
   });
 
   it("exports the reader's data, consent ledger included", async () => {
-    const res = await t.app.request(`/preferences/${token}/data.json`);
+    const res = await t.app.request(`/preferences/${prefs}/data.json`);
     expect(res.headers.get("content-disposition")).toContain("attachment");
     const data = (await res.json()) as { subscriber: { email: string }; consent: { kind: string; ip: string | null }[]; emails: { kind: string }[]; enrollments: unknown[] };
     expect(data.subscriber.email).toBe("reader@example.com");
@@ -140,10 +149,10 @@ describe("preferences", () => {
   });
 
   it("deletes the reader on confirmation, keeping only a hash; the address can sign up again", async () => {
-    const unconfirmed = await t.app.request(`/preferences/${token}/delete`, form());
+    const unconfirmed = await t.app.request(`/preferences/${prefs}/delete`, form());
     expect(unconfirmed.status).toBe(422);
     expect(await subscriber()).toBeTruthy();
-    const res = await t.app.request(`/preferences/${token}/delete`, form({ confirm: "yes" }));
+    const res = await t.app.request(`/preferences/${prefs}/delete`, form({ confirm: "yes" }));
     expect(res.status).toBe(200);
     expect(await subscriber()).toBeUndefined();
     for (const table of ["enrollments", "sends", "consent_events"] as const) {
@@ -152,7 +161,7 @@ describe("preferences", () => {
     const everything = JSON.stringify(await t.db.selectFrom("suppressions").selectAll().execute());
     expect(everything).not.toContain("reader@example.com");
     expect(everything).toContain(await emailHash("reader@example.com"));
-    expect((await t.app.request(`/preferences/${token}`)).status).toBe(404);
+    expect((await t.app.request(`/preferences/${prefs}`)).status).toBe(404);
 
     // A deliberate new signup is a new consent: allowed, and confirming it lifts the erasure.
     await t.app.request("/subscribe", form({ email: "reader@example.com" }));
@@ -191,5 +200,100 @@ describe("suppressed addresses and signup limits", () => {
       perAddress.push((await app.request("/subscribe", json({ email: "target@example.com" }))).status);
     }
     expect(perAddress).toEqual([202, 202, 429]);
+  });
+});
+
+describe("purpose-bound links", () => {
+  const oneClick = { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "List-Unsubscribe=One-Click" };
+
+  it("the unsubscribe link, forwarded with any email, opens neither preferences, nor export, delete, pause or time zone", async () => {
+    const before = await enrollment();
+    const attempts = [
+      await t.app.request(`/preferences/${token}`),
+      await t.app.request(`/preferences/${token}/data.json`),
+      await t.app.request(`/preferences/${token}/delete`, form({ confirm: "yes" })),
+      await t.app.request(`/preferences/${token}/pause`, form()),
+      await t.app.request(`/preferences/${token}/timezone`, form({ timezone: "Asia/Tokyo" })),
+    ];
+    for (const res of attempts) {
+      expect(res.status).toBe(400);
+      const body = await res.text();
+      expect(body).not.toContain("reader@example.com");
+      expect(body).toContain('action="/preferences/new-link"');
+    }
+    expect((await subscriber())!.timezone).toBe("UTC");
+    expect(await enrollment()).toEqual(before);
+  });
+
+  it("the unsubscribe link cannot undo a reader's own unsubscribe; only the page that unsubscribed offers the undo", async () => {
+    await t.app.request(`/unsubscribe/${token}`, form({ scope: "all" }));
+    expect((await t.app.request(`/unsubscribe/${token}/undo`, form())).status).toBe(400);
+    // Whoever holds the forwarded link gets no undo either: this second unsubscribe changed nothing.
+    const again = await (await t.app.request(`/unsubscribe/${token}`, form({ scope: "all" }))).text();
+    expect(again).not.toContain("/undo");
+    expect((await subscriber())!.status).toBe("unsubscribed");
+  });
+
+  it("an undo expires after an hour", async () => {
+    const page = await (await t.app.request(`/unsubscribe/${token}`, form({ scope: "all" }))).text();
+    const undoAction = /action="(\/unsubscribe\/[^"]+\/undo)"/.exec(page)![1]!;
+    t.clock.now += 3601 * 1000;
+    expect((await t.app.request(undoAction, form())).status).toBe(410);
+    expect((await subscriber())!.status).toBe("unsubscribed");
+  });
+
+  it("an expired preferences link shows the page that emails a fresh link, and reveals nothing", async () => {
+    t.clock.now += 31 * 24 * 3600 * 1000;
+    for (const res of [await t.app.request(`/preferences/${prefs}`), await t.app.request(`/preferences/${prefs}/data.json`)]) {
+      expect(res.status).toBe(410);
+      const body = await res.text();
+      expect(body).toContain("This link has expired");
+      expect(body).toContain('action="/preferences/new-link"');
+      expect(body).not.toContain("reader@example.com");
+    }
+    // The one-click unsubscribe never expires: it is in the headers of old emails.
+    expect((await t.app.request(`/unsubscribe/${token}`, oneClick)).status).toBe(200);
+  });
+
+  it("the fresh-link form answers known and unknown addresses alike, and mails the reader a working link once per window", async () => {
+    const known = await t.app.request("/preferences/new-link", form({ email: "Reader@Example.com" }));
+    const unknown = await t.app.request("/preferences/new-link", form({ email: "stranger@example.com" }));
+    expect(known.status).toBe(200);
+    expect(unknown.status).toBe(known.status);
+    expect(await unknown.text()).toBe(await known.text());
+    t.clock.now += 60_000;
+    await t.app.request("/preferences/new-link", form({ email: "reader@example.com" }));
+    const links = await t.db.selectFrom("sends").selectAll().where("kind", "=", "preferences-link").execute();
+    expect(links.map((l) => l.subscriber_id)).toEqual([subscriberId]);
+    expect(await t.producer.sendQueue.getJob(`send-${links[0]!.id}`)).toBeDefined();
+
+    const email = await composeEmail(links[0]!, (await subscriber())!, { course: await loadCourse("content"), appUrl: "https://lessons.example.test", secretKey: TEST_SECRET, from: "x@example.com", now: t.clock.now });
+    expect(email.headers["List-Unsubscribe"]).toBeUndefined();
+    const link = /https:\/\/lessons\.example\.test(\/preferences\/[\w.-]+)/.exec(email.text)![1]!;
+    const page = await t.app.request(link);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("reader@example.com");
+    expect((await t.app.request("/preferences/new-link", form({ email: "not an address" }))).status).toBe(422);
+  });
+
+  it("the fresh-link form is rate-limited per address in Redis", async () => {
+    const limiter = createRedisSignupLimiter(t.producer.connection, `lptest:limits:${Date.now()}`, silentLogger, { perIpPerMinute: 100, perIpPerHour: 100, perAddressPerHour: 2 });
+    const app = createApp({ db: t.db, course: await loadCourse("content"), log: silentLogger, appUrl: "http://x.test", secretKey: TEST_SECRET, signupLimiter: limiter, clientIp: () => "198.51.100.9" });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await app.request("/preferences/new-link", form({ email: i === 1 ? "NOBODY@example.com" : "nobody@example.com" }))).status);
+    expect(statuses).toEqual([200, 200, 429]);
+  });
+
+  it("every course email carries its own fresh 30-day preferences link; the List-Unsubscribe header keeps the unsubscribe-only link", async () => {
+    const lesson = (await t.db.selectFrom("sends").selectAll().where("kind", "=", "lesson").executeTakeFirstOrThrow());
+    const ctx = { course: await loadCourse("content"), appUrl: "https://lessons.example.test", secretKey: TEST_SECRET, from: "x@example.com", now: t.clock.now };
+    const email = await composeEmail(lesson, (await subscriber())!, ctx);
+    expect(email.headers["List-Unsubscribe"]).toBe(`<https://lessons.example.test/unsubscribe/${token}>`);
+    const link = /\/preferences\/([\w.-]+)/.exec(email.text)![1]!;
+    expect(link).not.toBe(token);
+    const check = await verifyToken(TEST_SECRET, link, "preferences", t.clock.now);
+    expect(check).toEqual({ ok: true, claims: { purpose: "preferences", subject: subscriberId, expiresAt: Math.floor(lesson.created_at / 1000) + 30 * 24 * 3600 } });
+    // Byte-identical on a retry, as the provider's idempotency key requires.
+    expect(await composeEmail(lesson, (await subscriber())!, { ...ctx, now: ctx.now + 5000 })).toEqual(email);
   });
 });

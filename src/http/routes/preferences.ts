@@ -1,12 +1,18 @@
 import { Hono } from "hono";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { AppError } from "../errors.ts";
 import type { AppEnv } from "../env.ts";
-import { consentMeta, readerFrom } from "./unsubscribe.ts";
-import { deletedPage, preferencesPage } from "../views/reader-pages.ts";
+import { consentMeta } from "./unsubscribe.ts";
+import { deletedPage, freshLinkPage, freshLinkSentPage, preferencesPage, tooManyPage } from "../views/reader-pages.ts";
+import { dispatchQuietly } from "../dispatch.ts";
+import { emailSchema } from "../../email-address.ts";
+import { eraseEverywhere } from "../../erasure.ts";
 import { isValidTimezone } from "../../scheduler/schedule.ts";
 import { pauseEnrollment, resumeEnrollment } from "../../store/enrollments.ts";
-import { eraseReader, exportReaderData } from "../../store/reader-data.ts";
-import { findSubscriber, recordConsent } from "../../store/subscribers.ts";
+import { exportReaderData } from "../../store/reader-data.ts";
+import { findSubscriber, recordConsent, requestPreferencesLink } from "../../store/subscribers.ts";
+import { unsubscribeToken, verifyToken } from "../../tokens.ts";
 
 const DAY_MS = 24 * 3600 * 1000;
 const MESSAGES: Record<string, string> = {
@@ -19,10 +25,44 @@ const MESSAGES: Record<string, string> = {
 const ZONES = [...new Set(["UTC", ...Intl.supportedValuesOf("timeZone")])];
 
 /**
- * The preference centre, reached from every email's footer with the reader's own signed link:
- * pause for a week, change time zone, download their data, delete themselves.
+ * The reader a preferences link is for. Only a preferences token opens these pages: the
+ * unsubscribe token travels in every email's headers and every forward, so it may not reach the
+ * reader's data. Anything else lands on the page that emails a fresh link.
  */
+async function readerFrom(c: Context<AppEnv>): Promise<string> {
+  const check = await verifyToken(c.var.deps.secretKey, c.req.param("token") ?? "", "preferences", c.var.now);
+  if (check.ok) return check.claims.subject;
+  const [status, heading, message] =
+    check.reason === "expired"
+      ? ([410, "This link has expired", "Links to your preferences work for 30 days. Enter your address and we'll email you a fresh one."] as const)
+      : ([400, "This link can't open your preferences", "It may be cut off, or it is an unsubscribe link, which can only unsubscribe. Enter your address and we'll email you a link to your preferences."] as const);
+  throw new HTTPException(status, { res: await c.html(freshLinkPage({ heading, message }), status) });
+}
+
 export const preferencesRoutes = new Hono<AppEnv>()
+  // Registered before "/:token" so the word is never read as a token.
+  .get("/new-link", (c) =>
+    c.html(freshLinkPage({ heading: "Get a link to your preferences", message: "Enter your address and we'll email you a link to manage your lessons and your data." })),
+  )
+  .post("/new-link", async (c) => {
+    const { deps, now } = c.var;
+    const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const raw = typeof body.email === "string" ? body.email : "";
+    const parsed = emailSchema.safeParse(raw);
+    if (!parsed.success) {
+      const error = parsed.error.issues[0]?.message ?? "That doesn't look like an email address.";
+      return c.html(freshLinkPage({ heading: "Get a link to your preferences", message: "Enter your address and we'll email you a fresh link.", error, email: raw.slice(0, 254) }), 422);
+    }
+    const verdict = (await deps.signupLimiter?.checkLinkRequest(deps.clientIp?.(c) ?? null, parsed.data)) ?? { allowed: true };
+    if (!verdict.allowed) {
+      c.header("Retry-After", String(verdict.retryAfterSeconds));
+      return c.html(tooManyPage(verdict.retryAfterSeconds), 429);
+    }
+    const sendId = await requestPreferencesLink(deps.db, parsed.data, now, { enqueuedAt: deps.dispatcher ? now : null });
+    if (sendId) await dispatchQuietly(deps, [sendId], { alreadyMarked: true });
+    // The same page whether or not the address is a reader: this form must not tell who is.
+    return c.html(freshLinkSentPage());
+  })
   .get("/:token", async (c) => {
     const { deps } = c.var;
     const subscriberId = await readerFrom(c);
@@ -33,6 +73,7 @@ export const preferencesRoutes = new Hono<AppEnv>()
       preferencesPage(
         deps.course,
         c.req.param("token"),
+        await unsubscribeToken(deps.secretKey, subscriberId),
         subscriber,
         { paused: enrollment?.status === "paused", pausedUntil: enrollment?.paused_until ?? null, enrolled: enrollment?.status === "active" || enrollment?.status === "paused", message: MESSAGES[c.req.query("done") ?? ""] },
         ZONES,
@@ -82,6 +123,6 @@ export const preferencesRoutes = new Hono<AppEnv>()
     const subscriberId = await readerFrom(c);
     const body = await c.req.parseBody();
     if (body.confirm !== "yes") throw new AppError(422, "not_confirmed", "Tick the box to confirm that you want your data deleted.", "Please confirm");
-    await eraseReader(deps.db, subscriberId, now);
+    await eraseEverywhere(deps, subscriberId, now);
     return c.html(deletedPage());
   });

@@ -2,16 +2,19 @@ import { Hono } from "hono";
 import { AppError } from "../errors.ts";
 import type { AppEnv } from "../env.ts";
 import { resubscribedPage, unsubscribeChoicesPage, unsubscribedPage } from "../views/reader-pages.ts";
-import { verifyToken } from "../../tokens.ts";
+import { undoToken, verifyToken } from "../../tokens.ts";
 import { resubscribe, unsubscribe } from "../../store/subscribers.ts";
 import type { ConsentMeta } from "../../store/subscribers.ts";
 import type { Context } from "hono";
 
 const INVALID = "This link is not valid. Use the link at the bottom of any email from us, or reply to one and we'll remove you by hand.";
 
-export async function readerFrom(c: Context<AppEnv>): Promise<string> {
-  const check = await verifyToken(c.var.deps.secretKey, c.req.param("token") ?? "", "unsubscribe", c.var.now);
-  if (!check.ok) throw new AppError(400, "token_invalid", INVALID, "Link not valid");
+async function readerFrom(c: Context<AppEnv>, purpose: "unsubscribe" | "undo" = "unsubscribe"): Promise<string> {
+  const check = await verifyToken(c.var.deps.secretKey, c.req.param("token") ?? "", purpose, c.var.now);
+  if (!check.ok) {
+    if (purpose === "undo" && check.reason === "expired") throw new AppError(410, "token_expired", "The undo has expired. You can sign up again on the course page.", "Too late to undo");
+    throw new AppError(400, "token_invalid", INVALID, "Link not valid");
+  }
   return check.claims.subject;
 }
 
@@ -40,13 +43,16 @@ export const unsubscribeRoutes = new Hono<AppEnv>()
       throw error;
     });
     const scope = !oneClick && body.scope === "course" ? "course" : "all";
-    await unsubscribe(deps.db, subscriberId, consentMeta(c, oneClick ? "one-click" : "page"), now, scope);
+    const outcome = await unsubscribe(deps.db, subscriberId, consentMeta(c, oneClick ? "one-click" : "page"), now, scope);
     if (oneClick) return c.body(null, 200);
-    return c.html(unsubscribedPage(c.req.param("token"), scope, deps.course));
+    // The undo is a token of its own, minted only by an unsubscribe that changed something and
+    // good for an hour: the forwarded unsubscribe link can never re-subscribe someone who left.
+    const undo = outcome === "stopped" ? await undoToken(deps.secretKey, subscriberId, now) : null;
+    return c.html(unsubscribedPage(undo, scope, deps.course));
   })
   .post("/:token/undo", async (c) => {
     const { deps, now } = c.var;
-    const subscriberId = await readerFrom(c);
+    const subscriberId = await readerFrom(c, "undo");
     const done = await resubscribe(deps.db, subscriberId, consentMeta(c, "undo"), now);
     if (!done) throw new AppError(409, "cannot_resubscribe", "This subscription can't be restored from here. You can sign up again on the course page.", "Can't undo");
     return c.html(resubscribedPage(deps.course));

@@ -20,19 +20,22 @@ export function unsubscribeChoicesPage(course: Course, token: string) {
         <p><strong>Stop all email.</strong> Nothing more from us, ever, unless you sign up again.</p>
         <button type="submit">Stop all email</button>
       </form>
-      <p class="hint">Rather take a break or change when lessons arrive? <a href="/preferences/${token}">Manage your preferences</a>.</p>`,
+      <p class="hint">Rather take a break or change when lessons arrive? Use the <em>Email preferences</em> link at the bottom of any of our emails, or <a href="/preferences/new-link">have a fresh one sent to you</a>.</p>`,
   );
 }
 
-export function unsubscribedPage(token: string, scope: "all" | "course", course: Course) {
+/** `undoToken` is null when this unsubscribe changed nothing: there is nothing of theirs to undo. */
+export function unsubscribedPage(undoToken: string | null, scope: "all" | "course", course: Course) {
   return layout(
     "You're unsubscribed",
     html`<h1>${scope === "all" ? "You're unsubscribed" : "Course stopped"}</h1>
       <p class="lead">${scope === "all" ? "You won't get any more email from us." : `You won't get more lessons of ${course.name}.`}</p>
-      <form class="card" method="post" action="/unsubscribe/${token}/undo">
-        <p>Clicked by mistake?</p>
-        <button type="submit" class="secondary">Undo, keep me subscribed</button>
-      </form>`,
+      ${undoToken
+        ? html`<form class="card" method="post" action="/unsubscribe/${undoToken}/undo">
+            <p>Clicked by mistake?</p>
+            <button type="submit" class="secondary">Undo, keep me subscribed</button>
+          </form>`
+        : ""}`,
   );
 }
 
@@ -44,7 +47,7 @@ export function resubscribedPage(course: Course) {
   );
 }
 
-export function preferencesPage(course: Course, token: string, subscriber: Subscriber, state: { paused: boolean; pausedUntil: number | null; enrolled: boolean; message?: string | undefined }, zones: readonly string[]) {
+export function preferencesPage(course: Course, token: string, unsubscribeToken: string, subscriber: Subscriber, state: { paused: boolean; pausedUntil: number | null; enrolled: boolean; message?: string | undefined }, zones: readonly string[]) {
   const status =
     subscriber.status === "active"
       ? state.paused
@@ -87,7 +90,7 @@ export function preferencesPage(course: Course, token: string, subscriber: Subsc
         <label><input type="checkbox" name="confirm" value="yes" required /> Yes, delete my data</label>
         <button type="submit">Delete my data</button>
       </form>
-      <p class="hint"><a href="/unsubscribe/${token}">Unsubscribe instead</a></p>`,
+      <p class="hint"><a href="/unsubscribe/${unsubscribeToken}">Unsubscribe instead</a></p>`,
   );
 }
 
@@ -105,5 +108,33 @@ export function tooManyPage(retryAfterSeconds: number) {
     "Too many attempts",
     html`<h1>Too many attempts</h1>
       <p class="lead">We've had a lot of signups from here in a short time. Please try again in ${minutes} minute${minutes === 1 ? "" : "s"}.</p>`,
+  );
+}
+
+/**
+ * Where an expired, mistyped or wrong preferences link lands (the unsubscribe link from an email
+ * header cannot open the reader's data): a form to have a fresh link emailed.
+ */
+export function freshLinkPage(options: { heading: string; message: string; error?: string; email?: string }) {
+  return layout(
+    options.heading,
+    html`<h1>${options.heading}</h1>
+      <p class="lead">${options.message}</p>
+      <form class="card" method="post" action="/preferences/new-link">
+        ${options.error ? html`<p class="error" role="alert" id="link-error">${options.error}</p>` : ""}
+        <label for="email">Your email address</label>
+        <input id="email" name="email" type="email" required autocomplete="email" maxlength="254" value="${options.email ?? ""}"
+          ${options.error ? html`aria-invalid="true" aria-describedby="link-error"` : ""} />
+        <button type="submit">Email me a fresh link</button>
+        <p class="hint">The link goes only to that inbox, and works for 30 days.</p>
+      </form>`,
+  );
+}
+
+export function freshLinkSentPage() {
+  return layout(
+    "Check your inbox",
+    html`<h1>Check your inbox</h1>
+      <p class="lead">If this address gets email from us, a fresh link to your preferences is on its way. It works for 30 days.</p>`,
   );
 }

@@ -12,6 +12,7 @@ import type { Database } from "../../../store/database.ts";
 import type { Subscriber } from "../../../store/subscribers.ts";
 import { coursePage, lessonPreviewPage } from "../../views/admin/course.ts";
 import type { CourseOverview, StageCount } from "../../views/admin/course.ts";
+import { emailKey } from "../../../email-address.ts";
 
 const NOTICES: Record<string, string> = {
   paused: "The course is paused. Queued lessons wait until you resume.",
@@ -25,7 +26,7 @@ export async function findReader(db: Database, idOrEmail: string): Promise<Subsc
   return db
     .selectFrom("subscribers")
     .selectAll()
-    .where((eb) => eb.or([eb("id", "=", key), eb("email", "=", key)]))
+    .where((eb) => eb.or([eb("id", "=", key), eb("email_key", "=", emailKey(key))]))
     .executeTakeFirst();
 }
 

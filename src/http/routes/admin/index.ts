@@ -14,6 +14,7 @@ import { dashboardRoutes } from "./dashboard.ts";
 import { failedRoutes } from "./failed.ts";
 import { importAdminRoutes } from "./import.ts";
 import { readerRoutes } from "./readers.ts";
+import { emailKey } from "../../../email-address.ts";
 
 /**
  * The admin console and its API. One gate (./auth.ts) stands in front of every route here, the
@@ -45,7 +46,7 @@ export const adminRoutes = new Hono<AppEnv>()
     const readerParam = c.req.query("reader");
     let reader: Subscriber | undefined;
     if (readerParam) {
-      reader = await deps.db.selectFrom("subscribers").selectAll().where((eb) => eb.or([eb("id", "=", readerParam), eb("email", "=", readerParam)])).executeTakeFirst();
+      reader = await deps.db.selectFrom("subscribers").selectAll().where((eb) => eb.or([eb("id", "=", readerParam), eb("email_key", "=", emailKey(readerParam))])).executeTakeFirst();
       if (!reader) throw new AppError(404, "unknown_reader", `No reader with id or address "${readerParam}".`, "No such reader");
     }
     const subscriber: Subscriber = reader ?? sampleReader(now);

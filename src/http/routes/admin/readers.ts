@@ -5,7 +5,8 @@ import { buildTimeline, decodeCursor, explainNextLesson, isReaderFilter, READER_
 import type { ReaderFilter, ReaderPage } from "../../../store/admin-queries.ts";
 import { pauseEnrollment, resumeEnrollment } from "../../../store/enrollments.ts";
 import { ManualSendError, moveToLesson, sendLessonNow } from "../../../store/manual-sends.ts";
-import { eraseReader, exportReaderData } from "../../../store/reader-data.ts";
+import { exportReaderData } from "../../../store/reader-data.ts";
+import { eraseEverywhere } from "../../../erasure.ts";
 import { findSubscriber, unsubscribe } from "../../../store/subscribers.ts";
 import { dispatchQuietly } from "../../dispatch.ts";
 import { AppError } from "../../errors.ts";
@@ -113,7 +114,7 @@ export async function exportReader(c: Ctx, id: string) {
 }
 
 export async function eraseReaderAsAdmin(c: Ctx, id: string): Promise<void> {
-  if (!(await eraseReader(c.var.deps.db, id, c.var.now))) throw new AppError(404, "unknown_reader", "There is no reader with that id.", "No such reader");
+  if (!(await eraseEverywhere(c.var.deps, id, c.var.now))) throw new AppError(404, "unknown_reader", "There is no reader with that id.", "No such reader");
   c.var.deps.log.info("admin action", { action: "erase", subscriber: id });
 }
 

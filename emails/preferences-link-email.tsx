@@ -1,0 +1,60 @@
+import { Button } from "@react-email/components";
+import type { EmailCourse } from "./_components/copy.ts";
+import { cleanName, greeting } from "./_components/copy.ts";
+import { EmailShell } from "./_components/email-shell.tsx";
+import { Footer } from "./_components/footer.tsx";
+import { previewCourse, previewRecipient, previewUrls } from "./_components/preview-data.ts";
+import { color, font, wrapAnywhere } from "./_components/theme.ts";
+import { Eyebrow, Paragraph, Small, Title } from "./_components/typography.tsx";
+
+export interface PreferencesLinkEmailProps {
+  course: EmailCourse;
+  recipientName?: string | null;
+  preferencesUrl: string;
+}
+
+// This email's own words, shared by the HTML here and the text part in src/render/emails.ts.
+export const preferencesLinkTitle = "Your preferences link";
+export const preferencesLinkSubject = (course: EmailCourse): string => `Your link to manage ${course.name}`;
+export const preferencesLinkSentence = (course: EmailCourse): string =>
+  `Here is a fresh link to your preferences for ${course.name}: pause lessons, change your time zone, download your data or delete it. It works for 30 days.`;
+export const preferencesLinkButtonLabel = "Manage my preferences";
+export const preferencesLinkIgnoreNote = "Didn’t ask for this? Ignore this email: nothing changes, and the link only ever reaches this inbox.";
+
+/** A reader asked for a new link after theirs expired: transactional, one action, no marketing. */
+export default function PreferencesLinkEmail({ course, recipientName, preferencesUrl }: PreferencesLinkEmailProps) {
+  const name = cleanName(recipientName);
+  return (
+    <EmailShell title={preferencesLinkTitle} preview={preferencesLinkSentence(course)} footer={<Footer course={course} />}>
+      <Eyebrow>{course.name}</Eyebrow>
+      <Title>{preferencesLinkTitle}</Title>
+      <Paragraph style={{ margin: "0 0 8px" }}>{greeting(name)}</Paragraph>
+      <Paragraph style={{ margin: "0 0 28px" }}>{preferencesLinkSentence(course)}</Paragraph>
+      <Button
+        href={preferencesUrl}
+        className="lp-button"
+        style={{
+          backgroundColor: color.accent,
+          color: color.buttonInk,
+          borderRadius: "8px",
+          padding: "14px 24px",
+          fontFamily: font.sans,
+          fontSize: "16px",
+          fontWeight: 600,
+          textAlign: "center",
+        }}
+      >
+        {preferencesLinkButtonLabel}
+      </Button>
+      <Small style={{ margin: "28px 0 6px" }}>Button not working? Paste this address into your browser:</Small>
+      <Small style={{ margin: "0 0 20px", ...wrapAnywhere }}>{preferencesUrl}</Small>
+      <Small style={{ margin: 0 }}>{preferencesLinkIgnoreNote}</Small>
+    </EmailShell>
+  );
+}
+
+PreferencesLinkEmail.PreviewProps = {
+  course: previewCourse,
+  recipientName: previewRecipient.name,
+  preferencesUrl: previewUrls.preferences,
+} satisfies PreferencesLinkEmailProps;
