@@ -1,4 +1,5 @@
 import { Migrator } from "kysely/migration";
+import { sql } from "kysely";
 import type { Kysely } from "kysely";
 import type { Migration, MigrationProvider } from "kysely/migration";
 
@@ -157,6 +158,23 @@ const migrations: Record<string, Migration> = {
       // The admin reader list pages newest first by (created_at, id): without this, every page
       // sorts the whole table (measured 130-190 ms at 100,000 readers; 4-13 ms with it).
       await db.schema.createIndex("subscribers_created_idx").on("subscribers").columns(["created_at", "id"]).execute();
+    },
+  },
+  "0007_engine_holds": {
+    async up(db: Kysely<unknown>) {
+      // The request a row went out in, kept from just before it leaves until the provider answers
+      // for it: a retry within the provider's 24 h window repeats it byte for byte, same key.
+      await db.schema.alterTable("sends").addColumn("attempted_at", "bigint").execute();
+      await db.schema.alterTable("sends").addColumn("request_key", "text").execute();
+      await db.schema.alterTable("sends").addColumn("request_body", "text").execute();
+      // An admin's "skip this lesson": why, kept next to the failure it skipped.
+      await db.schema.alterTable("sends").addColumn("skip_reason", "text").execute();
+      // When an admin last put a failed row back in the queue (the progress of "retry all failed").
+      await db.schema.alterTable("sends").addColumn("retried_at", "bigint").execute();
+      await db.schema.createIndex("sends_retried_idx").on("sends").columns(["retried_at", "status"]).execute();
+      // Resend answers 409 invalid_idempotent_request only when an email was already sent under
+      // that key: those rows were accepted, not failed.
+      await sql`update sends set status = 'sent', sent_at = updated_at, error = 'accepted by the provider under this key earlier (409 invalid_idempotent_request); provider id unknown' where status = 'failed' and error like '%invalid_idempotent_request%'`.execute(db);
     },
   },
 };
