@@ -225,6 +225,8 @@ export async function cancelUnsentFor(db: Database, subscriberId: string, reason
 export const REPLAY_WINDOW_MS = 23 * 60 * 60 * 1000;
 
 export interface Requeued {
+  /** Rows put back in the queue. */
+  count: number;
   sendIds: string[];
   batchIds: string[];
 }
@@ -238,6 +240,7 @@ export interface Requeued {
 export async function requeueFailed(db: Database, ids: readonly string[], now: number): Promise<Requeued> {
   const sendIds: string[] = [];
   const batchIds = new Set<string>();
+  let count = 0;
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
     await db.transaction().execute(async (trx) => {
@@ -258,12 +261,13 @@ export async function requeueFailed(db: Database, ids: readonly string[], now: n
         .returning(["id", "batch_id"])
         .execute();
       for (const row of [...replay, ...rebuild]) {
+        count += 1;
         if (row.batch_id) batchIds.add(row.batch_id);
         else sendIds.push(row.id);
       }
     });
   }
-  return { sendIds, batchIds: [...batchIds] };
+  return { count, sendIds, batchIds: [...batchIds] };
 }
 
 /** Ids of failed rows, oldest first, a page at a time. */
