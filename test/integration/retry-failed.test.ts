@@ -61,8 +61,10 @@ describe("retry all failed", () => {
       await waitFor("a request in flight", () => (arrivals > seen ? true : undefined), 60_000);
       worker.process.kill("SIGKILL");
       await worker.exited;
-      fake.failNext(1, { status: 500, afterAccept: true });
     }
+    // The provider already holds what the killed workers sent; the last worker's retries of those
+    // requests meet a 503, and with one attempt per email the rows are marked failed.
+    fake.failNext(2, { status: 503 });
     children.push(runEntry("workers/main.ts", env));
     await waitFor("every newsletter row to settle", async () => {
       const open = await db.selectFrom("sends").select("id").where("broadcast_id", "=", id).where("status", "in", ["queued", "sending"]).executeTakeFirst();
@@ -70,6 +72,7 @@ describe("retry all failed", () => {
     }, 120_000);
     const failed = await db.selectFrom("sends").select("id").where("broadcast_id", "=", id).where("status", "=", "failed").execute();
     expect(failed.length, "the faults left no failed rows to retry").toBeGreaterThan(0);
+    expect(fake.stats().faultsFired.beforeAccept).toBeGreaterThan(0);
 
     const cli = runEntry("src/cli/admin-cli.ts", env, ["retry-failed", "--wait"]);
     const { code } = await cli.exited;
