@@ -13,13 +13,18 @@ import type { Database } from "../src/store/database.ts";
 import {
   batchIdempotencyKeyFor,
   batchMembers,
+  cancelUnattempted,
   claimBatch,
   claimSend,
+  isFrozen,
+  markAcceptedEarlier,
   markCancelled,
   markFailed,
   markSent,
   noteAttemptError,
   parkSend,
+  recordAttempt,
+  releaseRequest,
   settleBatch,
 } from "../src/store/sends.ts";
 import type { Send } from "../src/store/sends.ts";
@@ -111,11 +116,15 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
   rateQueue.on("error", (error) => deps.log.warn("send queue connection problem", { error: error.message }));
   const ctx = (): ComposeContext => ({ course: deps.course, appUrl: deps.appUrl, secretKey: deps.secretKey, from: deps.from, now: Date.now() });
 
-  /** Applies a cancel/park verdict; true when the row should still go out. */
+  /**
+   * Applies a cancel/park verdict; true when the row should still go out. A batch row is only ever
+   * screened before its batch's first request, and leaves the batch if it is cancelled.
+   */
   async function screen(send: Send, state: RowState): Promise<boolean> {
     const v = verdict(send, state);
     if (v.action === "send") return true;
     if (v.action === "park") await parkSend(deps.db, send.id, v.reason, Date.now());
+    else if (send.batch_id) await cancelUnattempted(deps.db, send.id, v.reason, Date.now());
     else await markCancelled(deps.db, send.id, v.reason, Date.now());
     deps.log.info(v.action === "park" ? "send parked" : "send cancelled", { send: send.id, reason: v.reason });
     return false;
@@ -163,8 +172,16 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
       throw Worker.RateLimitError();
     }
     const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof MailerError && error.kind === "accepted_earlier") {
+      // Not a failure: the provider already sent an email under this key.
+      await markAcceptedEarlier(deps.db, rows.map((r) => r.id), `accepted by the provider under this key earlier (${message}); provider id unknown`, Date.now());
+      deps.log.warn("send resolved as accepted earlier", { job: job.id, emails: rows.length });
+      throw new UnrecoverableError(message);
+    }
     if (error instanceof MailerError && error.kind === "permanent") {
       for (const row of rows) await markFailed(deps.db, row.id, message, Date.now());
+      // A definite refusal: nothing was accepted under the key, so a retry may build it afresh.
+      await releaseRequest(deps.db, rows.map((r) => r.id), Date.now());
       deps.log.warn("send failed permanently", { job: job.id, emails: rows.length, reason: message });
       throw new UnrecoverableError(message);
     }
@@ -177,13 +194,25 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     throw error;
   }
 
+  /** The stored request of a frozen row, as it first left. */
+  const storedEmail = (row: Send): OutgoingEmail => JSON.parse(row.request_body!) as OutgoingEmail;
+
   async function sendOne(job: Job<SendJobData, SendOutcome>, sendId: string): Promise<SendOutcome> {
     const send = await claimSend(deps.db, sendId, Date.now());
     if (!send) return { sent: 0, failed: 0, skipped: 1 };
     const state = await loadState(deps.db, [send]);
+    // A single send may always be dropped, even on a retry: no other email shares its request.
     if (!(await screen(send, state))) return { sent: 0, failed: 0, skipped: 1 };
-    const email = await compose(send, state.subscribers.get(send.subscriber_id));
-    if (!email) return { sent: 0, failed: 0, skipped: 1 };
+    let email: OutgoingEmail | undefined;
+    if (isFrozen(send)) email = storedEmail(send);
+    else {
+      email = await compose(send, state.subscribers.get(send.subscriber_id));
+      if (!email) return { sent: 0, failed: 0, skipped: 1 };
+      await recordAttempt(deps.db, email.idempotencyKey, [{ id: send.id, body: JSON.stringify(email) }], Date.now());
+      // Another worker on a stalled copy of this job may have stored its request first: send that one.
+      const stored = await batchlessRow(send.id);
+      if (stored && isFrozen(stored)) email = storedEmail(stored);
+    }
     try {
       const { id } = await deps.mailer.send(email);
       await markSent(deps.db, send.id, id, Date.now());
@@ -194,41 +223,52 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     }
   }
 
+  const batchlessRow = (id: string) => deps.db.selectFrom("sends").selectAll().where("id", "=", id).executeTakeFirst();
+
   /**
-   * A batch is screened once, before its first attempt. From then on its membership is frozen:
-   * the retry must be byte-for-byte the request the provider may already have accepted, under the
-   * same key, or the provider would refuse it (and rightly) as a different request.
+   * A batch is screened before its first request only. From then on its membership and bytes are
+   * frozen in the ledger: a retry must be byte-for-byte the request the provider may already have
+   * accepted, under the same key, or the provider would refuse it (and rightly) as a different one.
+   * Until then a row that is cancelled simply leaves the batch, which goes without it.
    */
   async function sendBatch(job: Job<SendJobData, SendOutcome>, batchId: string): Promise<SendOutcome> {
     let skipped = 0;
-    const all = await batchMembers(deps.db, batchId);
-    const state = await loadState(deps.db, all);
-    for (const row of all) {
-      if (row.status === "queued" && !(await screen(row, state))) skipped += 1;
+    const key = batchIdempotencyKeyFor(batchId);
+    const before = await batchMembers(deps.db, batchId);
+    if (!before.some(isFrozen)) {
+      const state = await loadState(deps.db, before);
+      for (const row of before) {
+        if ((row.status === "queued" || row.status === "sending") && !(await screen(row, state))) skipped += 1;
+      }
+      const claimed = (await claimBatch(deps.db, batchId, Date.now())).filter((row) => row.status === "sending");
+      if (!claimed.some(isFrozen)) {
+        const fresh = await loadState(deps.db, claimed);
+        const bodies: { id: string; body: string }[] = [];
+        for (const row of claimed) {
+          const email = await compose(row, fresh.subscribers.get(row.subscriber_id));
+          if (email) bodies.push({ id: row.id, body: JSON.stringify(email) });
+          else skipped += 1;
+        }
+        await recordAttempt(deps.db, key, bodies, Date.now());
+      }
+    } else {
+      await claimBatch(deps.db, batchId, Date.now());
     }
-    const members = await claimBatch(deps.db, batchId, Date.now());
+    // What the ledger holds is what goes out, whichever worker stored it.
+    const members = (await batchMembers(deps.db, batchId)).filter(isFrozen);
     const unsettled = members.filter((row) => row.status === "sending");
     if (unsettled.length === 0) return { sent: 0, failed: 0, skipped };
-    const emails: OutgoingEmail[] = [];
-    const included: Send[] = [];
-    for (const row of members) {
-      const email = await compose(row, state.subscribers.get(row.subscriber_id));
-      if (email) {
-        emails.push(email);
-        included.push(row);
-      } else skipped += 1;
-    }
-    if (emails.length === 0) return { sent: 0, failed: 0, skipped };
+    const emails = members.map(storedEmail);
     let results;
     try {
-      results = await deps.mailer.sendBatch(emails, batchIdempotencyKeyFor(batchId));
+      results = await deps.mailer.sendBatch(emails, key);
     } catch (error) {
       return onFailure(job, unsettled, error);
     }
     const outcomes = results.map((result, index): { id: string; providerId?: string; error?: string } =>
-      "id" in result ? { id: included[index]!.id, providerId: result.id } : { id: included[index]!.id, error: result.error },
+      "id" in result ? { id: members[index]!.id, providerId: result.id } : { id: members[index]!.id, error: result.error },
     );
-    await settleBatch(deps.db, outcomes, Date.now());
+    await settleBatch(deps.db, outcomes, Date.now(), batchId);
     const sent = outcomes.filter((o) => o.providerId).length;
     const failed = outcomes.length - sent;
     deps.log.info("batch sent", { batch: batchId, sent, failed, skipped, provider: deps.mailer.name });

@@ -9,7 +9,8 @@ import type { Producer } from "../queue/producer.ts";
 import { broadcastProgress, BroadcastError, createBroadcast, startBroadcast } from "../store/broadcasts.ts";
 import { openDatabase } from "../store/connect.ts";
 import type { Database } from "../store/database.ts";
-import { ManualSendError, sendLessonNow } from "../store/manual-sends.ts";
+import { ManualSendError, retryAllFailed, sendLessonNow } from "../store/manual-sends.ts";
+import { retryProgress } from "../store/sends.ts";
 import { exportReadersCsv, ImportError, importReaders } from "../store/reader-import.ts";
 import { hashAdminPassword } from "../http/routes/admin/auth.ts";
 import { readerTimelineText } from "./timeline-text.ts";
@@ -116,6 +117,41 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
           if (p.status === "sent" || p.status === "cancelled") {
             progress.stop();
             out(`Done: ${p.sent} sent, ${p.failed} failed, ${p.bounced} bounced, ${p.cancelled} cancelled.`);
+            if (p.failed > 0) exitCode = EXIT.partial;
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      }),
+    );
+
+  program
+    .command("retry-failed")
+    .description("put every failed email back in the queue (an email that may have reached the provider repeats its original request)")
+    .option("--wait", "show progress until every retried email is settled")
+    .action(async (options: { wait?: boolean }) =>
+      withContext(async ({ db, producer }) => {
+        const since = Date.now();
+        const queueing = bar("Re-queuing");
+        let started = false;
+        const requeued = await retryAllFailed(db, since, (done, total) => {
+          if (!started && total > 0) queueing.start(total, 0);
+          started ||= total > 0;
+          if (started) queueing.update(done);
+        });
+        if (started) queueing.stop();
+        await producer.enqueueSends(requeued.sendIds).catch(() => out("Redis is unreachable: the emails are queued in the ledger and go out when the workers can reach it."));
+        await producer.enqueueBatches(requeued.batchIds).catch(() => undefined);
+        out(`Retried ${requeued.count} failed email${requeued.count === 1 ? "" : "s"}.`);
+        if (!options.wait || requeued.count === 0) return;
+        const sending = bar("Sending");
+        sending.start(requeued.count, 0);
+        for (;;) {
+          const p = await retryProgress(db, since);
+          sending.update(p.sent + p.failed + p.cancelled);
+          if (p.waiting === 0) {
+            sending.stop();
+            out(`Done: ${p.sent} sent, ${p.failed} failed again, ${p.cancelled} cancelled.`);
             if (p.failed > 0) exitCode = EXIT.partial;
             return;
           }

@@ -60,7 +60,9 @@ export function sendJobOptions(retry: RetryPolicy = DEFAULT_RETRY): DefaultJobOp
     // Exponential with jitter so a provider outage is not met by synchronized retries.
     backoff: { type: "exponential", delay: retry.delayMs, jitter: 0.5 },
     removeOnComplete: { age: 24 * 3600, count: 10_000 },
-    removeOnFail: { age: 7 * 24 * 3600 },
+    // The ledger keeps every failure and its reason. A failed job left in Redis would keep its id
+    // taken, so a retried row (same job id) could never be offered again.
+    removeOnFail: true,
   };
 }
 

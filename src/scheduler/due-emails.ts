@@ -163,10 +163,17 @@ export async function queueDueEmails(db: Database, course: Course, now: number, 
     .where("enrollments.status", "=", "active")
     .where("enrollments.next_due_at", "<=", now)
     // One email at a time per reader: the next waits until the provider has the previous one, so
-    // readers get lessons in order even when a send is retried for a while.
+    // readers get lessons in order even when a send is retried for a while. A lesson that failed
+    // for good holds the course (no later lesson, no graduation) until an admin retries or skips it.
     .where((eb) =>
       eb.not(
-        eb.exists(eb.selectFrom("sends").select("sends.id").whereRef("sends.enrollment_id", "=", "enrollments.id").where("sends.status", "in", ["queued", "sending"])),
+        eb.exists(
+          eb
+            .selectFrom("sends")
+            .select("sends.id")
+            .whereRef("sends.enrollment_id", "=", "enrollments.id")
+            .where((s) => s.or([s("sends.status", "in", ["queued", "sending"]), s.and([s("sends.status", "=", "failed"), s("sends.kind", "=", "lesson")])])),
+        ),
       ),
     )
     .orderBy("enrollments.next_due_at")

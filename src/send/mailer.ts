@@ -31,7 +31,11 @@ export interface Mailer {
   sendBatch(emails: readonly OutgoingEmail[], idempotencyKey: string): Promise<BatchItemResult[]>;
 }
 
-export type MailerErrorKind = "permanent" | "transient" | "rate_limited";
+/**
+ * `accepted_earlier`: the provider already sent an email under this idempotency key (Resend's 409
+ * invalid_idempotent_request); the email went out, only its id is unknown.
+ */
+export type MailerErrorKind = "permanent" | "transient" | "rate_limited" | "accepted_earlier";
 
 export class MailerError extends Error {
   override name = "MailerError";

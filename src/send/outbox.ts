@@ -26,7 +26,12 @@ const SAFE_ID = /^[\w-]{1,200}$/;
 
 export function createOutbox(dir: string): Mailer & OutboxReader {
   let ready: Promise<unknown> | undefined;
-  const ensureDir = () => (ready ??= mkdir(dir, { recursive: true }));
+  // A failed mkdir is forgotten, so the next email tries again once the directory can be made.
+  const ensureDir = () =>
+    (ready ??= mkdir(dir, { recursive: true }).catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    }));
 
   async function read(id: string): Promise<OutboxEntry | undefined> {
     if (!SAFE_ID.test(id)) return undefined;

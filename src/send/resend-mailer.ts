@@ -56,6 +56,8 @@ export function classifyResendError(error: ResendErrorShape, headers: Record<str
   if (status === null || status >= 500) return new MailerError("transient", message, undefined, status);
   // The same key is still being processed by the provider: wait for it rather than give up.
   if (status === 409 && error.name === "concurrent_idempotent_requests") return new MailerError("transient", message, undefined, status);
+  // Resend keeps a key only for a request that sent: a different body under it means ours went out.
+  if (status === 409 && error.name === "invalid_idempotent_request") return new MailerError("accepted_earlier", message, undefined, status);
   return new MailerError("permanent", message, undefined, status);
 }
 

@@ -265,6 +265,7 @@ export interface ReaderSend {
   status: SendStatus;
   attempts: number;
   error: string | null;
+  skip_reason: string | null;
   broadcast_subject: string | null;
   created_at: number;
   updated_at: number;
@@ -300,6 +301,7 @@ export async function readerDetail(db: Database, subscriberId: string, courseSlu
       "sends.status",
       "sends.attempts",
       "sends.error",
+      "sends.skip_reason",
       "broadcasts.subject as broadcast_subject",
       "sends.created_at",
       "sends.updated_at",
@@ -353,6 +355,8 @@ export type TimelineKind =
   | "bounced"
   | "complained"
   | "failed"
+  | "held"
+  | "skipped"
   | "cancelled"
   | "unsubscribe"
   | "resubscribe"
@@ -434,6 +438,10 @@ export function buildTimeline(course: Course, detail: ReaderDetail): TimelineEve
     add(send.bounced_at, "bounced", `${what} bounced`);
     add(send.complained_at, "complained", `${what} marked as spam`);
     if (send.status === "failed") add(send.updated_at, "failed", `${what} failed after ${send.attempts} attempt${send.attempts === 1 ? "" : "s"}: ${send.error ?? "no reason recorded"}`);
+    const lesson = send.kind === "lesson" ? course.lessons.find((l) => l.slug === send.lesson_slug) : undefined;
+    const lessonName = lesson ? `lesson ${lesson.number}` : `lesson “${send.lesson_slug ?? "?"}”`;
+    if (send.status === "failed" && send.kind === "lesson" && send.enrollment_id) add(send.updated_at, "held", `held: ${lessonName} failed: ${send.error ?? "no reason recorded"}`);
+    if (send.status === "skipped") add(send.updated_at, "skipped", `${what} skipped by an admin: ${send.skip_reason ?? "no reason recorded"} (it had failed: ${send.error ?? "no reason recorded"})`);
     if (send.status === "cancelled") add(send.updated_at, "cancelled", `${what} cancelled${send.error ? ` (${send.error})` : ""}`);
   }
   if (enrollment?.completed_at !== null && enrollment?.completed_at !== undefined) {
@@ -463,6 +471,8 @@ export interface NextLesson {
   dueAt: number | null;
   /** The slug of the next email ("#graduation" for the graduation email), if any. */
   slug: string | null;
+  /** The failed lesson that holds the course, if one does. */
+  held?: { sendId: string; slug: string | null } | undefined;
 }
 
 /**
@@ -499,6 +509,16 @@ export function explainNextLesson(course: Course, detail: ReaderDetail, now: num
   if (enrollment.status === "completed") return none(`Course finished${enrollment.completed_at !== null ? ` on ${at(enrollment.completed_at)}` : ""}.`);
 
   const item = nextItem(course, enrollment.last_day);
+  const held = detail.sends.find((s) => s.enrollment_id === enrollment.id && s.kind === "lesson" && s.status === "failed");
+  if (held) {
+    const lesson = course.lessons.find((l) => l.slug === held.lesson_slug);
+    return {
+      sentence: `Held: lesson ${lesson ? lesson.number : `“${held.lesson_slug ?? "?"}”`} failed: ${held.error ?? "no reason recorded"}. Nothing more is sent until it is retried or skipped.`,
+      dueAt: null,
+      slug: held.lesson_slug,
+      held: { sendId: held.id, slug: held.lesson_slug },
+    };
+  }
   const inFlight = detail.sends.find((s) => s.enrollment_id === enrollment.id && (s.status === "queued" || s.status === "sending"));
   if (inFlight) {
     const what = describeSend(course, inFlight);

@@ -10,7 +10,7 @@ type Timestamp = number;
 export type SubscriberStatus = "pending" | "active" | "unsubscribed" | "bounced" | "complained" | "deleted";
 export type EnrollmentStatus = "active" | "paused" | "completed" | "cancelled";
 export type SendKind = "confirm" | "lesson" | "graduation" | "newsletter" | "preferences-link";
-export type SendStatus = "queued" | "sending" | "sent" | "failed" | "cancelled";
+export type SendStatus = "queued" | "sending" | "sent" | "failed" | "cancelled" | "skipped";
 
 export interface SubscribersTable {
   id: string;
@@ -80,6 +80,15 @@ export interface SendsTable {
   bounced_at: ColumnType<number | null, number | null | undefined, number | null>;
   complained_at: ColumnType<number | null, number | null | undefined, number | null>;
   last_event: ColumnType<string | null, string | null | undefined, string | null>;
+  /** First time a request carrying this row left for the provider; null: it certainly never reached it. */
+  attempted_at: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The idempotency key and this row's email (JSON) as first sent, until the provider answers for it. */
+  request_key: ColumnType<string | null, string | null | undefined, string | null>;
+  request_body: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Why an admin skipped this failed lesson (status "skipped"), so the course could go on. */
+  skip_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When an admin last put this failed row back in the queue. */
+  retried_at: ColumnType<number | null, number | null | undefined, number | null>;
   /** When the job was last handed to Redis; null means Redis has not seen it yet. */
   enqueued_at: Timestamp | null;
   sent_at: Timestamp | null;

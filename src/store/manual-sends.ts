@@ -1,7 +1,8 @@
 import type { Course } from "../content/schema.ts";
 import { nextItem } from "../scheduler/due-emails.ts";
 import type { Database } from "./database.ts";
-import { queuedSend } from "./sends.ts";
+import { failedSendIds, queuedSend, requeueFailed } from "./sends.ts";
+import type { Requeued } from "./sends.ts";
 
 export class ManualSendError extends Error {
   override name = "ManualSendError";
@@ -57,13 +58,59 @@ export async function moveToLesson(db: Database, course: Course, subscriberId: s
   if (Number(result.numUpdatedRows) === 0) throw new ManualSendError("This reader has no enrollment that can be moved.");
 }
 
-/** Retry of a failed email: back in the ledger as a fresh single send (new attempts, same row). */
-export async function retryFailedSend(db: Database, sendId: string, now: number): Promise<boolean> {
-  const result = await db
+/** Retry of a failed email: back in the ledger (see requeueFailed for which key and bytes it reuses). */
+export async function retryFailedSend(db: Database, sendId: string, now: number): Promise<Requeued | undefined> {
+  const requeued = await requeueFailed(db, [sendId], now);
+  return requeued.count > 0 ? requeued : undefined;
+}
+
+/**
+ * Every failed email back in the queue, a page at a time; `onPage` hears how far it got. Returns
+ * what to hand to the queue (the tick offers it anyway if that fails).
+ */
+export async function retryAllFailed(db: Database, now: number, onPage?: (done: number, total: number) => void): Promise<Requeued> {
+  const total = Number((await db.selectFrom("sends").select((eb) => eb.fn.countAll().as("n")).where("status", "=", "failed").executeTakeFirst())?.n ?? 0);
+  const all: Requeued = { sendIds: [], batchIds: [], count: 0 };
+  let after: string | null = null;
+  onPage?.(0, total);
+  for (;;) {
+    const ids = await failedSendIds(db, after, 500);
+    if (ids.length === 0) break;
+    after = ids[ids.length - 1]!;
+    const page = await requeueFailed(db, ids, now);
+    all.sendIds.push(...page.sendIds);
+    for (const b of page.batchIds) if (!all.batchIds.includes(b)) all.batchIds.push(b);
+    all.count += page.count;
+    onPage?.(all.count, Math.max(total, all.count));
+  }
+  return all;
+}
+
+/** The failed lesson that holds a reader's course, if any. */
+export async function heldLesson(db: Database, enrollmentId: string): Promise<{ id: string; lesson_slug: string | null; error: string | null } | undefined> {
+  return db.selectFrom("sends").select(["id", "lesson_slug", "error"]).where("enrollment_id", "=", enrollmentId).where("kind", "=", "lesson").where("status", "=", "failed").orderBy("created_at").executeTakeFirst();
+}
+
+/** An admin gives up on a held lesson, for a stated reason; the course goes on after it. */
+export async function skipHeldLesson(db: Database, enrollmentId: string, reason: string, now: number): Promise<string> {
+  const held = await heldLesson(db, enrollmentId);
+  if (!held) throw new ManualSendError("No lesson holds this reader's course.");
+  await db
     .updateTable("sends")
-    .set({ status: "queued", error: null, attempts: 0, batch_id: null, enqueued_at: null, updated_at: now })
-    .where("id", "=", sendId)
+    .set({ status: "skipped", skip_reason: reason.slice(0, 500), request_body: null, updated_at: now })
+    .where("enrollment_id", "=", enrollmentId)
+    .where("kind", "=", "lesson")
     .where("status", "=", "failed")
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+    .execute();
+  // Timed from now: the tick sends what comes next with the usual gap.
+  await db.updateTable("enrollments").set({ next_due_at: now, updated_at: now }).where("id", "=", enrollmentId).where("status", "=", "active").execute();
+  return held.id;
+}
+
+/** An admin retries the held lesson: the same row goes back in the queue. */
+export async function retryHeldLesson(db: Database, enrollmentId: string, now: number): Promise<Requeued> {
+  const held = await heldLesson(db, enrollmentId);
+  if (!held) throw new ManualSendError("No lesson holds this reader's course.");
+  const ids = (await db.selectFrom("sends").select("id").where("enrollment_id", "=", enrollmentId).where("kind", "=", "lesson").where("status", "=", "failed").execute()).map((r) => r.id);
+  return requeueFailed(db, ids, now);
 }

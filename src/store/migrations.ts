@@ -184,6 +184,23 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable("subscribers").addColumn("link_sent_at", "bigint").execute();
     },
   },
+  "0007_engine_holds": {
+    async up(db: Kysely<unknown>) {
+      // The request a row went out in, kept from just before it leaves until the provider answers
+      // for it: a retry within the provider's 24 h window repeats it byte for byte, same key.
+      await db.schema.alterTable("sends").addColumn("attempted_at", "bigint").execute();
+      await db.schema.alterTable("sends").addColumn("request_key", "text").execute();
+      await db.schema.alterTable("sends").addColumn("request_body", "text").execute();
+      // An admin's "skip this lesson": why, kept next to the failure it skipped.
+      await db.schema.alterTable("sends").addColumn("skip_reason", "text").execute();
+      // When an admin last put a failed row back in the queue (the progress of "retry all failed").
+      await db.schema.alterTable("sends").addColumn("retried_at", "bigint").execute();
+      await db.schema.createIndex("sends_retried_idx").on("sends").columns(["retried_at", "status"]).execute();
+      // Resend answers 409 invalid_idempotent_request only when an email was already sent under
+      // that key: those rows were accepted, not failed.
+      await sql`update sends set status = 'sent', sent_at = updated_at, error = 'accepted by the provider under this key earlier (409 invalid_idempotent_request); provider id unknown' where status = 'failed' and error like '%invalid_idempotent_request%'`.execute(db);
+    },
+  },
   "0008_admin_sessions": {
     async up(db: Kysely<unknown>) {
       // Console sessions live here so logout (and "log out everywhere") is real: a saved cookie is

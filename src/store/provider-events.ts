@@ -3,6 +3,7 @@ import type { DB, Database, SubscriberStatus, SuppressionReason } from "./databa
 import { sql } from "kysely";
 import { namesMailbox } from "../email-address.ts";
 import { suppress, suppressionOf } from "./suppressions.ts";
+import { cancelUnsentFor } from "./sends.ts";
 
 /**
  * Provider (Resend) events: each recorded once by its delivery id, linked to the ledger row it
@@ -203,12 +204,7 @@ async function suppressReader(trx: Transaction<DB>, target: SuppressTarget, now:
       }
     }
     await trx.updateTable("enrollments").set({ status: "cancelled", next_due_at: null, updated_at: now }).where("subscriber_id", "=", reader.id).where("status", "in", ["active", "paused"]).execute();
-    await trx
-      .updateTable("sends")
-      .set({ status: "cancelled", error: `suppressed: ${target.reason}`, updated_at: now })
-      .where("subscriber_id", "=", reader.id)
-      .where("status", "=", "queued")
-      .execute();
+    await cancelUnsentFor(trx, reader.id, `suppressed: ${target.reason}`, now);
   }
 
   for (const address of addresses) {

@@ -34,6 +34,9 @@ export function queuedSend(send: NewSend, now: number): Insertable<SendsTable> &
     batch_id: send.batchId ?? null,
     status: "queued",
     provider_id: null,
+    attempted_at: null,
+    request_key: null,
+    request_body: null,
     error: null,
     enqueued_at: send.enqueuedAt ?? null,
     sent_at: null,
@@ -64,7 +67,7 @@ export async function claimSend(db: Database, id: string, now: number): Promise<
 }
 
 export async function markSent(db: Database, id: string, providerId: string, now: number): Promise<void> {
-  await db.updateTable("sends").set({ status: "sent", provider_id: providerId, sent_at: now, error: null, updated_at: now }).where("id", "=", id).execute();
+  await db.updateTable("sends").set({ status: "sent", provider_id: providerId, sent_at: now, error: null, request_body: null, updated_at: now }).where("id", "=", id).execute();
 }
 
 export async function markFailed(db: Database, id: string, reason: string, now: number): Promise<void> {
@@ -137,10 +140,10 @@ export async function batchMembers(db: Database, batchId: string): Promise<Send[
 }
 
 /**
- * Claims every unsettled row of a batch and returns the batch's full membership: every row that
- * was part of its first request (claimed at least once), settled or not. A retry must repeat that
- * request exactly, even if some rows were already marked, or the provider would see a different
- * body under the same key.
+ * Claims every unsettled row of a batch and returns all its rows, settled or not. Once any row
+ * carries a stored request (the batch's first request left), the batch is frozen: a retry must
+ * repeat that request exactly, even if some rows were already marked, or the provider would see a
+ * different body under the same key.
  */
 export async function claimBatch(db: Database, batchId: string, now: number): Promise<Send[]> {
   await db
@@ -149,19 +152,176 @@ export async function claimBatch(db: Database, batchId: string, now: number): Pr
     .where("batch_id", "=", batchId)
     .where("status", "in", ["queued", "sending"])
     .execute();
-  return db.selectFrom("sends").selectAll().where("batch_id", "=", batchId).where("attempts", ">", 0).where("status", "!=", "cancelled").orderBy("id").execute();
+  return batchMembers(db, batchId);
 }
 
-/** Settles a batch's rows in one transaction, so a crash never leaves it half-marked. */
-export async function settleBatch(db: Database, outcomes: readonly { id: string; providerId?: string; error?: string }[], now: number): Promise<void> {
+/** A row that is part of a stored request: its retries repeat that request. */
+export function isFrozen(row: Pick<Send, "request_body">): boolean {
+  return row.request_body !== null;
+}
+
+/**
+ * Stores the request before it leaves: its key and each row's email. A row that already has one
+ * keeps it (a second worker racing on a stalled job must send the first one's bytes, not its own).
+ */
+export async function recordAttempt(db: Database, key: string, rows: readonly { id: string; body: string }[], now: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    for (const row of rows) {
+      await trx.updateTable("sends").set({ attempted_at: now, request_key: key, request_body: row.body, updated_at: now }).where("id", "=", row.id).where("request_body", "is", null).where("status", "=", "sending").execute();
+    }
+  });
+}
+
+/**
+ * The provider said no for certain (a refusal of this email, or a 4xx other than 409 for the
+ * request): nothing was accepted under the key, so a later retry may build the email afresh.
+ */
+export async function releaseRequest(db: Database, ids: readonly string[], now: number): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500) {
+    await db.updateTable("sends").set({ attempted_at: null, request_key: null, request_body: null, updated_at: now }).where("id", "in", ids.slice(i, i + 500)).where("status", "!=", "sent").execute();
+  }
+}
+
+/**
+ * Resend answers 409 invalid_idempotent_request only when an email was already sent under the key
+ * in the last 24 hours: the email was accepted. It counts as sent, with the provider id unknown.
+ */
+export async function markAcceptedEarlier(db: Database, ids: readonly string[], note: string, now: number): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500) {
+    await db.updateTable("sends").set({ status: "sent", sent_at: now, error: note.slice(0, 1000), updated_at: now }).where("id", "in", ids.slice(i, i + 500)).where("status", "in", ["queued", "sending"]).execute();
+  }
+}
+
+/** A batch row screened out before its batch's first request: it leaves the batch, which goes without it. */
+export async function cancelUnattempted(db: Database, id: string, reason: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable("sends")
+    .set({ status: "cancelled", error: reason, batch_id: null, updated_at: now })
+    .where("id", "=", id)
+    .where("status", "in", ["queued", "sending"])
+    .where("attempted_at", "is", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/**
+ * An unsubscribe or suppression: every unsettled email of the reader that certainly never reached
+ * the provider is cancelled (and leaves its batch, which is then built without it), and so is
+ * every single send (a single send's retry can always be dropped). Batch rows whose request may
+ * have reached the provider stay: their retry must be the identical request.
+ */
+export async function cancelUnsentFor(db: Database, subscriberId: string, reason: string, now: number, options: { courseOnly?: boolean } = {}): Promise<void> {
+  let query = db
+    .updateTable("sends")
+    .set({ status: "cancelled", error: reason, batch_id: null, updated_at: now })
+    .where("subscriber_id", "=", subscriberId)
+    .where("status", "in", ["queued", "sending"])
+    .where((eb) => eb.or([eb("attempted_at", "is", null), eb("batch_id", "is", null)]));
+  if (options.courseOnly) query = query.where("enrollment_id", "is not", null);
+  await query.execute();
+}
+
+/** Past this age a stored request is not repeated: the provider keeps idempotency keys for 24 h. */
+export const REPLAY_WINDOW_MS = 23 * 60 * 60 * 1000;
+
+export interface Requeued {
+  /** Rows put back in the queue. */
+  count: number;
+  sendIds: string[];
+  batchIds: string[];
+}
+
+/**
+ * Puts failed rows back in the queue. A row whose request may have reached the provider within
+ * the replay window keeps its batch, key and stored bytes, so the provider answers the retry with
+ * the original outcome instead of sending a second copy; any other row is rebuilt as a fresh
+ * single send.
+ */
+export async function requeueFailed(db: Database, ids: readonly string[], now: number): Promise<Requeued> {
+  const sendIds: string[] = [];
+  const batchIds = new Set<string>();
+  let count = 0;
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    await db.transaction().execute(async (trx) => {
+      const replay = await trx
+        .updateTable("sends")
+        .set({ status: "queued", error: null, attempts: 0, enqueued_at: null, retried_at: now, updated_at: now })
+        .where("id", "in", chunk)
+        .where("status", "=", "failed")
+        .where("request_body", "is not", null)
+        .where("attempted_at", ">=", now - REPLAY_WINDOW_MS)
+        .returning(["id", "batch_id"])
+        .execute();
+      const rebuild = await trx
+        .updateTable("sends")
+        .set({ status: "queued", error: null, attempts: 0, batch_id: null, enqueued_at: null, attempted_at: null, request_key: null, request_body: null, retried_at: now, updated_at: now })
+        .where("id", "in", chunk)
+        .where("status", "=", "failed")
+        .returning(["id", "batch_id"])
+        .execute();
+      for (const row of [...replay, ...rebuild]) {
+        count += 1;
+        if (row.batch_id) batchIds.add(row.batch_id);
+        else sendIds.push(row.id);
+      }
+    });
+  }
+  return { count, sendIds, batchIds: [...batchIds] };
+}
+
+/** Ids of failed rows, oldest first, a page at a time. */
+export async function failedSendIds(db: Database, after: string | null, limit: number): Promise<string[]> {
+  let query = db.selectFrom("sends").select("id").where("status", "=", "failed");
+  if (after !== null) query = query.where("id", ">", after);
+  return (await query.orderBy("id").limit(limit).execute()).map((r) => r.id);
+}
+
+export interface RetryProgress {
+  total: number;
+  sent: number;
+  failed: number;
+  waiting: number;
+  cancelled: number;
+}
+
+/** How the rows re-queued at `since` or later are doing. */
+export async function retryProgress(db: Database, since: number): Promise<RetryProgress> {
+  const rows = await db.selectFrom("sends").select(["status", (eb) => eb.fn.countAll().as("n")]).where("retried_at", ">=", since).groupBy("status").execute();
+  const by = (...statuses: string[]) => rows.filter((r) => statuses.includes(r.status)).reduce((n, r) => n + Number(r.n), 0);
+  return { total: by("queued", "sending", "sent", "failed", "cancelled", "skipped"), sent: by("sent"), failed: by("failed"), waiting: by("queued", "sending"), cancelled: by("cancelled", "skipped") };
+}
+
+/**
+ * Settles a batch's rows in one transaction, so a crash never leaves it half-marked. A row the
+ * provider refused is marked as never accepted (a retry rebuilds it) but keeps its place in the
+ * stored request, which other rows of the batch may still have to repeat. Once nothing in the batch
+ * can be replayed any more, the stored bodies are dropped.
+ */
+export async function settleBatch(db: Database, outcomes: readonly { id: string; providerId?: string; error?: string }[], now: number, batchId?: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
     for (const outcome of outcomes) {
       if (outcome.providerId) {
         await trx.updateTable("sends").set({ status: "sent", provider_id: outcome.providerId, sent_at: now, error: null, updated_at: now }).where("id", "=", outcome.id).where("status", "=", "sending").execute();
       } else {
-        await trx.updateTable("sends").set({ status: "failed", error: (outcome.error ?? "refused by the provider").slice(0, 1000), updated_at: now }).where("id", "=", outcome.id).where("status", "=", "sending").execute();
+        await trx
+          .updateTable("sends")
+          .set({ status: "failed", error: (outcome.error ?? "refused by the provider").slice(0, 1000), attempted_at: null, updated_at: now })
+          .where("id", "=", outcome.id)
+          .where("status", "=", "sending")
+          .execute();
       }
     }
+    if (!batchId) return;
+    const replayable = await trx
+      .selectFrom("sends")
+      .select("id")
+      .where("batch_id", "=", batchId)
+      .where("request_body", "is not", null)
+      .where("attempted_at", "is not", null)
+      .where("status", "in", ["queued", "sending", "failed"])
+      .executeTakeFirst();
+    if (!replayable) await trx.updateTable("sends").set({ request_body: null }).where("batch_id", "=", batchId).execute();
   });
 }
 

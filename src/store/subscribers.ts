@@ -1,7 +1,7 @@
 import type { Selectable } from "kysely";
 import type { ConsentKind, Database, SubscribersTable } from "./database.ts";
 import { emailKey } from "../email-address.ts";
-import { queuedSend } from "./sends.ts";
+import { cancelUnsentFor, queuedSend } from "./sends.ts";
 import { liftErasure, suppressionOf } from "./suppressions.ts";
 
 export type Subscriber = Selectable<SubscribersTable>;
@@ -213,8 +213,9 @@ export type UnsubscribeScope = "all" | "course";
 
 /**
  * "Stop all email" ends every email to the reader; "stop this course" ends the course's lessons
- * and leaves newsletters on. Either way queued emails in scope are cancelled here, and the send
- * worker re-reads the reader before it sends, so nothing in scope goes out afterwards.
+ * and leaves newsletters on. Either way every email in scope that the provider cannot have yet is
+ * cancelled here (cancelUnsentFor), and the send worker re-reads the reader before it sends. Only
+ * the retry of a batch request the provider may already hold still carries them, byte for byte.
  */
 /** False: no such reader. "unchanged": they were already out of scope, so there is nothing to undo. */
 export type UnsubscribeOutcome = false | "stopped" | "unchanged";
@@ -229,9 +230,7 @@ export async function unsubscribe(db: Database, id: string, meta: ConsentMeta, n
       await trx.updateTable("subscribers").set({ status: "unsubscribed", unsubscribed_at: now, updated_at: now }).where("id", "=", id).execute();
     }
     if (stopsSomething) await recordConsent(trx, id, "unsubscribe", meta, now, { scope });
-    let cancel = trx.updateTable("sends").set({ status: "cancelled", error: scope === "course" ? "stopped course" : "unsubscribed", updated_at: now }).where("subscriber_id", "=", id).where("status", "=", "queued");
-    if (scope === "course") cancel = cancel.where("enrollment_id", "is not", null);
-    await cancel.execute();
+    await cancelUnsentFor(trx, id, scope === "course" ? "stopped course" : "unsubscribed", now, { courseOnly: scope === "course" });
     return stopsSomething ? "stopped" : "unchanged";
   });
 }

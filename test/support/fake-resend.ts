@@ -176,6 +176,8 @@ export interface FakeStats {
   perSecond: SecondCount[];
   maxRequestsInAnySecond: number;
   idempotencyKeys: number;
+  /** Injected faults that actually fired: before processing (failNext, fault hook) and after acceptance. */
+  faultsFired: { beforeAccept: number; afterAccept: number; hook: number };
   config: { rateLimit: RateLimitOptions | null; latencyMs: number; apiKeyRequired: boolean };
 }
 
@@ -516,6 +518,7 @@ export function createFakeResend(options: FakeResendOptions = {}): FakeResendCor
   const emailsById = new Map<string, FakeEmail>();
   let idempotency = new Map<string, IdempotencyEntry>();
   let faults: { remaining: number; options: FailNextOptions }[] = [];
+  let faultsFired = { beforeAccept: 0, afterAccept: 0, hook: 0 };
   let seq = 0;
   let requestCount = 0;
   let byStatus = new Map<number, number>();
@@ -663,6 +666,7 @@ export function createFakeResend(options: FakeResendOptions = {}): FakeResendCor
     if (faultHook) {
       const injected = await faultHook({ method: c.req.method, path, headers: c.req.raw.headers, body, idempotencyKey: rawKey, seq: requestSeq });
       if (injected) {
+        faultsFired.hook++;
         return delayed({
           status: injected.status,
           body: await injected.text(),
@@ -673,6 +677,7 @@ export function createFakeResend(options: FakeResendOptions = {}): FakeResendCor
     }
     const fault = takeFault();
     if (fault && !fault.afterAccept) {
+      faultsFired.beforeAccept++;
       if (fault.status === "disconnect") c.env?.incoming?.socket?.destroy();
       return delayed(faultOutcome(fault));
     }
@@ -751,6 +756,7 @@ export function createFakeResend(options: FakeResendOptions = {}): FakeResendCor
       }
     }
     if (fault?.afterAccept) {
+      faultsFired.afterAccept++;
       if (fault.status === "disconnect") c.env?.incoming?.socket?.destroy();
       return faultOutcome(fault);
     }
@@ -828,6 +834,7 @@ export function createFakeResend(options: FakeResendOptions = {}): FakeResendCor
       perSecond,
       maxRequestsInAnySecond: perSecond.reduce((m, s) => Math.max(m, s.requests), 0),
       idempotencyKeys: idempotency.size,
+      faultsFired: { ...faultsFired },
       config: currentConfig(),
     };
   }
@@ -853,6 +860,7 @@ export function createFakeResend(options: FakeResendOptions = {}): FakeResendCor
     emailsById.clear();
     idempotency = new Map();
     faults = [];
+    faultsFired = { beforeAccept: 0, afterAccept: 0, hook: 0 };
     faultHook = undefined;
     seq = 0;
     requestCount = 0;

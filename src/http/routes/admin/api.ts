@@ -9,7 +9,7 @@ import { redactTokens } from "../../../log.ts";
 import { AppError } from "../../errors.ts";
 import type { AppEnv } from "../../env.ts";
 import { dashboardData } from "./dashboard.ts";
-import { retrySend } from "./failed.ts";
+import { progressSince, retryAll, retrySend } from "./failed.ts";
 import { eraseReaderAsAdmin, exportReader, listReaders, READER_ACTIONS, readerView, runReaderAction } from "./readers.ts";
 
 /**
@@ -102,6 +102,11 @@ export const apiRoutes = new Hono<AppEnv>()
       items: rows.map((r) => ({ id: r.id, kind: r.kind, lesson: r.lesson_slug, subscriberId: r.subscriber_id, email: r.email, error: r.error, attempts: r.attempts, failedAt: iso(r.updated_at) })),
     });
   })
+  .post("/sends/retry-failed", async (c) => {
+    const { count, since } = await retryAll(c);
+    return c.json({ retried: count, since, progress: `/admin/api/sends/retry-progress?since=${since}` });
+  })
+  .get("/sends/retry-progress", async (c) => c.json(await progressSince(c, c.req.query("since"))))
   .post("/sends/:id/retry", async (c) => {
     await retrySend(c, c.req.param("id"));
     return c.json({ id: c.req.param("id"), status: "queued" });

@@ -4,7 +4,7 @@ import type { Lesson } from "../../../content/schema.ts";
 import { buildTimeline, decodeCursor, explainNextLesson, isReaderFilter, READER_FILTERS, readerDetail, searchReaders } from "../../../store/admin-queries.ts";
 import type { ReaderFilter, ReaderPage } from "../../../store/admin-queries.ts";
 import { pauseEnrollment, resumeEnrollment } from "../../../store/enrollments.ts";
-import { ManualSendError, moveToLesson, sendLessonNow } from "../../../store/manual-sends.ts";
+import { ManualSendError, moveToLesson, retryHeldLesson, sendLessonNow, skipHeldLesson } from "../../../store/manual-sends.ts";
 import { exportReaderData } from "../../../store/reader-data.ts";
 import { eraseEverywhere } from "../../../erasure.ts";
 import { findSubscriber, unsubscribe } from "../../../store/subscribers.ts";
@@ -18,7 +18,7 @@ import { readerPage, readersPage } from "../../views/admin/readers.ts";
  * once and serve both the console's forms and the JSON API (./api.ts).
  */
 
-export const READER_ACTIONS = ["send-lesson", "move", "pause", "resume", "unsubscribe"] as const;
+export const READER_ACTIONS = ["send-lesson", "move", "pause", "resume", "unsubscribe", "retry-lesson", "skip-lesson"] as const;
 export type ReaderAction = (typeof READER_ACTIONS)[number];
 
 export interface ActionOutcome {
@@ -91,6 +91,21 @@ export async function runReaderAction(c: Ctx, id: string, action: ReaderAction, 
       const enrollment = await enrollmentOf(c, id);
       if (!(await resumeEnrollment(deps.db, enrollment.id, now))) throw new AppError(409, "not_paused", `The course is ${enrollment.status} for this reader, not paused.`, "Not possible");
       outcome = { action };
+      break;
+    }
+    // A lesson that failed for good holds the course: retry it, or skip it for a stated reason.
+    case "retry-lesson": {
+      const enrollment = await enrollmentOf(c, id);
+      const requeued = await retryHeldLesson(deps.db, enrollment.id, now).catch(conflict);
+      await dispatchQuietly(deps, requeued.sendIds);
+      outcome = { action };
+      break;
+    }
+    case "skip-lesson": {
+      const reason = typeof fields.reason === "string" ? fields.reason.trim() : "";
+      if (!reason) throw new AppError(400, "reason_required", "Say why the lesson is skipped; the reason is kept on the reader's record.", "Reason required");
+      const enrollment = await enrollmentOf(c, id);
+      outcome = { action, sendId: await skipHeldLesson(deps.db, enrollment.id, reason, now).catch(conflict) };
       break;
     }
     case "unsubscribe": {
@@ -173,6 +188,10 @@ function noticeFor(c: Ctx): string | undefined {
       return "Resumed. Their next lesson is timed from now.";
     case "unsubscribe":
       return "Unsubscribed from all email.";
+    case "retry-lesson":
+      return "The held lesson is back in the queue.";
+    case "skip-lesson":
+      return "The held lesson was skipped; the course goes on.";
     case "deleted":
       return "The reader was erased. Only a hash of their address is kept, so it is never mailed by accident.";
     default:

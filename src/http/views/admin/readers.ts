@@ -114,6 +114,15 @@ export function readerPage(input: {
               { secondary: true },
             )
           : ""}
+        ${input.next.held
+          ? html`${actionForm(`${base}/retry-lesson`, "Retry the held lesson")}
+            ${actionForm(
+              `${base}/skip-lesson`,
+              "Skip it",
+              html`<label for="skip-reason">Skip the held lesson, because</label><input id="skip-reason" name="reason" required maxlength="500" />`,
+              { secondary: true },
+            )}`
+          : ""}
         ${enrollment?.status === "active" ? actionForm(`${base}/pause`, "Pause the course for this reader", "", { secondary: true }) : ""}
         ${enrollment?.status === "paused" ? actionForm(`${base}/resume`, "Resume", "", { secondary: true }) : ""}
         ${s.status !== "unsubscribed" && s.status !== "deleted" ? actionForm(`${base}/unsubscribe`, "Unsubscribe from all email", "", { secondary: true }) : ""}
