@@ -60,3 +60,17 @@ export const emailSchema = z
   })
   .pipe(z.string().max(254, "That email address is too long.").pipe(z.email(INVALID)));
 
+
+/**
+ * A From-style mailbox: `addr@domain`, `Name <addr@domain>` or `"Name" <addr@domain>`. Null when
+ * the address part is not one this module accepts, or the name could break the header.
+ */
+export function parseMailbox(value: string): { name: string | null; address: string } | null {
+  const trimmed = value.trim();
+  if (CONTROL.test(trimmed)) return null;
+  const angled = /^(.*?)\s*<([^<>]+)>$/.exec(trimmed);
+  const name = angled ? (angled[1] ?? "").trim().replace(/^"(.*)"$/, "$1") : null;
+  if (name !== null && /[<>"]/.test(name)) return null;
+  const address = emailSchema.safeParse(angled ? angled[2] : trimmed);
+  return address.success ? { name: name || null, address: address.data } : null;
+}
