@@ -7,6 +7,7 @@ import type { Send } from "../store/sends.ts";
 import type { Subscriber } from "../store/subscribers.ts";
 import { confirmToken, unsubscribeToken } from "../tokens.ts";
 import { renderConfirmEmail } from "./emails.ts";
+import { listIdHeader } from "./list-id.ts";
 import { renderGraduationEmailFast, renderLessonEmailFast, renderNewsletterEmailFast } from "./personalize.ts";
 
 export interface ComposeContext {
@@ -62,8 +63,15 @@ export async function composeEmail(send: ComposableSend, subscriber: Subscriber,
 
   const unsubscribeUrl = await unsubscribeUrlFor(ctx, subscriber.id);
   const preferencesUrl = unsubscribeUrl.replace("/unsubscribe/", "/preferences/");
+  // List mail (lessons, graduation, newsletters) carries the list headers; the confirmation is a
+  // transactional reply to one signup, before the reader is on any list, so it carries none.
   // RFC 8058 one-click: mailbox providers POST to this URL; the footer links to the same page.
-  const headers = { "List-Unsubscribe": `<${unsubscribeUrl}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click", [SEND_ID_HEADER]: send.id };
+  const headers = {
+    "List-Id": listIdHeader(ctx.course, ctx.appUrl),
+    "List-Unsubscribe": `<${unsubscribeUrl}>`,
+    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    [SEND_ID_HEADER]: send.id,
+  };
 
   if (send.kind === "lesson") {
     const lesson = ctx.course.lessons.find((l) => l.slug === send.lesson_slug);
