@@ -17,6 +17,8 @@ export interface NewsletterEmailProps {
   subject: string;
   /** Written in an admin form: untrusted, so it only ever goes through the escaping Markdown walk. */
   markdown: string;
+  /** Inbox preview text; default: the body's first words. */
+  preview?: string;
   unsubscribeUrl: string;
   preferencesUrl?: string;
 }
@@ -25,13 +27,14 @@ export default function NewsletterEmail({
   course,
   subject,
   markdown,
+  preview,
   unsubscribeUrl,
   preferencesUrl,
 }: NewsletterEmailProps) {
   return (
     <EmailShell
       title={subject}
-      preview={renderMarkdown(markdown).summary}
+      preview={preview?.trim() || renderMarkdown(markdown).summary}
       footer={
         <Footer
           course={course}

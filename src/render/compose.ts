@@ -41,6 +41,8 @@ export interface NewsletterContent {
   subject: string;
   markdown: string | null;
   lessonSlug: string | null;
+  /** Inbox preview text; absent or null = the lesson's preview, or the body's first words. */
+  preview?: string | null;
 }
 
 export async function composeEmail(send: ComposableSend, subscriber: Subscriber, ctx: ComposeContext, newsletter?: NewsletterContent): Promise<OutgoingEmail> {
@@ -89,7 +91,8 @@ export async function composeEmail(send: ComposableSend, subscriber: Subscriber,
     const lesson = newsletter.lessonSlug ? ctx.course.lessons.find((l) => l.slug === newsletter.lessonSlug) : undefined;
     if (newsletter.lessonSlug && !lesson) throw new ComposeError(`lesson "${newsletter.lessonSlug}" is no longer in the course`);
     const markdown = lesson ? lesson.markdown : (newsletter.markdown ?? "");
-    const rendered = renderNewsletterEmailFast({ course: ctx.course, recipient, subject: newsletter.subject, markdown, unsubscribeUrl, preferencesUrl });
+    const preview = newsletter.preview || lesson?.preview;
+    const rendered = renderNewsletterEmailFast({ course: ctx.course, recipient, subject: newsletter.subject, markdown, ...(preview ? { preview } : {}), unsubscribeUrl, preferencesUrl });
     return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers };
   }
   throw new ComposeError(`no template for emails of kind "${send.kind}"`);

@@ -159,6 +159,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex("subscribers_created_idx").on("subscribers").columns(["created_at", "id"]).execute();
     },
   },
+  "0009_mail": {
+    async up(db: Kysely<unknown>) {
+      // The inbox preview line of a newsletter; null = its first words, as before.
+      await db.schema.alterTable("broadcasts").addColumn("preview", "text").execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

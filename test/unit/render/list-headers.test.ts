@@ -140,3 +140,16 @@ describe("a long printed URL", () => {
     expect(printed.replace(/<wbr\/>/g, "").replace(/&amp;/g, "&")).toBe(url);
   });
 });
+
+describe("newsletter preview text", () => {
+  it("renders byte-identically on the cached path, and a new preview text is a new template, not a stale one", async () => {
+    const { renderNewsletterEmailFast } = await import("../../../src/render/personalize.ts");
+    const base = { course, recipient: previewRecipient, subject: "News", markdown: "The body starts here.", unsubscribeUrl: previewUrls.unsubscribe, preferencesUrl: previewUrls.preferences };
+    for (const preview of [undefined, "First preview", "Second preview"]) {
+      const input = { ...base, ...(preview ? { preview } : {}) };
+      const fast = renderNewsletterEmailFast(input);
+      expect(fast).toEqual(renderNewsletterEmail(input));
+      expect(fast.html).toContain(`data-skip-in-text="true">${preview ?? "The body starts here."}`);
+    }
+  });
+});
