@@ -5,7 +5,8 @@ import { Footer } from "./_components/footer.tsx";
 import { renderMarkdown } from "./_components/markdown.ts";
 import { MarkdownBody } from "./_components/markdown-body.tsx";
 import {
-  previewCourse,
+  definePreviewProps,
+  previewData,
   previewNewsletterMarkdown,
   previewNewsletterSubject,
   previewUrls,
@@ -51,10 +52,10 @@ export default function NewsletterEmail({
   );
 }
 
-NewsletterEmail.PreviewProps = {
-  course: previewCourse,
+definePreviewProps(NewsletterEmail, (): NewsletterEmailProps => ({
+  course: previewData().course,
   subject: previewNewsletterSubject,
   markdown: previewNewsletterMarkdown,
   unsubscribeUrl: previewUrls.unsubscribe,
   preferencesUrl: previewUrls.preferences,
-} satisfies NewsletterEmailProps;
+}));

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { previewCourse, previewRecipient, previewUrls } from "../../../emails/_components/preview-data.ts";
+import { previewData, previewRecipient, previewUrls } from "../../../emails/_components/preview-data.ts";
 import { urlBreakPieces } from "../../../emails/_components/printed-url.tsx";
 import { importArticle } from "../../../src/content/import.ts";
 import { loadCourse } from "../../../src/content/load.ts";
@@ -133,7 +133,7 @@ describe("a long printed URL", () => {
   });
 
   it("copies exactly: the confirmation email prints it with <wbr> only, no zero-width spaces or soft hyphens", () => {
-    const html = renderConfirmEmail({ course: previewCourse, recipient: previewRecipient, confirmUrl: url }).html;
+    const html = renderConfirmEmail({ course: previewData().course, recipient: previewRecipient, confirmUrl: url }).html;
     const printed = html.match(/Paste this address into your browser:<\/p><p[^>]*>(.*?)<\/p>/)?.[1] ?? "";
     expect(printed).toContain("<wbr/>");
     expect(printed).not.toMatch(/\u200b|\u00ad|&shy;|&#8203;/);
