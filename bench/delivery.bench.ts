@@ -5,7 +5,7 @@ import { loadCourse } from "../src/content/load.ts";
 import { scheduleVersion } from "../src/scheduler/due-emails.ts";
 import { openDatabase } from "../src/store/connect.ts";
 import { storeScheduleVersion } from "../src/store/course-state.ts";
-import { deleteRedisKeys, round, seedSqliteFast, startProcess } from "./support.ts";
+import { benchContentDir, deleteRedisKeys, round, seedSqliteFast, startProcess } from "./support.ts";
 
 /**
  * Delivery: N readers with a lesson due now, one worker process (`npm run start:workers`), the
@@ -31,7 +31,8 @@ export async function runDeliveryBench(options: { emails: number; rate: number |
   const dir = mkdtempSync(join(tmpdir(), "bench-delivery-"));
   const path = join(dir, "bench.db");
   const db = await openDatabase(`sqlite:${path}`);
-  const course = await loadCourse("content");
+  const contentDir = benchContentDir(dir);
+  const course = await loadCourse(contentDir);
   const now = Date.now();
   await storeScheduleVersion(db, course.slug, await scheduleVersion(course, undefined), now);
   await db.destroy();
@@ -47,6 +48,7 @@ export async function runDeliveryBench(options: { emails: number; rate: number |
     [],
     {
       NODE_ENV: "production",
+      CONTENT_DIR: contentDir,
       DATABASE_URL: `sqlite:${path}`,
       REDIS_URL,
       REDIS_PREFIX: prefix,

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deleteRedisKeys, freePort, percentile, round, startProcess } from "./support.ts";
+import { benchContentDir, deleteRedisKeys, freePort, percentile, round, startProcess } from "./support.ts";
 
 /**
  * Signup to inbox: the whole service (`npm start`: HTTP, send worker, tick) and the fake Resend in
@@ -32,6 +32,7 @@ export async function runLatencyBench(options: { signups?: number; concurrency?:
     [],
     {
       NODE_ENV: "production",
+      CONTENT_DIR: benchContentDir(dir),
       PORT: String(port),
       DATABASE_URL: `sqlite:${join(dir, "bench.db")}`,
       REDIS_URL,

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import pg from "pg";
-import { deleteRedisKeys, freePort, round, startProcess } from "./support.ts";
+import { benchContentDir, deleteRedisKeys, freePort, round, startProcess } from "./support.ts";
 
 /**
  * Signup under load: the HTTP process alone (`npm run start:http`) in its own process, autocannon
@@ -44,6 +44,8 @@ export async function runSignupBench(engine: "sqlite" | "postgres", options: { s
     [],
     {
       NODE_ENV: "production",
+      CONTENT_DIR: benchContentDir(dir),
+      APP_URL: "https://lessons.example.test",
       PORT: String(port),
       DATABASE_URL: databaseUrl,
       REDIS_URL,

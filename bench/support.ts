@@ -1,5 +1,7 @@
 import type { ChildProcess } from "node:child_process";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
 import type { Course } from "../src/content/schema.ts";
 import type { Database } from "../src/store/database.ts";
 
@@ -166,4 +168,16 @@ export async function deleteRedisKeys(url: string, prefix: string): Promise<void
     if (keys.length) await redis.del(...keys);
   } while (cursor !== "0");
   redis.disconnect();
+}
+
+/**
+ * The shipped course with a postal address in place of its placeholder, for benchmark processes
+ * that run with NODE_ENV=production (which refuses to start on the placeholder).
+ */
+export function benchContentDir(parent: string): string {
+  const dir = join(parent, "content");
+  cpSync("content", dir, { recursive: true });
+  const courseFile = join(dir, "course.yaml");
+  writeFileSync(courseFile, readFileSync(courseFile, "utf8").replace(/^postalAddress:.*$/m, "postalAddress: Benchmark Ltd, 1 Harbour Road, Portsmouth, UK"));
+  return dir;
 }

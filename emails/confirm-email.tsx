@@ -3,7 +3,8 @@ import type { EmailCourse } from "./_components/copy.ts";
 import { cleanName, confirmButtonLabel, confirmIgnoreNote, confirmSentence, greeting } from "./_components/copy.ts";
 import { EmailShell } from "./_components/email-shell.tsx";
 import { Footer } from "./_components/footer.tsx";
-import { previewCourse, previewRecipient, previewUrls } from "./_components/preview-data.ts";
+import { definePreviewProps, previewData, previewRecipient, previewUrls } from "./_components/preview-data.ts";
+import { PrintedUrl } from "./_components/printed-url.tsx";
 import { color, font, wrapAnywhere } from "./_components/theme.ts";
 import { Eyebrow, Paragraph, Small, Title } from "./_components/typography.tsx";
 
@@ -44,15 +45,17 @@ export default function ConfirmEmail({ course, lessonCount, recipientName, confi
         {confirmButtonLabel}
       </Button>
       <Small style={{ margin: "28px 0 6px" }}>Button not working? Paste this address into your browser:</Small>
-      <Small style={{ margin: "0 0 20px", ...wrapAnywhere }}>{confirmUrl}</Small>
+      <Small style={{ margin: "0 0 20px", ...wrapAnywhere }}>
+        <PrintedUrl url={confirmUrl} />
+      </Small>
       <Small style={{ margin: 0 }}>{confirmIgnoreNote}</Small>
     </EmailShell>
   );
 }
 
-ConfirmEmail.PreviewProps = {
-  course: previewCourse,
-  lessonCount: previewCourse.lessons.length,
+definePreviewProps(ConfirmEmail, (): ConfirmEmailProps => ({
+  course: previewData().course,
+  lessonCount: previewData().course.lessons.length,
   recipientName: previewRecipient.name,
   confirmUrl: previewUrls.confirm,
-} satisfies ConfirmEmailProps;
+}));

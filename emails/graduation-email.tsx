@@ -10,7 +10,7 @@ import {
 } from "./_components/copy.ts";
 import { EmailShell } from "./_components/email-shell.tsx";
 import { Footer } from "./_components/footer.tsx";
-import { previewCourse, previewRecipient, previewUrls } from "./_components/preview-data.ts";
+import { definePreviewProps, previewData, previewRecipient, previewUrls } from "./_components/preview-data.ts";
 import { color, font } from "./_components/theme.ts";
 import { Eyebrow, Meta, Paragraph, Title } from "./_components/typography.tsx";
 
@@ -96,10 +96,10 @@ export default function GraduationEmail({
   );
 }
 
-GraduationEmail.PreviewProps = {
-  course: previewCourse,
-  lessons: previewCourse.lessons,
+definePreviewProps(GraduationEmail, (): GraduationEmailProps => ({
+  course: previewData().course,
+  lessons: previewData().course.lessons,
   recipientName: previewRecipient.name,
   unsubscribeUrl: previewUrls.unsubscribe,
   preferencesUrl: previewUrls.preferences,
-} satisfies GraduationEmailProps;
+}));

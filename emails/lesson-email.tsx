@@ -4,7 +4,7 @@ import { Credit } from "./_components/credit.tsx";
 import { EmailShell } from "./_components/email-shell.tsx";
 import { Footer } from "./_components/footer.tsx";
 import { MarkdownBody } from "./_components/markdown-body.tsx";
-import { previewCourse, previewLesson, previewRecipient, previewUrls } from "./_components/preview-data.ts";
+import { definePreviewProps, previewData, previewRecipient, previewUrls } from "./_components/preview-data.ts";
 import { Eyebrow, Meta, Paragraph, Rule, Title } from "./_components/typography.tsx";
 
 export interface LessonEmailProps {
@@ -50,11 +50,11 @@ export default function LessonEmail({
   );
 }
 
-LessonEmail.PreviewProps = {
-  course: previewCourse,
-  lesson: previewLesson,
-  lessonCount: previewCourse.lessons.length,
+definePreviewProps(LessonEmail, (): LessonEmailProps => ({
+  course: previewData().course,
+  lesson: previewData().lesson,
+  lessonCount: previewData().course.lessons.length,
   recipientName: previewRecipient.name,
   unsubscribeUrl: previewUrls.unsubscribe,
   preferencesUrl: previewUrls.preferences,
-} satisfies LessonEmailProps;
+}));

@@ -5,7 +5,8 @@ import { Footer } from "./_components/footer.tsx";
 import { renderMarkdown } from "./_components/markdown.ts";
 import { MarkdownBody } from "./_components/markdown-body.tsx";
 import {
-  previewCourse,
+  definePreviewProps,
+  previewData,
   previewNewsletterMarkdown,
   previewNewsletterSubject,
   previewUrls,
@@ -17,6 +18,8 @@ export interface NewsletterEmailProps {
   subject: string;
   /** Written in an admin form: untrusted, so it only ever goes through the escaping Markdown walk. */
   markdown: string;
+  /** Inbox preview text; default: the body's first words. */
+  preview?: string;
   unsubscribeUrl: string;
   preferencesUrl?: string;
 }
@@ -25,13 +28,14 @@ export default function NewsletterEmail({
   course,
   subject,
   markdown,
+  preview,
   unsubscribeUrl,
   preferencesUrl,
 }: NewsletterEmailProps) {
   return (
     <EmailShell
       title={subject}
-      preview={renderMarkdown(markdown).summary}
+      preview={preview?.trim() || renderMarkdown(markdown).summary}
       footer={
         <Footer
           course={course}
@@ -48,10 +52,10 @@ export default function NewsletterEmail({
   );
 }
 
-NewsletterEmail.PreviewProps = {
-  course: previewCourse,
+definePreviewProps(NewsletterEmail, (): NewsletterEmailProps => ({
+  course: previewData().course,
   subject: previewNewsletterSubject,
   markdown: previewNewsletterMarkdown,
   unsubscribeUrl: previewUrls.unsubscribe,
   preferencesUrl: previewUrls.preferences,
-} satisfies NewsletterEmailProps;
+}));

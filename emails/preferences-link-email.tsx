@@ -3,7 +3,8 @@ import type { EmailCourse } from "./_components/copy.ts";
 import { cleanName, greeting } from "./_components/copy.ts";
 import { EmailShell } from "./_components/email-shell.tsx";
 import { Footer } from "./_components/footer.tsx";
-import { previewCourse, previewRecipient, previewUrls } from "./_components/preview-data.ts";
+import { definePreviewProps, previewData, previewRecipient, previewUrls } from "./_components/preview-data.ts";
+import { PrintedUrl } from "./_components/printed-url.tsx";
 import { color, font, wrapAnywhere } from "./_components/theme.ts";
 import { Eyebrow, Paragraph, Small, Title } from "./_components/typography.tsx";
 
@@ -47,14 +48,16 @@ export default function PreferencesLinkEmail({ course, recipientName, preference
         {preferencesLinkButtonLabel}
       </Button>
       <Small style={{ margin: "28px 0 6px" }}>Button not working? Paste this address into your browser:</Small>
-      <Small style={{ margin: "0 0 20px", ...wrapAnywhere }}>{preferencesUrl}</Small>
+      <Small style={{ margin: "0 0 20px", ...wrapAnywhere }}>
+        <PrintedUrl url={preferencesUrl} />
+      </Small>
       <Small style={{ margin: 0 }}>{preferencesLinkIgnoreNote}</Small>
     </EmailShell>
   );
 }
 
-PreferencesLinkEmail.PreviewProps = {
-  course: previewCourse,
+definePreviewProps(PreferencesLinkEmail, (): PreferencesLinkEmailProps => ({
+  course: previewData().course,
   recipientName: previewRecipient.name,
   preferencesUrl: previewUrls.preferences,
-} satisfies PreferencesLinkEmailProps;
+}));

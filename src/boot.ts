@@ -3,9 +3,10 @@ import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Redis } from "ioredis";
 import { createApp } from "./app.ts";
-import { parseConfig, ConfigError } from "./config.ts";
+import { parseConfig, ConfigError, productionWarnings } from "./config.ts";
 import type { Config } from "./config.ts";
-import { loadCourse } from "./content/load.ts";
+import { ContentError, loadCourse } from "./content/load.ts";
+import { isPlaceholderPostalAddress, PLACEHOLDER_POSTAL_ADDRESS_PROBLEM } from "./content/postal-address.ts";
 import type { Course } from "./content/schema.ts";
 import { createLogger } from "./log.ts";
 import type { Logger } from "./log.ts";
@@ -53,6 +54,11 @@ function redactUrl(url: string): string {
 export async function start(roles: readonly Role[], env: Record<string, string | undefined> = process.env, options: { log?: Logger } = {}): Promise<Runtime> {
   const config = parseConfig(env);
   const log = options.log ?? createLogger(config.LOG_LEVEL);
+  const course = await loadCourse(config.CONTENT_DIR);
+  if (config.NODE_ENV === "production" && isPlaceholderPostalAddress(course.postalAddress)) {
+    throw new StartupError(`${config.CONTENT_DIR}/course.yaml: ${PLACEHOLDER_POSTAL_ADDRESS_PROBLEM}`);
+  }
+  for (const warning of productionWarnings(config)) log.warn(warning);
 
   try {
     await pingRedis(config.REDIS_URL, 5_000);
@@ -65,7 +71,6 @@ export async function start(roles: readonly Role[], env: Record<string, string |
   if (config.usingDevSecret) log.warn("SECRET_KEY is not set: using the development key. Set SECRET_KEY (32+ random characters) before real readers sign up.");
 
   const db = await openDatabase(config.DATABASE_URL);
-  const course = await loadCourse(config.CONTENT_DIR);
   const producer = createProducer({
     redisUrl: config.REDIS_URL,
     prefix: config.REDIS_PREFIX,
@@ -172,7 +177,7 @@ export async function main(roles: readonly Role[]): Promise<void> {
   try {
     runtime = await start(roles);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof StartupError) {
+    if (error instanceof ConfigError || error instanceof StartupError || error instanceof ContentError) {
       console.error(`lessonpost: ${error.message}`);
       process.exit(1);
     }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseMailbox } from "./email-address.ts";
 
 /**
  * Every setting Lessonpost reads, parsed once at start-up. A bad value stops the process with a
@@ -31,7 +32,10 @@ const schema = z
     RESEND_BASE_URL: optionalString.pipe(z.url().optional()),
     /** Signing secret of the Resend webhook (whsec_…); without it /webhooks/resend refuses every event. */
     RESEND_WEBHOOK_SECRET: optionalString,
-    EMAIL_FROM: z.string().min(3).default("Lessonpost <lessons@example.com>"),
+    EMAIL_FROM: z
+      .string()
+      .default("Lessonpost <lessons@example.com>")
+      .refine((from) => parseMailbox(from) !== null, { message: 'must be an address, or a name and an address like "Lessonpost <lessons@your-domain.com>"' }),
     SECRET_KEY: z.preprocess(emptyToUndefined, z.string().min(32, "must be at least 32 characters").optional()),
     ADMIN_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, "must be at least 16 characters").optional()),
     /** The admin console password as a PBKDF2 hash; hashAdminPassword() in src/http/routes/admin/auth.ts makes one. */
@@ -85,10 +89,15 @@ const schema = z
     APP_URL: (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ""),
     SECRET_KEY: env.SECRET_KEY ?? (env.NODE_ENV === "production" ? undefined : DEV_SECRET_KEY),
     usingDevSecret: env.SECRET_KEY === undefined,
+    appUrlSet: env.APP_URL !== undefined,
   }))
   .superRefine((env, ctx) => {
     if (env.SECRET_KEY === undefined) {
       ctx.addIssue({ code: "custom", path: ["SECRET_KEY"], message: "is required when NODE_ENV=production (32+ random characters)" });
+    }
+    // Without it every confirm link and List-Unsubscribe header would point at localhost.
+    if (env.NODE_ENV === "production" && !env.appUrlSet) {
+      ctx.addIssue({ code: "custom", path: ["APP_URL"], message: "is required when NODE_ENV=production (the public https:// address used in every link and List-Unsubscribe header)" });
     }
   });
 
@@ -98,11 +107,37 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+/** One line, whatever went wrong, so it reads whole in any log viewer: `Invalid configuration: VAR: problem; VAR2: …`. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
   const result = schema.safeParse(env);
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(env)"}: ${issue.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+    const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(env)"}: ${issue.message.replace(/\s+/g, " ")}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
   }
   return result.data as Config;
+}
+
+/**
+ * Domains whose DMARC policy is p=reject or p=quarantine: mail "from" them sent through anyone
+ * else's servers is refused or sent to spam by the big mailbox providers.
+ */
+const FREE_MAIL_DOMAINS = new Set([
+  "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.fr", "ymail.com", "rocketmail.com",
+  "outlook.com", "hotmail.com", "hotmail.co.uk", "live.com", "msn.com", "aol.com", "icloud.com", "me.com",
+  "mac.com", "gmx.com", "gmx.net", "gmx.de", "web.de", "mail.com", "yandex.com", "yandex.ru", "proton.me",
+  "protonmail.com", "zoho.com", "comcast.net", "orange.fr", "free.fr", "libero.it",
+]);
+
+/** Settings that start but that mailbox providers will hold against the mail; logged as warnings in production. */
+export function productionWarnings(config: Config): string[] {
+  if (config.NODE_ENV !== "production") return [];
+  const warnings: string[] = [];
+  if (!config.APP_URL.startsWith("https://")) {
+    warnings.push(`APP_URL=${config.APP_URL} is not https: links in emails will be sent in the clear, and mailbox providers expect the List-Unsubscribe URL on https.`);
+  }
+  const domain = parseMailbox(config.EMAIL_FROM)?.address.split("@")[1];
+  if (domain && FREE_MAIL_DOMAINS.has(domain)) {
+    warnings.push(`EMAIL_FROM is on ${domain}, a free-mail domain whose DMARC policy rejects mail sent from other servers: send from a domain you own and have verified with your provider.`);
+  }
+  return warnings;
 }

@@ -47,7 +47,7 @@ const configs = new WeakMap<object, Config>();
 function configFrom(env: WorkerEnv): Config {
   let config = configs.get(env);
   if (!config) {
-    if (!env.APP_URL) throw new ConfigError("Invalid configuration:\n  APP_URL: is required on Cloudflare (the public https:// address of these pages)");
+    if (!env.APP_URL) throw new ConfigError("Invalid configuration: APP_URL: is required on Cloudflare (the public https:// address of these pages)");
     config = parseConfig({
       NODE_ENV: "production",
       APP_URL: env.APP_URL,

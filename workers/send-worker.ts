@@ -137,10 +137,10 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     if (!content) {
       content = deps.db
         .selectFrom("broadcasts")
-        .select(["subject", "markdown", "lesson_slug"])
+        .select(["subject", "markdown", "lesson_slug", "preview"])
         .where("id", "=", id)
         .executeTakeFirst()
-        .then((b) => (b ? { subject: b.subject, markdown: b.markdown, lessonSlug: b.lesson_slug } : undefined));
+        .then((b) => (b ? { subject: b.subject, markdown: b.markdown, lessonSlug: b.lesson_slug, preview: b.preview } : undefined));
       newsletters.set(id, content);
       if (newsletters.size > 100) newsletters.delete(newsletters.keys().next().value!);
     }

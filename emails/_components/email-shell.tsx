@@ -13,6 +13,20 @@ interface EmailShellProps {
 }
 
 /**
+ * <Preview>'s own hiding, plus `mso-hide:all`: Outlook for Windows (Word's renderer) ignores
+ * display:none on a div and would print the preview text at the top of the email.
+ */
+const hiddenPreview = {
+  display: "none",
+  overflow: "hidden",
+  lineHeight: "1px",
+  opacity: 0,
+  maxHeight: 0,
+  maxWidth: 0,
+  msoHide: "all",
+} as const;
+
+/**
  * Page → centred fluid container (max 600px) → white card. Everything is percentage-wide with a
  * max-width, so nothing depends on media queries (many clients strip them) to fit a phone.
  */
@@ -38,7 +52,7 @@ export function EmailShell({ title, preview, children, footer }: EmailShellProps
           ...wrapAnywhere,
         }}
       >
-        <Preview>{preview}</Preview>
+        <Preview style={hiddenPreview}>{preview}</Preview>
         <Container style={{ maxWidth: "600px", width: "100%", margin: "0 auto" }}>
           <table
             role="presentation"

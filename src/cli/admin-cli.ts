@@ -89,19 +89,20 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
     .command("broadcast")
     .description("send a newsletter to every active reader, or to one course stage")
     .requiredOption("--subject <text>", "subject line")
+    .option("--preview <text>", "inbox preview text shown after the subject (default: the first words)")
     .option("--markdown-file <path>", "the newsletter, as Markdown")
     .option("--lesson <slug>", "send this lesson as the newsletter")
     .option("--stage <slug>", "only readers whose next lesson is this one")
     .option("--at <iso-time>", "schedule instead of sending now")
     .option("--wait", "show progress until every email is settled")
-    .action(async (options: { subject: string; markdownFile?: string; lesson?: string; stage?: string; at?: string; wait?: boolean }) =>
+    .action(async (options: { subject: string; preview?: string; markdownFile?: string; lesson?: string; stage?: string; at?: string; wait?: boolean }) =>
       withContext(async ({ db, course }) => {
         const markdown = options.markdownFile ? await readFile(options.markdownFile, "utf8") : null;
         const scheduledAt = options.at ? Date.parse(options.at) : null;
         if (scheduledAt !== null && !Number.isFinite(scheduledAt)) throw new CliError(`--at must be an ISO time such as 2026-12-01T09:00:00Z, not "${options.at}".`, EXIT.usage);
         let id: string;
         try {
-          id = await createBroadcast(db, course, { subject: options.subject, markdown, lessonSlug: options.lesson ?? null, audience: options.stage ? { kind: "stage", lessonSlug: options.stage } : { kind: "all" }, scheduledAt }, Date.now());
+          id = await createBroadcast(db, course, { subject: options.subject, preview: options.preview ?? null, markdown, lessonSlug: options.lesson ?? null, audience: options.stage ? { kind: "stage", lessonSlug: options.stage } : { kind: "all" }, scheduledAt }, Date.now());
         } catch (error) {
           throw error instanceof BroadcastError ? new CliError(error.message, EXIT.usage) : error;
         }

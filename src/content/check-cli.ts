@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { renderLessonEmail } from "../render/emails.ts";
-import { checkCourse, formatIssues, formatSummary } from "./check.ts";
+import { checkCourse, formatIssues, formatSummary, formatWarnings } from "./check.ts";
 
 /** `npm run content:check [-- DIR]`: exits 1 when the course has problems, 2 when it cannot run. */
 
@@ -24,6 +24,7 @@ async function main(args: string[]): Promise<number> {
   }
 
   const report = await checkCourse(dir, { render: renderLessonEmail });
+  for (const line of formatWarnings(report, dir)) console.error(line);
   if (!report.ok) {
     for (const line of formatIssues(report, dir)) console.error(line);
     const n = report.issues.length;

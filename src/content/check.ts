@@ -1,9 +1,10 @@
 import type { LessonEmailInput, RenderedEmail } from "../render/types.ts";
 import { readContentFiles } from "./load.ts";
-import { compareStrings, formatIssue, inspectCourse } from "./parse.ts";
+import { compareStrings, COURSE_FILE, formatIssue, inspectCourse } from "./parse.ts";
 import type { ContentFile, ContentIssue, LessonFileInfo } from "./parse.ts";
 import { lintMarkdown } from "./markdown-lint.ts";
-import type { Course } from "./schema.ts";
+import { isPlaceholderPostalAddress, PLACEHOLDER_POSTAL_ADDRESS_PROBLEM } from "./postal-address.ts";
+import type { Course, CourseFile } from "./schema.ts";
 
 /**
  * Everything that can be wrong with a course before it is sent: invalid front matter, lesson
@@ -32,6 +33,8 @@ export interface CheckReport {
   ok: boolean;
   /** Sorted by file, then line. */
   issues: ContentIssue[];
+  /** Fine for trying the course out, wrong for real readers; they do not fail the check. */
+  warnings: ContentIssue[];
   /** Present when the course parsed; sizes only for lessons that rendered. */
   course?: Course;
   sizes: RenderedSize[];
@@ -73,7 +76,14 @@ export async function checkCourseFiles(files: readonly ContentFile[], options: C
   }
 
   issues.sort((a, b) => compareStrings(a.file, b.file) || a.line - b.line);
-  return { ok: issues.length === 0, issues, course: inspection.course, sizes, maxHtmlBytes };
+  return { ok: issues.length === 0, issues, warnings: courseWarnings(files, inspection.courseFile), course: inspection.course, sizes, maxHtmlBytes };
+}
+
+function courseWarnings(files: readonly ContentFile[], courseFile: CourseFile | undefined): ContentIssue[] {
+  if (!courseFile || !isPlaceholderPostalAddress(courseFile.postalAddress)) return [];
+  const text = files.find((f) => f.path === COURSE_FILE)?.text ?? "";
+  const line = text.split(/\r?\n/).findIndex((l) => /^postalAddress\s*:/.test(l)) + 1;
+  return [{ file: COURSE_FILE, line: Math.max(1, line), message: `${PLACEHOLDER_POSTAL_ADDRESS_PROBLEM} (production refuses to start with it)` }];
 }
 
 function checkFileNames(lessons: readonly LessonFileInfo[]): ContentIssue[] {
@@ -200,6 +210,11 @@ export function formatKb(bytes: number): string {
 /** One `file:line: problem` per issue, paths shown relative to `root` (the content dir). */
 export function formatIssues(report: CheckReport, root?: string): string[] {
   return report.issues.map((i) => formatIssue(i, root));
+}
+
+/** One `file:line: warning: …` per warning. */
+export function formatWarnings(report: CheckReport, root?: string): string[] {
+  return report.warnings.map((w) => formatIssue({ ...w, message: `warning: ${w.message}` }, root));
 }
 
 export function formatSummary(report: CheckReport): string {

@@ -14,7 +14,8 @@ const USAGE = `usage: npm run content:import -- FILE... [options]
   --day N      day offset of the first draft (default: 0, or 7 after the last existing lesson)
   --step N     days between drafts imported together (default: 7)
   --force      overwrite a draft that already exists for the same slug
-  --dry-run    print the report without writing anything`;
+  --dry-run    print the report without writing anything
+example: npm run content:import -- content/sources/002_045da85a41f7b346.txt --dry-run`;
 
 interface ExistingLesson {
   number: number;

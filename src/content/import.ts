@@ -121,6 +121,11 @@ export function importArticle(text: string, fileName: string, options: ImportOpt
 
   const { body: withoutFooter, credit } = splitFooter(paragraphs);
   if (credit) changes.push(`moved the copyright/attribution footer into "credit"`);
+  // Every lesson email prints the credit under "Written by <author>": a credit pointing at an
+  // author "named above" is false when the article names none.
+  if (credit && !author && /\bauthor named above\b/i.test(credit)) {
+    warnings.push(`the credit says "the author named above", but the article names no author: reword the credit before publishing`);
+  }
 
   const { kept, removed } = removeDuplicates(withoutFooter);
   for (const r of removed) {

@@ -12,8 +12,16 @@ const slug = z
 const weekday = z.enum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
 export type Weekday = z.infer<typeof weekday>;
 
+/** RFC 5322 dot-atom with at least one dot, as RFC 2919 wants of a List-Id. */
+const listId = z
+  .string()
+  .max(255)
+  .regex(/^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)+$/, "must look like course-name.your-domain.com (letters, digits and hyphens joined by dots)");
+
 export const courseFileSchema = z.object({
   slug,
+  /** RFC 2919 List-Id of every course email; default: the slug under the APP_URL host. */
+  listId: listId.optional(),
   name: z.string().min(1),
   description: z.string().min(1),
   sender: z.object({

@@ -7,6 +7,7 @@ import type { Send } from "../store/sends.ts";
 import type { Subscriber } from "../store/subscribers.ts";
 import { confirmToken, preferencesToken, unsubscribeToken } from "../tokens.ts";
 import { renderConfirmEmail, renderPreferencesLinkEmail } from "./emails.ts";
+import { listIdHeader } from "./list-id.ts";
 import { renderGraduationEmailFast, renderLessonEmailFast, renderNewsletterEmailFast } from "./personalize.ts";
 
 export interface ComposeContext {
@@ -45,6 +46,8 @@ export interface NewsletterContent {
   subject: string;
   markdown: string | null;
   lessonSlug: string | null;
+  /** Inbox preview text; absent or null = the lesson's preview, or the body's first words. */
+  preview?: string | null;
 }
 
 export async function composeEmail(send: ComposableSend, subscriber: Subscriber, ctx: ComposeContext, newsletter?: NewsletterContent): Promise<OutgoingEmail> {
@@ -75,8 +78,15 @@ export async function composeEmail(send: ComposableSend, subscriber: Subscriber,
   // A fresh 30-day link in every email. Dated by the row, not the clock: rows are made when they
   // fall due, and a retry (a batch above all) must be byte-identical under its idempotency key.
   const preferencesUrl = await preferencesUrlFor(ctx, subscriber.id, send.created_at);
-  // RFC 8058 one-click: mailbox providers POST to this URL; the footer links to the same page.
-  const headers = { "List-Unsubscribe": `<${unsubscribeUrl}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click", [SEND_ID_HEADER]: send.id };
+  // List mail (lessons, graduation, newsletters) carries the list headers; the confirmation is a
+  // transactional reply to one signup, before the reader is on any list, so it carries none.
+  // RFC 8058 one-click: mailbox providers POST to the List-Unsubscribe URL.
+  const headers = {
+    "List-Id": listIdHeader(ctx.course, ctx.appUrl),
+    "List-Unsubscribe": `<${unsubscribeUrl}>`,
+    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    [SEND_ID_HEADER]: send.id,
+  };
 
   if (send.kind === "lesson") {
     const lesson = ctx.course.lessons.find((l) => l.slug === send.lesson_slug);
@@ -94,7 +104,8 @@ export async function composeEmail(send: ComposableSend, subscriber: Subscriber,
     const lesson = newsletter.lessonSlug ? ctx.course.lessons.find((l) => l.slug === newsletter.lessonSlug) : undefined;
     if (newsletter.lessonSlug && !lesson) throw new ComposeError(`lesson "${newsletter.lessonSlug}" is no longer in the course`);
     const markdown = lesson ? lesson.markdown : (newsletter.markdown ?? "");
-    const rendered = renderNewsletterEmailFast({ course: ctx.course, recipient, subject: newsletter.subject, markdown, unsubscribeUrl, preferencesUrl });
+    const preview = newsletter.preview || lesson?.preview;
+    const rendered = renderNewsletterEmailFast({ course: ctx.course, recipient, subject: newsletter.subject, markdown, ...(preview ? { preview } : {}), unsubscribeUrl, preferencesUrl });
     return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers };
   }
   throw new ComposeError(`no template for emails of kind "${send.kind}"`);

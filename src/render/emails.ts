@@ -142,9 +142,9 @@ export function renderGraduationEmail(input: GraduationEmailInput): RenderedEmai
 }
 
 export function renderNewsletterEmail(input: NewsletterEmailInput): RenderedEmail {
-  const { course, markdown, unsubscribeUrl, preferencesUrl } = input;
+  const { course, markdown, preview, unsubscribeUrl, preferencesUrl } = input;
   const subject = cleanSubject(input.subject);
-  const html = toHtml(createElement(NewsletterEmail, { course, subject, markdown, unsubscribeUrl, preferencesUrl }));
+  const html = toHtml(createElement(NewsletterEmail, { course, subject, markdown, ...(preview ? { preview } : {}), unsubscribeUrl, preferencesUrl }));
   const text = joinBlocks([
     course.name,
     underline(subject),

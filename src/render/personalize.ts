@@ -415,7 +415,7 @@ export function renderGraduationEmailFast(input: GraduationEmailInput): Rendered
 }
 
 export function renderNewsletterEmailFast(input: NewsletterEmailInput): RenderedEmail {
-  const { course, subject, markdown } = input;
+  const { course, subject, markdown, preview } = input;
   const reader = readerFor(input.recipient.name, input.unsubscribeUrl, input.preferencesUrl);
   const template =
     reader &&
@@ -430,8 +430,9 @@ export function renderNewsletterEmailFast(input: NewsletterEmailInput): Rendered
         course.postalAddress,
         subject,
         markdown,
+        preview,
       ],
-      () => buildTemplate(reader, (who) => renderNewsletterEmail({ course, subject, markdown, ...who })),
+      () => buildTemplate(reader, (who) => renderNewsletterEmail({ course, subject, markdown, ...(preview ? { preview } : {}), ...who })),
     );
   if (!reader || !template) {
     stats.fallbacks++;

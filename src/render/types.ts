@@ -39,6 +39,8 @@ export interface GraduationEmailInput extends BaseEmailInput {
 export interface NewsletterEmailInput extends BaseEmailInput {
   subject: string;
   markdown: string;
+  /** Inbox preview text; default: the body's first words. */
+  preview?: string;
   unsubscribeUrl: string;
   preferencesUrl?: string;
 }

@@ -20,10 +20,15 @@ export interface NewBroadcast {
   /** Either Markdown written for this newsletter, or a lesson to send as one. */
   markdown?: string | null;
   lessonSlug?: string | null;
+  /** Inbox preview text; empty = the body's first words. */
+  preview?: string | null;
   audience: Audience;
   /** Send at this time; null = draft until started. */
   scheduledAt?: number | null;
 }
+
+/** The hidden preview is cut at 150 characters by the template, like a lesson's. */
+export const MAX_PREVIEW = 150;
 
 export class BroadcastError extends Error {
   override name = "BroadcastError";
@@ -33,6 +38,8 @@ export async function createBroadcast(db: Database, course: Course, input: NewBr
   const subject = singleLine(input.subject);
   if (!subject) throw new BroadcastError("A newsletter needs a subject.");
   if (subject.length > 200) throw new BroadcastError("Keep the subject under 200 characters.");
+  const preview = singleLine(input.preview ?? "") || null;
+  if (preview && preview.length > MAX_PREVIEW) throw new BroadcastError(`Keep the preview text under ${MAX_PREVIEW} characters: inboxes show about that many.`);
   const markdown = input.markdown?.trim() || null;
   const lessonSlug = input.lessonSlug || null;
   if (!markdown && !lessonSlug) throw new BroadcastError("Write the newsletter, or pick a lesson to send.");
@@ -48,6 +55,7 @@ export async function createBroadcast(db: Database, course: Course, input: NewBr
       id,
       subject,
       markdown,
+      preview,
       lesson_slug: lessonSlug,
       audience: audienceKey(input.audience),
       status: input.scheduledAt ? "scheduled" : "draft",

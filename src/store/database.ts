@@ -144,6 +144,8 @@ export interface BroadcastsTable {
   subject: string;
   /** The newsletter body; null when it re-sends a lesson (lesson_slug). */
   markdown: string | null;
+  /** Inbox preview text shown after the subject; null = the body's first words (or the lesson's preview). */
+  preview: string | null;
   lesson_slug: string | null;
   /** "all" (every active reader) or "stage:<slug>" (readers whose next lesson is that one). */
   audience: string;

@@ -214,6 +214,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex("admin_sessions_expires_idx").on("admin_sessions").column("expires_at").execute();
     },
   },
+  "0009_mail": {
+    async up(db: Kysely<unknown>) {
+      // The inbox preview line of a newsletter; null = its first words, as before.
+      await db.schema.alterTable("broadcasts").addColumn("preview", "text").execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

@@ -4,9 +4,7 @@ import { chromium } from "playwright-core";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  previewCourse,
-  previewCreditedLesson,
-  previewLesson,
+  previewData,
   previewNewsletterMarkdown,
   previewNewsletterSubject,
   previewRecipient,
@@ -18,6 +16,8 @@ import {
   renderLessonEmail,
   renderNewsletterEmail,
 } from "../../src/render/emails.ts";
+
+const { course: previewCourse, lesson: previewLesson, creditedLesson: previewCreditedLesson } = previewData();
 
 /**
  * Every email must fit a 375px phone and a 1024px desktop without horizontal scrolling.

@@ -4,7 +4,8 @@ import path from "node:path";
 import type { RenderLesson } from "../../../src/content/check.ts";
 
 export const repoRoot = process.cwd();
-export const articlesDir = path.resolve(repoRoot, "../shared/articles");
+/** The source articles ship with the course, so the tests need nothing outside the repository. */
+export const articlesDir = path.resolve(repoRoot, "content/sources");
 export const shippedContentDir = path.resolve(repoRoot, "content");
 export const minimalFixtureDir = path.resolve(repoRoot, "test/fixtures/content/minimal");
 

@@ -75,7 +75,7 @@ export function visibleText(html: string): string {
     html
       .replace(/<(style|title)[\s\S]*?<\/\1>/gi, " ")
       // Inline elements join their text; everything else (blocks, cells, <br>) separates words.
-      .replace(/<\/?(a|em|strong|b|i|span|code|del)\b[^>]*>/gi, "")
+      .replace(/<\/?(a|em|strong|b|i|span|code|del|wbr)\b[^>]*>/gi, "")
       .replace(/<[^>]+>/g, " ")
       .replace(/&nbsp;/g, " ")
       .replace(/&#x27;|&#39;/g, "'")

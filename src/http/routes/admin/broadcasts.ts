@@ -98,7 +98,7 @@ function composeNewsletter(deps: AppDeps, broadcast: Broadcast, subscriber: Subs
     { id: "preview", kind: "newsletter", lesson_slug: null, created_at: now },
     subscriber,
     { course: deps.course, appUrl: deps.appUrl, secretKey: deps.secretKey, from: deps.emailFrom ?? "preview", now },
-    { subject: broadcast.subject, markdown: broadcast.markdown, lessonSlug: broadcast.lesson_slug },
+    { subject: broadcast.subject, markdown: broadcast.markdown, lessonSlug: broadcast.lesson_slug, preview: broadcast.preview },
   );
 }
 
@@ -134,7 +134,7 @@ function parseAudienceField(value: string): Audience {
 }
 
 function defaultValues(deps: AppDeps): ComposeValues {
-  return { subject: "", markdown: "", lesson: "", audience: "all", when: "now", scheduledAt: "", timezone: deps.course.schedule.timezone };
+  return { subject: "", preview: "", markdown: "", lesson: "", audience: "all", when: "now", scheduledAt: "", timezone: deps.course.schedule.timezone };
 }
 
 async function listPage(c: Context<AppEnv>, values: ComposeValues, error?: string) {
@@ -166,6 +166,7 @@ export const broadcastAdminRoutes = new Hono<AppEnv>()
     const body = await c.req.parseBody();
     const values: ComposeValues = {
       subject: field(body, "subject"),
+      preview: field(body, "preview"),
       markdown: field(body, "markdown"),
       lesson: field(body, "lesson"),
       audience: field(body, "audience") || "all",
@@ -182,7 +183,7 @@ export const broadcastAdminRoutes = new Hono<AppEnv>()
       const id = await createBroadcast(
         deps.db,
         deps.course,
-        { subject: values.subject.trim() || lesson?.subject || "", markdown: values.markdown, lessonSlug: values.lesson || null, audience, scheduledAt },
+        { subject: values.subject.trim() || lesson?.subject || "", preview: values.preview, markdown: values.markdown, lessonSlug: values.lesson || null, audience, scheduledAt },
         now,
       );
       const sendNow = intent === "go" && values.when === "now";

@@ -37,6 +37,7 @@ export interface BroadcastResults {
 
 export interface ComposeValues {
   subject: string;
+  preview: string;
   markdown: string;
   lesson: string;
   audience: string;
@@ -112,6 +113,9 @@ export function broadcastListPage(view: BroadcastListView) {
         <label for="b-subject">Subject</label>
         <input id="b-subject" type="text" name="subject" maxlength="200" value="${v.subject}" />
         <p class="hint">May stay empty when you send a lesson: the lesson's subject is used.</p>
+        <label for="b-preview">Preview text</label>
+        <input id="b-preview" type="text" name="preview" maxlength="150" value="${v.preview}" />
+        <p class="hint">The line inboxes show after the subject. Empty: the newsletter's first words (or the lesson's own preview text).</p>
         <label for="b-markdown">Newsletter (Markdown)</label>
         <textarea id="b-markdown" name="markdown" rows="12" cols="60">${v.markdown}</textarea>
         <label for="b-lesson">…or send a lesson as the newsletter</label>
