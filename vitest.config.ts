@@ -8,5 +8,6 @@ export default defineConfig({
     // Integration suites share one Redis and one PostgreSQL server; each test isolates itself
     // with its own key prefix / database schema, so files may run in parallel.
     pool: "forks",
+    globalSetup: ["test/support/global-setup.ts"],
   },
 });

@@ -2,10 +2,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { inject } from "vitest";
 
 /**
  * Real databases for tests, one per test: a fresh SQLite file, or a fresh PostgreSQL schema on
- * the local server (selected through the connection's search_path).
+ * the local server (selected through the connection's search_path). PostgreSQL schemas are dropped
+ * by the run's teardown (./global-setup.ts), not here; see there for why.
  */
 
 export type Engine = "sqlite" | "postgres";
@@ -20,7 +22,7 @@ export interface TestDatabase {
 }
 
 export async function createTestDatabase(engine: Engine): Promise<TestDatabase> {
-  const id = `t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const id = `t_${inject("pgRunId")}_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
   if (engine === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "lessonpost-"));
     return { engine, url: `sqlite:${join(dir, "test.db")}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
@@ -31,14 +33,6 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
   await admin.end();
   // %20, not URLSearchParams' "+": pg-connection-string decodes the option with decodeURIComponent.
   const url = `${POSTGRES_URL}${POSTGRES_URL.includes("?") ? "&" : "?"}options=${encodeURIComponent(`-c search_path=${id}`)}`;
-  return {
-    engine,
-    url,
-    async drop() {
-      const client = new pg.Client({ connectionString: POSTGRES_URL });
-      await client.connect();
-      await client.query(`drop schema if exists ${id} cascade`);
-      await client.end();
-    },
-  };
+  // Dropped with the rest of the run's schemas once every test is done.
+  return { engine, url, drop: async () => undefined };
 }
