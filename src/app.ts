@@ -14,6 +14,7 @@ import { signupRoutes } from "./http/routes/signup.ts";
 import { unsubscribeRoutes } from "./http/routes/unsubscribe.ts";
 import { webhookRoutes } from "./http/routes/webhooks.ts";
 import { APP_CSS, SIGNUP_JS } from "./http/views/layout.ts";
+import { streamedBodyLimit } from "./http/multipart-stream.ts";
 import { sameOriginForms } from "./http/same-origin.ts";
 import { errorPage } from "./http/views/pages.ts";
 import { ADMIN_CSS } from "./http/views/admin/layout.ts";
@@ -53,7 +54,7 @@ export function createApp(deps: AppDeps) {
     await next();
     if (!c.res.headers.has("content-security-policy")) c.res.headers.set("content-security-policy", PAGE_CSP);
   });
-  // Small bodies everywhere, except the admin's CSV upload.
+  // Small bodies everywhere, except the admin's CSV upload, which is read as it streams in.
   const limit = (maxSize: number) =>
     bodyLimit({
       maxSize,
@@ -62,7 +63,9 @@ export function createApp(deps: AppDeps) {
       },
     });
   const smallBodies = limit(64 * 1024);
-  const csvUploads = limit(25 * 1024 * 1024);
+  const csvUploads = streamedBodyLimit(25 * 1024 * 1024, () => {
+    throw new AppError(413, "body_too_large", "That request is too large.", "Too large");
+  });
   app.use((c, next) => (c.req.path === "/admin/import" || c.req.path === "/admin/api/import" ? csvUploads(c, next) : smallBodies(c, next)));
   app.use(sameOriginForms(deps.appUrl));
 
