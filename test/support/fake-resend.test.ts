@@ -414,6 +414,11 @@ describe("fake Resend with a controlled clock", () => {
       clock += 10_000;
       const after = [await resend.emails.send(email()), await resend.emails.send(email()), await resend.emails.send(email())];
       expect(after.map((r) => r.error?.statusCode ?? 200)).toEqual([200, 200, 429]);
+      // A larger bucket admits a larger burst, at the same rate.
+      fake.setRateLimit({ requestsPerSecond: 2, window: "bucket", burst: 4 });
+      const big = [];
+      for (let i = 0; i < 5; i++) big.push((await resend.emails.send(email())).error?.statusCode ?? 200);
+      expect(big).toEqual([200, 200, 200, 200, 429]);
     } finally {
       fake.setRateLimit({ requestsPerSecond: 2 });
     }
