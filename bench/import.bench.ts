@@ -2,15 +2,17 @@ import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFil
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { deleteRedisKeys, freePort, round, startProcess } from "./support.ts";
 
 /**
  * A 24 MB CSV through the admin console's import (`POST /admin/import`, multipart, as a browser
- * sends it) into `npm run start:http` on SQLite. While it runs, this process samples the server's
+ * sends it) into `npm run start:http`, on SQLite and on PostgreSQL. While it runs, this process samples the server's
  * resident memory and asks `/healthz` one request after another. The reference, in the same run and
  * the same server: the same /healthz probing for a while with nothing to do, before the import.
  */
 export interface ImportBenchResult {
+  engine: "sqlite" | "postgres";
   fileMiB: number;
   rows: number;
   imported: number;
@@ -26,6 +28,7 @@ export interface ImportBenchResult {
 }
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const ADMIN = "benchmark-admin-token-0123456789";
 
 function rssMiB(pid: number): number {
@@ -98,9 +101,18 @@ function upload(port: number, file: string): Promise<string> {
   });
 }
 
-export async function runImportBench(options: { megabytes?: number; log?: (s: string) => void } = {}): Promise<ImportBenchResult> {
+export async function runImportBench(engine: "sqlite" | "postgres", options: { megabytes?: number; log?: (s: string) => void } = {}): Promise<ImportBenchResult> {
   const log = options.log ?? (() => undefined);
   const dir = mkdtempSync(join(tmpdir(), "bench-import-"));
+  const schema = `bench_import_${Date.now().toString(36)}`;
+  let databaseUrl = `sqlite:${join(dir, "bench.db")}`;
+  if (engine === "postgres") {
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    await admin.query(`create schema ${schema}`);
+    await admin.end();
+    databaseUrl = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  }
   const file = join(dir, "readers.csv");
   const rows = writeCsv(file, (options.megabytes ?? 24) * 2 ** 20);
   const prefix = `lpbench:import:${Date.now()}`;
@@ -111,7 +123,7 @@ export async function runImportBench(options: { megabytes?: number; log?: (s: st
     {
       NODE_ENV: "production",
       PORT: String(port),
-      DATABASE_URL: `sqlite:${join(dir, "bench.db")}`,
+      DATABASE_URL: databaseUrl,
       REDIS_URL,
       REDIS_PREFIX: prefix,
       SECRET_KEY: "benchmark-secret-key-0123456789abcdef",
@@ -144,6 +156,7 @@ export async function runImportBench(options: { megabytes?: number; log?: (s: st
     const imported = Number(/<strong>(\d+)<\/strong> of (\d+) rows imported/.exec(page)?.[1] ?? NaN);
     if (imported !== rows) throw new Error(`import bench: expected ${rows} rows imported, the page says:\n${page.slice(-2000)}`);
     return {
+      engine,
       fileMiB: round(statSync(file).size / 2 ** 20, 1),
       rows,
       imported,
@@ -161,5 +174,11 @@ export async function runImportBench(options: { megabytes?: number; log?: (s: st
     await server.stop();
     await deleteRedisKeys(REDIS_URL, prefix);
     rmSync(dir, { recursive: true, force: true });
+    if (engine === "postgres") {
+      const admin = new pg.Client({ connectionString: POSTGRES_URL });
+      await admin.connect();
+      await admin.query(`drop schema if exists ${schema} cascade`);
+      await admin.end();
+    }
   }
 }

@@ -119,6 +119,62 @@ async function* csvRecords(input: CsvInput, header: string[], counter: { bytes: 
 /** A copy that does not keep papaparse's whole input chunk alive (V8 slices substrings). */
 const detached = (s: string) => structuredClone(s);
 
+/**
+ * The first line of each address in the file, to report later ones as duplicates. Kept as 64-bit
+ * fingerprints in typed arrays (12 bytes a slot, outside the garbage-collected heap) rather than a
+ * Map of strings: a file of half a million addresses would otherwise hold tens of megabytes of
+ * strings and keep the collector busy. Two different addresses share a fingerprint with odds of
+ * about n² / 2⁶⁵ (one in ten million for a million rows), and would be reported as duplicates.
+ */
+class FirstLines {
+  private size = 0;
+  private high = new Uint32Array(1 << 16);
+  private low = new Uint32Array(1 << 16);
+  private lines = new Uint32Array(1 << 16);
+
+  /** The line the address was first seen on, or undefined (and this line is remembered). */
+  firstOrRemember(address: string, line: number): number | undefined {
+    // cyrb53's mixing, both halves kept.
+    let h1 = 0xdeadbeef;
+    let h2 = 0x41c6ce57;
+    for (let i = 0; i < address.length; i++) {
+      const ch = address.charCodeAt(i);
+      h1 = Math.imul(h1 ^ ch, 2654435761);
+      h2 = Math.imul(h2 ^ ch, 1597334677);
+    }
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    const found = this.find(h1 >>> 0, h2 >>> 0);
+    if (this.lines[found] !== 0) return this.lines[found];
+    this.high[found] = h1 >>> 0;
+    this.low[found] = h2 >>> 0;
+    this.lines[found] = line;
+    if (++this.size * 2 > this.lines.length) this.grow();
+    return undefined;
+  }
+
+  private find(high: number, low: number): number {
+    const mask = this.lines.length - 1;
+    let i = (high ^ low) & mask;
+    while (this.lines[i] !== 0 && (this.high[i] !== high || this.low[i] !== low)) i = (i + 1) & mask;
+    return i;
+  }
+
+  private grow(): void {
+    const { high, low, lines } = this;
+    this.high = new Uint32Array(lines.length * 2);
+    this.low = new Uint32Array(lines.length * 2);
+    this.lines = new Uint32Array(lines.length * 2);
+    for (let i = 0; i < lines.length; i++) {
+      if (lines[i] === 0) continue;
+      const at = this.find(high[i]!, low[i]!);
+      this.high[at] = high[i]!;
+      this.low[at] = low[i]!;
+      this.lines[at] = lines[i]!;
+    }
+  }
+}
+
 interface Candidate {
   line: number;
   email: string;
@@ -128,8 +184,8 @@ interface Candidate {
 
 /**
  * Reads the file as it arrives and commits it a page at a time, yielding to the event loop between
- * pages, so a large file holds neither the whole text in memory nor the process for long. Only the
- * addresses seen so far are kept (to report duplicates within the file by line).
+ * pages, so a large file holds neither the whole text in memory nor the process for long. Only a
+ * fingerprint of each address seen so far is kept (to report duplicates within the file by line).
  */
 export async function importReaders(db: Database, course: Course, input: CsvInput, options: ImportOptions, now: number): Promise<ImportReport> {
   const source = singleLine(options.consentSource);
@@ -138,7 +194,7 @@ export async function importReaders(db: Database, course: Course, input: CsvInpu
   const report: ImportReport = { rows: 0, imported: 0, duplicates: [], invalid: [], suppressed: [], existing: [] };
   const header: string[] = [];
   const counter = { bytes: 0 };
-  const seen = new Map<string, number>();
+  const seen = new FirstLines();
   let page: Candidate[] = [];
 
   const flush = async () => {
@@ -159,12 +215,10 @@ export async function importReaders(db: Database, course: Course, input: CsvInpu
     if (!email.success) {
       report.invalid.push({ line, email: detached(raw.slice(0, 254)), reason: email.error.issues[0]?.message ?? "invalid address" });
     } else {
-      const key = email.data.toLowerCase();
-      const first = seen.get(key);
+      const first = seen.firstOrRemember(email.data.toLowerCase(), line);
       if (first !== undefined) {
         report.duplicates.push({ line, email: detached(email.data), reason: `same address as line ${first}` });
       } else {
-        seen.set(detached(key), line);
         // eslint-disable-next-line no-control-regex
         const name = (row.name ?? "").replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim().slice(0, 100) || null;
         page.push({ line, email: email.data, name, timezone: resolveTimezone(row.timezone?.trim(), course.schedule.timezone) });
