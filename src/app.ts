@@ -16,6 +16,7 @@ import { unsubscribeRoutes } from "./http/routes/unsubscribe.ts";
 import { webhookRoutes } from "./http/routes/webhooks.ts";
 import { APP_CSS, SIGNUP_JS } from "./http/views/layout.ts";
 import { bodyGuard } from "./http/body-guard.ts";
+import { streamedBodyLimit } from "./http/multipart-stream.ts";
 import { sameOriginForms } from "./http/same-origin.ts";
 import { errorPage } from "./http/views/pages.ts";
 import { ADMIN_CSS } from "./http/views/admin/layout.ts";
@@ -55,7 +56,7 @@ export function createApp(deps: AppDeps) {
     await next();
     if (!c.res.headers.has("content-security-policy")) c.res.headers.set("content-security-policy", PAGE_CSP);
   });
-  // Small bodies everywhere, except the admin's CSV upload.
+  // Small bodies everywhere, except the admin's CSV upload, which is read as it streams in.
   const limit = (maxSize: number) =>
     bodyLimit({
       maxSize,
@@ -64,7 +65,9 @@ export function createApp(deps: AppDeps) {
       },
     });
   const smallBodies = limit(64 * 1024);
-  const csvUploads = limit(25 * 1024 * 1024);
+  const csvUploads = streamedBodyLimit(25 * 1024 * 1024, () => {
+    throw new AppError(413, "body_too_large", "That request is too large.", "Too large");
+  });
   app.use((c, next) => (c.req.path === "/admin/import" || c.req.path === "/admin/api/import" ? csvUploads(c, next) : smallBodies(c, next)));
   app.use(bodyGuard());
   app.use(sameOriginForms(deps.appUrl));

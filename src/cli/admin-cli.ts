@@ -1,4 +1,6 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { once } from "node:events";
+import { open, readFile, stat } from "node:fs/promises";
 import { Command, CommanderError } from "commander";
 import { SingleBar, Presets } from "cli-progress";
 import { parseConfig, ConfigError } from "../config.ts";
@@ -169,19 +171,20 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
     .option("--no-enroll", "do not start the course for them")
     .action(async (file: string, options: { source: string; enroll: boolean }) =>
       withContext(async ({ db, course }) => {
-        const text = await readFile(file, "utf8").catch(() => {
+        const size = await stat(file).then((s) => s.size).catch(() => {
           throw new CliError(`Cannot read ${file}.`);
         });
         const progress = bar("Importing");
         let started = false;
         try {
-          const report = await importReaders(db, course, text, {
+          // Streamed, a page of rows at a time: a large file is never held whole.
+          const report = await importReaders(db, course, createReadStream(file), {
             consentSource: options.source,
             enroll: options.enroll,
-            onProgress: (done, total) => {
-              if (!started) progress.start(total, 0);
+            onProgress: ({ bytes }) => {
+              if (!started) progress.start(Math.max(1, size), 0);
               started = true;
-              progress.update(done);
+              progress.update(bytes);
             },
           }, Date.now());
           if (started) progress.stop();
@@ -203,12 +206,23 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
     .argument("[file]", "where to write")
     .action(async (file?: string) =>
       withContext(async ({ db, course }) => {
-        let csv = "";
-        for await (const chunk of exportReadersCsv(db, course)) csv += chunk;
-        if (file) {
-          await writeFile(file, csv);
-          out(`Wrote ${csv.split("\r\n").length - 2} readers to ${file}.`);
-        } else process.stdout.write(csv);
+        if (!file) {
+          for await (const chunk of exportReadersCsv(db, course)) if (!process.stdout.write(chunk)) await once(process.stdout, "drain");
+          return;
+        }
+        const target = await open(file, "w").catch(() => {
+          throw new CliError(`Cannot write ${file}.`);
+        });
+        let lines = 0;
+        try {
+          for await (const chunk of exportReadersCsv(db, course)) {
+            lines += chunk.split("\r\n").length - 1;
+            await target.write(chunk);
+          }
+        } finally {
+          await target.close();
+        }
+        out(`Wrote ${lines - 1} readers to ${file}.`);
       }),
     );
 

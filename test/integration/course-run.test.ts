@@ -37,7 +37,8 @@ describe("a whole course run", () => {
 
     const perReader = runtime.course.lessons.length + 2;
     await waitFor("every lesson and graduation email", () => (fake.emails.length >= READERS * perReader ? true : undefined), 120_000);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // The provider has every email; the ledger is settled once each worker has recorded its answer.
+    await waitFor("every ledger row to be settled", async () => ((await runtime.db.selectFrom("sends").select("id").where("status", "in", ["queued", "sending"]).execute()).length === 0 ? true : undefined), 60_000);
 
     expect(fake.emails).toHaveLength(READERS * perReader);
     expect(fake.duplicates()).toEqual([]);

@@ -17,7 +17,8 @@ const ADMIN = "admin-token-for-tests-0123456789";
 const MALFORMED: [string, Record<string, string>, string][] = [
   ["no boundary", { "content-type": "multipart/form-data" }, "lesson=x"],
   ["a boundary the body never uses", { "content-type": "multipart/form-data; boundary=nothing-here" }, "--something-else\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\ny\r\n"],
-  ["a part that never ends", { "content-type": "multipart/form-data; boundary=abc" }, "--abc\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nemail\r\n"],
+  // A field first, as the import form sends its consent source, so the streamed import reaches the cut-off file.
+  ["a part that never ends", { "content-type": "multipart/form-data; boundary=abc" }, "--abc\r\nContent-Disposition: form-data; name=\"source\"\r\n\r\nour signup form\r\n--abc\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nemail\r\n"],
 ];
 
 describe.each(ENGINES)("malformed request bodies (%s)", (engine) => {
@@ -67,6 +68,13 @@ describe.each(ENGINES)("malformed request bodies (%s)", (engine) => {
     for (const [path, headers] of await routes()) {
       for (const [what, contentType, body] of MALFORMED) {
         const response = await app.request(path, { method: "POST", headers: { ...headers, ...contentType, accept: "application/json" }, body });
+        if (path === "/admin/import" && response.status === 200) {
+          // The import streams its report as the file arrives, so once the file has begun the
+          // status is sent: a file cut off inside ends the page with the error instead.
+          expect(what, "only a file cut off inside may reach the streamed report").toBe("a part that never ends");
+          expect(await response.text()).toMatch(/role="alert">[^<]*(ended|cut|boundary)/i);
+          continue;
+        }
         expect(response.status, `${path} with ${what}`).toBe(400);
         expect(await response.json(), `${path} with ${what}`).toMatchObject({ error: { code: "bad_body" } });
       }

@@ -398,6 +398,32 @@ describe("fake Resend with a controlled clock", () => {
     }
   });
 
+  it("uses a token bucket when asked: a second's worth at once, then the rate, refilled over time", async () => {
+    fake.setRateLimit({ requestsPerSecond: 2, window: "bucket" });
+    try {
+      clock = Date.UTC(2030, 0, 1, 12, 0, 20) + 100;
+      const burst = [await resend.emails.send(email()), await resend.emails.send(email()), await resend.emails.send(email())];
+      expect(burst.map((r) => r.error?.statusCode ?? 200)).toEqual([200, 200, 429]);
+      // Half a second refills one token (2 a second), whatever the wall-clock second is.
+      clock += 499;
+      expect((await resend.emails.send(email())).error?.statusCode).toBe(429);
+      clock += 1;
+      expect((await resend.emails.send(email())).error).toBeNull();
+      expect((await resend.emails.send(email())).error?.statusCode).toBe(429);
+      // Idle time fills the bucket to one second's worth, never more.
+      clock += 10_000;
+      const after = [await resend.emails.send(email()), await resend.emails.send(email()), await resend.emails.send(email())];
+      expect(after.map((r) => r.error?.statusCode ?? 200)).toEqual([200, 200, 429]);
+      // A larger bucket admits a larger burst, at the same rate.
+      fake.setRateLimit({ requestsPerSecond: 2, window: "bucket", burst: 4 });
+      const big = [];
+      for (let i = 0; i < 5; i++) big.push((await resend.emails.send(email())).error?.statusCode ?? 200);
+      expect(big).toEqual([200, 200, 200, 200, 429]);
+    } finally {
+      fake.setRateLimit({ requestsPerSecond: 2 });
+    }
+  });
+
   it("forgets idempotency keys after 24 hours", async () => {
     clock = Date.UTC(2030, 0, 2);
     const first = await resend.emails.send(email(), { idempotencyKey: "daily" });

@@ -17,7 +17,10 @@
  *   not 409.
  * - Rate limit: `window: "fixed"` (default) counts admitted requests per wall-clock second,
  *   the same buckets `requestsPerSecondSeen()` reports; `"sliding"` admits at most N requests
- *   in any 1000 ms span. Rejected requests do not consume the budget.
+ *   in any 1000 ms span; `"bucket"` is a token bucket refilled at N a second and holding
+ *   `burst` tokens (default N), the usual way an API enforces "N per second": the rate holds on
+ *   average, and requests sent evenly but delivered a little bunched still pass. Rejected requests
+ *   do not consume the budget.
  *
  * Control endpoints under /_fake/* (never authenticated, rate limited, delayed or counted)
  * let a test in another process read and steer a fake started by fake-resend-cli.ts.
@@ -68,7 +71,9 @@ export type FaultHook = (req: FakeRequestInfo) => Response | undefined | Promise
 
 export interface RateLimitOptions {
   requestsPerSecond: number;
-  window?: "fixed" | "sliding";
+  window?: "fixed" | "sliding" | "bucket";
+  /** Token bucket only: how many requests it holds (a burst it admits at once). Default requestsPerSecond. */
+  burst?: number;
 }
 
 export interface FakeResendOptions {
@@ -409,7 +414,7 @@ interface LimitDecision {
 
 class RateLimiter {
   readonly limit: number;
-  readonly window: "fixed" | "sliding";
+  readonly window: "fixed" | "sliding" | "bucket";
   private windowStart = -1;
   private used = 0;
   // Sliding window: admitted timestamps as a queue; head advances as entries age out, so each
@@ -421,10 +426,26 @@ class RateLimiter {
     if (!(options.requestsPerSecond > 0)) throw new Error("rateLimit.requestsPerSecond must be positive");
     this.limit = Math.floor(options.requestsPerSecond);
     this.window = options.window ?? "fixed";
+    this.burst = Math.max(1, Math.floor(options.burst ?? options.requestsPerSecond));
   }
 
   take(now: number): LimitDecision {
+    if (this.window === "bucket") return this.takeBucket(now);
     return this.window === "fixed" ? this.takeFixed(now) : this.takeSliding(now);
+  }
+
+  private readonly burst: number;
+  private tokens = -1;
+  private refilledAt = 0;
+
+  private takeBucket(now: number): LimitDecision {
+    if (this.tokens < 0) this.tokens = this.burst;
+    else this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) * this.limit) / 1000);
+    this.refilledAt = now;
+    const resetSeconds = Math.max(1, Math.ceil(((1 - this.tokens) * 1000) / this.limit / 1000));
+    if (this.tokens < 1) return { allowed: false, limit: this.limit, remaining: 0, resetSeconds };
+    this.tokens -= 1;
+    return { allowed: true, limit: this.limit, remaining: Math.floor(this.tokens), resetSeconds };
   }
 
   private takeFixed(now: number): LimitDecision {
@@ -485,7 +506,7 @@ const faultSchema = z.object({
 
 const configSchema = z.object({
   rateLimit: z
-    .object({ requestsPerSecond: z.number().positive(), window: z.enum(["fixed", "sliding"]).optional() })
+    .object({ requestsPerSecond: z.number().positive(), window: z.enum(["fixed", "sliding", "bucket"]).optional(), burst: z.number().positive().optional() })
     .nullable()
     .optional(),
   latencyMs: z.number().nonnegative().optional(),

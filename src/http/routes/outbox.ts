@@ -4,6 +4,17 @@ import { AppError } from "../errors.ts";
 import type { AppEnv } from "../env.ts";
 import { layout } from "../views/layout.ts";
 
+const EMAIL_SANDBOX = "allow-popups allow-popups-to-escape-sandbox";
+
+/** A `<base target="_blank">` first in the head, so every link in the email leaves the frame. */
+function linksInNewTab(emailHtml: string): string {
+  const base = '<base target="_blank">';
+  const head = /<head(\s[^>]*)?>/i.exec(emailHtml);
+  if (!head) return base + emailHtml;
+  const at = head.index + head[0].length;
+  return emailHtml.slice(0, at) + base + emailHtml.slice(at);
+}
+
 /**
  * The local outbox, mounted only when no RESEND_API_KEY is set: every email the service would
  * have sent, readable in the browser. It shows readers' mail, so it must never exist in a
@@ -44,7 +55,7 @@ export const outboxRoutes = new Hono<AppEnv>()
             ${Object.entries(entry.headers).map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}
           </table>
           <h2>HTML</h2>
-          <iframe src="/outbox/${entry.id}/html" title="HTML part of the email" sandbox></iframe>
+          <iframe src="/outbox/${entry.id}/html" title="HTML part of the email" sandbox="${EMAIL_SANDBOX}"></iframe>
           <h2>Plain text</h2>
           <pre>${entry.text}</pre>`,
       ),
@@ -53,7 +64,9 @@ export const outboxRoutes = new Hono<AppEnv>()
   .get("/:id/html", async (c) => {
     const entry = await c.var.deps.outbox!.get(c.req.param("id"));
     if (!entry) throw new AppError(404, "not_found", "There is no email with that id in the outbox.", "Not in the outbox");
-    // The email's own HTML, shown as-is but sandboxed: no scripts, no same-origin access.
-    c.header("Content-Security-Policy", "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline'");
-    return c.html(entry.html);
+    // The email's own HTML, sandboxed: no scripts, no same-origin access, no forms. Its links open
+    // in a new tab, outside the sandbox, as a mail client opens them: that is how a reader gets
+    // from the confirmation email to the confirm page, whose own button then posts from our origin.
+    c.header("Content-Security-Policy", `sandbox ${EMAIL_SANDBOX}; default-src 'none'; img-src * data:; style-src 'unsafe-inline'`);
+    return c.html(linksInNewTab(entry.html));
   });

@@ -4,12 +4,15 @@ import { stream } from "hono/streaming";
 import { AppError } from "../../errors.ts";
 import type { AppEnv } from "../../env.ts";
 import { adminLayout } from "../../views/admin/layout.ts";
+import { multipartBoundary, MultipartError, multipartParts } from "../../multipart-stream.ts";
+import type { MultipartPart } from "../../multipart-stream.ts";
 import { exportReadersCsv, ImportError, importReaders } from "../../../store/reader-import.ts";
 import type { ImportProblem, ImportReport } from "../../../store/reader-import.ts";
 
 /**
- * CSV import and export of readers. The import streams its page: a progress bar per chunk (each
- * one drawn over the last, no script needed), then the report of every row not imported.
+ * CSV import and export of readers. The import streams both ways: the upload is parsed and
+ * committed a page of rows at a time as it arrives, and the answer page shows a progress line per
+ * page (no script needed), then the report of every row not imported.
  */
 
 function problems(title: string, list: ImportProblem[]) {
@@ -36,11 +39,12 @@ export const importAdminRoutes = new Hono<AppEnv>()
           <form class="card" method="post" action="/admin/import" enctype="multipart/form-data">
             <h2>Import readers from CSV</h2>
             <p class="hint">One reader per line with a header line naming the columns: <code>email</code> (required), <code>name</code>, <code>timezone</code>. Imported readers are confirmed: import only people who agreed to receive this course.</p>
-            <label for="file">CSV file</label>
-            <input id="file" name="file" type="file" accept=".csv,text/csv" required />
             <label for="source">Where did these readers give their consent?</label>
             <input id="source" name="source" type="text" required minlength="3" maxlength="200" placeholder="e.g. Signup sheet at the May 2026 workshop" />
             <label><input type="checkbox" name="enroll" value="yes" checked /> Start the course for them now</label>
+            <!-- Last on purpose: the server reads the fields above before the file streams in. -->
+            <label for="file">CSV file</label>
+            <input id="file" name="file" type="file" accept=".csv,text/csv" required />
             <button type="submit">Import</button>
           </form>
           <div class="card">
@@ -52,12 +56,42 @@ export const importAdminRoutes = new Hono<AppEnv>()
   )
   .post("/", async (c) => {
     const { deps, now } = c.var;
-    const body = await c.req.parseBody();
-    const file = body.file;
-    const text = typeof file === "string" ? file : file instanceof File ? await file.text() : "";
-    if (!text.trim()) throw new AppError(422, "no_file", "Choose a CSV file to import.", "Nothing to import");
-    const source = typeof body.source === "string" ? body.source : "";
-    const enroll = body.enroll === "yes";
+    const boundary = multipartBoundary(c.req.header("content-type"));
+    const upload = c.req.raw.body;
+    if (!boundary || !upload) throw new AppError(400, "bad_body", "Send the import form (multipart/form-data) with a CSV file.", "Nothing to import");
+    // The file is read as it arrives, never held whole: the form puts the consent source and the
+    // enrol choice before the file, so both are known by the time its first row is.
+    const parts = multipartParts(upload, boundary);
+    const fields: Record<string, string> = {};
+    let file: MultipartPart | undefined;
+    try {
+      for (let next = await parts.next(); !next.done; next = await parts.next()) {
+        const part = next.value;
+        if (part.filename !== null) {
+          if (part.name === "file" && part.filename !== "") {
+            file = part;
+            break;
+          }
+          continue;
+        }
+        fields[part.name] = await part.text(4096);
+      }
+    } catch (error) {
+      if (error instanceof MultipartError) throw new AppError(400, "bad_body", error.message, "Not imported");
+      throw error;
+    }
+    if (!file) {
+      await parts.return(undefined);
+      throw new AppError(422, "no_file", "Choose a CSV file to import.", "Nothing to import");
+    }
+    if (fields.source === undefined) {
+      await parts.return(undefined);
+      throw new AppError(422, "source_after_file", "Name the consent source in a form field before the file (the import page's form does).", "Not imported");
+    }
+    const source = fields.source;
+    const enroll = fields.enroll === "yes";
+    const total = Number(c.req.header("content-length")) || null;
+    const csv = file.body;
     c.header("Content-Type", "text/html; charset=UTF-8");
     return stream(c, async (out) => {
       const page = String(
@@ -66,16 +100,20 @@ export const importAdminRoutes = new Hono<AppEnv>()
       const [head, tail] = page.split("%%BODY%%") as [string, string];
       await out.write(head);
       try {
-        const report = await importReaders(deps.db, deps.course, text, {
+        const report = await importReaders(deps.db, deps.course, csv, {
           consentSource: source,
           enroll,
-          onProgress: (done, total) => void out.write(`<p><progress value="${done}" max="${total}">${done} of ${total}</progress> ${done} of ${total}</p>`),
+          onProgress: ({ rows, bytes }) =>
+            void out.write(total ? `<p><progress value="${bytes}" max="${total}">${rows} rows</progress> ${rows} rows</p>` : `<p>${rows} rows</p>`),
         }, now);
         await out.write(String(await reportHtml(report)));
       } catch (error) {
-        const message = error instanceof ImportError ? error.message : "The import stopped on an unexpected error; rows before it were imported.";
-        if (!(error instanceof ImportError)) deps.log.error("import failed", { error: error instanceof Error ? error.message : String(error) });
+        const known = error instanceof ImportError || error instanceof MultipartError;
+        const message = known ? error.message : "The import stopped on an unexpected error; rows before it were imported.";
+        if (!known) deps.log.error("import failed", { error: error instanceof Error ? error.message : String(error) });
         await out.write(String(await html`<p class="error" role="alert">${message}</p>`));
+      } finally {
+        await parts.return(undefined);
       }
       await out.write(tail);
     });
