@@ -158,6 +158,18 @@ describe.each(ENGINES)("retry all failed sends (%s)", (engine) => {
     expect(done).not.toContain(">Refresh</a>");
   });
 
+  it("a second click with nothing failed any more says so instead of showing the progress of zero emails", async () => {
+    await failures();
+    expect((await consolePost("/admin/failed/retry-all")).headers.get("location")).toBe(`/admin/failed?since=${NOW}`);
+    t.clock.now = NOW + 1_000;
+    const again = await consolePost("/admin/failed/retry-all");
+    expect(again.status).toBe(303);
+    expect(again.headers.get("location")).toBe("/admin/failed?notice=nothing-to-retry");
+    const html = await page(again.headers.get("location")!);
+    expect(html).toContain("Nothing was failed any more, so nothing was retried.");
+    expect(html).not.toContain("Retrying 0 emails");
+  });
+
   it("the button is a console form like the others: no session, no Origin or another site's Origin re-queues nothing", async () => {
     const { failed } = await failures();
     const anonymous = await app.request("/admin/failed/retry-all", form({}, { accept: "text/html" }));
