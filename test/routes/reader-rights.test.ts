@@ -284,6 +284,21 @@ describe("purpose-bound links", () => {
     expect(statuses).toEqual([200, 200, 429]);
   });
 
+  it("a rate-limited fresh-link request is told about link requests and when to retry, not about signups", async () => {
+    const limiter = createRedisSignupLimiter(t.producer.connection, `lptest:limits:${Date.now()}`, silentLogger, { perIpPerMinute: 100, perIpPerHour: 100, perAddressPerHour: 1 });
+    const app = createApp({ db: t.db, course: await loadCourse("content"), log: silentLogger, appUrl: "http://x.test", secretKey: TEST_SECRET, signupLimiter: limiter, clientIp: () => "198.51.100.10" });
+    expect((await app.request("/preferences/new-link", form({ email: "again@example.com" }))).status).toBe(200);
+    const limited = await app.request("/preferences/new-link", form({ email: "again@example.com" }));
+    expect(limited.status).toBe(429);
+    const retryAfter = Number(limited.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(0);
+    const page = await limited.text();
+    const minutes = Math.max(1, Math.ceil(retryAfter / 60));
+    expect(page).toContain(`a lot of requests for a preferences link, from here or for this address, in a short time. Please try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`);
+    expect(page).toContain("a link may already be on its way");
+    expect(page).not.toContain("signup");
+  });
+
   it("every course email carries its own fresh 30-day preferences link; the List-Unsubscribe header keeps the unsubscribe-only link", async () => {
     const lesson = (await t.db.selectFrom("sends").selectAll().where("kind", "=", "lesson").executeTakeFirstOrThrow());
     const ctx = { course: await loadCourse("content"), appUrl: "https://lessons.example.test", secretKey: TEST_SECRET, from: "x@example.com", now: t.clock.now };

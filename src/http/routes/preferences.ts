@@ -56,7 +56,7 @@ export const preferencesRoutes = new Hono<AppEnv>()
     const verdict = (await deps.signupLimiter?.checkLinkRequest(deps.clientIp?.(c) ?? null, parsed.data)) ?? { allowed: true };
     if (!verdict.allowed) {
       c.header("Retry-After", String(verdict.retryAfterSeconds));
-      return c.html(tooManyPage(verdict.retryAfterSeconds), 429);
+      return c.html(tooManyPage(verdict.retryAfterSeconds, "link-requests"), 429);
     }
     const sendId = await requestPreferencesLink(deps.db, parsed.data, now, { enqueuedAt: deps.dispatcher ? now : null });
     if (sendId) await dispatchQuietly(deps, [sendId], { alreadyMarked: true });

@@ -102,12 +102,17 @@ export function deletedPage() {
   );
 }
 
-export function tooManyPage(retryAfterSeconds: number) {
+/** The 429 page; `of` names what was limited, so a reader asking for a link isn't told about signups. */
+export function tooManyPage(retryAfterSeconds: number, of: "signups" | "link-requests" = "signups") {
   const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+  const wait = `Please try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`;
   return layout(
     "Too many attempts",
     html`<h1>Too many attempts</h1>
-      <p class="lead">We've had a lot of signups from here in a short time. Please try again in ${minutes} minute${minutes === 1 ? "" : "s"}.</p>`,
+      ${of === "signups"
+        ? html`<p class="lead">We've had a lot of signups from here in a short time. ${wait}</p>`
+        : html`<p class="lead">We've had a lot of requests for a preferences link, from here or for this address, in a short time. ${wait}</p>
+            <p>If the address is on our list, a link may already be on its way: check your inbox and spam folder first.</p>`}`,
   );
 }
 

@@ -9,6 +9,11 @@ import { AppError } from "../../errors.ts";
 import type { AppEnv } from "../../env.ts";
 import { failedPage } from "../../views/admin/failed.ts";
 
+const NOTICES: Record<string, string> = {
+  retried: "The email is back in the queue.",
+  "nothing-to-retry": "Nothing was failed any more, so nothing was retried.",
+};
+
 /** The page shows the newest failures; older ones are still in the ledger (and the API). */
 const PAGE_SIZE = 200;
 
@@ -50,11 +55,14 @@ export const failedRoutes = new Hono<AppEnv>()
     const [rows, total] = await Promise.all([failedSends(deps.db, PAGE_SIZE), countFailedSends(deps.db)]);
     const since = c.req.query("since");
     const progress = since ? await progressSince(c, since) : undefined;
-    const message = c.req.query("notice") === "retried" ? "The email is back in the queue." : undefined;
+    const message = NOTICES[c.req.query("notice") ?? ""];
     return c.html(failedPage({ course: deps.course, rows, total, zone: deps.course.schedule.timezone, message, progress, since }));
   })
   .post("/retry-all", async (c) => {
-    const { since } = await retryAll(c);
+    const { count, since } = await retryAll(c);
+    // Nothing re-queued (a second click, or another admin was quicker): a progress view of zero
+    // emails would hide the retry that is really under way.
+    if (count === 0) return c.redirect("/admin/failed?notice=nothing-to-retry", 303);
     return c.redirect(`/admin/failed?since=${since}`, 303);
   })
   .post("/:id/retry", async (c) => {
