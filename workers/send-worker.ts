@@ -16,7 +16,6 @@ import {
   cancelUnattempted,
   claimBatch,
   claimSend,
-  isFrozen,
   markAcceptedEarlier,
   markCancelled,
   markFailed,
@@ -25,6 +24,7 @@ import {
   parkSend,
   recordAttempt,
   releaseRequest,
+  storedRequests,
   settleBatch,
 } from "../src/store/sends.ts";
 import type { Send } from "../src/store/sends.ts";
@@ -194,8 +194,8 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     throw error;
   }
 
-  /** The stored request of a frozen row, as it first left. */
-  const storedEmail = (row: Send): OutgoingEmail => JSON.parse(row.request_body!) as OutgoingEmail;
+  /** A stored request, as it first left. */
+  const storedEmail = (body: string): OutgoingEmail => JSON.parse(body) as OutgoingEmail;
 
   async function sendOne(job: Job<SendJobData, SendOutcome>, sendId: string): Promise<SendOutcome> {
     const send = await claimSend(deps.db, sendId, Date.now());
@@ -204,14 +204,17 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     // A single send may always be dropped, even on a retry: no other email shares its request.
     if (!(await screen(send, state))) return { sent: 0, failed: 0, skipped: 1 };
     let email: OutgoingEmail | undefined;
-    if (isFrozen(send)) email = storedEmail(send);
+    const frozen = (await storedRequests(deps.db, [send.id])).get(send.id);
+    if (frozen !== undefined) email = storedEmail(frozen);
     else {
       email = await compose(send, state.subscribers.get(send.subscriber_id));
       if (!email) return { sent: 0, failed: 0, skipped: 1 };
-      await recordAttempt(deps.db, email.idempotencyKey, [{ id: send.id, body: JSON.stringify(email) }], Date.now());
+      const mine = await recordAttempt(deps.db, email.idempotencyKey, [{ id: send.id, body: JSON.stringify(email) }], Date.now());
       // Another worker on a stalled copy of this job may have stored its request first: send that one.
-      const stored = await batchlessRow(send.id);
-      if (stored && isFrozen(stored)) email = storedEmail(stored);
+      if (!mine.has(send.id)) {
+        const theirs = (await storedRequests(deps.db, [send.id])).get(send.id);
+        if (theirs !== undefined) email = storedEmail(theirs);
+      }
     }
     try {
       const { id } = await deps.mailer.send(email);
@@ -223,8 +226,6 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     }
   }
 
-  const batchlessRow = (id: string) => deps.db.selectFrom("sends").selectAll().where("id", "=", id).executeTakeFirst();
-
   /**
    * A batch is screened before its first request only. From then on its membership and bytes are
    * frozen in the ledger: a retry must be byte-for-byte the request the provider may already have
@@ -235,30 +236,46 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     let skipped = 0;
     const key = batchIdempotencyKeyFor(batchId);
     const before = await batchMembers(deps.db, batchId);
-    if (!before.some(isFrozen)) {
+    // The emails this worker stored, when it stored the whole request: then nothing needs reading back.
+    let mine: { rows: Send[]; emails: Map<string, OutgoingEmail> } | undefined;
+    if ((await storedRequests(deps.db, before.map((row) => row.id))).size === 0) {
       const state = await loadState(deps.db, before);
       for (const row of before) {
         if ((row.status === "queued" || row.status === "sending") && !(await screen(row, state))) skipped += 1;
       }
-      const claimed = (await claimBatch(deps.db, batchId, Date.now())).filter((row) => row.status === "sending");
-      if (!claimed.some(isFrozen)) {
-        const fresh = await loadState(deps.db, claimed);
-        const bodies: { id: string; body: string }[] = [];
-        for (const row of claimed) {
-          const email = await compose(row, fresh.subscribers.get(row.subscriber_id));
-          if (email) bodies.push({ id: row.id, body: JSON.stringify(email) });
-          else skipped += 1;
+      const rows = await claimBatch(deps.db, batchId, Date.now());
+      const composed = new Map<string, OutgoingEmail>();
+      const bodies: { id: string; body: string }[] = [];
+      for (const row of rows) {
+        if (row.status !== "sending") continue;
+        const email = await compose(row, state.subscribers.get(row.subscriber_id));
+        if (!email) skipped += 1;
+        else {
+          composed.set(row.id, email);
+          bodies.push({ id: row.id, body: JSON.stringify(email) });
         }
-        await recordAttempt(deps.db, key, bodies, Date.now());
       }
+      // Stores nothing for a row another worker stored first; then that worker's request is the one.
+      const stored = await recordAttempt(deps.db, key, bodies, Date.now());
+      if (stored.size === bodies.length) mine = { rows, emails: composed };
     } else {
       await claimBatch(deps.db, batchId, Date.now());
     }
     // What the ledger holds is what goes out, whichever worker stored it.
-    const members = (await batchMembers(deps.db, batchId)).filter(isFrozen);
+    let emails: OutgoingEmail[];
+    let members: Send[];
+    if (mine) {
+      const { emails: composed } = mine;
+      members = mine.rows.filter((row) => composed.has(row.id));
+      emails = members.map((row) => composed.get(row.id)!);
+    } else {
+      const all = await batchMembers(deps.db, batchId);
+      const bodies = await storedRequests(deps.db, all.map((row) => row.id));
+      members = all.filter((row) => bodies.has(row.id));
+      emails = members.map((row) => storedEmail(bodies.get(row.id)!));
+    }
     const unsettled = members.filter((row) => row.status === "sending");
     if (unsettled.length === 0) return { sent: 0, failed: 0, skipped };
-    const emails = members.map(storedEmail);
     let results;
     try {
       results = await deps.mailer.sendBatch(emails, key);

@@ -82,9 +82,8 @@ export interface SendsTable {
   last_event: ColumnType<string | null, string | null | undefined, string | null>;
   /** First time a request carrying this row left for the provider; null: it certainly never reached it. */
   attempted_at: ColumnType<number | null, number | null | undefined, number | null>;
-  /** The idempotency key and this row's email (JSON) as first sent, until the provider answers for it. */
+  /** The idempotency key the row was first sent under; its email as sent is in send_requests. */
   request_key: ColumnType<string | null, string | null | undefined, string | null>;
-  request_body: ColumnType<string | null, string | null | undefined, string | null>;
   /** Why an admin skipped this failed lesson (status "skipped"), so the course could go on. */
   skip_reason: ColumnType<string | null, string | null | undefined, string | null>;
   /** When an admin last put this failed row back in the queue. */
@@ -167,6 +166,16 @@ export interface AdminSessionsTable {
   expires_at: Timestamp;
 }
 
+/**
+ * A row's email (JSON) exactly as it first left, kept until the provider has answered for it, so a
+ * retry repeats it byte for byte under the same key. Its own table because SQLite rewrites a whole
+ * row on every update: on `sends`, each status change would copy the ~15 KB email again.
+ */
+export interface SendRequestsTable {
+  send_id: string;
+  body: string;
+}
+
 export interface DB {
   subscribers: SubscribersTable;
   enrollments: EnrollmentsTable;
@@ -177,6 +186,7 @@ export interface DB {
   suppressions: SuppressionsTable;
   broadcasts: BroadcastsTable;
   admin_sessions: AdminSessionsTable;
+  send_requests: SendRequestsTable;
 }
 
 export type Database = Kysely<DB>;

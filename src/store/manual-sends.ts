@@ -95,9 +95,11 @@ export async function heldLesson(db: Database, enrollmentId: string): Promise<{ 
 export async function skipHeldLesson(db: Database, enrollmentId: string, reason: string, now: number): Promise<string> {
   const held = await heldLesson(db, enrollmentId);
   if (!held) throw new ManualSendError("No lesson holds this reader's course.");
+  const failedLessons = db.selectFrom("sends").select("id").where("enrollment_id", "=", enrollmentId).where("kind", "=", "lesson").where("status", "=", "failed");
+  await db.deleteFrom("send_requests").where("send_id", "in", failedLessons).execute();
   await db
     .updateTable("sends")
-    .set({ status: "skipped", skip_reason: reason.slice(0, 500), request_body: null, updated_at: now })
+    .set({ status: "skipped", skip_reason: reason.slice(0, 500), updated_at: now })
     .where("enrollment_id", "=", enrollmentId)
     .where("kind", "=", "lesson")
     .where("status", "=", "failed")

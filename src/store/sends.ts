@@ -1,5 +1,5 @@
-import type { Insertable, Selectable } from "kysely";
-import type { Database, SendKind, SendsTable } from "./database.ts";
+import type { ExpressionBuilder, Insertable, Selectable } from "kysely";
+import type { Database, DB, SendKind, SendsTable } from "./database.ts";
 
 export type Send = Selectable<SendsTable>;
 
@@ -36,7 +36,6 @@ export function queuedSend(send: NewSend, now: number): Insertable<SendsTable> &
     provider_id: null,
     attempted_at: null,
     request_key: null,
-    request_body: null,
     error: null,
     enqueued_at: send.enqueuedAt ?? null,
     sent_at: null,
@@ -67,7 +66,8 @@ export async function claimSend(db: Database, id: string, now: number): Promise<
 }
 
 export async function markSent(db: Database, id: string, providerId: string, now: number): Promise<void> {
-  await db.updateTable("sends").set({ status: "sent", provider_id: providerId, sent_at: now, error: null, request_body: null, updated_at: now }).where("id", "=", id).execute();
+  await db.updateTable("sends").set({ status: "sent", provider_id: providerId, sent_at: now, error: null, updated_at: now }).where("id", "=", id).execute();
+  await db.deleteFrom("send_requests").where("send_id", "=", id).execute();
 }
 
 export async function markFailed(db: Database, id: string, reason: string, now: number): Promise<void> {
@@ -155,20 +155,47 @@ export async function claimBatch(db: Database, batchId: string, now: number): Pr
   return batchMembers(db, batchId);
 }
 
-/** A row that is part of a stored request: its retries repeat that request. */
-export function isFrozen(row: Pick<Send, "request_body">): boolean {
-  return row.request_body !== null;
+/**
+ * The stored requests of these rows, by row id. A row with one is frozen: it is part of a request
+ * that may have reached the provider, and its retries repeat that request.
+ */
+export async function storedRequests(db: Database, ids: readonly string[]): Promise<Map<string, string>> {
+  const bodies = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db.selectFrom("send_requests").select(["send_id", "body"]).where("send_id", "in", ids.slice(i, i + 500)).execute();
+    for (const row of rows) bodies.set(row.send_id, row.body);
+  }
+  return bodies;
 }
+
+/** Rows of `sends` that have a stored request. */
+const hasStoredRequest = (eb: ExpressionBuilder<DB, "sends">) => eb.exists(eb.selectFrom("send_requests").select("send_id").whereRef("send_requests.send_id", "=", "sends.id"));
 
 /**
  * Stores the request before it leaves: its key and each row's email. A row that already has one
  * keeps it (a second worker racing on a stalled job must send the first one's bytes, not its own).
+ * Returns the ids this call stored.
  */
-export async function recordAttempt(db: Database, key: string, rows: readonly { id: string; body: string }[], now: number): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    for (const row of rows) {
-      await trx.updateTable("sends").set({ attempted_at: now, request_key: key, request_body: row.body, updated_at: now }).where("id", "=", row.id).where("request_body", "is", null).where("status", "=", "sending").execute();
+export async function recordAttempt(db: Database, key: string, rows: readonly { id: string; body: string }[], now: number): Promise<Set<string>> {
+  return db.transaction().execute(async (trx) => {
+    const stored = new Set<string>();
+    for (let i = 0; i < rows.length; i += 200) {
+      const chunk = rows.slice(i, i + 200);
+      const open = await trx
+        .selectFrom("sends")
+        .select("id")
+        .where("id", "in", chunk.map((r) => r.id))
+        .where("status", "=", "sending")
+        .where((eb) => eb.not(hasStoredRequest(eb)))
+        .execute();
+      const ids = new Set(open.map((r) => r.id));
+      const fresh = chunk.filter((r) => ids.has(r.id));
+      if (fresh.length === 0) continue;
+      await trx.insertInto("send_requests").values(fresh.map((r) => ({ send_id: r.id, body: r.body }))).execute();
+      await trx.updateTable("sends").set({ attempted_at: now, request_key: key, updated_at: now }).where("id", "in", [...ids]).execute();
+      for (const id of ids) stored.add(id);
     }
+    return stored;
   });
 }
 
@@ -178,7 +205,12 @@ export async function recordAttempt(db: Database, key: string, rows: readonly { 
  */
 export async function releaseRequest(db: Database, ids: readonly string[], now: number): Promise<void> {
   for (let i = 0; i < ids.length; i += 500) {
-    await db.updateTable("sends").set({ attempted_at: null, request_key: null, request_body: null, updated_at: now }).where("id", "in", ids.slice(i, i + 500)).where("status", "!=", "sent").execute();
+    await db.transaction().execute(async (trx) => {
+      const open = (await trx.selectFrom("sends").select("id").where("id", "in", ids.slice(i, i + 500)).where("status", "!=", "sent").execute()).map((r) => r.id);
+      if (open.length === 0) return;
+      await trx.deleteFrom("send_requests").where("send_id", "in", open).execute();
+      await trx.updateTable("sends").set({ attempted_at: null, request_key: null, updated_at: now }).where("id", "in", open).execute();
+    });
   }
 }
 
@@ -249,17 +281,18 @@ export async function requeueFailed(db: Database, ids: readonly string[], now: n
         .set({ status: "queued", error: null, attempts: 0, enqueued_at: null, retried_at: now, updated_at: now })
         .where("id", "in", chunk)
         .where("status", "=", "failed")
-        .where("request_body", "is not", null)
+        .where(hasStoredRequest)
         .where("attempted_at", ">=", now - REPLAY_WINDOW_MS)
         .returning(["id", "batch_id"])
         .execute();
       const rebuild = await trx
         .updateTable("sends")
-        .set({ status: "queued", error: null, attempts: 0, batch_id: null, enqueued_at: null, attempted_at: null, request_key: null, request_body: null, retried_at: now, updated_at: now })
+        .set({ status: "queued", error: null, attempts: 0, batch_id: null, enqueued_at: null, attempted_at: null, request_key: null, retried_at: now, updated_at: now })
         .where("id", "in", chunk)
         .where("status", "=", "failed")
         .returning(["id", "batch_id"])
         .execute();
+      if (rebuild.length > 0) await trx.deleteFrom("send_requests").where("send_id", "in", rebuild.map((r) => r.id)).execute();
       for (const row of [...replay, ...rebuild]) {
         count += 1;
         if (row.batch_id) batchIds.add(row.batch_id);
@@ -317,11 +350,11 @@ export async function settleBatch(db: Database, outcomes: readonly { id: string;
       .selectFrom("sends")
       .select("id")
       .where("batch_id", "=", batchId)
-      .where("request_body", "is not", null)
+      .where(hasStoredRequest)
       .where("attempted_at", "is not", null)
       .where("status", "in", ["queued", "sending", "failed"])
       .executeTakeFirst();
-    if (!replayable) await trx.updateTable("sends").set({ request_body: null }).where("batch_id", "=", batchId).execute();
+    if (!replayable) await trx.deleteFrom("send_requests").where("send_id", "in", trx.selectFrom("sends").select("id").where("batch_id", "=", batchId)).execute();
   });
 }
 
