@@ -1,13 +1,11 @@
 import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createApp } from "../../src/app.ts";
-import { loadCourse } from "../../src/content/load.ts";
+import type { createApp } from "../../src/app.ts";
 import { createRedisLoginLimiter } from "../../src/limits/redis-login-limiter.ts";
 import { silentLogger } from "../../src/log.ts";
-import { form, makeTestApp } from "../support/app.ts";
+import { appFor, form, makeTestApp } from "../support/app.ts";
 import type { TestApp } from "../support/app.ts";
 import { deleteKeys, REDIS_URL, uniquePrefix } from "../support/redis.ts";
-import { TEST_SECRET } from "../support/stack.ts";
 
 /**
  * Two HTTP processes (two apps, each with its own Redis connection) behind one load balancer:
@@ -26,21 +24,15 @@ let apps: ReturnType<typeof createApp>[];
 beforeEach(async () => {
   t = await makeTestApp();
   prefix = uniquePrefix("lockout");
-  const course = await loadCourse("content");
   connections = [new Redis(REDIS_URL), new Redis(REDIS_URL)];
   // Until a connection is ready each process counts alone (the limiter's outage fallback).
   await Promise.all(connections.map((redis) => redis.ping()));
   apps = connections.map((redis) =>
-    createApp({
-      db: t.db,
-      course,
-      log: silentLogger,
-      appUrl: "https://lessons.example.test",
-      secretKey: TEST_SECRET,
+    appFor(t, {
       adminToken: ADMIN,
-      dispatcher: t.producer,
       loginLimiter: createRedisLoginLimiter(redis, prefix, silentLogger),
       clientIp: (c) => c.req.header("x-test-client") ?? ADMIN_DESK,
+      now: undefined,
     }),
   );
 });

@@ -1,15 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createApp } from "../../src/app.ts";
+import type { createApp } from "../../src/app.ts";
 import { loadCourse } from "../../src/content/load.ts";
 import type { Course } from "../../src/content/schema.ts";
-import { silentLogger } from "../../src/log.ts";
 import type { SendStatus } from "../../src/store/database.ts";
 import { REPLAY_WINDOW_MS } from "../../src/store/sends.ts";
-import { form, makeTestApp } from "../support/app.ts";
+import { appFor, form, makeTestApp } from "../support/app.ts";
 import type { TestApp } from "../support/app.ts";
 import { ENGINES } from "../support/databases.ts";
 import { bulkReaders } from "../support/readers.ts";
-import { TEST_SECRET } from "../support/stack.ts";
 
 /**
  * "Retry all failed" (issue #10 point 15) through the console and the JSON API: the count, the
@@ -39,16 +37,7 @@ describe.each(ENGINES)("retry all failed sends (%s)", (engine) => {
     t = await makeTestApp({ engine });
     t.clock.now = NOW;
     course = await loadCourse("content");
-    app = createApp({
-      db: t.db,
-      course,
-      log: silentLogger,
-      appUrl: "https://lessons.example.test",
-      secretKey: TEST_SECRET,
-      adminToken: ADMIN,
-      dispatcher: t.producer,
-      now: () => t.clock.now,
-    });
+    app = appFor(t, { adminToken: ADMIN, clientIp: undefined });
     const login = await app.request("/admin/login", form({ secret: ADMIN }));
     expect(login.status).toBe(303);
     cookie = login.headers.get("set-cookie")!.split(";")[0]!;

@@ -1,12 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createApp } from "../../src/app.ts";
+import type { createApp } from "../../src/app.ts";
 import { SESSION_MS } from "../../src/http/routes/admin/auth.ts";
-import { loadCourse } from "../../src/content/load.ts";
-import { silentLogger } from "../../src/log.ts";
-import { form, makeTestApp } from "../support/app.ts";
+import { appFor, form, makeTestApp } from "../support/app.ts";
 import type { TestApp } from "../support/app.ts";
 import { ENGINES } from "../support/databases.ts";
-import { TEST_SECRET } from "../support/stack.ts";
 
 const ADMIN = "admin-token-for-tests-0123456789";
 
@@ -16,17 +13,7 @@ describe.each(ENGINES)("admin sessions are revocable server-side (%s)", (engine)
 
   beforeEach(async () => {
     t = await makeTestApp({ engine });
-    app = createApp({
-      db: t.db,
-      course: await loadCourse("content"),
-      log: silentLogger,
-      appUrl: "https://lessons.example.test",
-      secretKey: TEST_SECRET,
-      adminToken: ADMIN,
-      dispatcher: t.producer,
-      clientIp: () => "203.0.113.9",
-      now: () => t.clock.now,
-    });
+    app = appFor(t, { adminToken: ADMIN, clientIp: () => "203.0.113.9" });
   });
   afterEach(async () => {
     await t.close();

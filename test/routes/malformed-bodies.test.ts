@@ -4,7 +4,7 @@ import { loadCourse } from "../../src/content/load.ts";
 import type { Course } from "../../src/content/schema.ts";
 import { createLogger } from "../../src/log.ts";
 import { preferencesToken } from "../../src/tokens.ts";
-import { makeTestApp } from "../support/app.ts";
+import { appFor, makeTestApp } from "../support/app.ts";
 import type { TestApp } from "../support/app.ts";
 import { openDatabase } from "../../src/store/connect.ts";
 import { createTestDatabase, ENGINES } from "../support/databases.ts";
@@ -32,17 +32,7 @@ describe.each(ENGINES)("malformed request bodies (%s)", (engine) => {
     t = await makeTestApp({ engine });
     course = await loadCourse("content");
     lines = [];
-    app = createApp({
-      db: t.db,
-      course,
-      log: createLogger("debug", (line) => lines.push(line)),
-      appUrl: "https://lessons.example.test",
-      secretKey: TEST_SECRET,
-      adminToken: ADMIN,
-      dispatcher: t.producer,
-      clientIp: () => "203.0.113.7",
-      now: () => t.clock.now,
-    });
+    app = appFor(t, { course, log: createLogger("debug", (line) => lines.push(line)), adminToken: ADMIN });
     ({ subscriberId } = await confirmedReader(t.db, course, { email: "reader@example.com", confirmedAt: t.clock.now }));
   });
   afterEach(async () => {

@@ -1,4 +1,6 @@
 import { createApp } from "../../src/app.ts";
+import type { AppDeps } from "../../src/app.ts";
+import type { Course } from "../../src/content/schema.ts";
 import { loadCourse } from "../../src/content/load.ts";
 import { silentLogger } from "../../src/log.ts";
 import { createProducer } from "../../src/queue/producer.ts";
@@ -14,6 +16,7 @@ import { TEST_SECRET } from "./stack.ts";
 export interface TestApp {
   app: ReturnType<typeof createApp>;
   db: Database;
+  course: Course;
   producer: Producer;
   clock: { now: number };
   close(): Promise<void>;
@@ -26,20 +29,10 @@ export async function makeTestApp(options: { engine?: Engine; redisUrl?: string 
   const prefix = uniquePrefix("routes");
   const producer = createProducer({ redisUrl: options.redisUrl ?? REDIS_URL, prefix, db });
   const clock = { now: Date.now() };
-  const app = createApp({
-    db,
-    course,
-    log: silentLogger,
-    appUrl: "https://lessons.example.test",
-    secretKey: TEST_SECRET,
-    dispatcher: producer,
-    clientIp: () => "203.0.113.7",
-    now: () => clock.now,
-  });
+  const parts = { db, course, producer, clock };
   return {
-    app,
-    db,
-    producer,
+    app: appFor(parts),
+    ...parts,
     clock,
     async close() {
       await producer.close();
@@ -48,6 +41,24 @@ export async function makeTestApp(options: { engine?: Engine; redisUrl?: string 
       await testDb.drop();
     },
   };
+}
+
+/**
+ * createApp over a test's database, course, producer and clock, with the defaults every route test
+ * shares; a test passes only what it changes (an admin token, a logger that records, a limiter).
+ */
+export function appFor(t: Pick<TestApp, "db" | "course" | "producer" | "clock">, overrides: Partial<AppDeps> = {}): ReturnType<typeof createApp> {
+  return createApp({
+    db: t.db,
+    course: t.course,
+    log: silentLogger,
+    appUrl: "https://lessons.example.test",
+    secretKey: TEST_SECRET,
+    dispatcher: t.producer,
+    clientIp: () => "203.0.113.7",
+    now: () => t.clock.now,
+    ...overrides,
+  });
 }
 
 /** A form POST as a browser sends it from one of our pages (same Origin). */
