@@ -2,8 +2,7 @@ import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFil
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
-import { benchContentDir, deleteRedisKeys, freePort, round, startProcess } from "./support.ts";
+import { benchContentDir, benchDatabase, deleteRedisKeys, freePort, round, startProcess } from "./support.ts";
 
 /**
  * A 24 MB CSV through the admin console's import (`POST /admin/import`, multipart, as a browser
@@ -30,7 +29,6 @@ export interface ImportBenchResult {
 }
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const ADMIN = "benchmark-admin-token-0123456789";
 
 function statusMiB(pid: number, field: "VmRSS" | "RssAnon" | "RssFile"): number {
@@ -107,15 +105,7 @@ function upload(port: number, file: string): Promise<string> {
 export async function runImportBench(engine: "sqlite" | "postgres", options: { megabytes?: number; log?: (s: string) => void } = {}): Promise<ImportBenchResult> {
   const log = options.log ?? (() => undefined);
   const dir = mkdtempSync(join(tmpdir(), "bench-import-"));
-  const schema = `bench_import_${Date.now().toString(36)}`;
-  let databaseUrl = `sqlite:${join(dir, "bench.db")}`;
-  if (engine === "postgres") {
-    const admin = new pg.Client({ connectionString: POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`create schema ${schema}`);
-    await admin.end();
-    databaseUrl = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-  }
+  const database = await benchDatabase(engine, dir, "import");
   const file = join(dir, "readers.csv");
   const rows = writeCsv(file, (options.megabytes ?? 24) * 2 ** 20);
   const prefix = `lpbench:import:${Date.now()}`;
@@ -129,7 +119,7 @@ export async function runImportBench(engine: "sqlite" | "postgres", options: { m
       // Production refuses the shipped placeholder postal address and a missing APP_URL.
       CONTENT_DIR: benchContentDir(dir),
       APP_URL: `http://127.0.0.1:${port}`,
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: database.url,
       REDIS_URL,
       REDIS_PREFIX: prefix,
       SECRET_KEY: "benchmark-secret-key-0123456789abcdef",
@@ -187,11 +177,6 @@ export async function runImportBench(engine: "sqlite" | "postgres", options: { m
     await server.stop();
     await deleteRedisKeys(REDIS_URL, prefix);
     rmSync(dir, { recursive: true, force: true });
-    if (engine === "postgres") {
-      const admin = new pg.Client({ connectionString: POSTGRES_URL });
-      await admin.connect();
-      await admin.query(`drop schema if exists ${schema} cascade`);
-      await admin.end();
-    }
+    await database.drop();
   }
 }

@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import pg from "pg";
-import { benchContentDir, deleteRedisKeys, freePort, round, startProcess } from "./support.ts";
+import { benchContentDir, benchDatabase, deleteRedisKeys, freePort, round, startProcess } from "./support.ts";
 
 /**
  * Signup under load: the HTTP process alone (`npm run start:http`) in its own process, autocannon
@@ -22,21 +21,12 @@ export interface SignupBenchResult {
 }
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 export async function runSignupBench(engine: "sqlite" | "postgres", options: { seconds?: number; connections?: number } = {}): Promise<SignupBenchResult> {
   const seconds = options.seconds ?? 10;
   const connections = options.connections ?? 32;
   const dir = mkdtempSync(join(tmpdir(), "bench-signup-"));
-  const schema = `bench_${Date.now().toString(36)}`;
-  let databaseUrl = `sqlite:${join(dir, "bench.db")}`;
-  if (engine === "postgres") {
-    const admin = new pg.Client({ connectionString: POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`create schema ${schema}`);
-    await admin.end();
-    databaseUrl = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-  }
+  const database = await benchDatabase(engine, dir, "signup");
   const prefix = `lpbench:signup:${Date.now()}`;
   const port = await freePort();
   const server = await startProcess(
@@ -47,7 +37,7 @@ export async function runSignupBench(engine: "sqlite" | "postgres", options: { s
       CONTENT_DIR: benchContentDir(dir),
       APP_URL: "https://lessons.example.test",
       PORT: String(port),
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: database.url,
       REDIS_URL,
       REDIS_PREFIX: prefix,
       SECRET_KEY: "benchmark-secret-key-0123456789abcdef",
@@ -81,12 +71,7 @@ export async function runSignupBench(engine: "sqlite" | "postgres", options: { s
   await server.stop();
   await deleteRedisKeys(REDIS_URL, prefix);
   rmSync(dir, { recursive: true, force: true });
-  if (engine === "postgres") {
-    const admin = new pg.Client({ connectionString: POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`drop schema ${schema} cascade`);
-    await admin.end();
-  }
+  await database.drop();
   const ok = result["2xx"];
   return {
     engine,

@@ -2,6 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import type { Course } from "../src/content/schema.ts";
 import type { Database } from "../src/store/database.ts";
 
@@ -187,4 +188,26 @@ export function benchContentDir(parent: string): string {
   const courseFile = join(dir, "course.yaml");
   writeFileSync(courseFile, readFileSync(courseFile, "utf8").replace(/^postalAddress:.*$/m, "postalAddress: Benchmark Ltd, 1 Harbour Road, Portsmouth, UK"));
   return dir;
+}
+
+const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/**
+ * A fresh database for a benchmark's server: a SQLite file in `dir`, or a PostgreSQL schema of its
+ * own (selected through the connection's search_path); `drop` removes the schema afterwards.
+ */
+export async function benchDatabase(engine: "sqlite" | "postgres", dir: string, name: string): Promise<{ url: string; drop(): Promise<void> }> {
+  if (engine === "sqlite") return { url: `sqlite:${join(dir, "bench.db")}`, drop: async () => undefined };
+  const schema = `bench_${name}_${Date.now().toString(36)}`;
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`create schema ${schema}`);
+  return { url: `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`, drop: () => admin(`drop schema if exists ${schema} cascade`) };
 }
