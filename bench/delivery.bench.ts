@@ -44,7 +44,7 @@ export async function runDeliveryBench(options: { emails: number; rate: number |
   const prefix = `lpbench:delivery:${Date.now()}`;
   log(`delivery: ${options.emails} emails, provider limit ${options.rate ?? "none"} req/s, latency ${options.latencyMs} ms`);
   const worker = await startProcess(
-    "workers/main.ts",
+    "src/main-workers.ts",
     [],
     {
       NODE_ENV: "production",

@@ -19,7 +19,7 @@ import type { OutboxReader } from "./send/outbox.ts";
 import { createResendMailer } from "./send/resend-mailer.ts";
 import { createRedisLoginLimiter } from "./limits/redis-login-limiter.ts";
 import { createRedisSignupLimiter } from "./limits/redis-signup-limiter.ts";
-import { createQueuesBoard } from "./admin/queues-board.ts";
+import { createQueuesBoard } from "./http/queues-board.ts";
 import { openDatabase } from "./store/connect.ts";
 import type { Database } from "./store/database.ts";
 import { createSendWorker } from "../workers/send-worker.ts";

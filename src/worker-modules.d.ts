@@ -1,6 +1,6 @@
 /**
  * Modules that exist only in the Worker bundle, resolved by wrangler.toml `[alias]`: written at
- * build time by src/content/bundle-cli.ts, so there is nothing on disk for tsc to read.
+ * build time by src/cli/content-bundle.ts, so there is nothing on disk for tsc to read.
  */
 declare module "lessonpost:course-files" {
   const files: { path: string; text: string }[];

@@ -4,8 +4,8 @@ import type { Logger } from "../log.ts";
 import type { Dispatcher } from "../queue/dispatcher.ts";
 import type { OutboxReader } from "../send/outbox.ts";
 import type { Database } from "../store/database.ts";
-import type { LoginLimiter } from "./login-limits.ts";
-import type { SignupLimiter } from "./signup-limits.ts";
+import type { LoginLimiter } from "../limits/login-limits.ts";
+import type { SignupLimiter } from "../limits/signup-limits.ts";
 
 /** Everything the HTTP app needs, handed in by the entry point (Node or Cloudflare). */
 export interface AppDeps {

@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
-import { FAILURE_WINDOW_SECONDS, MAX_FAILED_ATTEMPTS } from "../http/login-limits.ts";
-import type { AttemptVerdict, LoginLimiter } from "../http/login-limits.ts";
+import { FAILURE_WINDOW_SECONDS, MAX_FAILED_ATTEMPTS } from "./login-limits.ts";
+import type { AttemptVerdict, LoginLimiter } from "./login-limits.ts";
 import type { Logger } from "../log.ts";
 
 /**

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
-import type { LimitVerdict, SignupLimiter } from "../http/signup-limits.ts";
+import type { LimitVerdict, SignupLimiter } from "./signup-limits.ts";
 import type { Logger } from "../log.ts";
 import { emailKey } from "../email-address.ts";
 import { emailHash } from "../store/suppressions.ts";

@@ -1,8 +1,8 @@
 import type { Course } from "../content/schema.ts";
 import type { Database, SendKind } from "../store/database.ts";
 import { queuedSend } from "../store/sends.ts";
-import { dueAt, nextSendAt, resolveTimezone, sendableAt } from "./schedule.ts";
-import type { ScheduleRules } from "./schedule.ts";
+import { dueAt, nextSendAt, resolveTimezone, sendableAt } from "../domain/schedule.ts";
+import type { ScheduleRules } from "../domain/schedule.ts";
 
 /**
  * Turns enrollments whose next email is due into rows of the sends ledger. The database holds

@@ -3,7 +3,7 @@ import type { Selectable } from "kysely";
 import { DateTime } from "luxon";
 import type { Course } from "../content/schema.ts";
 import { GRADUATION_SLUG, nextItem, scheduleRulesFor } from "../scheduler/due-emails.ts";
-import { dueAt, nextSendAt, resolveTimezone, sendableAt } from "../scheduler/schedule.ts";
+import { dueAt, nextSendAt, resolveTimezone, sendableAt } from "../domain/schedule.ts";
 import type { ConsentEventsTable, Database, EnrollmentsTable, EnrollmentStatus, SendKind, SendStatus, SubscriberStatus } from "./database.ts";
 import type { Subscriber } from "./subscribers.ts";
 

@@ -2,7 +2,7 @@ import Papa from "papaparse";
 import type { Course } from "../content/schema.ts";
 import { singleLine } from "../text.ts";
 import { emailKey, emailSchema } from "../email-address.ts";
-import { resolveTimezone } from "../scheduler/schedule.ts";
+import { resolveTimezone } from "../domain/schedule.ts";
 import type { Database } from "./database.ts";
 import { emailHash } from "./suppressions.ts";
 

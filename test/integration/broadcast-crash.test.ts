@@ -50,7 +50,7 @@ describe("broadcast through a worker crash", () => {
       { SEND_LOCK_MS: "2000", REOFFER_AFTER_MS: "3000", RESEND_RATE_LIMIT: "10", SEND_CONCURRENCY: "4", LOG_LEVEL: "warn" },
     );
     for (const at of [800, 2500]) {
-      const worker = runEntry("workers/main.ts", env);
+      const worker = runEntry("src/main-workers.ts", env);
       children.push(worker);
       await waitFor(`${at} emails accepted`, () => (fake.emails.length >= at ? true : undefined), 60_000);
       worker.process.kill("SIGKILL");
@@ -58,7 +58,7 @@ describe("broadcast through a worker crash", () => {
     }
     const midway = fake.emails.length;
     expect(midway).toBeLessThan(READERS);
-    children.push(runEntry("workers/main.ts", env));
+    children.push(runEntry("src/main-workers.ts", env));
 
     const done = await waitFor("the newsletter to finish", async () => {
       const p = await broadcastProgress(db, id);

@@ -86,7 +86,7 @@ describe("fault run", () => {
     });
 
     await bulkReaders(db, course, READERS, { confirmedAt: Date.now(), nextDueAt: Date.now(), lastDay: -1 });
-    const workers: Child[] = [runEntry("workers/main.ts", env), runEntry("workers/main.ts", env)];
+    const workers: Child[] = [runEntry("src/main-workers.ts", env), runEntry("src/main-workers.ts", env)];
     children.push(...workers);
 
     // A second scheduler in this process, ticking without the lock, alongside the workers' own.
@@ -137,7 +137,7 @@ describe("fault run", () => {
         redis = await startRedisServer(port);
         redisRestarted = true;
       }
-      const replacement = runEntry("workers/main.ts", env);
+      const replacement = runEntry("src/main-workers.ts", env);
       workers[victim] = replacement;
       children.push(replacement);
       victim = 1 - victim;

@@ -50,7 +50,7 @@ describe("worker process lifecycle", () => {
   }
 
   function startWorker(extra: Record<string, string> = {}): Child {
-    const child = runEntry("workers/main.ts", env(extra));
+    const child = runEntry("src/main-workers.ts", env(extra));
     children.push(child);
     return child;
   }

@@ -56,7 +56,7 @@ describe("retry all failed", () => {
 
     for (let kill = 0; kill < 3; kill++) {
       const seen = arrivals;
-      const worker = runEntry("workers/main.ts", env);
+      const worker = runEntry("src/main-workers.ts", env);
       children.push(worker);
       await waitFor("a request in flight", () => (arrivals > seen ? true : undefined), 60_000);
       worker.process.kill("SIGKILL");
@@ -65,7 +65,7 @@ describe("retry all failed", () => {
     // The provider already holds what the killed workers sent; the last worker's retries of those
     // requests meet a 503, and with one attempt per email the rows are marked failed.
     fake.failNext(2, { status: 503 });
-    children.push(runEntry("workers/main.ts", env));
+    children.push(runEntry("src/main-workers.ts", env));
     await waitFor("every newsletter row to settle", async () => {
       const open = await db.selectFrom("sends").select("id").where("broadcast_id", "=", id).where("status", "in", ["queued", "sending"]).executeTakeFirst();
       return open ? undefined : true;

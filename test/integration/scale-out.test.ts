@@ -53,7 +53,7 @@ describe("three worker processes", () => {
     await startBroadcast(db, id, now);
 
     const env = serviceEnv({ databaseUrl: testDb.url, prefix, resendUrl: fake.url }, { COURSE_DAY_SECONDS: "0.5", RESEND_RATE_LIMIT: String(RATE), LOG_LEVEL: "info" });
-    for (let i = 0; i < 3; i++) children.push(runEntry("workers/main.ts", env));
+    for (let i = 0; i < 3; i++) children.push(runEntry("src/main-workers.ts", env));
 
     const expected = COURSE_READERS * (course.lessons.length + 1) + COURSE_READERS + NEWSLETTER_READERS;
     await waitFor("every email", () => (fake.emails.length >= expected ? true : undefined), 120_000);

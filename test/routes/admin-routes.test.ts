@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createQueuesBoard } from "../../src/admin/queues-board.ts";
-import type { QueuesBoard } from "../../src/admin/queues-board.ts";
+import { createQueuesBoard } from "../../src/http/queues-board.ts";
+import type { QueuesBoard } from "../../src/http/queues-board.ts";
 import { createApp } from "../../src/app.ts";
 import { loadCourse } from "../../src/content/load.ts";
 import { silentLogger } from "../../src/log.ts";

@@ -1,7 +1,7 @@
 import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
-import { dueAt, isValidTimezone, minimumGapMs, nextSendAt, nextSlot, resolveTimezone, sendableAt } from "../../src/scheduler/schedule.ts";
-import type { ScheduleRules } from "../../src/scheduler/schedule.ts";
+import { dueAt, isValidTimezone, minimumGapMs, nextSendAt, nextSlot, resolveTimezone, sendableAt } from "../../src/domain/schedule.ts";
+import type { ScheduleRules } from "../../src/domain/schedule.ts";
 
 const everyDay: ScheduleRules = { sendHour: 9, weekdays: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] };
 const local = (ms: number, zone: string) => DateTime.fromMillis(ms, { zone }).toFormat("yyyy-MM-dd HH:mm ccc");

@@ -21,7 +21,7 @@ import { deleteKeys, uniquePrefix } from "../support/redis.ts";
 import { formPost, linkPath, serviceEnv, TEST_API_KEY, TEST_SECRET, waitFor } from "../support/stack.ts";
 
 /**
- * The Cloudflare Worker (src/worker.ts) under workerd, the runtime Cloudflare runs, through
+ * The Cloudflare Worker (src/main-cloudflare.ts) under workerd, the runtime Cloudflare runs, through
  * `wrangler dev --local`: nothing reaches Cloudflare. Its Hyperdrive binding points at a fresh
  * PostgreSQL schema; the Node workers run in this process against the same schema, with real
  * Redis and the fake Resend. The edge only writes ledger rows; the Node tick sends them.

@@ -8,7 +8,7 @@ import { deletedPage, freshLinkPage, freshLinkSentPage, preferencesPage, tooMany
 import { dispatchQuietly } from "../dispatch.ts";
 import { emailSchema } from "../../email-address.ts";
 import { eraseEverywhere } from "../../erasure.ts";
-import { isValidTimezone } from "../../scheduler/schedule.ts";
+import { isValidTimezone } from "../../domain/schedule.ts";
 import { pauseEnrollment, resumeEnrollment } from "../../store/enrollments.ts";
 import { exportReaderData } from "../../store/reader-data.ts";
 import { findSubscriber, recordConsent, requestPreferencesLink } from "../../store/subscribers.ts";

@@ -5,7 +5,7 @@ import { parseSignup } from "../signup-input.ts";
 import { checkInboxPage, signupPage } from "../views/pages.ts";
 import { tooManyPage } from "../views/reader-pages.ts";
 import { recordSignup } from "../../store/subscribers.ts";
-import { resolveTimezone } from "../../scheduler/schedule.ts";
+import { resolveTimezone } from "../../domain/schedule.ts";
 import { dispatchQuietly } from "../dispatch.ts";
 
 /** Bumped whenever the words next to the signup button change; stored with every opt-in. */

@@ -43,7 +43,7 @@ describe("the placeholder postal address", () => {
   });
 
   it("is printed by the content:check command, which still exits 0", async () => {
-    const { code, stderr } = await runScript("src/content/check-cli.ts", []);
+    const { code, stderr } = await runScript("src/cli/content-check.ts", []);
     expect(code).toBe(0);
     expect(stderr).toMatch(/content\/course\.yaml:\d+: warning: postalAddress is still the shipped placeholder/);
   });
@@ -56,7 +56,7 @@ describe("the Worker build (content:bundle)", () => {
     await expect(loadCourse(fixture.dir)).resolves.toBeDefined();
     const cwd = await mkdtemp(path.join(tmpdir(), "lessonpost-bundle-"));
     try {
-      const { code, stderr } = await runScript("src/content/bundle-cli.ts", [], { cwd, env: { CONTENT_DIR: fixture.dir } });
+      const { code, stderr } = await runScript("src/cli/content-bundle.ts", [], { cwd, env: { CONTENT_DIR: fixture.dir } });
       expect(code).toBe(1);
       expect(stderr).toMatch(/01-first-steps\.md:\d+: duplicate paragraph/);
       expect(stderr).toContain("nothing was bundled");
@@ -69,7 +69,7 @@ describe("the Worker build (content:bundle)", () => {
   it("bundles a course that passes the checks", async () => {
     const cwd = await mkdtemp(path.join(tmpdir(), "lessonpost-bundle-"));
     try {
-      const { code, stdout } = await runScript("src/content/bundle-cli.ts", [], { cwd, env: { CONTENT_DIR: fixture.dir } });
+      const { code, stdout } = await runScript("src/cli/content-bundle.ts", [], { cwd, env: { CONTENT_DIR: fixture.dir } });
       expect(code).toBe(0);
       expect(stdout).toContain("content:bundle: 3 files");
       const files = JSON.parse(await readFile(path.join(cwd, "build/worker/course-files.json"), "utf8")) as { path: string }[];

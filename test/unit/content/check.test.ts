@@ -232,7 +232,7 @@ describe("CLIs", () => {
   }
 
   it("content:check passes the shipped content with a one-line summary", async () => {
-    const { code, stdout } = await runCli("src/content/check-cli.ts", []);
+    const { code, stdout } = await runCli("src/cli/content-check.ts", []);
     expect(code).toBe(0);
     expect(stdout.trim()).toMatch(/^content:check: OK couples-therapy: 3 lessons on days 0, 7, 14, graduation day 21; HTML .* KB/);
     expect(stdout.trim().split("\n")).toHaveLength(1);
@@ -240,14 +240,14 @@ describe("CLIs", () => {
 
   it("content:check lists file:line problems and exits 1", async () => {
     const text = await fixture.edit(SECOND, "day: 4", "day: 0");
-    const { code, stderr } = await runCli("src/content/check-cli.ts", [fixture.dir]);
+    const { code, stderr } = await runCli("src/cli/content-check.ts", [fixture.dir]);
     expect(code).toBe(1);
     expect(stderr).toContain(`${path.join(fixture.dir, SECOND)}:${lineOf(text, "day:")}: day 0 is out of order`);
     expect(stderr).toContain("content:check: 1 problem in");
   });
 
   it("content:check exits 2 for a directory that does not exist", async () => {
-    const { code, stderr } = await runCli("src/content/check-cli.ts", [path.join(fixture.dir, "nope")]);
+    const { code, stderr } = await runCli("src/cli/content-check.ts", [path.join(fixture.dir, "nope")]);
     expect(code).toBe(2);
     expect(stderr).toContain("is not a directory");
   });
@@ -256,7 +256,7 @@ describe("CLIs", () => {
     const out = await mkdtemp(path.join(tmpdir(), "lessonpost-import-"));
     try {
       const inputs = [ARTICLE_BLAME, ARTICLE_HEALING].map((a) => path.join(articlesDir, a));
-      const first = await runCli("src/content/import-cli.ts", [...inputs, "--out", out, "--day", "3"]);
+      const first = await runCli("src/cli/content-import.ts", [...inputs, "--out", out, "--day", "3"]);
       expect(first.code).toBe(0);
       expect(first.stdout).toContain("author:      Dr. Keren Sofer");
       expect(first.stdout).toContain("paragraph 5 (prefix repeat of 6)");
@@ -265,12 +265,12 @@ describe("CLIs", () => {
       const draft = await readFile(path.join(out, "02-todo-title.md"), "utf8");
       expect(draft).toMatch(/^day: 10$/m);
 
-      const again = await runCli("src/content/import-cli.ts", [inputs[0] ?? "", "--out", out]);
+      const again = await runCli("src/cli/content-import.ts", [inputs[0] ?? "", "--out", out]);
       expect(again.code).toBe(1);
       expect(again.stderr).toContain("refusing to overwrite");
 
       await writeFile(path.join(out, "01-couples-therapy-shifting-from-blame-to-compassion.md"), "edited", "utf8");
-      const forced = await runCli("src/content/import-cli.ts", [inputs[0] ?? "", "--out", out, "--force"]);
+      const forced = await runCli("src/cli/content-import.ts", [inputs[0] ?? "", "--out", out, "--force"]);
       expect(forced.code).toBe(0);
       expect(await readdir(out)).toHaveLength(2);
       expect(await readFile(path.join(out, "01-couples-therapy-shifting-from-blame-to-compassion.md"), "utf8")).toMatch(/^---\n/);
@@ -280,7 +280,7 @@ describe("CLIs", () => {
   });
 
   it("content:import rejects bad options", async () => {
-    const { code, stderr } = await runCli("src/content/import-cli.ts", ["--day", "soon", "x.txt"]);
+    const { code, stderr } = await runCli("src/cli/content-import.ts", ["--day", "soon", "x.txt"]);
     expect(code).toBe(2);
     expect(stderr).toContain('--day must be a whole number of days, got "soon"');
   });

@@ -42,7 +42,7 @@ describe("the source articles", () => {
     const example = readme.match(/```\n\s*(content\/sources\/[^\n]+ → [\s\S]*?)\n\s*```/)?.[1];
     expect(example).toBeDefined();
     const file = example!.split(" ")[0]!;
-    const { stdout } = await promisify(execFile)(path.join(repoRoot, "node_modules/.bin/tsx"), [path.join(repoRoot, "src/content/import-cli.ts"), file, "--dry-run"], { cwd: repoRoot });
+    const { stdout } = await promisify(execFile)(path.join(repoRoot, "node_modules/.bin/tsx"), [path.join(repoRoot, "src/cli/content-import.ts"), file, "--dry-run"], { cwd: repoRoot });
     const indent = (s: string) => s.replace(/^ {3}/gm, "");
     expect(stdout.trim()).toBe(indent(example!).trim());
   });

@@ -4,8 +4,8 @@ import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
 import { timingSafeEqual } from "hono/utils/buffer";
 import { AppError } from "../../errors.ts";
 import type { AppDeps, AppEnv } from "../../env.ts";
-import { memoryLoginLimiter } from "../../login-limits.ts";
-import type { LoginLimiter } from "../../login-limits.ts";
+import { memoryLoginLimiter } from "../../../limits/login-limits.ts";
+import type { LoginLimiter } from "../../../limits/login-limits.ts";
 import { loginPage } from "../../views/admin/login.ts";
 import { adminSessionValid, closeAdminSession, closeAllAdminSessions, openAdminSession } from "../../../store/admin-sessions.ts";
 

@@ -4,7 +4,7 @@ import { DateTime } from "luxon";
 import { AppError } from "../../errors.ts";
 import type { AppDeps, AppEnv } from "../../env.ts";
 import { composeEmail, ComposeError } from "../../../render/compose.ts";
-import { isValidTimezone } from "../../../scheduler/schedule.ts";
+import { isValidTimezone } from "../../../domain/schedule.ts";
 import { broadcastProgress, BroadcastError, cancelBroadcast, createBroadcast, getBroadcast, listBroadcasts, parseAudience, startBroadcast } from "../../../store/broadcasts.ts";
 import type { Audience, Broadcast } from "../../../store/broadcasts.ts";
 import type { Database } from "../../../store/database.ts";

@@ -70,7 +70,7 @@ async function board(c: Context<AppEnv>) {
 
 export const dashboardRoutes = new Hono<AppEnv>()
   .get("/", async (c) => c.html(dashboardPage({ course: c.var.deps.course, ...(await dashboardData(c)) })))
-  // The board is a separate app built on Node (src/admin/queues-board.ts); it only ever sees
+  // The board is a separate app built on Node (src/http/queues-board.ts); it only ever sees
   // requests that already passed the admin gate.
   .all("/queues", board)
   .all("/queues/*", board);

@@ -1,8 +1,8 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { renderLessonEmail } from "../render/emails.ts";
-import { checkCourseFiles, formatIssues, formatWarnings } from "./check.ts";
-import { readContentFiles } from "./load.ts";
+import { checkCourseFiles, formatIssues, formatWarnings } from "../content/check.ts";
+import { readContentFiles } from "../content/load.ts";
 
 /**
  * Wrangler's build step (wrangler.toml `[build]`): the Worker has no filesystem, so the course's

@@ -1,4 +1,4 @@
-import { main } from "../src/boot.ts";
+import { main } from "./boot.ts";
 
 // Workers only (`npm run start:workers`): the send worker and the scheduler tick.
 await main(["workers"]);

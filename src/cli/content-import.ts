@@ -1,8 +1,8 @@
 import { access, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { importArticle, SLUG_PLACEHOLDER } from "./import.ts";
-import type { ImportReport } from "./import.ts";
+import { importArticle, SLUG_PLACEHOLDER } from "../content/import.ts";
+import type { ImportReport } from "../content/import.ts";
 
 /**
  * `npm run content:import -- FILE… [--out content/lessons] [--day N] [--step N] [--force] [--dry-run]`

@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { renderLessonEmail } from "../render/emails.ts";
-import { checkCourse, formatIssues, formatSummary, formatWarnings } from "./check.ts";
+import { checkCourse, formatIssues, formatSummary, formatWarnings } from "../content/check.ts";
 
 /** `npm run content:check [-- DIR]`: exits 1 when the course has problems, 2 when it cannot run. */
 
