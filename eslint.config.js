@@ -1,6 +1,11 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+// Kysely's query builders, by the method that starts a query. Only src/store/ may call them: the
+// layering rule in .dependency-cruiser.cjs keeps Kysely's values out of other layers, and this
+// keeps a `db` handed down as a type from being queried there.
+const QUERY_STARTERS = "/^(selectFrom|selectNoFrom|insertInto|replaceInto|updateTable|deleteFrom|mergeInto)$/";
+
 export default tseslint.config(
   { ignores: ["node_modules", "data", "build", "dist", ".toolchain", ".wrangler"] },
   js.configs.recommended,
@@ -10,6 +15,20 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": "error",
       "no-console": "off",
+    },
+  },
+  {
+    files: ["src/**/*.{ts,tsx}", "workers/**/*.ts", "emails/**/*.{ts,tsx}"],
+    ignores: ["src/store/**"],
+    rules: {
+      "no-restricted-syntax": [
+        // warn until the reshape of issue #11 lands, then error
+        "warn",
+        {
+          selector: `CallExpression[callee.property.name=${QUERY_STARTERS}]`,
+          message: "SQL lives in src/store/: add a store function and call it.",
+        },
+      ],
     },
   },
 );

@@ -1,0 +1,24 @@
+import type { Course } from "../content/schema.ts";
+import type { Logger } from "../log.ts";
+import type { Dispatcher } from "../queue/dispatcher.ts";
+import type { Database } from "../store/database.ts";
+
+/**
+ * What every command may use. The HTTP app, the CLI, the job processors and the Cloudflare entry
+ * each build one from what they were handed, so a command never sees Hono's Context, argv or a job.
+ */
+export interface Services {
+  db: Database;
+  course: Course;
+  log: Logger;
+  /** The public https address, for links in emails and pages. */
+  appUrl: string;
+  /** Signs link tokens. */
+  secretKey: string;
+  /** Absent on Cloudflare and in the CLI without Redis: new ledger rows wait for the tick. */
+  dispatcher?: Dispatcher | undefined;
+  /** COURSE_DAY_SECONDS, for compressed demo and test calendars. */
+  courseDaySeconds?: number | undefined;
+  /** The clock; tests pin it. */
+  now(): number;
+}
