@@ -17,6 +17,7 @@ export default tseslint.config(
       "no-console": "off",
     },
   },
+  { files: ["**/*.cjs"], languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } } },
   {
     files: ["src/**/*.{ts,tsx}", "workers/**/*.ts", "emails/**/*.{ts,tsx}"],
     ignores: ["src/store/**"],
