@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadCourse } from "../src/content/load.ts";
-import { scheduleVersion } from "../src/scheduler/due-emails.ts";
+import { scheduleVersion } from "../src/domain/course-plan.ts";
 import { openDatabase } from "../src/store/connect.ts";
 import { storeScheduleVersion } from "../src/store/course-state.ts";
 import { benchContentDir, deleteRedisKeys, round, seedSqliteFast, startProcess } from "./support.ts";

@@ -6,7 +6,7 @@ import { loadCourse } from "../src/content/load.ts";
 import { createProducer } from "../src/queue/producer.ts";
 import { openDatabase } from "../src/store/connect.ts";
 import { runTick } from "../workers/tick-worker.ts";
-import { scheduleVersion } from "../src/scheduler/due-emails.ts";
+import { scheduleVersion } from "../src/domain/course-plan.ts";
 import { storeScheduleVersion } from "../src/store/course-state.ts";
 import { round, seedReaders, seedSqliteFast } from "./support.ts";
 

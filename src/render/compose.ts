@@ -1,5 +1,5 @@
 import type { Course } from "../content/schema.ts";
-import { GRADUATION_SLUG } from "../scheduler/due-emails.ts";
+import { GRADUATION_SLUG } from "../domain/course-plan.ts";
 import { formatAddress, headerSafe } from "../send/mailer.ts";
 import type { OutgoingEmail } from "../send/mailer.ts";
 import { idempotencyKeyFor } from "../store/sends.ts";

@@ -1,39 +1,15 @@
 import type { Course } from "../content/schema.ts";
-import type { Database, SendKind } from "../store/database.ts";
+import type { Database } from "../store/database.ts";
 import { queuedSend } from "../store/sends.ts";
-import { dueAt, nextSendAt, resolveTimezone, sendableAt } from "../domain/schedule.ts";
-import type { ScheduleRules } from "../domain/schedule.ts";
+import { resolveTimezone, sendableAt } from "../domain/schedule.ts";
+import { nextItem, plannedDueAt, scheduleRulesFor } from "../domain/course-plan.ts";
+import type { CourseItem } from "../domain/course-plan.ts";
 
 /**
  * Turns enrollments whose next email is due into rows of the sends ledger. The database holds
  * each reader's place (the day of the last email queued) and when the next one is due; Redis
  * only ever sees emails that are due now.
  */
-
-/** Not a valid lesson slug, so it can never collide with one. */
-export const GRADUATION_SLUG = "#graduation";
-
-interface CourseItem {
-  slug: string;
-  day: number;
-  kind: Extract<SendKind, "lesson" | "graduation">;
-}
-
-/**
- * The next email after `lastDay`. Placing readers by day rather than by index is what lets an
- * author edit a running course: a lesson inserted ahead of a reader reaches them, a removed one
- * is simply never found.
- */
-export function nextItem(course: Course, lastDay: number): CourseItem | null {
-  const lesson = course.lessons.find((l) => l.day > lastDay);
-  if (lesson) return { slug: lesson.slug, day: lesson.day, kind: "lesson" };
-  if (course.graduationDay > lastDay) return { slug: GRADUATION_SLUG, day: course.graduationDay, kind: "graduation" };
-  return null;
-}
-
-export function scheduleRulesFor(course: Course, daySeconds: number | undefined): ScheduleRules {
-  return { sendHour: course.schedule.sendHour, weekdays: course.schedule.weekdays, daySeconds };
-}
 
 /** Enrolls a confirmed reader; a returning reader resumes where they left off. */
 export async function enroll(db: Database, subscriberId: string, course: Course, now: number): Promise<string> {
@@ -68,21 +44,6 @@ export async function enroll(db: Database, subscriberId: string, course: Course,
 }
 
 /**
- * A fingerprint of everything that decides when emails are due: which lessons sit on which day,
- * the graduation day, the send hour, weekdays and default zone, and the compressed day length.
- */
-export async function scheduleVersion(course: Course, daySeconds: number | undefined): Promise<string> {
-  const shape = JSON.stringify({
-    lessons: course.lessons.map((l) => [l.slug, l.day]),
-    graduationDay: course.graduationDay,
-    schedule: course.schedule,
-    daySeconds: daySeconds ?? null,
-  });
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(shape));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("").slice(0, 16);
-}
-
-/**
  * Re-times every active enrollment against the current course after an edit, so a lesson
  * inserted before a reader's next one is picked up on its own day rather than after it. Readers
  * keep their place (the day of their last email); only the next slug and its due time change.
@@ -106,8 +67,7 @@ export async function rescheduleEnrollments(db: Database, course: Course, now: n
     const groups = new Map<string, { slug: string | null; due: number; lastDay: number; ids: string[] }>();
     for (const enrollment of page) {
       const item = nextItem(course, enrollment.last_day);
-      const zone = resolveTimezone(enrollment.timezone, course.schedule.timezone);
-      const due = item ? nextSendAt(dueAt(enrollment.started_at, item.day, zone, rules), enrollment.last_sent_at, zone, rules) : now;
+      const due = item ? plannedDueAt(course, { startedAt: enrollment.started_at, lastSentAt: enrollment.last_sent_at, timezone: enrollment.timezone }, item, rules) : now;
       const slug = item?.slug ?? null;
       if (slug === enrollment.next_slug && due === enrollment.next_due_at) continue;
       const key = `${slug}|${due}|${enrollment.last_day}`;
@@ -202,7 +162,7 @@ export async function queueDueEmails(db: Database, course: Course, now: number, 
     const delivered = enrollment.last_delivered_at === null ? null : Number(enrollment.last_delivered_at);
     const lastSent = delivered === null ? enrollment.last_sent_at : Math.max(delivered, enrollment.last_sent_at ?? 0);
     // Overdue emails go now, but still only on an allowed weekday.
-    const itemDue = Math.max(nextSendAt(dueAt(enrollment.started_at, item.day, zone, rules), lastSent, zone, rules), sendableAt(now, zone, rules));
+    const itemDue = Math.max(plannedDueAt(course, { startedAt: enrollment.started_at, lastSentAt: lastSent, timezone: enrollment.timezone }, item, rules), sendableAt(now, zone, rules));
     if (itemDue > now) {
       // The course changed or the gap rule moved it: re-file, don't send.
       refile.push({ id: enrollment.id, oldLastDay: enrollment.last_day, lastDay: enrollment.last_day, lastSentAt: enrollment.last_sent_at, nextSlug: item.slug, nextDueAt: itemDue, completed: false });
@@ -217,7 +177,7 @@ export async function queueDueEmails(db: Database, course: Course, now: number, 
       lastDay: item.day,
       lastSentAt: now,
       nextSlug: after?.slug ?? null,
-      nextDueAt: after ? nextSendAt(dueAt(enrollment.started_at, after.day, zone, rules), now, zone, rules) : null,
+      nextDueAt: after ? plannedDueAt(course, { startedAt: enrollment.started_at, lastSentAt: now, timezone: enrollment.timezone }, after, rules) : null,
       completed: item.kind === "graduation",
     });
   }

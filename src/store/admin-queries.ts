@@ -2,8 +2,8 @@ import { sql } from "kysely";
 import type { Selectable } from "kysely";
 import { DateTime } from "luxon";
 import type { Course } from "../content/schema.ts";
-import { GRADUATION_SLUG, nextItem, scheduleRulesFor } from "../scheduler/due-emails.ts";
-import { dueAt, nextSendAt, resolveTimezone, sendableAt } from "../domain/schedule.ts";
+import { GRADUATION_SLUG, nextItem, plannedDueAt, scheduleRulesFor } from "../domain/course-plan.ts";
+import { resolveTimezone, sendableAt } from "../domain/schedule.ts";
 import type { ConsentEventsTable, Database, EnrollmentsTable, EnrollmentStatus, SendKind, SendStatus, SubscriberStatus } from "./database.ts";
 import type { Subscriber } from "./subscribers.ts";
 
@@ -546,7 +546,7 @@ export function explainNextLesson(course: Course, detail: ReaderDetail, now: num
   const rules = scheduleRulesFor(course, daySeconds);
   const lastAccepted = detail.sends.filter((s) => s.enrollment_id === enrollment.id && s.sent_at !== null).reduce<number | null>((max, s) => Math.max(max ?? 0, s.sent_at!), null);
   const lastSent = lastAccepted === null ? enrollment.last_sent_at : Math.max(lastAccepted, Number(enrollment.last_sent_at ?? 0));
-  const planned = Math.max(nextSendAt(dueAt(Number(enrollment.started_at), item.day, zone, rules), lastSent === null ? null : Number(lastSent), zone, rules), Number(enrollment.next_due_at ?? 0));
+  const planned = Math.max(plannedDueAt(course, { startedAt: Number(enrollment.started_at), lastSentAt: lastSent === null ? null : Number(lastSent), timezone: detail.subscriber.timezone }, item, rules), Number(enrollment.next_due_at ?? 0));
   const when = planned <= now ? sendableAt(now, zone, rules) : planned;
   if (when <= now) return { sentence: `${label} is due now; the scheduler sends it on its next tick.`, dueAt: when, slug: item.slug };
   return { sentence: `${label} is due ${at(when)}.`, dueAt: when, slug: item.slug };

@@ -1,5 +1,5 @@
 import type { Course } from "../content/schema.ts";
-import { nextItem } from "../scheduler/due-emails.ts";
+import { nextItem } from "../domain/course-plan.ts";
 import type { Database } from "./database.ts";
 import { failedSendIds, queuedSend, requeueFailed } from "./sends.ts";
 import type { Requeued } from "./sends.ts";

@@ -370,3 +370,9 @@ export async function markBatchEnqueued(db: Database, batchIds: readonly string[
     await db.updateTable("sends").set({ enqueued_at: now }).where("batch_id", "in", batchIds.slice(i, i + 500)).execute();
   }
 }
+
+/** Undoes markEnqueued when Redis refused the rows: the next tick offers them again. */
+export async function clearEnqueued(db: Database, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.updateTable("sends").set({ enqueued_at: null }).where("id", "in", ids).execute();
+}

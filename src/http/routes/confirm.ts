@@ -5,7 +5,7 @@ import { confirmPage, confirmedPage } from "../views/pages.ts";
 import { CONFIRM_TOKEN_TTL_SECONDS, verifyToken } from "../../tokens.ts";
 import { confirmSubscriber } from "../../store/subscribers.ts";
 import { enroll, queueDueEmails } from "../../scheduler/due-emails.ts";
-import { dispatchQuietly } from "../dispatch.ts";
+import { dispatchQuietly } from "../../commands/dispatch.ts";
 
 const INVALID = "This confirmation link is not valid. It may have been mistyped or cut off: sign up again to get a fresh one.";
 const EXPIRED = "This confirmation link has expired. Sign up again and we'll send you a new one.";

@@ -5,7 +5,7 @@ import { AppError } from "../errors.ts";
 import type { AppEnv } from "../env.ts";
 import { consentMeta } from "./unsubscribe.ts";
 import { deletedPage, freshLinkPage, freshLinkSentPage, preferencesPage, tooManyPage } from "../views/reader-pages.ts";
-import { dispatchQuietly } from "../dispatch.ts";
+import { dispatchQuietly } from "../../commands/dispatch.ts";
 import { emailSchema } from "../../email-address.ts";
 import { eraseEverywhere } from "../../erasure.ts";
 import { isValidTimezone } from "../../domain/schedule.ts";

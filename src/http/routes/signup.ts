@@ -6,7 +6,7 @@ import { checkInboxPage, signupPage } from "../views/pages.ts";
 import { tooManyPage } from "../views/reader-pages.ts";
 import { recordSignup } from "../../store/subscribers.ts";
 import { resolveTimezone } from "../../domain/schedule.ts";
-import { dispatchQuietly } from "../dispatch.ts";
+import { dispatchQuietly } from "../../commands/dispatch.ts";
 
 /** Bumped whenever the words next to the signup button change; stored with every opt-in. */
 export const CONSENT_TEXT_VERSION = "2026-11-signup-v1";

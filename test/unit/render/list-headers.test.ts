@@ -10,7 +10,7 @@ import { composeEmail } from "../../../src/render/compose.ts";
 import type { ComposableSend, ComposeContext } from "../../../src/render/compose.ts";
 import { renderConfirmEmail, renderGraduationEmail, renderLessonEmail, renderNewsletterEmail } from "../../../src/render/emails.ts";
 import { DOT_ATOM, listIdHeader, listIdOf } from "../../../src/render/list-id.ts";
-import { GRADUATION_SLUG } from "../../../src/scheduler/due-emails.ts";
+import { GRADUATION_SLUG } from "../../../src/domain/course-plan.ts";
 import type { Subscriber } from "../../../src/store/subscribers.ts";
 import { ARTICLE_HEALING, readArticle } from "../content/helpers.ts";
 

@@ -6,7 +6,7 @@ import type { AppDeps, AppEnv } from "../../env.ts";
 import type { TestSend } from "../../../queue/queues.ts";
 import { composeEmail } from "../../../render/compose.ts";
 import type { ComposableSend } from "../../../render/compose.ts";
-import { GRADUATION_SLUG } from "../../../scheduler/due-emails.ts";
+import { GRADUATION_SLUG } from "../../../domain/course-plan.ts";
 import { isCoursePaused, setCoursePaused } from "../../../store/course-state.ts";
 import type { Database } from "../../../store/database.ts";
 import type { Subscriber } from "../../../store/subscribers.ts";

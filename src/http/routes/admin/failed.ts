@@ -4,7 +4,7 @@ import { countFailedSends, failedSends } from "../../../store/admin-queries.ts";
 import { retryAllFailed, retryFailedSend } from "../../../store/manual-sends.ts";
 import { retryProgress } from "../../../store/sends.ts";
 import type { Requeued, RetryProgress } from "../../../store/sends.ts";
-import { dispatchQuietly } from "../../dispatch.ts";
+import { dispatchQuietly } from "../../../commands/dispatch.ts";
 import { AppError } from "../../errors.ts";
 import type { AppEnv } from "../../env.ts";
 import { failedPage } from "../../views/admin/failed.ts";

@@ -4,7 +4,7 @@ import { AppError } from "../../errors.ts";
 import type { AppEnv } from "../../env.ts";
 import { composeEmail } from "../../../render/compose.ts";
 import type { ComposableSend } from "../../../render/compose.ts";
-import { GRADUATION_SLUG } from "../../../scheduler/due-emails.ts";
+import { GRADUATION_SLUG } from "../../../domain/course-plan.ts";
 import type { Subscriber } from "../../../store/subscribers.ts";
 import { apiRoutes } from "./api.ts";
 import { adminGate, authRoutes } from "./auth.ts";

@@ -8,7 +8,7 @@ import { ManualSendError, moveToLesson, retryHeldLesson, sendLessonNow, skipHeld
 import { exportReaderData } from "../../../store/reader-data.ts";
 import { eraseEverywhere } from "../../../erasure.ts";
 import { findSubscriber, unsubscribe } from "../../../store/subscribers.ts";
-import { dispatchQuietly } from "../../dispatch.ts";
+import { dispatchQuietly } from "../../../commands/dispatch.ts";
 import { AppError } from "../../errors.ts";
 import type { AppEnv } from "../../env.ts";
 import { readerPage, readersPage } from "../../views/admin/readers.ts";

@@ -2,7 +2,7 @@ import { html } from "hono/html";
 import type { Course } from "../../../content/schema.ts";
 import { READER_FILTERS } from "../../../store/admin-queries.ts";
 import type { NextLesson, ReaderDetail, ReaderFilter, ReaderPage, TimelineEvent } from "../../../store/admin-queries.ts";
-import { GRADUATION_SLUG } from "../../../scheduler/due-emails.ts";
+import { GRADUATION_SLUG } from "../../../domain/course-plan.ts";
 import { adminLayout } from "./layout.ts";
 import { actionForm, formatAt, notice, statusBadge } from "./parts.ts";
 import type { Html } from "./parts.ts";
