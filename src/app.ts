@@ -2,8 +2,11 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { secureHeaders } from "hono/secure-headers";
 import { AppError } from "./http/errors.ts";
+import { DomainError, errorMessage } from "./errors.ts";
+import type { DomainErrorKind } from "./errors.ts";
 import { redactTokens } from "./log.ts";
 import type { AppDeps, AppEnv } from "./http/env.ts";
 import { adminRoutes } from "./http/routes/admin/index.ts";
@@ -23,6 +26,23 @@ import { ADMIN_CSS } from "./http/views/admin/layout.ts";
 import { ADMIN_JS } from "./http/views/admin/admin-js.ts";
 
 export type { AppDeps } from "./http/env.ts";
+
+/** The one place a refusal becomes an HTTP status. */
+const STATUS: Record<DomainErrorKind, ContentfulStatusCode> = {
+  malformed: 400,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  gone: 410,
+  invalid: 422,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+/** Edge errors (bodies, origins, credentials) and command refusals, as one shape for `respond`. */
+function asAppError(error: DomainError): AppError {
+  return new AppError(STATUS[error.kind], error.code, error.message, error.details.title);
+}
 
 const PAGE_CSP = [
   "default-src 'self'",
@@ -90,19 +110,25 @@ export function createApp(deps: AppDeps) {
 
   app.onError((error, c) => {
     if (error instanceof AppError) return respond(c, error);
+    if (error instanceof DomainError) {
+      if (error.details.retryAfterSeconds !== undefined) c.header("retry-after", String(error.details.retryAfterSeconds));
+      return respond(c, asAppError(error));
+    }
     // hono's own middleware (bearerAuth, …) speaks HTTPException; its response is already right.
     if (error instanceof HTTPException) return error.getResponse();
-    deps.log.error("unhandled error", { path: redactTokens(c.req.path), method: c.req.method, error: redactTokens(error instanceof Error ? error.message : String(error)) });
+    deps.log.error("unhandled error", { path: redactTokens(c.req.path), method: c.req.method, error: redactTokens(errorMessage(error)) });
     return respond(c, new AppError(500, "internal_error", "Something went wrong on our side. Please try again in a moment.", "Sorry"));
   });
 
   return app;
 }
 
+/** JSON for the admin API and for clients that sent or asked for JSON; an HTML page for everyone else. */
 function respond(c: Context<AppEnv>, error: AppError) {
   const accept = c.req.header("accept") ?? "";
   const contentType = c.req.header("content-type") ?? "";
-  const json = contentType.includes("application/json") || (accept.includes("application/json") && !accept.includes("text/html"));
+  const json =
+    c.req.path === "/admin/api" || c.req.path.startsWith("/admin/api/") || contentType.includes("application/json") || (accept.includes("application/json") && !accept.includes("text/html"));
   if (json) return c.json({ error: { code: error.code, message: error.message } }, error.status);
   return c.html(errorPage(error.title, error.message), error.status);
 }

@@ -10,10 +10,14 @@
 export type DomainErrorKind =
   /** The thing named does not exist (or is not shown to this caller). */
   | "not_found"
+  /** The input cannot be read at all: not JSON, a cursor or token that does not parse. */
+  | "malformed"
   /** The input is well-formed but not acceptable: a missing subject, a past date, an unknown lesson. */
   | "invalid"
   /** The thing exists but its state forbids the action: an unsubscribed reader, a finished newsletter. */
   | "conflict"
+  /** It existed once and is no longer usable: an expired or superseded link. */
+  | "gone"
   /** The caller may not do this. */
   | "forbidden"
   /** Too many attempts; `retryAfterSeconds` says when to come back. */
@@ -36,6 +40,8 @@ export class DomainError extends Error {
 
 /** Named factories, so a call site reads as the refusal it makes (Outline's `server/errors`). */
 export const notFound = (code: string, message: string, title = "Not found") => new DomainError("not_found", code, message, { title });
+export const malformed = (code: string, message: string, title = "Please check this") => new DomainError("malformed", code, message, { title });
+export const gone = (code: string, message: string, title = "This link has expired") => new DomainError("gone", code, message, { title });
 export const invalid = (code: string, message: string, title = "Please check this") => new DomainError("invalid", code, message, { title });
 export const conflict = (code: string, message: string, title = "Not possible") => new DomainError("conflict", code, message, { title });
 export const forbidden = (code: string, message: string, title = "Not allowed") => new DomainError("forbidden", code, message, { title });

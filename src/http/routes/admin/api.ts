@@ -1,11 +1,9 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { HTTPException } from "hono/http-exception";
 import { countFailedSends, failedSends } from "../../../store/admin-queries.ts";
 import { closeAllAdminSessions } from "../../../store/admin-sessions.ts";
 import { setCoursePaused } from "../../../store/course-state.ts";
 import { pauseEnrollment, resumeEnrollment } from "../../../store/enrollments.ts";
-import { redactTokens } from "../../../log.ts";
 import { AppError } from "../../errors.ts";
 import type { AppEnv } from "../../env.ts";
 import { dashboardData } from "./dashboard.ts";
@@ -38,12 +36,6 @@ async function fieldsOf(c: Ctx): Promise<Record<string, unknown>> {
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(Number(t)).toISOString());
 
 export const apiRoutes = new Hono<AppEnv>()
-  .onError((error, c) => {
-    if (error instanceof AppError) return c.json({ error: { code: error.code, message: error.message } }, error.status);
-    if (error instanceof HTTPException) return error.getResponse();
-    c.var.deps.log.error("unhandled error", { path: redactTokens(c.req.path), method: c.req.method, error: redactTokens(error instanceof Error ? error.message : String(error)) });
-    return c.json({ error: { code: "internal_error", message: "Something went wrong on our side." } }, 500);
-  })
   // "Log out everywhere" for scripts: every console session ends (the bearer token is not a session).
   .delete("/sessions", async (c) => c.json({ ended: await closeAllAdminSessions(c.var.deps.db) }))
   .get("/stats", async (c) => {
