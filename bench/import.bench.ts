@@ -32,7 +32,14 @@ const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const ADMIN = "benchmark-admin-token-0123456789";
 
 function statusMiB(pid: number, field: "VmRSS" | "RssAnon" | "RssFile"): number {
-  const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+  let status = "";
+  try {
+    status = readFileSync(`/proc/${pid}/status`, "utf8");
+  } catch {
+    // The server has exited (the import failed or timed out); the caller reports that, not this.
+    return 0;
+  }
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return kb / 1024;
 }
 const rssMiB = (pid: number) => statusMiB(pid, "VmRSS");
@@ -129,6 +136,7 @@ export async function runImportBench(engine: "sqlite" | "postgres", options: { m
     },
     /(?:)/,
   );
+  let sampler: ReturnType<typeof setInterval> | undefined;
   try {
     for (let i = 0; i < 100; i++) {
       if (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok).catch(() => false)) break;
@@ -145,7 +153,7 @@ export async function runImportBench(engine: "sqlite" | "postgres", options: { m
     let done = false;
     let peak = rssBefore;
     let anonPeak = anonBefore;
-    const sampler = setInterval(() => {
+    sampler = setInterval(() => {
       peak = Math.max(peak, rssMiB(pid));
       anonPeak = Math.max(anonPeak, statusMiB(pid, "RssAnon"));
     }, 25);
@@ -174,6 +182,7 @@ export async function runImportBench(engine: "sqlite" | "postgres", options: { m
       idleHealthP50Ms: Math.round(idle[Math.floor(idle.length / 2)] ?? NaN),
     };
   } finally {
+    clearInterval(sampler);
     await server.stop();
     await deleteRedisKeys(REDIS_URL, prefix);
     rmSync(dir, { recursive: true, force: true });
