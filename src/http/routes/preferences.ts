@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../env.ts";
 import { statusOf } from "../errors.ts";
+import { deleteForm, newLinkForm, timezoneForm } from "../reader-forms.ts";
 import { servicesFor, whoAsked } from "../services.ts";
 import { deletedPage, freshLinkPage, freshLinkSentPage, preferencesPage, tooManyPage } from "../views/reader-pages.ts";
 import {
@@ -52,8 +53,7 @@ export const preferencesRoutes = new Hono<AppEnv>()
   )
   .post("/new-link", async (c) => {
     const { deps } = c.var;
-    const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-    const raw = typeof body.email === "string" ? body.email : "";
+    const { email: raw } = newLinkForm.parse(await c.req.parseBody().catch(() => ({})));
     const parsed = emailSchema.safeParse(raw);
     if (!parsed.success) {
       const error = parsed.error.issues[0]?.message ?? "That doesn't look like an email address.";
@@ -85,8 +85,8 @@ export const preferencesRoutes = new Hono<AppEnv>()
   })
   .post("/:token/timezone", async (c) => {
     const subscriberId = await readerOf(c);
-    const body = await c.req.parseBody();
-    await changeTimezone(servicesFor(c), { subscriberId, timezone: typeof body.timezone === "string" ? body.timezone : "", meta: whoAsked(c) });
+    const { timezone } = timezoneForm.parse(await c.req.parseBody());
+    await changeTimezone(servicesFor(c), { subscriberId, timezone, meta: whoAsked(c) });
     return backToPreferences(c, "timezone");
   })
   .get("/:token/data.json", async (c) => {
@@ -98,7 +98,7 @@ export const preferencesRoutes = new Hono<AppEnv>()
   })
   .post("/:token/delete", async (c) => {
     const subscriberId = await readerOf(c);
-    const body = await c.req.parseBody();
-    await deleteMyData(servicesFor(c), { subscriberId, confirmed: body.confirm === "yes" });
+    const { confirmed } = deleteForm.parse(await c.req.parseBody());
+    await deleteMyData(servicesFor(c), { subscriberId, confirmed });
     return c.html(deletedPage());
   });

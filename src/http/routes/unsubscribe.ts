@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../env.ts";
+import { unsubscribeForm } from "../reader-forms.ts";
 import { servicesFor, whoAsked } from "../services.ts";
 import { resubscribedPage, unsubscribeChoicesPage, unsubscribedPage } from "../views/reader-pages.ts";
 import { checkUnsubscribeLink, undoUnsubscribe, unsubscribe } from "../../commands/unsubscribe.ts";
@@ -16,14 +17,8 @@ export const unsubscribeRoutes = new Hono<AppEnv>()
     return c.html(unsubscribeChoicesPage(c.var.deps.course, c.req.param("token")));
   })
   .post("/:token", async (c) => {
-    const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-    const oneClick = body["List-Unsubscribe"] === "One-Click";
-    const { scope, undoToken } = await unsubscribe(servicesFor(c), {
-      token: c.req.param("token"),
-      oneClick,
-      scope: body.scope === "course" ? "course" : "all",
-      meta: whoAsked(c),
-    });
+    const { oneClick, scope: chosen } = unsubscribeForm.parse(await c.req.parseBody().catch(() => ({})));
+    const { scope, undoToken } = await unsubscribe(servicesFor(c), { token: c.req.param("token"), oneClick, scope: chosen, meta: whoAsked(c) });
     if (oneClick) return c.body(null, 200);
     return c.html(unsubscribedPage(undoToken, scope, c.var.deps.course));
   })
