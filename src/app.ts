@@ -2,11 +2,9 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { secureHeaders } from "hono/secure-headers";
-import { AppError } from "./http/errors.ts";
+import { AppError, asAppError } from "./http/errors.ts";
 import { DomainError, errorMessage } from "./errors.ts";
-import type { DomainErrorKind } from "./errors.ts";
 import { redactTokens } from "./log.ts";
 import type { AppDeps, AppEnv } from "./http/env.ts";
 import { adminRoutes } from "./http/routes/admin/index.ts";
@@ -26,23 +24,6 @@ import { ADMIN_CSS } from "./http/views/admin/layout.ts";
 import { ADMIN_JS } from "./http/views/admin/admin-js.ts";
 
 export type { AppDeps } from "./http/env.ts";
-
-/** The one place a refusal becomes an HTTP status. */
-const STATUS: Record<DomainErrorKind, ContentfulStatusCode> = {
-  malformed: 400,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  gone: 410,
-  invalid: 422,
-  rate_limited: 429,
-  unavailable: 503,
-};
-
-/** Edge errors (bodies, origins, credentials) and command refusals, as one shape for `respond`. */
-function asAppError(error: DomainError): AppError {
-  return new AppError(STATUS[error.kind], error.code, error.message, error.details.title);
-}
 
 const PAGE_CSP = [
   "default-src 'self'",

@@ -1,6 +1,8 @@
 import type { Course } from "../content/schema.ts";
 import type { Logger } from "../log.ts";
 import type { Dispatcher } from "../queue/dispatcher.ts";
+import type { OutboxReader } from "../send/outbox.ts";
+import type { SignupLimiter } from "../limits/signup-limits.ts";
 import type { Database } from "../store/database.ts";
 
 /**
@@ -19,6 +21,12 @@ export interface Services {
   dispatcher?: Dispatcher | undefined;
   /** COURSE_DAY_SECONDS, for compressed demo and test calendars. */
   courseDaySeconds?: number | undefined;
+  /**
+   * Where a reader's address lives outside the database, for erasure: the local outbox's files
+   * (present only without RESEND_API_KEY) and the rate-limit counters named after the address.
+   */
+  outbox?: Pick<OutboxReader, "eraseFor"> | undefined;
+  signupLimiter?: Pick<SignupLimiter, "forget"> | undefined;
   /** The clock; tests pin it. */
   now(): number;
 }

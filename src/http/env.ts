@@ -1,21 +1,14 @@
 import type { Context } from "hono";
-import type { Course } from "../content/schema.ts";
-import type { Logger } from "../log.ts";
-import type { Dispatcher } from "../queue/dispatcher.ts";
+import type { Services } from "../commands/services.ts";
 import type { OutboxReader } from "../send/outbox.ts";
-import type { Database } from "../store/database.ts";
 import type { LoginLimiter } from "../limits/login-limits.ts";
 import type { SignupLimiter } from "../limits/signup-limits.ts";
 
-/** Everything the HTTP app needs, handed in by the entry point (Node or Cloudflare). */
-export interface AppDeps {
-  db: Database;
-  course: Course;
-  log: Logger;
-  appUrl: string;
-  secretKey: string;
-  /** Absent on Cloudflare: the Node tick picks new ledger rows up from the database. */
-  dispatcher?: Dispatcher | undefined;
+/**
+ * Everything the HTTP app needs, handed in by the entry point (Node or Cloudflare): what commands
+ * use (Services, less the clock, which is read once per request) and what only the edge uses.
+ */
+export interface AppDeps extends Omit<Services, "now" | "outbox" | "signupLimiter"> {
   /** Resend webhook signing secret (whsec_…); without it every webhook is refused. */
   webhookSecret?: string | undefined;
   /** Bearer token for /admin/api, and a way to log in to the console. */
@@ -37,8 +30,6 @@ export interface AppDeps {
   /** Liveness probes beyond the database, e.g. Redis. */
   probes?: Record<string, () => Promise<void>> | undefined;
   clientIp?: ((c: Context) => string | null) | undefined;
-  /** COURSE_DAY_SECONDS, for compressed demo/test calendars. */
-  courseDaySeconds?: number | undefined;
   now?: () => number;
 }
 

@@ -2,6 +2,25 @@ import type { Database } from "./database.ts";
 import { eraseProviderEventsFor } from "./provider-events.ts";
 import { suppress } from "./suppressions.ts";
 
+/** The reader's enrollment in a course, as their preferences page shows it; undefined when they have none. */
+export async function enrollmentOf(db: Database, subscriberId: string, courseSlug: string) {
+  return db
+    .selectFrom("enrollments")
+    .select(["id", "status", "paused_until"])
+    .where("subscriber_id", "=", subscriberId)
+    .where("course_slug", "=", courseSlug)
+    .executeTakeFirst();
+}
+
+/**
+ * The reader's own time zone. Their next lesson is re-timed to it: the tick recomputes the due
+ * time of an active enrollment whose next_due_at is now.
+ */
+export async function setReaderTimezone(db: Database, subscriberId: string, timezone: string, now: number): Promise<void> {
+  await db.updateTable("subscribers").set({ timezone, updated_at: now }).where("id", "=", subscriberId).execute();
+  await db.updateTable("enrollments").set({ next_due_at: now, updated_at: now }).where("subscriber_id", "=", subscriberId).where("status", "=", "active").execute();
+}
+
 /**
  * A reader's own data, as they can download it (GDPR access/portability): who we think they are,
  * what they agreed to and when, where they are in the course, and every email we sent them.

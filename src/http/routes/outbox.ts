@@ -1,8 +1,10 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
-import { AppError } from "../errors.ts";
 import type { AppEnv } from "../env.ts";
 import { layout } from "../views/layout.ts";
+import { notFound } from "../../errors.ts";
+
+const notInOutbox = () => notFound("not_found", "There is no email with that id in the outbox.", "Not in the outbox");
 
 const EMAIL_SANDBOX = "allow-popups allow-popups-to-escape-sandbox";
 
@@ -43,7 +45,7 @@ export const outboxRoutes = new Hono<AppEnv>()
   })
   .get("/:id", async (c) => {
     const entry = await c.var.deps.outbox!.get(c.req.param("id"));
-    if (!entry) throw new AppError(404, "not_found", "There is no email with that id in the outbox.", "Not in the outbox");
+    if (!entry) throw notInOutbox();
     return c.html(
       layout(
         entry.subject,
@@ -63,7 +65,7 @@ export const outboxRoutes = new Hono<AppEnv>()
   })
   .get("/:id/html", async (c) => {
     const entry = await c.var.deps.outbox!.get(c.req.param("id"));
-    if (!entry) throw new AppError(404, "not_found", "There is no email with that id in the outbox.", "Not in the outbox");
+    if (!entry) throw notInOutbox();
     // The email's own HTML, sandboxed: no scripts, no same-origin access, no forms. Its links open
     // in a new tab, outside the sandbox, as a mail client opens them: that is how a reader gets
     // from the confirmation email to the confirm page, whose own button then posts from our origin.

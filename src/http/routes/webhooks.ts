@@ -3,7 +3,9 @@ import type { Context } from "hono";
 import { Webhook } from "standardwebhooks";
 import { AppError } from "../errors.ts";
 import type { AppEnv } from "../env.ts";
-import { readResendEvent, recordProviderEvent } from "../../store/provider-events.ts";
+import { webhookAccepted } from "../presenters/webhooks.ts";
+import { servicesFor } from "../services.ts";
+import { recordResendDelivery } from "../../commands/provider-event.ts";
 
 /** Standard Webhooks' window, applied to the app's clock as well as to the library's. */
 const TOLERANCE_SECONDS = 5 * 60;
@@ -13,7 +15,6 @@ const TOLERANCE_SECONDS = 5 * 60;
  * the body is read raw and verified before anything parses it; a refused delivery leaves no trace.
  */
 export const webhookRoutes = new Hono<AppEnv>().post("/resend", async (c) => {
-  const { deps, now } = c.var;
   const rawBody = await c.req.text();
   const id = verifySignature(c, rawBody);
 
@@ -23,12 +24,8 @@ export const webhookRoutes = new Hono<AppEnv>().post("/resend", async (c) => {
   } catch {
     throw new AppError(400, "invalid_json", "The body is not valid JSON.");
   }
-  const event = readResendEvent(id, rawBody, body);
-  if (!event) throw new AppError(400, "invalid_json", "The body is not a JSON object.");
-
-  const outcome = await recordProviderEvent(deps.db, event, now);
-  deps.log.info(outcome.recorded ? "webhook recorded" : "webhook replayed", { event: id, type: event.type, send: outcome.sendId, suppressed: outcome.suppressed });
-  return c.json({ ok: true });
+  await recordResendDelivery(servicesFor(c), { deliveryId: id, rawBody, body });
+  return c.json(webhookAccepted());
 });
 
 /** Returns the delivery id once the signature and its timestamp check out; throws otherwise. */

@@ -6,11 +6,12 @@ import type { ReaderFilter, ReaderPage } from "../../../store/admin-queries.ts";
 import { pauseEnrollment, resumeEnrollment } from "../../../store/enrollments.ts";
 import { ManualSendError, moveToLesson, retryHeldLesson, sendLessonNow, skipHeldLesson } from "../../../store/manual-sends.ts";
 import { exportReaderData } from "../../../store/reader-data.ts";
-import { eraseEverywhere } from "../../../erasure.ts";
+import { eraseEverywhere } from "../../../commands/erase-reader.ts";
 import { findSubscriber, unsubscribe } from "../../../store/subscribers.ts";
 import { dispatchQuietly } from "../../../commands/dispatch.ts";
 import { AppError } from "../../errors.ts";
 import type { AppEnv } from "../../env.ts";
+import { servicesFor } from "../../services.ts";
 import { readerPage, readersPage } from "../../views/admin/readers.ts";
 
 /**
@@ -129,7 +130,7 @@ export async function exportReader(c: Ctx, id: string) {
 }
 
 export async function eraseReaderAsAdmin(c: Ctx, id: string): Promise<void> {
-  if (!(await eraseEverywhere(c.var.deps, id, c.var.now))) throw new AppError(404, "unknown_reader", "There is no reader with that id.", "No such reader");
+  if (!(await eraseEverywhere(servicesFor(c), id))) throw new AppError(404, "unknown_reader", "There is no reader with that id.", "No such reader");
   c.var.deps.log.info("admin action", { action: "erase", subscriber: id });
 }
 
