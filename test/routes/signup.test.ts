@@ -43,6 +43,18 @@ describe("POST /subscribe", () => {
     expect(t.dispatcher.sends).toEqual([sends[0]!.id]);
   });
 
+  it("with the queue down, still thanks the reader and leaves the confirmation in the ledger for the tick", async () => {
+    t.dispatcher.fail();
+    const res = await t.app.request("/subscribe", form({ email: "patient@example.com" }));
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("Check your inbox");
+    const sends = await confirmations();
+    expect(sends).toHaveLength(1);
+    // The row was born marked as handed over; the refused hand-over clears the mark so the next tick offers it.
+    expect(sends[0]!.enqueued_at).toBeNull();
+    expect(t.dispatcher.sends).toEqual([]);
+  });
+
   it("answers JSON with 202 and never reveals whether the address was known", async () => {
     const first = await t.app.request("/subscribe", json({ email: "known@example.com" }));
     const again = await t.app.request("/subscribe", json({ email: "known@example.com" }));
