@@ -19,6 +19,24 @@ export default tseslint.config(
   },
   { files: ["**/*.cjs"], languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } } },
   {
+    // Route tests drive createApp with the fake dispatcher (test/support/fake-dispatcher.ts) and
+    // need no Redis; whatever needs BullMQ or Redis itself belongs in test/integration/.
+    files: ["test/routes/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["ioredis", "ioredis/*", "bullmq", "bullmq/*", "**/support/redis.ts", "**/support/real-producer.ts", "**/src/queue/producer.ts", "**/src/queue/redis.ts", "**/src/limits/redis-*", "**/src/http/queues-board.ts"],
+              message: "Route tests run without Redis: use the fake dispatcher from test/support/app.ts (makeTestApp / appFor), and put tests that need BullMQ or Redis in test/integration/.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["src/**/*.{ts,tsx}", "workers/**/*.ts", "emails/**/*.{ts,tsx}"],
     ignores: ["src/store/**"],
     rules: {

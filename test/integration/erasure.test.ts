@@ -15,6 +15,8 @@ import { confirmToken, preferencesToken } from "../../src/tokens.ts";
 import { ENGINES } from "../support/databases.ts";
 import { form, makeTestApp } from "../support/app.ts";
 import type { TestApp } from "../support/app.ts";
+import { makeTestProducer } from "../support/real-producer.ts";
+import type { TestProducer } from "../support/real-producer.ts";
 import { REDIS_URL, uniquePrefix } from "../support/redis.ts";
 import { TEST_SECRET } from "../support/stack.ts";
 
@@ -34,8 +36,11 @@ async function redisKeys(prefix: string): Promise<string[]> {
 }
 
 let t: TestApp | undefined;
+let producer: TestProducer | undefined;
 let dir: string | undefined;
 afterEach(async () => {
+  await producer?.close();
+  producer = undefined;
   await t?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
   t = undefined;
@@ -51,9 +56,10 @@ describe.each(ENGINES)("erasure leaves the address nowhere (%s)", (engine) => {
     const prefix = uniquePrefix("erase");
     const logs: string[] = [];
     const log = recordingLogger(logs);
-    const limiter = createRedisSignupLimiter(t.producer.connection, prefix, log);
+    producer = makeTestProducer(t.db);
+    const limiter = createRedisSignupLimiter(producer.connection, prefix, log);
     const app = createApp({
-      db: t.db, course, log, appUrl: "https://lessons.example.test", secretKey: TEST_SECRET, dispatcher: t.producer, outbox, signupLimiter: limiter,
+      db: t.db, course, log, appUrl: "https://lessons.example.test", secretKey: TEST_SECRET, dispatcher: producer, outbox, signupLimiter: limiter,
       adminToken: "an-admin-token-long-enough", clientIp: () => "203.0.113.7", now: () => t!.clock.now,
     });
     const address = "Erin.Erased@example.com";

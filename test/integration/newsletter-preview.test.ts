@@ -28,7 +28,7 @@ describe.each(ENGINES)("newsletter preview text in the console (%s)", (engine) =
   beforeEach(async () => {
     t = await makeTestApp({ engine });
     course = await loadCourse("content");
-    app = createApp({ db: t.db, course, log: silentLogger, appUrl: "https://lessons.example.test", secretKey: TEST_SECRET, adminToken: ADMIN, emailFrom: "L <l@example.test>", dispatcher: t.producer, now: () => NOW });
+    app = createApp({ db: t.db, course, log: silentLogger, appUrl: "https://lessons.example.test", secretKey: TEST_SECRET, adminToken: ADMIN, emailFrom: "L <l@example.test>", dispatcher: t.dispatcher, now: () => NOW });
     const login = await app.request("/admin/login", form({ secret: ADMIN }));
     cookie = login.headers.getSetCookie().map((c) => c.split(";")[0]!).join("; ");
   });

@@ -37,7 +37,7 @@ function adminApp(overrides: Partial<AppDeps> = {}) {
     appUrl: "https://lessons.example.test",
     secretKey: TEST_SECRET,
     adminToken: ADMIN,
-    dispatcher: t.producer,
+    dispatcher: t.dispatcher,
     clientIp: () => "203.0.113.9",
     now: () => t.clock.now,
     ...overrides,

@@ -4,7 +4,6 @@ import type { AppDeps } from "../../src/app.ts";
 import { loadCourse } from "../../src/content/load.ts";
 import type { Course } from "../../src/content/schema.ts";
 import { silentLogger } from "../../src/log.ts";
-import type { SendJobData } from "../../src/queue/queues.ts";
 import { form, makeTestApp } from "../support/app.ts";
 import { ENGINES } from "../support/databases.ts";
 import type { TestApp } from "../support/app.ts";
@@ -28,7 +27,7 @@ function makeApp(overrides: Partial<AppDeps> = {}) {
     secretKey: TEST_SECRET,
     adminToken: ADMIN,
     emailFrom: "Lessonpost <l@example.test>",
-    dispatcher: t.producer,
+    dispatcher: t.dispatcher,
     now: () => NOW,
     ...overrides,
   });
@@ -59,10 +58,6 @@ function count(row: string, name: string): number {
   return Number(match[1]);
 }
 
-async function testJobs() {
-  const jobs = await t.producer.sendQueue.getJobs(["waiting", "delayed", "prioritized"]);
-  return jobs.map((j) => (j.data as SendJobData).test).filter((x) => x !== undefined);
-}
 
 
 describe.each(ENGINES)("course page (admin console) (%s)", (engine) => {
@@ -178,7 +173,7 @@ describe.each(ENGINES)("course page (admin console) (%s)", (engine) => {
     const sent = await post("/admin/course/test", { lesson: lesson.slug, to: " me@example.com " });
     expect(sent.status).toBe(303);
     expect(sent.headers.get("location")).toBe(`/admin/course/preview?lesson=${lesson.slug}&sent_to=me%40example.com`);
-    expect(await testJobs()).toEqual([{ to: "me@example.com", lessonSlug: lesson.slug }]);
+    expect(t.dispatcher.tests).toEqual([{ to: "me@example.com", lessonSlug: lesson.slug }]);
     expect(await (await get(sent.headers.get("location")!)).text()).toContain("A test email is queued for me@example.com");
     // Only an address is echoed back from the link, never arbitrary text.
     expect(await (await get(`/admin/course/preview?lesson=${lesson.slug}&sent_to=${encodeURIComponent("your account is locked, call us")}`)).text()).not.toContain("your account is locked");
@@ -188,7 +183,7 @@ describe.each(ENGINES)("course page (admin console) (%s)", (engine) => {
     expect(await bad.text()).toContain("Enter the email address");
     const unknown = await post("/admin/course/test", { lesson: "nope", to: "me@example.com" });
     expect(unknown.status).toBe(404);
-    expect(await testJobs()).toHaveLength(1);
+    expect(t.dispatcher.tests).toHaveLength(1);
 
     const noQueue = makeApp({ dispatcher: undefined });
     const refused = await noQueue.request("/admin/course/test", form({ lesson: lesson.slug, to: "me@example.com" }, await login(noQueue)));

@@ -27,7 +27,7 @@ async function setup(engine: Engine) {
     appUrl: "https://lessons.example.test",
     secretKey: TEST_SECRET,
     adminToken: ADMIN,
-    dispatcher: test.producer,
+    dispatcher: test.dispatcher,
     now: () => test.clock.now,
   });
   const upload = (body: BodyInit) =>

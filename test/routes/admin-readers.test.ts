@@ -43,7 +43,7 @@ async function setup(engine: Engine = "sqlite") {
     appUrl: "https://lessons.example.test",
     secretKey: TEST_SECRET,
     adminToken: ADMIN,
-    dispatcher: test.producer,
+    dispatcher: test.dispatcher,
     now: () => test.clock.now,
   });
   const login = await app.request("/admin/login", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", origin: ORIGIN }, body: new URLSearchParams({ secret: ADMIN }) });
@@ -310,7 +310,7 @@ describe("reader actions", () => {
     expect(row.status).toBe("queued");
     expect(row.dedupe_key).toMatch(/^manual:/);
     expect(row.enqueued_at).not.toBeNull();
-    expect(await s.t.producer.sendQueue.getJob(`send-${row.id}`)).toBeTruthy();
+    expect(s.t.dispatcher.sends).toEqual([row.id]);
     const page = await (await s.page(response.headers.get("location")!)).text();
     expect(page).toContain("Lesson 3");
     expect(page).toContain("is queued to go out now");

@@ -46,7 +46,8 @@ describe("confirmation link", () => {
     expect(enrollment).toMatchObject({ subscriber_id: subscriberId, status: "active", last_day: 0 });
     const lesson = await t.db.selectFrom("sends").selectAll().where("kind", "=", "lesson").executeTakeFirstOrThrow();
     expect(lesson.dedupe_key).toBe(`lesson:${enrollment.id}:${lesson.lesson_slug}`);
-    expect(await t.producer.sendQueue.getJob(`send-${lesson.id}`)).toBeTruthy();
+    expect(lesson.enqueued_at).not.toBeNull();
+    expect(t.dispatcher.sends.filter((id) => id === lesson.id)).toHaveLength(1);
     const kinds = (await t.db.selectFrom("consent_events").select("kind").orderBy("at").execute()).map((e) => e.kind);
     expect(kinds).toEqual(["opt_in", "confirm"]);
   });

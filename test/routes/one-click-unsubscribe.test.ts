@@ -28,7 +28,7 @@ describe.each(ENGINES)("one-click unsubscribe (%s)", (engine) => {
       log: createLogger("debug", (line) => lines.push(line)),
       appUrl: "https://lessons.example.test",
       secretKey: TEST_SECRET,
-      dispatcher: t.producer,
+      dispatcher: t.dispatcher,
       clientIp: () => "203.0.113.7",
       now: () => t.clock.now,
     });

@@ -40,8 +40,19 @@ describe("POST /subscribe", () => {
     const sends = await confirmations();
     expect(sends).toHaveLength(1);
     expect(sends[0]!.enqueued_at).not.toBeNull();
-    const job = await t.producer.sendQueue.getJob(`send-${sends[0]!.id}`);
-    expect(job?.data).toEqual({ sendId: sends[0]!.id });
+    expect(t.dispatcher.sends).toEqual([sends[0]!.id]);
+  });
+
+  it("with the queue down, still thanks the reader and leaves the confirmation in the ledger for the tick", async () => {
+    t.dispatcher.fail();
+    const res = await t.app.request("/subscribe", form({ email: "patient@example.com" }));
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("Check your inbox");
+    const sends = await confirmations();
+    expect(sends).toHaveLength(1);
+    // The row was born marked as handed over; the refused hand-over clears the mark so the next tick offers it.
+    expect(sends[0]!.enqueued_at).toBeNull();
+    expect(t.dispatcher.sends).toEqual([]);
   });
 
   it("answers JSON with 202 and never reveals whether the address was known", async () => {

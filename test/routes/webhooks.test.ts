@@ -28,7 +28,7 @@ async function appWith(webhookSecret: string | undefined) {
     log: silentLogger,
     appUrl: "https://lessons.example.test",
     secretKey: TEST_SECRET,
-    dispatcher: t.producer,
+    dispatcher: t.dispatcher,
     clientIp: () => "203.0.113.7",
     now: () => t.clock.now,
     webhookSecret,

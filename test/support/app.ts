@@ -3,58 +3,60 @@ import type { AppDeps } from "../../src/app.ts";
 import type { Course } from "../../src/content/schema.ts";
 import { loadCourse } from "../../src/content/load.ts";
 import { silentLogger } from "../../src/log.ts";
-import { createProducer } from "../../src/queue/producer.ts";
-import type { Producer } from "../../src/queue/producer.ts";
+import type { Dispatcher } from "../../src/queue/dispatcher.ts";
 import { openDatabase } from "../../src/store/connect.ts";
 import type { Database } from "../../src/store/database.ts";
 import { createTestDatabase } from "./databases.ts";
 import type { Engine, TestDatabase } from "./databases.ts";
-import { deleteKeys, REDIS_URL, uniquePrefix } from "./redis.ts";
+import { createFakeDispatcher } from "./fake-dispatcher.ts";
+import type { FakeDispatcher } from "./fake-dispatcher.ts";
 import { TEST_SECRET } from "./stack.ts";
 
-/** createApp over a real database and the real producer on real Redis, driven with app.request(). */
+/**
+ * createApp over a real database and a fake dispatcher, driven with app.request(). No Redis: what
+ * reached the queue is in `dispatcher`'s record, and the ledger in `db` says the rest. Tests that
+ * need BullMQ itself live in test/integration/.
+ */
 export interface TestApp {
   app: ReturnType<typeof createApp>;
   db: Database;
   course: Course;
-  producer: Producer;
+  dispatcher: FakeDispatcher;
   clock: { now: number };
   close(): Promise<void>;
 }
 
-export async function makeTestApp(options: { engine?: Engine; redisUrl?: string } = {}): Promise<TestApp> {
+export async function makeTestApp(options: { engine?: Engine } = {}): Promise<TestApp> {
   const testDb: TestDatabase = await createTestDatabase(options.engine ?? "sqlite");
   const db = await openDatabase(testDb.url);
   const course = await loadCourse("content");
-  const prefix = uniquePrefix("routes");
-  const producer = createProducer({ redisUrl: options.redisUrl ?? REDIS_URL, prefix, db });
+  const dispatcher = createFakeDispatcher(db);
   const clock = { now: Date.now() };
-  const parts = { db, course, producer, clock };
+  const parts = { db, course, dispatcher, clock };
   return {
     app: appFor(parts),
     ...parts,
     clock,
     async close() {
-      await producer.close();
       await db.destroy();
-      await deleteKeys(prefix);
       await testDb.drop();
     },
   };
 }
 
 /**
- * createApp over a test's database, course, producer and clock, with the defaults every route test
- * shares; a test passes only what it changes (an admin token, a logger that records, a limiter).
+ * createApp over a test's database, course, dispatcher and clock, with the defaults every route
+ * test shares; a test passes only what it changes (an admin token, a logger that records, a
+ * limiter). An integration test may hand it the real producer as the dispatcher.
  */
-export function appFor(t: Pick<TestApp, "db" | "course" | "producer" | "clock">, overrides: Partial<AppDeps> = {}): ReturnType<typeof createApp> {
+export function appFor(t: Pick<TestApp, "db" | "course" | "clock"> & { dispatcher?: Dispatcher | undefined }, overrides: Partial<AppDeps> = {}): ReturnType<typeof createApp> {
   return createApp({
     db: t.db,
     course: t.course,
     log: silentLogger,
     appUrl: "https://lessons.example.test",
     secretKey: TEST_SECRET,
-    dispatcher: t.producer,
+    dispatcher: t.dispatcher,
     clientIp: () => "203.0.113.7",
     now: () => t.clock.now,
     ...overrides,
