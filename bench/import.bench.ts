@@ -32,7 +32,7 @@ const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const ADMIN = "benchmark-admin-token-0123456789";
 
 function statusMiB(pid: number, field: "VmRSS" | "RssAnon" | "RssFile"): number {
-  let status = "";
+  let status: string;
   try {
     status = readFileSync(`/proc/${pid}/status`, "utf8");
   } catch {
