@@ -2,7 +2,7 @@ import type { EmailCourse } from "./_components/copy.ts";
 import { newsletterReason } from "./_components/copy.ts";
 import { EmailShell } from "./_components/email-shell.tsx";
 import { Footer } from "./_components/footer.tsx";
-import { renderMarkdown } from "./_components/markdown.ts";
+import { renderMarkdown } from "../src/render/markdown.ts";
 import { MarkdownBody } from "./_components/markdown-body.tsx";
 import {
   definePreviewProps,

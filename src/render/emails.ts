@@ -22,7 +22,7 @@ import {
   unsubscribeLabel,
 } from "../../emails/_components/copy.ts";
 import type { EmailCourse } from "../../emails/_components/copy.ts";
-import { renderMarkdown } from "../../emails/_components/markdown.ts";
+import { renderMarkdown } from "./markdown.ts";
 import ConfirmEmail from "../../emails/confirm-email.tsx";
 import GraduationEmail from "../../emails/graduation-email.tsx";
 import LessonEmail from "../../emails/lesson-email.tsx";
