@@ -11,17 +11,19 @@ import type { GraduationEmailInput, LessonEmailInput, NewsletterEmailInput, Rend
  * The production render path: React renders each email once per (template, content version,
  * variant) with placeholder tokens where per-reader values go, and every reader's copy is the cached
  * output with their values spliced in. Same signatures and byte-identical output as ./emails.ts;
- * test/unit/render/personalize.test.ts holds it to that.
+ * test/unit/render/personalize.test.ts holds it to that. It knows nothing of any one template:
+ * each declares its content version (cacheKey) and, if the name changes a derived value, the
+ * title that carries it (underlinedTitle); see emails/_components/email-template.ts.
  *
  * Why this is safe:
  * - The cached output is pre-split at the tokens, so a reader's copy is built in one pass and the
  *   values are never scanned again: a name that looks like a token, contains another reader's URL
  *   or `$&` stays text in that reader's own greeting.
  * - Values are escaped the way React escapes text and attributes in the HTML part, and used as-is
- *   in the text part, after the same cleanName the renderers apply.
+ *   in the text part, after the same cleanName the templates apply.
  * - Anything that is not plain copy is a variant rendered by React (a name or "Hi there,", a
  *   preferences link or none), never string surgery on the wording. The one derived value is the
- *   graduation title's `===` underline in the text part, whose length follows the name.
+ *   `===` underline of a title that carries the name (graduation's), whose length follows it.
  * - Every template is checked once, when it is built, against a real render for a probe reader
  *   full of characters that need escaping; a template that fails (a future template putting the
  *   name somewhere React escapes differently, content that happens to contain a token) is never
