@@ -22,6 +22,7 @@ import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { Course } from "../src/content/schema.ts";
+import { errorMessage } from "../src/errors.ts";
 import type { LessonEmailInput, RenderedEmail } from "../src/render/types.ts";
 
 // Must run before React is first imported; the imports of React-using modules below are dynamic
@@ -314,7 +315,7 @@ if (isMain()) {
     const rounds = numberFlag("rounds");
     await runRenderBench({ ...(readers ? { readers } : {}), ...(rounds ? { rounds } : {}) });
   } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
+    console.error(errorMessage(error));
     process.exitCode = 1;
   }
 }

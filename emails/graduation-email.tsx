@@ -1,39 +1,41 @@
 import { Heading } from "@react-email/components";
+import type { Course } from "../src/content/schema.ts";
 import type { EmailCourse, EmailLesson } from "./_components/copy.ts";
 import {
   cleanName,
+  cleanSubject,
   graduationParagraphs,
   graduationReason,
   graduationRecapHeading,
   graduationTitle,
   lessonsLabel,
 } from "./_components/copy.ts";
+import type { Covered, EmailTemplate, ReaderProps } from "./_components/email-template.ts";
 import { EmailShell } from "./_components/email-shell.tsx";
 import { Footer } from "./_components/footer.tsx";
+import { footerText, joinBlocks, underline } from "./_components/plain-text.ts";
 import { definePreviewProps, previewData, previewRecipient, previewUrls } from "./_components/preview-data.ts";
 import { color, font } from "./_components/theme.ts";
 import { Eyebrow, Meta, Paragraph, Title } from "./_components/typography.tsx";
 
+/** The course, and the one setting of its graduation the email says: its subject. */
+export type GraduationCourse = EmailCourse & { graduation: Pick<Course["graduation"], "subject"> };
+
 export interface GraduationEmailProps {
-  course: EmailCourse;
+  course: GraduationCourse;
   lessons: readonly Pick<EmailLesson, "number" | "title" | "author">[];
   recipientName?: string | null;
   unsubscribeUrl: string;
   preferencesUrl?: string;
 }
 
-export default function GraduationEmail({
-  course,
-  lessons,
-  recipientName,
-  unsubscribeUrl,
-  preferencesUrl,
-}: GraduationEmailProps) {
+export default function GraduationEmail(props: GraduationEmailProps) {
+  const { course, lessons, recipientName, unsubscribeUrl, preferencesUrl } = props;
   const name = cleanName(recipientName);
   return (
     <EmailShell
       title={graduationTitle(name)}
-      preview={`All ${lessonsLabel(lessons.length)} done. Here is a look back at ${course.name}.`}
+      preview={graduationEmail.preview(props)}
       footer={
         <Footer
           course={course}
@@ -95,6 +97,43 @@ export default function GraduationEmail({
     </EmailShell>
   );
 }
+
+export const graduationEmail: EmailTemplate<GraduationEmailProps> = {
+  name: "graduation",
+  Component: GraduationEmail,
+  subject: ({ course }) => cleanSubject(course.graduation.subject),
+  preview: ({ course, lessons }) => `All ${lessonsLabel(lessons.length)} done. Here is a look back at ${course.name}.`,
+  text: ({ course, lessons, recipientName, unsubscribeUrl, preferencesUrl }) =>
+    joinBlocks([
+      course.name,
+      underline(graduationTitle(cleanName(recipientName))),
+      ...graduationParagraphs(course, lessons.length),
+      underline(graduationRecapHeading, "-"),
+      lessons.map((lesson) => `${lesson.number}. ${lesson.title} (${lesson.author})`).join("\n"),
+      `— ${course.sender.name}`,
+      footerText(course, graduationReason(course), unsubscribeUrl, preferencesUrl),
+    ]),
+  cacheKey: ({ course, lessons }) => [
+    course.name,
+    course.description,
+    course.sender.name,
+    course.sender.replyTo,
+    course.postalAddress,
+    course.graduation.subject,
+    lessons.length,
+    ...lessons.flatMap((lesson) => [lesson.number, lesson.title, lesson.author]),
+  ],
+  // The title carries the reader's name, so its `===` line in the text part follows the name.
+  underlinedTitle: graduationTitle,
+};
+
+// Compile-time guards: see lesson-email.tsx.
+const _keyCovered: [
+  Covered<keyof GraduationEmailProps, "course" | "lessons" | keyof ReaderProps>,
+  Covered<keyof GraduationCourse, "name" | "description" | "sender" | "postalAddress" | "graduation">,
+  Covered<keyof Course["sender"], "name" | "replyTo">,
+  Covered<keyof GraduationEmailProps["lessons"][number], "number" | "title" | "author">,
+] = [true, true, true, true];
 
 definePreviewProps(GraduationEmail, (): GraduationEmailProps => ({
   course: previewData().course,

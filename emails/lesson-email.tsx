@@ -1,9 +1,13 @@
+import { renderMarkdown } from "../src/render/markdown.ts";
+import type { Course } from "../src/content/schema.ts";
 import type { EmailCourse, EmailLesson } from "./_components/copy.ts";
-import { cleanName, greeting, lessonMeta, lessonReason } from "./_components/copy.ts";
+import { cleanName, cleanSubject, creditText, greeting, lessonMeta, lessonReason } from "./_components/copy.ts";
 import { Credit } from "./_components/credit.tsx";
+import type { Covered, EmailTemplate, ReaderProps } from "./_components/email-template.ts";
 import { EmailShell } from "./_components/email-shell.tsx";
 import { Footer } from "./_components/footer.tsx";
 import { MarkdownBody } from "./_components/markdown-body.tsx";
+import { footerText, joinBlocks, SEPARATOR, underline } from "./_components/plain-text.ts";
 import { definePreviewProps, previewData, previewRecipient, previewUrls } from "./_components/preview-data.ts";
 import { Eyebrow, Meta, Paragraph, Rule, Title } from "./_components/typography.tsx";
 
@@ -17,19 +21,13 @@ export interface LessonEmailProps {
   preferencesUrl?: string;
 }
 
-export default function LessonEmail({
-  course,
-  lesson,
-  lessonCount,
-  recipientName,
-  unsubscribeUrl,
-  preferencesUrl,
-}: LessonEmailProps) {
+export default function LessonEmail(props: LessonEmailProps) {
+  const { course, lesson, lessonCount, recipientName, unsubscribeUrl, preferencesUrl } = props;
   const name = cleanName(recipientName);
   return (
     <EmailShell
       title={lesson.title}
-      preview={lesson.preview}
+      preview={lessonEmail.preview(props)}
       footer={
         <Footer
           course={course}
@@ -49,6 +47,55 @@ export default function LessonEmail({
     </EmailShell>
   );
 }
+
+export const lessonEmail: EmailTemplate<LessonEmailProps> = {
+  name: "lesson",
+  Component: LessonEmail,
+  subject: ({ lesson }) => cleanSubject(lesson.subject),
+  preview: ({ lesson }) => lesson.preview,
+  text: ({ course, lesson, lessonCount, recipientName, unsubscribeUrl, preferencesUrl }) =>
+    joinBlocks([
+      `${course.name}\n${lessonMeta(lesson, lessonCount)}`,
+      underline(lesson.title),
+      greeting(cleanName(recipientName)),
+      renderMarkdown(lesson.markdown).text,
+      SEPARATOR,
+      [creditText(lesson), lesson.credit].filter(Boolean).join("\n"),
+      footerText(course, lessonReason(course), unsubscribeUrl, preferencesUrl),
+    ]),
+  // Spelled out field by field rather than spreading a helper's array: it is built per reader.
+  cacheKey: ({ course, lesson, lessonCount }) => [
+    course.name,
+    course.description,
+    course.sender.name,
+    course.sender.replyTo,
+    course.postalAddress,
+    lessonCount,
+    lesson.number,
+    lesson.title,
+    lesson.subject,
+    lesson.preview,
+    lesson.author,
+    lesson.source.name,
+    lesson.source.url,
+    lesson.credit,
+    lesson.readingMinutes,
+    lesson.markdown,
+  ],
+};
+
+// Compile-time guards: a field added to what this template reads, and not to its cacheKey above,
+// fails typecheck here instead of serving one version's email for another.
+const _keyCovered: [
+  Covered<keyof LessonEmailProps, "course" | "lesson" | "lessonCount" | keyof ReaderProps>,
+  Covered<keyof EmailCourse, "name" | "description" | "sender" | "postalAddress">,
+  Covered<keyof Course["sender"], "name" | "replyTo">,
+  Covered<
+    keyof EmailLesson,
+    "number" | "title" | "subject" | "preview" | "author" | "source" | "credit" | "markdown" | "readingMinutes"
+  >,
+  Covered<keyof EmailLesson["source"], "name" | "url">,
+] = [true, true, true, true, true];
 
 definePreviewProps(LessonEmail, (): LessonEmailProps => ({
   course: previewData().course,

@@ -1,9 +1,12 @@
+import { renderMarkdown } from "../src/render/markdown.ts";
+import type { Course } from "../src/content/schema.ts";
 import type { EmailCourse } from "./_components/copy.ts";
-import { newsletterReason } from "./_components/copy.ts";
+import { cleanSubject, newsletterReason } from "./_components/copy.ts";
+import type { Covered, EmailTemplate, ReaderProps } from "./_components/email-template.ts";
 import { EmailShell } from "./_components/email-shell.tsx";
 import { Footer } from "./_components/footer.tsx";
-import { renderMarkdown } from "./_components/markdown.ts";
 import { MarkdownBody } from "./_components/markdown-body.tsx";
+import { footerText, joinBlocks, underline } from "./_components/plain-text.ts";
 import {
   definePreviewProps,
   previewData,
@@ -15,6 +18,7 @@ import { Eyebrow, Title } from "./_components/typography.tsx";
 
 export interface NewsletterEmailProps {
   course: EmailCourse;
+  /** As written in the admin form; cleaned here before it becomes a header or a title. */
   subject: string;
   /** Written in an admin form: untrusted, so it only ever goes through the escaping Markdown walk. */
   markdown: string;
@@ -24,18 +28,13 @@ export interface NewsletterEmailProps {
   preferencesUrl?: string;
 }
 
-export default function NewsletterEmail({
-  course,
-  subject,
-  markdown,
-  preview,
-  unsubscribeUrl,
-  preferencesUrl,
-}: NewsletterEmailProps) {
+export default function NewsletterEmail(props: NewsletterEmailProps) {
+  const { course, markdown, unsubscribeUrl, preferencesUrl } = props;
+  const subject = cleanSubject(props.subject);
   return (
     <EmailShell
       title={subject}
-      preview={preview?.trim() || renderMarkdown(markdown).summary}
+      preview={newsletterEmail.preview(props)}
       footer={
         <Footer
           course={course}
@@ -51,6 +50,37 @@ export default function NewsletterEmail({
     </EmailShell>
   );
 }
+
+export const newsletterEmail: EmailTemplate<NewsletterEmailProps> = {
+  name: "newsletter",
+  Component: NewsletterEmail,
+  subject: ({ subject }) => cleanSubject(subject),
+  preview: ({ preview, markdown }) => preview?.trim() || renderMarkdown(markdown).summary,
+  text: ({ course, subject, markdown, unsubscribeUrl, preferencesUrl }) =>
+    joinBlocks([
+      course.name,
+      underline(cleanSubject(subject)),
+      renderMarkdown(markdown).text,
+      footerText(course, newsletterReason(course), unsubscribeUrl, preferencesUrl),
+    ]),
+  cacheKey: ({ course, subject, markdown, preview }) => [
+    course.name,
+    course.description,
+    course.sender.name,
+    course.sender.replyTo,
+    course.postalAddress,
+    subject,
+    markdown,
+    preview,
+  ],
+};
+
+// Compile-time guards: see lesson-email.tsx.
+const _keyCovered: [
+  Covered<keyof NewsletterEmailProps, "course" | "subject" | "markdown" | "preview" | keyof ReaderProps>,
+  Covered<keyof EmailCourse, "name" | "description" | "sender" | "postalAddress">,
+  Covered<keyof Course["sender"], "name" | "replyTo">,
+] = [true, true, true];
 
 definePreviewProps(NewsletterEmail, (): NewsletterEmailProps => ({
   course: previewData().course,

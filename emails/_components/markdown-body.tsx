@@ -1,4 +1,4 @@
-import { renderMarkdown } from "./markdown.ts";
+import { renderMarkdown } from "../../src/render/markdown.ts";
 import { wrapAnywhere } from "./theme.ts";
 
 /**

@@ -1,18 +1,34 @@
-import type { LessonEmailInput, RenderedEmail } from "../render/types.ts";
 import { readContentFiles } from "./load.ts";
 import { compareStrings, COURSE_FILE, formatIssue, inspectCourse } from "./parse.ts";
 import type { ContentFile, ContentIssue, LessonFileInfo } from "./parse.ts";
 import { lintMarkdown } from "./markdown-lint.ts";
 import { isPlaceholderPostalAddress, PLACEHOLDER_POSTAL_ADDRESS_PROBLEM } from "./postal-address.ts";
-import type { Course, CourseFile } from "./schema.ts";
+import type { Course, CourseFile, Lesson } from "./schema.ts";
 
 /**
  * Everything that can be wrong with a course before it is sent: invalid front matter, lesson
  * order, links, pasted-twice paragraphs, and emails that fail to render or would be clipped.
  */
 
+/**
+ * What the check hands a renderer and reads back, declared here by shape so content (the base
+ * layer) needs nothing from src/render/; renderLessonEmail there fits it.
+ */
+export interface SampleLessonEmail {
+  course: Course;
+  lesson: Lesson;
+  recipient: { email: string; name?: string | null };
+  unsubscribeUrl: string;
+  preferencesUrl: string;
+}
+export interface RenderedParts {
+  subject: string;
+  html: string;
+  text: string;
+}
+
 /** The contract says async; the current renderer is sync. Both are accepted. */
-export type RenderLesson = (input: LessonEmailInput) => RenderedEmail | Promise<RenderedEmail>;
+export type RenderLesson = (input: SampleLessonEmail) => RenderedParts | Promise<RenderedParts>;
 
 export interface CheckOptions {
   /** Injected so the checker can be tested without the real templates. */
@@ -153,7 +169,7 @@ async function renderChecked(
   const lesson = course.lessons[index];
   if (!lesson) return { issues: [] };
   const file = lesson.file;
-  let email: RenderedEmail;
+  let email: RenderedParts;
   try {
     email = await render({
       course,

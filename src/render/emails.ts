@@ -1,38 +1,17 @@
 import { createElement } from "react";
 import type { ReactElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
-import {
-  cleanName,
-  cleanSubject,
-  confirmButtonLabel,
-  confirmIgnoreNote,
-  confirmSentence,
-  confirmSubject,
-  creditText,
-  graduationParagraphs,
-  graduationReason,
-  graduationRecapHeading,
-  graduationTitle,
-  greeting,
-  lessonMeta,
-  lessonReason,
-  newsletterReason,
-  postalLines,
-  preferencesLabel,
-  unsubscribeLabel,
-} from "../../emails/_components/copy.ts";
-import type { EmailCourse } from "../../emails/_components/copy.ts";
-import { renderMarkdown } from "../../emails/_components/markdown.ts";
-import ConfirmEmail from "../../emails/confirm-email.tsx";
-import GraduationEmail from "../../emails/graduation-email.tsx";
-import LessonEmail from "../../emails/lesson-email.tsx";
-import NewsletterEmail from "../../emails/newsletter-email.tsx";
-import PreferencesLinkEmail, {
-  preferencesLinkButtonLabel,
-  preferencesLinkIgnoreNote,
-  preferencesLinkSentence,
-  preferencesLinkSubject,
-} from "../../emails/preferences-link-email.tsx";
+import type { EmailTemplate } from "../../emails/_components/email-template.ts";
+import { confirmEmail } from "../../emails/confirm-email.tsx";
+import type { ConfirmEmailProps } from "../../emails/confirm-email.tsx";
+import { graduationEmail } from "../../emails/graduation-email.tsx";
+import type { GraduationEmailProps } from "../../emails/graduation-email.tsx";
+import { lessonEmail } from "../../emails/lesson-email.tsx";
+import type { LessonEmailProps } from "../../emails/lesson-email.tsx";
+import { newsletterEmail } from "../../emails/newsletter-email.tsx";
+import type { NewsletterEmailProps } from "../../emails/newsletter-email.tsx";
+import { preferencesLinkEmail } from "../../emails/preferences-link-email.tsx";
+import type { PreferencesLinkEmailProps } from "../../emails/preferences-link-email.tsx";
 import type {
   ConfirmEmailInput,
   GraduationEmailInput,
@@ -48,8 +27,8 @@ import type {
  * call skips the stream plumbing of @react-email/render on the per-recipient hot path. Callers may
  * still `await` the result.
  *
- * The text part is assembled from the same copy and Markdown tokens as the HTML, not scraped from
- * it, so it reads like an email someone wrote.
+ * Each template in emails/ owns its subject, preview, HTML and text part (EmailTemplate); this
+ * module only turns a send's input into the template's props and renders through that contract.
  */
 
 // Same doctype @react-email/render emits; older Outlook and Yahoo render more predictably with it.
@@ -61,109 +40,62 @@ function toHtml(element: ReactElement): string {
   return DOCTYPE + renderToStaticMarkup(element).replace(/^<!DOCTYPE[^>]*>/i, "");
 }
 
-/** Blocks separated by one blank line; empty blocks dropped. */
-function joinBlocks(blocks: readonly (string | null | undefined | false)[]): string {
-  return `${blocks
-    .filter((block): block is string => typeof block === "string" && block.trim() !== "")
-    .map((block) => block.trim())
-    .join("\n\n")}\n`;
+/** One email, rendered for one reader: the per-recipient render every other path is held to. */
+export function renderEmail<Props extends object>(template: EmailTemplate<Props>, props: Props): RenderedEmail {
+  return {
+    subject: template.subject(props),
+    html: toHtml(createElement(template.Component, props)),
+    text: template.text(props),
+  };
 }
 
-function underline(title: string, char = "="): string {
-  return `${title}\n${char.repeat(Math.min(Math.max(title.length, 3), 72))}`;
-}
+// -- A send's input as each template's props --------------------------------------------------
+// Names go in as the reader gave them: every template cleans its own (cleanName).
 
-const SEPARATOR = "----------";
+export const confirmProps = ({ course, recipient, confirmUrl }: ConfirmEmailInput): ConfirmEmailProps => ({
+  course,
+  lessonCount: course.lessons.length,
+  recipientName: recipient.name,
+  confirmUrl,
+});
 
-function footerText(
-  course: EmailCourse,
-  reason: string | null,
-  unsubscribeUrl?: string,
-  preferencesUrl?: string,
-): string {
-  const links = [
-    unsubscribeUrl ? `${unsubscribeLabel}: ${unsubscribeUrl}` : null,
-    preferencesUrl ? `${preferencesLabel}: ${preferencesUrl}` : null,
-  ].filter((line): line is string => line !== null);
-  return joinBlocks([SEPARATOR, reason, links.join("\n"), [course.sender.name, ...postalLines(course)].join("\n")]);
-}
+export const lessonProps = ({ course, lesson, recipient, unsubscribeUrl, preferencesUrl }: LessonEmailInput): LessonEmailProps => ({
+  course,
+  lesson,
+  lessonCount: course.lessons.length,
+  recipientName: recipient.name,
+  unsubscribeUrl,
+  preferencesUrl,
+});
 
-export function renderConfirmEmail(input: ConfirmEmailInput): RenderedEmail {
-  const { course, recipient, confirmUrl } = input;
-  const name = cleanName(recipient.name);
-  const lessonCount = course.lessons.length;
-  const html = toHtml(createElement(ConfirmEmail, { course, lessonCount, recipientName: name, confirmUrl }));
-  const text = joinBlocks([
-    greeting(name),
-    confirmSentence(course, lessonCount),
-    `${confirmButtonLabel}:\n${confirmUrl}`,
-    confirmIgnoreNote,
-    footerText(course, null),
-  ]);
-  return { subject: confirmSubject(course), html, text };
-}
+export const graduationProps = ({ course, recipient, unsubscribeUrl, preferencesUrl }: GraduationEmailInput): GraduationEmailProps => ({
+  course,
+  lessons: course.lessons,
+  recipientName: recipient.name,
+  unsubscribeUrl,
+  preferencesUrl,
+});
 
-export function renderLessonEmail(input: LessonEmailInput): RenderedEmail {
-  const { course, lesson, recipient, unsubscribeUrl, preferencesUrl } = input;
-  const name = cleanName(recipient.name);
-  const lessonCount = course.lessons.length;
-  const html = toHtml(
-    createElement(LessonEmail, { course, lesson, lessonCount, recipientName: name, unsubscribeUrl, preferencesUrl }),
-  );
-  const text = joinBlocks([
-    `${course.name}\n${lessonMeta(lesson, lessonCount)}`,
-    underline(lesson.title),
-    greeting(name),
-    renderMarkdown(lesson.markdown).text,
-    SEPARATOR,
-    [creditText(lesson), lesson.credit].filter(Boolean).join("\n"),
-    footerText(course, lessonReason(course), unsubscribeUrl, preferencesUrl),
-  ]);
-  return { subject: cleanSubject(lesson.subject), html, text };
-}
+export const newsletterProps = ({ course, subject, markdown, preview, unsubscribeUrl, preferencesUrl }: NewsletterEmailInput): NewsletterEmailProps => ({
+  course,
+  subject,
+  markdown,
+  preview,
+  unsubscribeUrl,
+  preferencesUrl,
+});
 
-export function renderGraduationEmail(input: GraduationEmailInput): RenderedEmail {
-  const { course, recipient, unsubscribeUrl, preferencesUrl } = input;
-  const name = cleanName(recipient.name);
-  const lessons = course.lessons;
-  const html = toHtml(
-    createElement(GraduationEmail, { course, lessons, recipientName: name, unsubscribeUrl, preferencesUrl }),
-  );
-  const text = joinBlocks([
-    course.name,
-    underline(graduationTitle(name)),
-    ...graduationParagraphs(course, lessons.length),
-    underline(graduationRecapHeading, "-"),
-    lessons.map((lesson) => `${lesson.number}. ${lesson.title} (${lesson.author})`).join("\n"),
-    `— ${course.sender.name}`,
-    footerText(course, graduationReason(course), unsubscribeUrl, preferencesUrl),
-  ]);
-  return { subject: cleanSubject(course.graduation.subject), html, text };
-}
+export const preferencesLinkProps = ({ course, recipient, preferencesUrl }: PreferencesLinkEmailInput): PreferencesLinkEmailProps => ({
+  course,
+  recipientName: recipient.name,
+  preferencesUrl,
+});
 
-export function renderNewsletterEmail(input: NewsletterEmailInput): RenderedEmail {
-  const { course, markdown, preview, unsubscribeUrl, preferencesUrl } = input;
-  const subject = cleanSubject(input.subject);
-  const html = toHtml(createElement(NewsletterEmail, { course, subject, markdown, ...(preview ? { preview } : {}), unsubscribeUrl, preferencesUrl }));
-  const text = joinBlocks([
-    course.name,
-    underline(subject),
-    renderMarkdown(markdown).text,
-    footerText(course, newsletterReason(course), unsubscribeUrl, preferencesUrl),
-  ]);
-  return { subject, html, text };
-}
+// -- Per-recipient renderers ------------------------------------------------------------------
 
-export function renderPreferencesLinkEmail(input: PreferencesLinkEmailInput): RenderedEmail {
-  const { course, recipient, preferencesUrl } = input;
-  const name = cleanName(recipient.name);
-  const html = toHtml(createElement(PreferencesLinkEmail, { course, recipientName: name, preferencesUrl }));
-  const text = joinBlocks([
-    greeting(name),
-    preferencesLinkSentence(course),
-    `${preferencesLinkButtonLabel}:\n${preferencesUrl}`,
-    preferencesLinkIgnoreNote,
-    footerText(course, null),
-  ]);
-  return { subject: preferencesLinkSubject(course), html, text };
-}
+export const renderConfirmEmail = (input: ConfirmEmailInput): RenderedEmail => renderEmail(confirmEmail, confirmProps(input));
+export const renderLessonEmail = (input: LessonEmailInput): RenderedEmail => renderEmail(lessonEmail, lessonProps(input));
+export const renderGraduationEmail = (input: GraduationEmailInput): RenderedEmail => renderEmail(graduationEmail, graduationProps(input));
+export const renderNewsletterEmail = (input: NewsletterEmailInput): RenderedEmail => renderEmail(newsletterEmail, newsletterProps(input));
+export const renderPreferencesLinkEmail = (input: PreferencesLinkEmailInput): RenderedEmail =>
+  renderEmail(preferencesLinkEmail, preferencesLinkProps(input));

@@ -1,25 +1,29 @@
-import { cleanName, graduationTitle } from "../../emails/_components/copy.ts";
-import type { GraduationEmailProps } from "../../emails/graduation-email.tsx";
-import type { LessonEmailProps } from "../../emails/lesson-email.tsx";
-import type { Course } from "../content/schema.ts";
-import { renderGraduationEmail, renderLessonEmail, renderNewsletterEmail } from "./emails.ts";
+import type { EmailTemplate, KeyPart, ReaderProps } from "../../emails/_components/email-template.ts";
+import { cleanName } from "../../emails/_components/copy.ts";
+import { graduationEmail } from "../../emails/graduation-email.tsx";
+import { lessonEmail } from "../../emails/lesson-email.tsx";
+import { newsletterEmail } from "../../emails/newsletter-email.tsx";
+import { titleRule } from "../../emails/_components/plain-text.ts";
+import { graduationProps, lessonProps, newsletterProps, renderEmail } from "./emails.ts";
 import type { GraduationEmailInput, LessonEmailInput, NewsletterEmailInput, RenderedEmail } from "./types.ts";
 
 /**
  * The production render path: React renders each email once per (template, content version,
  * variant) with placeholder tokens where per-reader values go, and every reader's copy is the cached
  * output with their values spliced in. Same signatures and byte-identical output as ./emails.ts;
- * test/unit/render/personalize.test.ts holds it to that.
+ * test/unit/render/personalize.test.ts holds it to that. It knows nothing of any one template:
+ * each declares its content version (cacheKey) and, if the name changes a derived value, the
+ * title that carries it (underlinedTitle); see emails/_components/email-template.ts.
  *
  * Why this is safe:
  * - The cached output is pre-split at the tokens, so a reader's copy is built in one pass and the
  *   values are never scanned again: a name that looks like a token, contains another reader's URL
  *   or `$&` stays text in that reader's own greeting.
  * - Values are escaped the way React escapes text and attributes in the HTML part, and used as-is
- *   in the text part, after the same cleanName the renderers apply.
+ *   in the text part, after the same cleanName the templates apply.
  * - Anything that is not plain copy is a variant rendered by React (a name or "Hi there,", a
  *   preferences link or none), never string surgery on the wording. The one derived value is the
- *   graduation title's `===` underline in the text part, whose length follows the name.
+ *   `===` underline of a title that carries the name (graduation's), whose length follows it.
  * - Every template is checked once, when it is built, against a real render for a probe reader
  *   full of characters that need escaping; a template that fails (a future template putting the
  *   name somewhere React escapes differently, content that happens to contain a token) is never
@@ -65,11 +69,6 @@ const NEEDS_ESCAPE = /[&<>"']/;
 
 function escapeLikeReact(value: string): string {
   return NEEDS_ESCAPE.test(value) ? value.replace(REACT_ESCAPED, (ch) => REACT_ESCAPES[ch] ?? ch) : value;
-}
-
-/** Same clamp as the text renderer's underline(); the build-time probe check holds them together. */
-function underlineFor(title: string): string {
-  return "=".repeat(Math.min(Math.max(title.length, 3), 72));
 }
 
 // -- Compiled templates -----------------------------------------------------------------------
@@ -128,7 +127,7 @@ interface Reader {
   text: SlotValues;
 }
 
-/** Graduation only: the title that is underlined in the text part, for a given name. */
+/** A template's underlinedTitle (EmailTemplate): the text part's title that carries the name. */
 type UnderlinedTitle = (name: string) => string;
 
 // React rewrites javascript: hrefs and the text part trims its link lines; a whitespace-free
@@ -150,7 +149,7 @@ function readerFor(
   const preferences = preferencesUrl || "";
   if ((unsubscribe && !PLAIN_URL.test(unsubscribe)) || (preferences && !PLAIN_URL.test(preferences))) return null;
   const name = cleanName(rawName);
-  const underline = name !== null && underlinedTitle ? underlineFor(underlinedTitle(name)) : "";
+  const underline = name !== null && underlinedTitle ? titleRule(underlinedTitle(name)) : "";
   return {
     variant: (name === null ? 0 : 1) | (unsubscribe ? 2 : 0) | (preferences ? 4 : 0),
     name,
@@ -161,19 +160,12 @@ function readerFor(
   };
 }
 
-interface ReaderInputs {
-  recipient: { email: string; name: string | null };
-  unsubscribeUrl: string;
-  preferencesUrl?: string;
-}
-
-/** The per-reader render inputs for the given values, in the shape every renderer takes. */
-function inputsFor(name: string | null, unsubscribeUrl: string, preferencesUrl: string): ReaderInputs {
-  return {
-    recipient: { email: "", name },
-    unsubscribeUrl,
-    ...(preferencesUrl ? { preferencesUrl } : {}),
-  };
+/**
+ * The reader's props for the given values, laid over a template's props. Every field is set, so
+ * none of the real reader's values shows through; "" and undefined are the same variant.
+ */
+function readerProps(name: string | null, unsubscribeUrl: string, preferencesUrl: string): Required<ReaderProps> {
+  return { recipientName: name, unsubscribeUrl, preferencesUrl };
 }
 
 // Built-in probe for the build-time check: every character React escapes, String.replace
@@ -192,11 +184,11 @@ function sameEmail(a: RenderedEmail, b: RenderedEmail): boolean {
  */
 function buildTemplate(
   reader: Reader,
-  render: (who: ReaderInputs) => RenderedEmail,
+  render: (who: Required<ReaderProps>) => RenderedEmail,
   underlinedTitle?: UnderlinedTitle,
 ): Template | null {
   const withTokens = render(
-    inputsFor(
+    readerProps(
       reader.name === null ? null : liveTokens()[NAME],
       reader.hasUnsubscribe ? liveTokens()[UNSUBSCRIBE] : "",
       reader.hasPreferences ? liveTokens()[PREFERENCES] : "",
@@ -206,7 +198,7 @@ function buildTemplate(
   if (underlinedTitle && reader.name !== null) {
     // The underline's length is the one thing that follows the name; make it a slot too.
     const title = underlinedTitle(liveTokens()[NAME]);
-    const pieces = text.split(`${title}\n${underlineFor(title)}\n`);
+    const pieces = text.split(`${title}\n${titleRule(title)}\n`);
     if (pieces.length !== 2) return null;
     text = pieces.join(`${title}\n${liveTokens()[UNDERLINE]}\n`);
   }
@@ -219,13 +211,11 @@ function buildTemplate(
     underlinedTitle,
   );
   if (!probe || probe.variant !== reader.variant) return null;
-  const expected = render(inputsFor(probe.name, probe.text[UNSUBSCRIBE], probe.text[PREFERENCES]));
+  const expected = render(readerProps(probe.name, probe.text[UNSUBSCRIBE], probe.text[PREFERENCES]));
   return sameEmail(personalise(template, probe), expected) ? template : null;
 }
 
 // -- Cache --------------------------------------------------------------------------------------
-
-type KeyPart = string | number | boolean | null | undefined;
 
 const LEAF = Symbol("leaf");
 interface Leaf {
@@ -247,9 +237,11 @@ const leaves = new Set<Leaf>();
 const stats = { builds: 0, hits: 0, fallbacks: 0, rejected: 0 };
 let clock = 0;
 
-function lookup(path: readonly KeyPart[]): Leaf | undefined {
-  let node: TrieNode | undefined = root;
-  for (const part of path) {
+/** The template's name and the reader's variant lead the path; the template's cacheKey follows. */
+function lookup(name: string, variant: number, key: readonly KeyPart[]): Leaf | undefined {
+  let node = (root.get(name) as TrieNode | undefined)?.get(variant) as TrieNode | undefined;
+  if (!node) return undefined;
+  for (const part of key) {
     node = node.get(part) as TrieNode | undefined;
     if (!node) return undefined;
   }
@@ -291,8 +283,8 @@ function evict(leaf: Leaf): void {
   for (let i = leaf.path.length; i > 0 && trail[i]?.size === 0; i--) trail[i - 1]?.delete(leaf.path[i - 1]);
 }
 
-function templateFor(path: readonly KeyPart[], build: () => Template | null): Template | null {
-  const cached = lookup(path);
+function templateFor(name: string, variant: number, key: readonly KeyPart[], build: () => Template | null): Template | null {
+  const cached = lookup(name, variant, key);
   if (cached) {
     stats.hits++;
     return cached.template;
@@ -300,7 +292,7 @@ function templateFor(path: readonly KeyPart[], build: () => Template | null): Te
   stats.builds++;
   const template = build();
   if (!template) stats.rejected++;
-  store(path, template);
+  store([name, variant, ...key], template);
   return template;
 }
 
@@ -328,115 +320,29 @@ export function clearTemplateCache(): void {
   stats.builds = stats.hits = stats.fallbacks = stats.rejected = 0;
 }
 
-// -- Version keys -------------------------------------------------------------------------------
-
-// Compile-time guards: a field added to what the templates receive, and not to the keys in the
-// render functions below, fails typecheck here instead of serving one version's email for another.
-// The keys spell every field out rather than spreading a helper's array: they are built per reader.
-type Covered<Keys, Listed> = [Exclude<Keys, Listed>] extends [never] ? true : never;
-type _CourseCovered = Covered<keyof LessonEmailProps["course"], "name" | "description" | "sender" | "postalAddress">;
-type _SenderCovered = Covered<keyof Course["sender"], "name" | "replyTo">;
-type _LessonCovered = Covered<
-  keyof LessonEmailProps["lesson"],
-  "number" | "title" | "subject" | "preview" | "author" | "source" | "credit" | "markdown" | "readingMinutes"
->;
-type _SourceCovered = Covered<keyof LessonEmailProps["lesson"]["source"], "name" | "url">;
-type _RecapCovered = Covered<keyof GraduationEmailProps["lessons"][number], "number" | "title" | "author">;
-const _keysCovered: [_CourseCovered, _SenderCovered, _LessonCovered, _SourceCovered, _RecapCovered] = [
-  true,
-  true,
-  true,
-  true,
-  true,
-];
-
 // -- Public API: same signatures as ./emails.ts -----------------------------------------------
 
-export function renderLessonEmailFast(input: LessonEmailInput): RenderedEmail {
-  const { course, lesson } = input;
-  const reader = readerFor(input.recipient.name, input.unsubscribeUrl, input.preferencesUrl);
-  const template =
+/**
+ * The one personalisation path: any template with a cacheKey, for one reader. Byte-identical to
+ * renderEmail(template, props); readers substitution cannot reproduce get exactly that.
+ */
+export function personalizeEmail<Props extends ReaderProps>(template: EmailTemplate<Props>, props: Props): RenderedEmail {
+  const { cacheKey, underlinedTitle } = template;
+  const reader = cacheKey && readerFor(props.recipientName, props.unsubscribeUrl, props.preferencesUrl, underlinedTitle);
+  const cached =
     reader &&
-    templateFor(
-      [
-        "lesson",
-        reader.variant,
-        course.name,
-        course.description,
-        course.sender.name,
-        course.sender.replyTo,
-        course.postalAddress,
-        course.lessons.length,
-        lesson.number,
-        lesson.title,
-        lesson.subject,
-        lesson.preview,
-        lesson.author,
-        lesson.source.name,
-        lesson.source.url,
-        lesson.credit,
-        lesson.readingMinutes,
-        lesson.markdown,
-      ],
-      () => buildTemplate(reader, (who) => renderLessonEmail({ course, lesson, ...who })),
+    templateFor(template.name, reader.variant, cacheKey(props), () =>
+      buildTemplate(reader, (who) => renderEmail(template, { ...props, ...who }), underlinedTitle),
     );
-  if (!reader || !template) {
+  if (!reader || !cached) {
     stats.fallbacks++;
-    return renderLessonEmail(input);
+    return renderEmail(template, props);
   }
-  return personalise(template, reader);
+  return personalise(cached, reader);
 }
 
-export function renderGraduationEmailFast(input: GraduationEmailInput): RenderedEmail {
-  const { course } = input;
-  const reader = readerFor(input.recipient.name, input.unsubscribeUrl, input.preferencesUrl, graduationTitle);
-  const template =
-    reader &&
-    templateFor(
-      [
-        "graduation",
-        reader.variant,
-        course.name,
-        course.description,
-        course.sender.name,
-        course.sender.replyTo,
-        course.postalAddress,
-        course.graduation.subject,
-        course.lessons.length,
-        ...course.lessons.flatMap((lesson) => [lesson.number, lesson.title, lesson.author]),
-      ],
-      () => buildTemplate(reader, (who) => renderGraduationEmail({ course, ...who }), graduationTitle),
-    );
-  if (!reader || !template) {
-    stats.fallbacks++;
-    return renderGraduationEmail(input);
-  }
-  return personalise(template, reader);
-}
-
-export function renderNewsletterEmailFast(input: NewsletterEmailInput): RenderedEmail {
-  const { course, subject, markdown, preview } = input;
-  const reader = readerFor(input.recipient.name, input.unsubscribeUrl, input.preferencesUrl);
-  const template =
-    reader &&
-    templateFor(
-      [
-        "newsletter",
-        reader.variant,
-        course.name,
-        course.description,
-        course.sender.name,
-        course.sender.replyTo,
-        course.postalAddress,
-        subject,
-        markdown,
-        preview,
-      ],
-      () => buildTemplate(reader, (who) => renderNewsletterEmail({ course, subject, markdown, ...(preview ? { preview } : {}), ...who })),
-    );
-  if (!reader || !template) {
-    stats.fallbacks++;
-    return renderNewsletterEmail(input);
-  }
-  return personalise(template, reader);
-}
+export const renderLessonEmailFast = (input: LessonEmailInput): RenderedEmail => personalizeEmail(lessonEmail, lessonProps(input));
+export const renderGraduationEmailFast = (input: GraduationEmailInput): RenderedEmail =>
+  personalizeEmail(graduationEmail, graduationProps(input));
+export const renderNewsletterEmailFast = (input: NewsletterEmailInput): RenderedEmail =>
+  personalizeEmail(newsletterEmail, newsletterProps(input));

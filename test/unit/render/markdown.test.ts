@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderMarkdown, safeHref } from "../../../emails/_components/markdown.ts";
+import { renderMarkdown, safeHref } from "../../../src/render/markdown.ts";
 
 const SAMPLE = `# Title one
 

@@ -1,6 +1,6 @@
 import { Lexer } from "marked";
 import type { Token, Tokens } from "marked";
-import { color, font } from "./theme.ts";
+import { color, font } from "../../emails/_components/theme.ts";
 
 /**
  * Markdown → email HTML (inline styles) and → readable plain text, from one token walk.
