@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { AppError } from "../errors.ts";
 import type { AppEnv } from "../env.ts";
-import { confirmPage, confirmedPage } from "../views/pages.ts";
+import { confirmPage, confirmedPage } from "../views/pages.tsx";
 import { CONFIRM_TOKEN_TTL_SECONDS, verifyToken } from "../../tokens.ts";
 import { confirmSubscriber } from "../../store/subscribers.ts";
 import { enroll, queueDueEmails } from "../../scheduler/due-emails.ts";

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { html } from "hono/html";
 import { AppError } from "../errors.ts";
 import type { AppEnv } from "../env.ts";
-import { layout } from "../views/layout.ts";
+import { layout } from "../views/layout.tsx";
 
 const EMAIL_SANDBOX = "allow-popups allow-popups-to-escape-sandbox";
 

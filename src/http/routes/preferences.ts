@@ -4,7 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import { AppError } from "../errors.ts";
 import type { AppEnv } from "../env.ts";
 import { consentMeta } from "./unsubscribe.ts";
-import { deletedPage, freshLinkPage, freshLinkSentPage, preferencesPage, tooManyPage } from "../views/reader-pages.ts";
+import { deletedPage, freshLinkPage, freshLinkSentPage, preferencesPage, tooManyPage } from "../views/reader-pages.tsx";
 import { dispatchQuietly } from "../../commands/dispatch.ts";
 import { emailSchema } from "../../email-address.ts";
 import { eraseEverywhere } from "../../erasure.ts";

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { AppError } from "../errors.ts";
 import type { AppEnv } from "../env.ts";
-import { resubscribedPage, unsubscribeChoicesPage, unsubscribedPage } from "../views/reader-pages.ts";
+import { resubscribedPage, unsubscribeChoicesPage, unsubscribedPage } from "../views/reader-pages.tsx";
 import { undoToken, verifyToken } from "../../tokens.ts";
 import { resubscribe, unsubscribe } from "../../store/subscribers.ts";
 import type { ConsentMeta } from "../../store/subscribers.ts";
