@@ -1,7 +1,6 @@
-import { html, raw } from "hono/html";
+/** @jsxImportSource hono/jsx */
 import { DateTime } from "luxon";
 import type { DayPoint } from "../../../store/admin-queries.ts";
-import type { Html } from "./parts.ts";
 
 const WIDTH = 720;
 const HEIGHT = 240;
@@ -20,7 +19,8 @@ function niceCeiling(max: number): number {
  * script (the CSP allows none inline), colours from the stylesheet so it follows dark mode. Every
  * point carries a <title>, and a table below repeats the numbers for screen readers.
  */
-export function dailyChart(points: DayPoint[]): Html {
+export function DailyChart(props: { points: DayPoint[] }) {
+  const { points } = props;
   const top = niceCeiling(Math.max(1, ...points.map((p) => Math.max(p.signups, p.sends))));
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
@@ -31,40 +31,68 @@ export function dailyChart(points: DayPoint[]): Html {
   const line = (key: "signups" | "sends") => points.map((p, i) => `${fmt(x(i))},${fmt(y(p[key]))}`).join(" ");
   const grid = [0, 0.25, 0.5, 0.75, 1].map((f) => {
     const value = Math.round(top * f);
-    return html`<line class="grid" x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${fmt(y(value))}" y2="${fmt(y(value))}" /><text class="axis" x="${PAD.left - 6}" y="${fmt(y(value) + 4)}" text-anchor="end">${value}</text>`;
+    return (
+      <>
+        <line class="grid" x1={PAD.left} x2={WIDTH - PAD.right} y1={fmt(y(value))} y2={fmt(y(value))} />
+        <text class="axis" x={PAD.left - 6} y={fmt(y(value) + 4)} text-anchor="end">
+          {value}
+        </text>
+      </>
+    );
   });
   const ticks = points.map((p, i) =>
-    i % 5 === 0 || i === points.length - 1 ? html`<text class="axis" x="${fmt(x(i))}" y="${HEIGHT - 10}" text-anchor="middle">${label(p.day)}</text>` : "",
+    i % 5 === 0 || i === points.length - 1 ? (
+      <text class="axis" x={fmt(x(i))} y={HEIGHT - 10} text-anchor="middle">
+        {label(p.day)}
+      </text>
+    ) : null,
   );
   const dots = (key: "signups" | "sends", noun: string) =>
-    points.map(
-      (p, i) =>
-        html`<circle class="point ${key}" data-day="${p.day}" cx="${fmt(x(i))}" cy="${fmt(y(p[key]))}" r="3"><title>${label(p.day)}: ${p[key]} ${noun}</title></circle>`,
-    );
+    points.map((p, i) => (
+      <circle class={`point ${key}`} data-day={p.day} cx={fmt(x(i))} cy={fmt(y(p[key]))} r="3">
+        <title>{`${label(p.day)}: ${p[key]} ${noun}`}</title>
+      </circle>
+    ));
   const totals = { signups: points.reduce((s, p) => s + p.signups, 0), sends: points.reduce((s, p) => s + p.sends, 0) };
   const first = points[0];
   const last = points.at(-1);
-  return html`<figure class="chart">
-  <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-labelledby="chart-title chart-desc" data-days="${points.length}">
-    <title id="chart-title">Signups and sends per day</title>
-    <desc id="chart-desc">${first && last ? `From ${first.day} to ${last.day}: ${totals.signups} signups and ${totals.sends} emails sent.` : "No days."}</desc>
-    ${grid}
-    ${ticks}
-    <polyline class="series signups" points="${line("signups")}" />
-    <polyline class="series sends" points="${line("sends")}" />
-    ${dots("signups", "signups")}
-    ${dots("sends", "sent")}
-  </svg>
-  <figcaption>
-    <span class="key signups">${raw("&#9679;")} Signups (${totals.signups})</span>
-    <span class="key sends">${raw("&#9679;")} Emails sent (${totals.sends})</span>
-  </figcaption>
-  <details>
-    <summary>The numbers</summary>
-    <table>
-      <thead><tr><th scope="col">Day</th><th scope="col">Signups</th><th scope="col">Sent</th></tr></thead>
-      <tbody>${points.map((p) => html`<tr><td>${p.day}</td><td>${p.signups}</td><td>${p.sends}</td></tr>`)}</tbody>
-    </table>
-  </details>
-</figure>`;
+  return (
+    <figure class="chart">
+      <svg xmlns="http://www.w3.org/2000/svg" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-labelledby="chart-title chart-desc" data-days={points.length}>
+        <title id="chart-title">Signups and sends per day</title>
+        <desc id="chart-desc">{first && last ? `From ${first.day} to ${last.day}: ${totals.signups} signups and ${totals.sends} emails sent.` : "No days."}</desc>
+        {grid}
+        {ticks}
+        <polyline class="series signups" points={line("signups")} />
+        <polyline class="series sends" points={line("sends")} />
+        {dots("signups", "signups")}
+        {dots("sends", "sent")}
+      </svg>
+      <figcaption>
+        <span class="key signups">● Signups ({totals.signups})</span>
+        <span class="key sends">● Emails sent ({totals.sends})</span>
+      </figcaption>
+      <details>
+        <summary>The numbers</summary>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Day</th>
+              <th scope="col">Signups</th>
+              <th scope="col">Sent</th>
+            </tr>
+          </thead>
+          <tbody>
+            {points.map((p) => (
+              <tr>
+                <td>{p.day}</td>
+                <td>{p.signups}</td>
+                <td>{p.sends}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </details>
+    </figure>
+  );
 }

@@ -1,8 +1,9 @@
-import { html } from "hono/html";
-import type { HtmlEscapedString } from "hono/utils/html";
+/** @jsxImportSource hono/jsx */
+import type { Child } from "hono/jsx";
 import { DateTime } from "luxon";
+import type { Course } from "../../../content/schema.ts";
 
-export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+export type { Html } from "../document.tsx";
 
 /** "2025-12-09 09:00 UTC": the console names the zone so nobody has to guess it. */
 export function formatAt(at: number | null | undefined, zone: string): string {
@@ -11,16 +12,45 @@ export function formatAt(at: number | null | undefined, zone: string): string {
 }
 
 /** The outcome of the last action, shown once at the top of the page it redirected to. */
-export function notice(message: string | undefined): Html | string {
-  return message ? html`<p class="notice" role="status">${message}</p>` : "";
+export function Notice(props: { message: string | undefined }) {
+  return props.message ? (
+    <p class="notice" role="status">
+      {props.message}
+    </p>
+  ) : null;
 }
 
-export function statusBadge(status: string): Html {
-  return html`<span class="badge badge-${status}">${status}</span>`;
+export function StatusBadge(props: { status: string }) {
+  return <span class={`badge badge-${props.status}`}>{props.status}</span>;
 }
 
 /** A POST form for one console action; the session cookie plus the same-origin check protect it. */
-export function actionForm(action: string, label: string, fields: Html | string = "", options: { danger?: boolean; secondary?: boolean } = {}): Html {
-  const cls = options.danger ? "danger" : options.secondary ? "secondary" : "";
-  return html`<form method="post" action="${action}" class="action">${fields}<button type="submit" class="${cls}">${label}</button></form>`;
+export function ActionForm(props: { action: string; label: string; danger?: boolean; secondary?: boolean; children?: Child }) {
+  const cls = props.danger ? "danger" : props.secondary ? "secondary" : "";
+  return (
+    <form method="post" action={props.action} class="action">
+      {props.children}
+      <button type="submit" class={cls}>
+        {props.label}
+      </button>
+    </form>
+  );
+}
+
+/** Lesson choices for pickers; "graduation" is the graduation email's preview slug. */
+export function LessonOptions(props: { course: Course; selected: string | null; graduation?: boolean }) {
+  return (
+    <>
+      {props.course.lessons.map((l) => (
+        <option value={l.slug} selected={l.slug === props.selected}>
+          {l.number}. {l.title}
+        </option>
+      ))}
+      {props.graduation ? (
+        <option value="graduation" selected={props.selected === "graduation"}>
+          Graduation email
+        </option>
+      ) : null}
+    </>
+  );
 }
