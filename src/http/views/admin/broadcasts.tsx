@@ -252,7 +252,7 @@ export function broadcastPage(view: BroadcastPageView) {
         </tbody>
       </table>
 
-      <section data-progress aria-labelledby="progress-heading">
+      <section data-progress="" aria-labelledby="progress-heading">
         <h2 id="progress-heading">Progress</h2>
         <progress id="broadcast-progress" max="100" value={p.percent} aria-labelledby="progress-heading" data-progress-url={pollUrl} data-done={live ? "false" : "true"}>
           {p.percent}%
@@ -309,7 +309,7 @@ function Actions(props: { view: BroadcastPageView; cancellable: boolean }) {
         </>
       ) : null}
       {props.cancellable ? (
-        <form method="post" action={`/admin/broadcasts/${b.id}/cancel`} data-hide-when-done>
+        <form method="post" action={`/admin/broadcasts/${b.id}/cancel`} data-hide-when-done="">
           <button type="submit" class="secondary" data-confirm="Cancel this newsletter? Emails not yet sent will not go out.">
             {b.status === "draft" ? "Discard draft" : "Cancel newsletter"}
           </button>

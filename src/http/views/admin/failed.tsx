@@ -12,7 +12,7 @@ function ProgressView(props: { progress: RetryProgress; since: string }) {
   const settled = p.sent + p.failed + p.cancelled;
   const percent = p.total === 0 ? 100 : Math.floor((settled / p.total) * 100);
   return (
-    <section class="retry-progress" data-retry-progress aria-live="polite">
+    <section class="retry-progress" data-retry-progress="" aria-live="polite">
       <h2>
         Retrying {p.total} email{p.total === 1 ? "" : "s"}
       </h2>

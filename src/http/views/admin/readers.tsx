@@ -117,7 +117,7 @@ export function readerPage(input: {
       </p>
       <h1>{s.email}</h1>
       <Notice message={input.message} />
-      <p class="next-lesson" data-next-lesson>
+      <p class="next-lesson" data-next-lesson="">
         {input.next.sentence}
       </p>
       <dl class="facts">
