@@ -15,13 +15,11 @@ import { preferencesRoutes } from "./http/routes/preferences.ts";
 import { signupRoutes } from "./http/routes/signup.ts";
 import { unsubscribeRoutes } from "./http/routes/unsubscribe.ts";
 import { webhookRoutes } from "./http/routes/webhooks.ts";
-import { APP_CSS, SIGNUP_JS } from "./http/views/layout.ts";
+import { assetRoutes } from "./http/assets.ts";
 import { bodyGuard } from "./http/body-guard.ts";
 import { streamedBodyLimit } from "./http/multipart-stream.ts";
 import { sameOriginForms } from "./http/same-origin.ts";
-import { errorPage } from "./http/views/pages.ts";
-import { ADMIN_CSS } from "./http/views/admin/layout.ts";
-import { ADMIN_JS } from "./http/views/admin/admin-js.ts";
+import { errorPage } from "./http/views/pages.tsx";
 
 export type { AppDeps } from "./http/env.ts";
 
@@ -73,10 +71,7 @@ export function createApp(deps: AppDeps) {
   app.use(bodyGuard());
   app.use(sameOriginForms(deps.appUrl));
 
-  app.get("/assets/app.css", (c) => c.body(APP_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }));
-  app.get("/assets/admin.css", (c) => c.body(ADMIN_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }));
-  app.get("/assets/admin.js", (c) => c.body(ADMIN_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=3600" }));
-  app.get("/assets/signup.js", (c) => c.body(SIGNUP_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=3600" }));
+  app.route("/assets", assetRoutes());
 
   app.route("/", signupRoutes);
   app.route("/confirm", confirmRoutes);

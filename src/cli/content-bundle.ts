@@ -3,6 +3,8 @@ import path from "node:path";
 import { renderLessonEmail } from "../render/emails.ts";
 import { checkCourseFiles, formatIssues, formatWarnings } from "../content/check.ts";
 import { readContentFiles } from "../content/load.ts";
+import { ASSET_NAMES } from "../http/assets.ts";
+import { readAssetFiles } from "../http/assets/read-files.ts";
 
 /**
  * Wrangler's build step (wrangler.toml `[build]`): the Worker has no filesystem, so the course's
@@ -10,9 +12,22 @@ import { readContentFiles } from "../content/load.ts";
  * hands to the same `parseCourse` the Node side uses. The files get every check `content:check`
  * runs (links, day order, duplicate paragraphs, rendering, size), so a course that check refuses is
  * never deployed. CONTENT_DIR as on Node (default ./content).
+ *
+ * The pages' stylesheets and scripts (src/http/assets/) go the same way: written as a module with
+ * the export of src/http/assets/read-files.ts, which wrangler.toml's `[alias]` puts in its place.
  */
 
 const COURSE_FILES_JSON = "build/worker/course-files.json";
+const ASSET_FILES_JS = "build/worker/asset-files.js";
+
+/** Writes `file` only when it changed: rewriting it would make `wrangler dev` rebuild and reload for nothing. */
+async function writeIfChanged(file: string, text: string): Promise<void> {
+  const previous = await readFile(file, "utf8").catch(() => undefined);
+  if (previous !== text) {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, text);
+  }
+}
 
 async function main(): Promise<number> {
   const dir = process.env.CONTENT_DIR || "content";
@@ -25,14 +40,21 @@ async function main(): Promise<number> {
     console.error(`content:bundle: ${n} problem${n === 1 ? "" : "s"} in ${dir} (the same as npm run content:check reports); nothing was bundled`);
     return 1;
   }
-  const json = `${JSON.stringify(files, null, 1)}\n`;
-  // Rewriting an unchanged file would make `wrangler dev` rebuild and reload for nothing.
-  const previous = await readFile(COURSE_FILES_JSON, "utf8").catch(() => undefined);
-  if (previous !== json) {
-    await mkdir(path.dirname(COURSE_FILES_JSON), { recursive: true });
-    await writeFile(COURSE_FILES_JSON, json);
-  }
+  await writeIfChanged(COURSE_FILES_JSON, `${JSON.stringify(files, null, 1)}\n`);
   console.log(`content:bundle: ${files.length} files from ${dir} → ${COURSE_FILES_JSON}`);
+  const assets = readAssetFiles(ASSET_NAMES);
+  await writeIfChanged(
+    ASSET_FILES_JS,
+    [
+      "// Written by src/cli/content-bundle.ts from src/http/assets/; stands in for src/http/assets/read-files.ts in the Worker.",
+      `const files = ${JSON.stringify(assets, null, 1)};`,
+      "export function readAssetFiles(names) {",
+      "  return Object.fromEntries(names.map((name) => [name, files[name]]));",
+      "}",
+      "",
+    ].join("\n"),
+  );
+  console.log(`content:bundle: ${ASSET_NAMES.length} stylesheets and scripts → ${ASSET_FILES_JS}`);
   return 0;
 }
 

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../env.ts";
 import { servicesFor, whoAsked } from "../services.ts";
-import { confirmPage, confirmedPage } from "../views/pages.ts";
+import { confirmPage, confirmedPage } from "../views/pages.tsx";
 import { checkConfirmLink, confirm } from "../../commands/confirm.ts";
 
 /**

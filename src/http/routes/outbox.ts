@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
 import type { AppEnv } from "../env.ts";
-import { layout } from "../views/layout.ts";
+import { layout } from "../views/layout.tsx";
 import { notFound } from "../../errors.ts";
 
 const notInOutbox = () => notFound("not_found", "There is no email with that id in the outbox.", "Not in the outbox");

@@ -5,7 +5,7 @@ import type { AppEnv } from "../env.ts";
 import { statusOf } from "../errors.ts";
 import { deleteForm, newLinkForm, timezoneForm } from "../reader-forms.ts";
 import { servicesFor, whoAsked } from "../services.ts";
-import { deletedPage, freshLinkPage, freshLinkSentPage, preferencesPage, tooManyPage } from "../views/reader-pages.ts";
+import { deletedPage, freshLinkPage, freshLinkSentPage, preferencesPage, tooManyPage } from "../views/reader-pages.tsx";
 import {
   changeTimezone,
   deleteMyData,

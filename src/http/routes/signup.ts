@@ -4,8 +4,8 @@ import type { AppEnv } from "../env.ts";
 import { signupAccepted, signupRejected, signupsThrottled } from "../presenters/signup.ts";
 import { servicesFor } from "../services.ts";
 import { parseSignup } from "../signup-input.ts";
-import { checkInboxPage, signupPage } from "../views/pages.ts";
-import { tooManyPage } from "../views/reader-pages.ts";
+import { checkInboxPage, signupPage } from "../views/pages.tsx";
+import { tooManyPage } from "../views/reader-pages.tsx";
 import { signup } from "../../commands/signup.ts";
 
 export const signupRoutes = new Hono<AppEnv>()

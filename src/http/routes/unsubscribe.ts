@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../env.ts";
 import { unsubscribeForm } from "../reader-forms.ts";
 import { servicesFor, whoAsked } from "../services.ts";
-import { resubscribedPage, unsubscribeChoicesPage, unsubscribedPage } from "../views/reader-pages.ts";
+import { resubscribedPage, unsubscribeChoicesPage, unsubscribedPage } from "../views/reader-pages.tsx";
 import { checkUnsubscribeLink, undoUnsubscribe, unsubscribe } from "../../commands/unsubscribe.ts";
 
 /**

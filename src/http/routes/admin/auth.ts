@@ -6,7 +6,7 @@ import { AppError } from "../../errors.ts";
 import type { AppDeps, AppEnv } from "../../env.ts";
 import { memoryLoginLimiter } from "../../../limits/login-limits.ts";
 import type { LoginLimiter } from "../../../limits/login-limits.ts";
-import { loginPage } from "../../views/admin/login.ts";
+import { loginPage } from "../../views/admin/login.tsx";
 import { adminSessionValid, closeAdminSession, closeAllAdminSessions, openAdminSession } from "../../../store/admin-sessions.ts";
 
 /**

@@ -10,8 +10,8 @@ import type { Audience, Broadcast } from "../../../store/broadcasts.ts";
 import type { Database } from "../../../store/database.ts";
 import type { OutgoingEmail } from "../../../send/mailer.ts";
 import type { Subscriber } from "../../../store/subscribers.ts";
-import { audienceLabel, broadcastListPage, broadcastPage, STATUS_LABELS } from "../../views/admin/broadcasts.ts";
-import type { AudienceChoice, BroadcastPageView, BroadcastResults, ComposeValues, ProgressView } from "../../views/admin/broadcasts.ts";
+import { audienceLabel, broadcastListPage, broadcastPage, STATUS_LABELS } from "../../views/admin/broadcasts.tsx";
+import type { AudienceChoice, BroadcastPageView, BroadcastResults, ComposeValues, ProgressView } from "../../views/admin/broadcasts.tsx";
 import { previewReader, queueTestEmail, sentTo } from "./course.ts";
 
 // Intl's list, the same on Node and Workers; it omits a few aliases such as "UTC".

@@ -10,8 +10,8 @@ import { GRADUATION_SLUG } from "../../../domain/course-plan.ts";
 import { isCoursePaused, setCoursePaused } from "../../../store/course-state.ts";
 import type { Database } from "../../../store/database.ts";
 import type { Subscriber } from "../../../store/subscribers.ts";
-import { coursePage, lessonPreviewPage } from "../../views/admin/course.ts";
-import type { CourseOverview, StageCount } from "../../views/admin/course.ts";
+import { coursePage, lessonPreviewPage } from "../../views/admin/course.tsx";
+import type { CourseOverview, StageCount } from "../../views/admin/course.tsx";
 import { emailKey } from "../../../email-address.ts";
 
 const NOTICES: Record<string, string> = {

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { countFailedSends, dailySeries, dashboardCounts, failedSends } from "../../../store/admin-queries.ts";
 import { AppError } from "../../errors.ts";
 import type { AppDeps, AppEnv } from "../../env.ts";
-import { dashboardPage, queuesPage } from "../../views/admin/dashboard.ts";
+import { dashboardPage, queuesPage } from "../../views/admin/dashboard.tsx";
 
 const QUEUE_STATS_TIMEOUT_MS = 2_000;
 

@@ -7,7 +7,7 @@ import type { Requeued, RetryProgress } from "../../../store/sends.ts";
 import { dispatchQuietly } from "../../../commands/dispatch.ts";
 import { AppError } from "../../errors.ts";
 import type { AppEnv } from "../../env.ts";
-import { failedPage } from "../../views/admin/failed.ts";
+import { failedPage } from "../../views/admin/failed.tsx";
 
 const NOTICES: Record<string, string> = {
   retried: "The email is back in the queue.",

@@ -3,7 +3,7 @@ import { html } from "hono/html";
 import { stream } from "hono/streaming";
 import { AppError } from "../../errors.ts";
 import type { AppEnv } from "../../env.ts";
-import { adminLayout } from "../../views/admin/layout.ts";
+import { adminLayout } from "../../views/admin/layout.tsx";
 import { multipartBoundary, MultipartError, multipartParts } from "../../multipart-stream.ts";
 import type { MultipartPart } from "../../multipart-stream.ts";
 import { exportReadersCsv, ImportError, importReaders } from "../../../store/reader-import.ts";

@@ -12,7 +12,7 @@ import { dispatchQuietly } from "../../../commands/dispatch.ts";
 import { AppError } from "../../errors.ts";
 import type { AppEnv } from "../../env.ts";
 import { servicesFor } from "../../services.ts";
-import { readerPage, readersPage } from "../../views/admin/readers.ts";
+import { readerPage, readersPage } from "../../views/admin/readers.tsx";
 
 /**
  * Readers: search, one reader's story, and what an admin may do to them. The actions live here

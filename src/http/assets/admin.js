@@ -1,9 +1,10 @@
+/* global document, window, fetch, setTimeout */
 /**
- * /assets/admin.js: the admin console's only script (the CSP allows no inline script). Pages work
- * without it; with it, a broadcast's progress bar follows the send live and the buttons that
- * reach many readers ask first.
+ * The admin console's only script (the CSP allows no inline script). Pages work without it; with
+ * it, a broadcast's progress bar follows the send live and the buttons that reach many readers ask
+ * first.
  */
-export const ADMIN_JS = `(function () {
+(function () {
   "use strict";
 
   // A button or form with data-confirm asks before submitting (e.g. "send to 1,000 readers now?").
@@ -58,4 +59,3 @@ export const ADMIN_JS = `(function () {
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
-`;

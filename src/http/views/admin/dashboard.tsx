@@ -1,0 +1,159 @@
+/** @jsxImportSource hono/jsx */
+import type { Course } from "../../../content/schema.ts";
+import { describeSend } from "../../../store/admin-queries.ts";
+import type { DashboardCounts, DayPoint, FailedSendRow } from "../../../store/admin-queries.ts";
+import { DailyChart } from "./chart.tsx";
+import { adminLayout } from "./layout.tsx";
+import { formatAt } from "./parts.tsx";
+import type { Html } from "./parts.tsx";
+
+const COUNT_LABELS: [keyof DashboardCounts, string, string][] = [
+  ["signups", "Signups", "/admin/readers"],
+  ["pending", "Pending confirmation", "/admin/readers?status=pending"],
+  ["active", "Active", "/admin/readers?status=active"],
+  ["completed", "Finished the course", "/admin/readers?status=completed"],
+  ["paused", "Paused", "/admin/readers?status=paused"],
+  ["unsubscribed", "Unsubscribed", "/admin/readers?status=unsubscribed"],
+  ["bounced", "Bounced", "/admin/readers?status=bounced"],
+  ["complained", "Complained", "/admin/readers?status=complained"],
+];
+
+/** BullMQ's own words for job states, in the order an operator reads them. */
+const QUEUE_ORDER = ["waiting", "active", "delayed", "prioritized", "waiting-children", "paused", "completed", "failed"];
+
+export function QueueTable(props: { stats: Record<string, number> | null }) {
+  const { stats } = props;
+  if (!stats) {
+    return (
+      <p class="muted" data-queue="unavailable">
+        Queue statistics are unavailable (Redis is not reachable from here, or this deployment has no queue).
+      </p>
+    );
+  }
+  const keys = [...QUEUE_ORDER.filter((k) => k in stats), ...Object.keys(stats).filter((k) => !QUEUE_ORDER.includes(k)).sort()];
+  return (
+    <table class="queue-stats" data-queue="available">
+      <tbody>
+        {keys.map((k) => (
+          <tr>
+            <th scope="row">{k}</th>
+            <td>{stats[k]}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function FailedTable(props: { course: Course; rows: FailedSendRow[]; zone: string; retry: boolean }) {
+  const { course, rows, zone, retry } = props;
+  if (rows.length === 0) return <p class="muted">No failed sends.</p>;
+  return (
+    <table class="failed">
+      <thead>
+        <tr>
+          <th scope="col">When</th>
+          <th scope="col">Reader</th>
+          <th scope="col">Email</th>
+          <th scope="col">Reason</th>
+          {retry ? <th scope="col"></th> : null}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr>
+            <td>{formatAt(r.updated_at, zone)}</td>
+            <td>
+              <a href={`/admin/readers/${encodeURIComponent(r.subscriber_id)}`}>{r.email}</a>
+            </td>
+            <td>
+              {describeSend(course, { kind: r.kind, lesson_slug: r.lesson_slug, broadcast_subject: null })}
+              <br />
+              <span class="muted">
+                {r.attempts} attempt{r.attempts === 1 ? "" : "s"}
+              </span>
+            </td>
+            <td class="reason">{r.error ?? "no reason recorded"}</td>
+            {retry ? (
+              <td>
+                <form method="post" action={`/admin/failed/${encodeURIComponent(r.id)}/retry`} class="action">
+                  <button type="submit" class="secondary">
+                    Retry
+                  </button>
+                </form>
+              </td>
+            ) : null}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function dashboardPage(input: {
+  course: Course;
+  counts: DashboardCounts;
+  series: DayPoint[];
+  queue: Record<string, number> | null;
+  failed: FailedSendRow[];
+  failedTotal: number;
+  zone: string;
+}): Html {
+  const { counts } = input;
+  return adminLayout(
+    "Dashboard",
+    "dashboard",
+    <>
+      <h1>{input.course.name}</h1>
+      <section aria-labelledby="counts-h">
+        <h2 id="counts-h">Readers</h2>
+        <ul class="counts">
+          {COUNT_LABELS.map(([key, label, href]) => (
+            <li data-count={key}>
+              <a href={href}>
+                <strong>{counts[key]}</strong> {label}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </section>
+      <section aria-labelledby="chart-h">
+        <h2 id="chart-h">Last {input.series.length} days</h2>
+        <p class="muted">Days in {input.zone}. Sends are emails the provider accepted.</p>
+        <DailyChart points={input.series} />
+      </section>
+      <section aria-labelledby="queue-h">
+        <h2 id="queue-h">Send queue</h2>
+        <QueueTable stats={input.queue} />
+        <p>
+          <a href="/admin/queues">Queues in detail</a>
+        </p>
+      </section>
+      <section aria-labelledby="failed-h">
+        <h2 id="failed-h">Latest failed sends</h2>
+        <FailedTable course={input.course} rows={input.failed} zone={input.zone} retry={false} />
+        {input.failedTotal > input.failed.length ? (
+          <p>
+            <a href="/admin/failed">All {input.failedTotal} failed sends</a>
+          </p>
+        ) : input.failedTotal > 0 ? (
+          <p>
+            <a href="/admin/failed">Retry them</a>
+          </p>
+        ) : null}
+      </section>
+    </>,
+  );
+}
+
+export function queuesPage(stats: Record<string, number> | null): Html {
+  return adminLayout(
+    "Queues",
+    "queues",
+    <>
+      <h1>Queues</h1>
+      <p class="muted">The detailed queue board is not available in this deployment; these are the send queue's job counts.</p>
+      <QueueTable stats={stats} />
+    </>,
+  );
+}

@@ -1,0 +1,56 @@
+/** @jsxImportSource hono/jsx */
+import type { Child } from "hono/jsx";
+import { DateTime } from "luxon";
+import type { Course } from "../../../content/schema.ts";
+
+export type { Html } from "../document.tsx";
+
+/** "2025-12-09 09:00 UTC": the console names the zone so nobody has to guess it. */
+export function formatAt(at: number | null | undefined, zone: string): string {
+  if (at === null || at === undefined) return "—";
+  return `${DateTime.fromMillis(Number(at), { zone }).toFormat("yyyy-LL-dd HH:mm")} ${zone}`;
+}
+
+/** The outcome of the last action, shown once at the top of the page it redirected to. */
+export function Notice(props: { message: string | undefined }) {
+  return props.message ? (
+    <p class="notice" role="status">
+      {props.message}
+    </p>
+  ) : null;
+}
+
+export function StatusBadge(props: { status: string }) {
+  return <span class={`badge badge-${props.status}`}>{props.status}</span>;
+}
+
+/** A POST form for one console action; the session cookie plus the same-origin check protect it. */
+export function ActionForm(props: { action: string; label: string; danger?: boolean; secondary?: boolean; children?: Child }) {
+  const cls = props.danger ? "danger" : props.secondary ? "secondary" : "";
+  return (
+    <form method="post" action={props.action} class="action">
+      {props.children}
+      <button type="submit" class={cls}>
+        {props.label}
+      </button>
+    </form>
+  );
+}
+
+/** Lesson choices for pickers; "graduation" is the graduation email's preview slug. */
+export function LessonOptions(props: { course: Course; selected: string | null; graduation?: boolean }) {
+  return (
+    <>
+      {props.course.lessons.map((l) => (
+        <option value={l.slug} selected={l.slug === props.selected}>
+          {l.number}. {l.title}
+        </option>
+      ))}
+      {props.graduation ? (
+        <option value="graduation" selected={props.selected === "graduation"}>
+          Graduation email
+        </option>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,209 @@
+/** @jsxImportSource hono/jsx */
+import type { Course } from "../../../content/schema.ts";
+import { READER_FILTERS } from "../../../store/admin-queries.ts";
+import type { NextLesson, ReaderDetail, ReaderFilter, ReaderPage, TimelineEvent } from "../../../store/admin-queries.ts";
+import { GRADUATION_SLUG } from "../../../domain/course-plan.ts";
+import { adminLayout } from "./layout.tsx";
+import { ActionForm, formatAt, LessonOptions, Notice, StatusBadge } from "./parts.tsx";
+import type { Html } from "./parts.tsx";
+
+function nextLabel(course: Course, slug: string | null): string {
+  if (slug === null) return "—";
+  if (slug === GRADUATION_SLUG) return "graduation";
+  const lesson = course.lessons.find((l) => l.slug === slug);
+  return lesson ? `lesson ${lesson.number}` : slug;
+}
+
+function listUrl(params: Record<string, string | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value) search.set(key, value);
+  const query = search.toString();
+  return `/admin/readers${query ? `?${query}` : ""}`;
+}
+
+export function readersPage(input: { course: Course; q: string; status: ReaderFilter | undefined; page: ReaderPage; zone: string; message?: string | undefined }): Html {
+  const { page, q, status } = input;
+  return adminLayout(
+    "Readers",
+    "readers",
+    <>
+      <h1>Readers</h1>
+      <Notice message={input.message} />
+      <form method="get" action="/admin/readers" class="filters" role="search">
+        <label for="q">Email or name</label>
+        <input type="search" id="q" name="q" value={q} maxlength={200} />
+        <label for="status">Status</label>
+        <select id="status" name="status">
+          <option value="">Any</option>
+          {READER_FILTERS.map((s) => (
+            <option value={s} selected={s === status}>
+              {s}
+            </option>
+          ))}
+        </select>
+        <button type="submit">Search</button>
+      </form>
+      {page.items.length === 0 ? (
+        <p class="muted">No readers match.</p>
+      ) : (
+        <table class="readers">
+          <thead>
+            <tr>
+              <th scope="col">Email</th>
+              <th scope="col">Name</th>
+              <th scope="col">Status</th>
+              <th scope="col">Course</th>
+              <th scope="col">Signed up</th>
+            </tr>
+          </thead>
+          <tbody>
+            {page.items.map((r) => (
+              <tr data-reader={r.id}>
+                <td>
+                  <a href={`/admin/readers/${encodeURIComponent(r.id)}`}>{r.email}</a>
+                </td>
+                <td>{r.name ?? ""}</td>
+                <td>
+                  <StatusBadge status={r.status} />
+                </td>
+                <td>
+                  {r.enrollment_status
+                    ? `${r.enrollment_status}${r.enrollment_status === "active" || r.enrollment_status === "paused" ? `, next ${nextLabel(input.course, r.next_slug)}` : ""}`
+                    : "—"}
+                </td>
+                <td>{formatAt(r.created_at, input.zone)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <nav class="pager" aria-label="Pages">
+        {page.prev ? (
+          <a rel="prev" href={listUrl({ q, status, before: page.prev })}>
+            ← Newer
+          </a>
+        ) : null}
+        {page.prev ? <a href={listUrl({ q, status })}>Newest</a> : null}
+        {page.next ? (
+          <a rel="next" href={listUrl({ q, status, cursor: page.next })}>
+            Older →
+          </a>
+        ) : null}
+      </nav>
+    </>,
+  );
+}
+
+export function readerPage(input: {
+  course: Course;
+  detail: ReaderDetail;
+  timeline: TimelineEvent[];
+  next: NextLesson;
+  zone: string;
+  message?: string | undefined;
+}): Html {
+  const { course, detail, zone } = input;
+  const { subscriber: s, enrollment } = detail;
+  const base = `/admin/readers/${encodeURIComponent(s.id)}`;
+  const canSend = s.status === "active" && enrollment !== undefined && enrollment.status !== "cancelled";
+  const canMove = enrollment !== undefined && ["active", "paused", "completed"].includes(enrollment.status);
+  const nextSlug = input.next.slug && input.next.slug !== GRADUATION_SLUG ? input.next.slug : null;
+  return adminLayout(
+    s.email,
+    "readers",
+    <>
+      <p>
+        <a href="/admin/readers">← Readers</a>
+      </p>
+      <h1>{s.email}</h1>
+      <Notice message={input.message} />
+      <p class="next-lesson" data-next-lesson="">
+        {input.next.sentence}
+      </p>
+      <dl class="facts">
+        <dt>Name</dt>
+        <dd>{s.name ?? "—"}</dd>
+        <dt>Status</dt>
+        <dd>
+          <StatusBadge status={s.status} />
+          {enrollment ? (
+            <>
+              {" · course "}
+              <StatusBadge status={enrollment.status} />
+            </>
+          ) : null}
+        </dd>
+        <dt>Time zone</dt>
+        <dd>{s.timezone}</dd>
+        <dt>Signed up</dt>
+        <dd>
+          {formatAt(s.created_at, zone)} through “{s.consent_form}” (consent text {s.consent_text_version})
+        </dd>
+        <dt>Confirmed</dt>
+        <dd>{formatAt(s.confirmed_at, zone)}</dd>
+        <dt>Reader id</dt>
+        <dd>
+          <code>{s.id}</code>
+        </dd>
+        {enrollment ? (
+          <>
+            <dt>Enrollment id</dt>
+            <dd>
+              <code>{enrollment.id}</code>
+            </dd>
+          </>
+        ) : null}
+      </dl>
+
+      <section aria-labelledby="actions-h" class="actions">
+        <h2 id="actions-h">Actions</h2>
+        {canSend ? (
+          <ActionForm action={`${base}/send-lesson`} label="Send now">
+            <label for="send-lesson">Send a lesson now</label>
+            <select id="send-lesson" name="lesson">
+              <LessonOptions course={course} selected={nextSlug} />
+            </select>
+          </ActionForm>
+        ) : null}
+        {canMove ? (
+          <ActionForm action={`${base}/move`} label="Move" secondary>
+            <label for="move-lesson">Make this their next lesson</label>
+            <select id="move-lesson" name="lesson">
+              <LessonOptions course={course} selected={nextSlug} />
+            </select>
+          </ActionForm>
+        ) : null}
+        {input.next.held ? (
+          <>
+            <ActionForm action={`${base}/retry-lesson`} label="Retry the held lesson" />
+            <ActionForm action={`${base}/skip-lesson`} label="Skip it" secondary>
+              <label for="skip-reason">Skip the held lesson, because</label>
+              <input id="skip-reason" name="reason" required maxlength={500} />
+            </ActionForm>
+          </>
+        ) : null}
+        {enrollment?.status === "active" ? <ActionForm action={`${base}/pause`} label="Pause the course for this reader" secondary /> : null}
+        {enrollment?.status === "paused" ? <ActionForm action={`${base}/resume`} label="Resume" secondary /> : null}
+        {s.status !== "unsubscribed" && s.status !== "deleted" ? <ActionForm action={`${base}/unsubscribe`} label="Unsubscribe from all email" secondary /> : null}
+        <ActionForm action={`${base}/export`} label="Download their data (JSON)" secondary />
+        <ActionForm action={`${base}/delete`} label="Erase this reader" danger>
+          <label class="confirm">
+            <input type="checkbox" name="confirm" value="yes" required /> Erase everything about {s.email}. This cannot be undone; only a hash of the address is kept so it is never mailed by
+            accident.
+          </label>
+        </ActionForm>
+      </section>
+
+      <section aria-labelledby="timeline-h">
+        <h2 id="timeline-h">Timeline</h2>
+        <ol class="timeline">
+          {input.timeline.map((e) => (
+            <li class={`event ${e.kind}`} data-kind={e.kind}>
+              <time datetime={new Date(e.at).toISOString()}>{formatAt(e.at, zone)}</time> {e.text}
+            </li>
+          ))}
+        </ol>
+      </section>
+    </>,
+  );
+}

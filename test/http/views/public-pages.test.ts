@@ -1,0 +1,137 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadCourse } from "../../../src/content/load.ts";
+import type { Course } from "../../../src/content/schema.ts";
+import { layout } from "../../../src/http/views/layout.tsx";
+import { checkInboxPage, confirmedPage, confirmPage, errorPage, signupPage } from "../../../src/http/views/pages.tsx";
+import {
+  deletedPage,
+  freshLinkPage,
+  freshLinkSentPage,
+  preferencesPage,
+  resubscribedPage,
+  tooManyPage,
+  unsubscribeChoicesPage,
+  unsubscribedPage,
+} from "../../../src/http/views/reader-pages.tsx";
+import type { Subscriber } from "../../../src/store/subscribers.ts";
+import { expectSoundPage, labelOf, render } from "./page-checks.ts";
+
+const HOSTILE = `<script>alert("x")</script><img src=x onerror=alert(1)>`;
+
+let course: Course;
+beforeAll(async () => {
+  course = await loadCourse("content");
+});
+
+function reader(overrides: Partial<Subscriber> = {}): Subscriber {
+  return {
+    id: "r1",
+    email: "ada@example.com",
+    email_key: "ada@example.com",
+    name: "Ada",
+    timezone: "Europe/Paris",
+    status: "active",
+    created_at: 0,
+    updated_at: 0,
+    confirmed_at: 0,
+    unsubscribed_at: null,
+    confirmation_sent_at: null,
+    link_sent_at: null,
+    consent_at: 0,
+    consent_ip: null,
+    consent_user_agent: null,
+    consent_form: "signup",
+    consent_text_version: "v1",
+    ...overrides,
+  } as Subscriber;
+}
+
+describe("public pages as components", () => {
+  it("are each a sound page: a language, one heading, the hashed stylesheet, every field labelled", async () => {
+    const pages = [
+      signupPage(course),
+      signupPage(course, { error: "That address is not valid.", email: "x@", name: "X" }),
+      checkInboxPage(course),
+      confirmPage(course, "/confirm/abc"),
+      confirmedPage(course, false),
+      confirmedPage(course, true),
+      errorPage("Link not valid", "This link has expired."),
+      unsubscribeChoicesPage(course, "tok"),
+      unsubscribedPage("undo-tok", "all", course),
+      unsubscribedPage(null, "course", course),
+      resubscribedPage(course),
+      preferencesPage(course, "tok", "unsub", reader(), { paused: false, pausedUntil: null, enrolled: true }, ["UTC", "Europe/Paris"]),
+      deletedPage(),
+      tooManyPage(61),
+      tooManyPage(30, "link-requests"),
+      freshLinkPage({ heading: "This link has expired", message: "Ask for a fresh one." }),
+      freshLinkSentPage(),
+    ];
+    for (const page of pages) expectSoundPage(await render(page), ["app.css"]);
+  });
+
+  it("shows reader-supplied text as text, never as markup", async () => {
+    const signup = await render(signupPage(course, { error: HOSTILE, email: HOSTILE, name: HOSTILE }));
+    expect(signup.querySelectorAll("script:not([src])")).toHaveLength(0);
+    expect(signup.querySelectorAll("img")).toHaveLength(0);
+    expect(signup.getElementById("signup-error")?.textContent).toBe(HOSTILE);
+    expect(signup.getElementById("email")?.getAttribute("value")).toBe(HOSTILE);
+    expect(signup.getElementById("name")?.getAttribute("value")).toBe(HOSTILE);
+
+    const preferences = await render(
+      preferencesPage(course, "tok", "unsub", reader({ email: HOSTILE }), { paused: false, pausedUntil: null, enrolled: true, message: HOSTILE }, ["UTC"]),
+    );
+    expect(preferences.querySelectorAll("script:not([src]), img")).toHaveLength(0);
+    expect(preferences.querySelector('[role="status"]')?.textContent).toBe(HOSTILE);
+    expect(preferences.querySelector("p.lead")?.textContent).toContain(HOSTILE);
+
+    const outbox = await render(layout(HOSTILE, HOSTILE));
+    expect(outbox.title).toBe(HOSTILE);
+    expect(outbox.querySelector("main")?.textContent).toBe(HOSTILE);
+    expect(outbox.querySelectorAll("script, img")).toHaveLength(0);
+  });
+
+  it("marks the signup email field invalid and points it at the error only when there is one", async () => {
+    const clean = await render(signupPage(course));
+    expect(clean.getElementById("email")?.hasAttribute("aria-invalid")).toBe(false);
+    expect(clean.querySelector('[role="alert"]')).toBeNull();
+
+    const failed = await render(signupPage(course, { error: "That address is not valid." }));
+    const email = failed.getElementById("email");
+    expect(email?.getAttribute("aria-invalid")).toBe("true");
+    expect(email?.getAttribute("aria-describedby")).toBe("signup-error");
+    expect(failed.getElementById("signup-error")?.getAttribute("role")).toBe("alert");
+    expect(labelOf(failed, email!)).toBe("Email address");
+  });
+
+  it("loads the time-zone script on the signup page only, at its hashed URL", async () => {
+    const signup = await render(signupPage(course));
+    const scripts = [...signup.querySelectorAll("script")];
+    expect(scripts).toHaveLength(1);
+    expect(scripts[0]!.getAttribute("src")).toMatch(/^\/assets\/signup\.[0-9a-z]+\.js$/);
+    expect(scripts[0]!.hasAttribute("defer")).toBe(true);
+    expect((await render(checkInboxPage(course))).querySelectorAll("script")).toHaveLength(0);
+  });
+
+  it("lists every lesson on the signup page, with its author and source", async () => {
+    const items = [...(await render(signupPage(course))).querySelectorAll("ol.lessons li")];
+    expect(items.map((li) => li.querySelector("strong")?.textContent)).toEqual(course.lessons.map((l) => l.title));
+    expect(items[0]!.textContent).toContain(`by ${course.lessons[0]!.author}, ${course.lessons[0]!.source.name}`);
+  });
+
+  it("selects the reader's own time zone and disables pausing when there is nothing to pause", async () => {
+    const page = await render(preferencesPage(course, "tok", "unsub", reader(), { paused: false, pausedUntil: null, enrolled: false }, ["UTC", "Europe/Paris", "Asia/Tokyo"]));
+    const selected = [...page.querySelectorAll("#timezone option")].filter((o) => o.hasAttribute("selected"));
+    expect(selected.map((o) => o.getAttribute("value"))).toEqual(["Europe/Paris"]);
+    const pause = [...page.querySelectorAll("button")].find((b) => b.textContent === "Pause for a week");
+    expect(pause?.hasAttribute("disabled")).toBe(true);
+    expect(page.querySelector(`a[href="/preferences/tok/data.json"]`)?.hasAttribute("download")).toBe(true);
+  });
+
+  it("offers the undo form only when the unsubscribe changed something", async () => {
+    const changed = await render(unsubscribedPage("undo-tok", "all", course));
+    expect(changed.querySelector('form[action="/unsubscribe/undo-tok/undo"]')).not.toBeNull();
+    const unchanged = await render(unsubscribedPage(null, "all", course));
+    expect(unchanged.querySelectorAll("form")).toHaveLength(0);
+  });
+});
