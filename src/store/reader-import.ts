@@ -1,5 +1,6 @@
 import Papa from "papaparse";
 import type { Course } from "../content/schema.ts";
+import { invalid } from "../errors.ts";
 import { singleLine } from "../text.ts";
 import { emailKey, emailSchema } from "../email-address.ts";
 import { resolveTimezone } from "../domain/schedule.ts";
@@ -44,9 +45,8 @@ export interface ImportReport {
   existing: ImportProblem[];
 }
 
-export class ImportError extends Error {
-  override name = "ImportError";
-}
+/** A file or consent source that cannot be imported as given; nothing of it was imported. */
+const notImportable = (code: string, message: string) => invalid(code, message, "Not imported");
 
 /** A whole file as text, or its bytes (or text) as they arrive: an upload, a file stream. */
 export type CsvInput = string | AsyncIterable<Uint8Array | string>;
@@ -198,8 +198,8 @@ interface Candidate {
  */
 export async function importReaders(db: Database, course: Course, input: CsvInput, options: ImportOptions, now: number): Promise<ImportReport> {
   const source = singleLine(options.consentSource);
-  if (source.length < 3) throw new ImportError("Say where these readers gave their consent (at least a few words).");
-  if (source.length > 200) throw new ImportError("Keep the consent source under 200 characters.");
+  if (source.length < 3) throw notImportable("consent_source_required", "Say where these readers gave their consent (at least a few words).");
+  if (source.length > 200) throw notImportable("consent_source_too_long", "Keep the consent source under 200 characters.");
   const report: ImportReport = { rows: 0, imported: 0, duplicates: [], invalid: [], suppressed: [], existing: [] };
   const header: string[] = [];
   const counter = { bytes: 0 };
@@ -216,7 +216,7 @@ export async function importReaders(db: Database, course: Course, input: CsvInpu
   };
 
   for await (const row of csvRecords(input, header, counter)) {
-    if (report.rows === 0 && !header.includes("email")) throw new ImportError(HEADER_ERROR(header));
+    if (report.rows === 0 && !header.includes("email")) throw notImportable("no_email_column", HEADER_ERROR(header));
     report.rows += 1;
     const line = report.rows + 1;
     const raw = (row.email ?? "").trim();
@@ -233,7 +233,7 @@ export async function importReaders(db: Database, course: Course, input: CsvInpu
     }
     if (report.rows % PAGE === 0) await flush();
   }
-  if (report.rows === 0 && !header.includes("email")) throw new ImportError(HEADER_ERROR(header));
+  if (report.rows === 0 && !header.includes("email")) throw notImportable("no_email_column", HEADER_ERROR(header));
   await flush();
   return report;
 }

@@ -1,6 +1,6 @@
 import { html } from "hono/html";
 import type { Course } from "../../../content/schema.ts";
-import { describeSend } from "../../../store/admin-queries.ts";
+import { describeSend } from "../../../domain/reader-timeline.ts";
 import type { DashboardCounts, DayPoint, FailedSendRow } from "../../../store/admin-queries.ts";
 import { dailyChart } from "./chart.ts";
 import { adminLayout } from "./layout.ts";

@@ -1,7 +1,8 @@
 import { html } from "hono/html";
 import type { Course } from "../../../content/schema.ts";
 import { READER_FILTERS } from "../../../store/admin-queries.ts";
-import type { NextLesson, ReaderDetail, ReaderFilter, ReaderPage, TimelineEvent } from "../../../store/admin-queries.ts";
+import type { ReaderDetail, ReaderFilter, ReaderPage } from "../../../store/admin-queries.ts";
+import type { NextLesson, TimelineEvent } from "../../../domain/reader-timeline.ts";
 import { GRADUATION_SLUG } from "../../../domain/course-plan.ts";
 import { adminLayout } from "./layout.ts";
 import { actionForm, formatAt, notice, statusBadge } from "./parts.ts";
