@@ -1,6 +1,6 @@
 import Papa from "papaparse";
 import type { Course } from "../content/schema.ts";
-import { invalid } from "../errors.ts";
+import { invalid, malformed } from "../errors.ts";
 import { singleLine } from "../text.ts";
 import { emailKey, emailSchema } from "../email-address.ts";
 import { resolveTimezone } from "../domain/schedule.ts";
@@ -47,6 +47,8 @@ export interface ImportReport {
 
 /** A file or consent source that cannot be imported as given; nothing of it was imported. */
 const notImportable = (code: string, message: string) => invalid(code, message, "Not imported");
+/** A file that is not a list of readers at all (no "email" column). */
+const notAReaderList = (message: string) => malformed("no_email_column", message, "Not imported");
 
 /** A whole file as text, or its bytes (or text) as they arrive: an upload, a file stream. */
 export type CsvInput = string | AsyncIterable<Uint8Array | string>;
@@ -216,7 +218,7 @@ export async function importReaders(db: Database, course: Course, input: CsvInpu
   };
 
   for await (const row of csvRecords(input, header, counter)) {
-    if (report.rows === 0 && !header.includes("email")) throw notImportable("no_email_column", HEADER_ERROR(header));
+    if (report.rows === 0 && !header.includes("email")) throw notAReaderList(HEADER_ERROR(header));
     report.rows += 1;
     const line = report.rows + 1;
     const raw = (row.email ?? "").trim();
@@ -233,7 +235,7 @@ export async function importReaders(db: Database, course: Course, input: CsvInpu
     }
     if (report.rows % PAGE === 0) await flush();
   }
-  if (report.rows === 0 && !header.includes("email")) throw notImportable("no_email_column", HEADER_ERROR(header));
+  if (report.rows === 0 && !header.includes("email")) throw notAReaderList(HEADER_ERROR(header));
   await flush();
   return report;
 }
