@@ -3,7 +3,7 @@ import { createApp } from "../../src/app.ts";
 import { loadCourse } from "../../src/content/load.ts";
 import { silentLogger } from "../../src/log.ts";
 import { createRedisSignupLimiter } from "../../src/limits/redis-signup-limiter.ts";
-import { importReaders } from "../../src/store/reader-import.ts";
+import { importReaders } from "../../src/commands/import-readers.ts";
 import { confirmToken, unsubscribeToken } from "../../src/tokens.ts";
 import { sql } from "kysely";
 import type { Kysely } from "kysely";
