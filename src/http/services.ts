@@ -6,7 +6,7 @@ import type { AppEnv } from "./env.ts";
  * The Services a command takes, from what the app was handed. The clock is the request's: every
  * command a request runs sees the same `now` the handler does.
  */
-export function servicesOf(c: Context<AppEnv>): Services {
+export function servicesFor(c: Context<AppEnv>): Services {
   const { deps, now } = c.var;
   return {
     db: deps.db,

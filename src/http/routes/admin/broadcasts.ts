@@ -19,7 +19,7 @@ import { DomainError } from "../../../errors.ts";
 import type { Broadcast } from "../../../store/broadcasts.ts";
 import type { AppEnv } from "../../env.ts";
 import { presentNewsletterProgress } from "../../presenters/admin-broadcasts.ts";
-import { servicesOf } from "../../services.ts";
+import { servicesFor } from "../../services.ts";
 import { audienceLabel, broadcastListPage, broadcastPage } from "../../views/admin/broadcasts.ts";
 import type { AudienceChoice, BroadcastPageView, ComposeValues } from "../../views/admin/broadcasts.ts";
 
@@ -65,7 +65,7 @@ function defaultValues(c: Ctx): ComposeValues {
 }
 
 async function listPage(c: Ctx, values: ComposeValues, error?: string) {
-  const services = servicesOf(c);
+  const services = servicesFor(c);
   const { broadcasts, sizes } = await listNewsletters(services);
   return broadcastListPage({
     course: services.course,
@@ -99,7 +99,7 @@ export const broadcastAdminRoutes = new Hono<AppEnv>()
     };
     const form: NewsletterForm = { ...values, intent: field(body, "intent") === "draft" ? "draft" : "go" };
     try {
-      const { id, state } = await createNewsletterFromForm(servicesOf(c), form);
+      const { id, state } = await createNewsletterFromForm(servicesFor(c), form);
       return c.redirect(`/admin/broadcasts/${id}?notice=${state}`, 303);
     } catch (error) {
       // Shown on the form itself, so a newsletter that took a while to write is not lost.
@@ -109,7 +109,7 @@ export const broadcastAdminRoutes = new Hono<AppEnv>()
   })
   .get("/:id", async (c) => {
     const { deps } = c.var;
-    const services = servicesOf(c);
+    const services = servicesFor(c);
     const broadcast = await load(c);
     const [progress, audience] = await Promise.all([progressView(services, broadcast), audienceChoice(services, broadcast.audience)]);
     const readerParam = c.req.query("reader") ?? "";
@@ -134,11 +134,11 @@ export const broadcastAdminRoutes = new Hono<AppEnv>()
   .get("/:id/progress.json", async (c) => {
     const broadcast = await load(c);
     c.header("cache-control", "no-store");
-    return c.json(await progressView(servicesOf(c), broadcast));
+    return c.json(await progressView(servicesFor(c), broadcast));
   })
   /** The newsletter's HTML as a reader gets it, for the page's sandboxed frame. */
   .get("/:id/preview", async (c) => {
-    const services = servicesOf(c);
+    const services = servicesFor(c);
     const broadcast = await load(c);
     const { subscriber } = await previewReader(services, c.req.query("reader"));
     const email = await previewNewsletter(services, broadcast, subscriber, c.var.deps.emailFrom ?? "preview");
@@ -149,23 +149,23 @@ export const broadcastAdminRoutes = new Hono<AppEnv>()
   })
   .post("/:id/send", async (c) => {
     const id = c.req.param("id");
-    await startNewsletter(servicesOf(c), id);
+    await startNewsletter(servicesFor(c), id);
     return c.redirect(`/admin/broadcasts/${id}?notice=started`, 303);
   })
   .post("/:id/schedule", async (c) => {
     const id = c.req.param("id");
     const body = await c.req.parseBody();
-    await scheduleNewsletter(servicesOf(c), id, field(body, "scheduled_at"), field(body, "timezone") || c.var.deps.course.schedule.timezone);
+    await scheduleNewsletter(servicesFor(c), id, field(body, "scheduled_at"), field(body, "timezone") || c.var.deps.course.schedule.timezone);
     return c.redirect(`/admin/broadcasts/${id}?notice=scheduled`, 303);
   })
   .post("/:id/cancel", async (c) => {
     const id = c.req.param("id");
-    await cancelNewsletter(servicesOf(c), id);
+    await cancelNewsletter(servicesFor(c), id);
     return c.redirect(`/admin/broadcasts/${id}?notice=cancelled`, 303);
   })
   .post("/:id/test", async (c) => {
     const broadcast = await load(c);
     const body = await c.req.parseBody();
-    const to = await queueTestEmail(servicesOf(c), body.to, { broadcastId: broadcast.id });
+    const to = await queueTestEmail(servicesFor(c), body.to, { broadcastId: broadcast.id });
     return c.redirect(`/admin/broadcasts/${broadcast.id}?sent_to=${encodeURIComponent(to)}`, 303);
   });

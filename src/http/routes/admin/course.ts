@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { courseFigures, previewLesson, previewReader, queueTestEmail, requirePreviewSlug, sentTo, setCoursePausedByAdmin } from "../../../commands/course-admin.ts";
 import type { AppEnv } from "../../env.ts";
-import { servicesOf } from "../../services.ts";
+import { servicesFor } from "../../services.ts";
 import { coursePage, lessonPreviewPage } from "../../views/admin/course.ts";
 
 const NOTICES: Record<string, string> = {
@@ -15,20 +15,20 @@ const NOTICES: Record<string, string> = {
  */
 export const courseAdminRoutes = new Hono<AppEnv>()
   .get("/", async (c) => {
-    const view = await courseFigures(servicesOf(c));
+    const view = await courseFigures(servicesFor(c));
     return c.html(coursePage({ ...view, message: NOTICES[c.req.query("notice") ?? ""] }));
   })
   .post("/pause", async (c) => {
-    await setCoursePausedByAdmin(servicesOf(c), true);
+    await setCoursePausedByAdmin(servicesFor(c), true);
     return c.redirect("/admin/course?notice=paused", 303);
   })
   .post("/resume", async (c) => {
-    await setCoursePausedByAdmin(servicesOf(c), false);
+    await setCoursePausedByAdmin(servicesFor(c), false);
     return c.redirect("/admin/course?notice=resumed", 303);
   })
   .get("/preview", async (c) => {
     const { deps } = c.var;
-    const services = servicesOf(c);
+    const services = servicesFor(c);
     const slug = c.req.query("lesson") || deps.course.lessons[0]?.slug || "graduation";
     requirePreviewSlug(services, slug);
     const readerParam = c.req.query("reader") ?? "";
@@ -49,7 +49,7 @@ export const courseAdminRoutes = new Hono<AppEnv>()
     );
   })
   .post("/test", async (c) => {
-    const services = servicesOf(c);
+    const services = servicesFor(c);
     const body = await c.req.parseBody();
     const slug = typeof body.lesson === "string" ? body.lesson : "";
     requirePreviewSlug(services, slug);

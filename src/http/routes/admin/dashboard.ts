@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { dashboardFigures, queueStatsOf } from "../../../commands/dashboard.ts";
 import { notFound } from "../../../errors.ts";
 import type { AppEnv } from "../../env.ts";
-import { servicesOf } from "../../services.ts";
+import { servicesFor } from "../../services.ts";
 import { dashboardPage, queuesPage } from "../../views/admin/dashboard.ts";
 
 /**
@@ -36,7 +36,7 @@ async function board(c: Context<AppEnv>) {
 }
 
 export const dashboardRoutes = new Hono<AppEnv>()
-  .get("/", async (c) => c.html(dashboardPage({ course: c.var.deps.course, ...(await dashboardFigures(servicesOf(c), c.var.deps.queueStats)) })))
+  .get("/", async (c) => c.html(dashboardPage({ course: c.var.deps.course, ...(await dashboardFigures(servicesFor(c), c.var.deps.queueStats)) })))
   // The board is a separate app built on Node (src/http/queues-board.ts); it only ever sees
   // requests that already passed the admin gate.
   .all("/queues", board)

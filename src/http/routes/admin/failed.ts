@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { listFailedSends, retryAll, retryProgressSince, retrySend } from "../../../commands/retry-failed.ts";
 import type { AppEnv } from "../../env.ts";
-import { servicesOf } from "../../services.ts";
+import { servicesFor } from "../../services.ts";
 import { failedPage } from "../../views/admin/failed.ts";
 
 const NOTICES: Record<string, string> = {
@@ -15,7 +15,7 @@ const PAGE_SIZE = 200;
 export const failedRoutes = new Hono<AppEnv>()
   .get("/", async (c) => {
     const { deps } = c.var;
-    const services = servicesOf(c);
+    const services = servicesFor(c);
     const { rows, total } = await listFailedSends(services, PAGE_SIZE);
     const since = c.req.query("since");
     const progress = since ? await retryProgressSince(services, since) : undefined;
@@ -23,13 +23,13 @@ export const failedRoutes = new Hono<AppEnv>()
     return c.html(failedPage({ course: deps.course, rows, total, zone: deps.course.schedule.timezone, message, progress, since }));
   })
   .post("/retry-all", async (c) => {
-    const { count, since } = await retryAll(servicesOf(c));
+    const { count, since } = await retryAll(servicesFor(c));
     // Nothing re-queued (a second click, or another admin was quicker): a progress view of zero
     // emails would hide the retry that is really under way.
     if (count === 0) return c.redirect("/admin/failed?notice=nothing-to-retry", 303);
     return c.redirect(`/admin/failed?since=${since}`, 303);
   })
   .post("/:id/retry", async (c) => {
-    await retrySend(servicesOf(c), c.req.param("id"));
+    await retrySend(servicesFor(c), c.req.param("id"));
     return c.redirect("/admin/failed?notice=retried", 303);
   });

@@ -4,7 +4,7 @@ import { stream } from "hono/streaming";
 import { exportReaderCsv, importReaderCsv } from "../../../commands/import-readers.ts";
 import { DomainError, errorMessage, invalid, malformed } from "../../../errors.ts";
 import type { AppEnv } from "../../env.ts";
-import { servicesOf } from "../../services.ts";
+import { servicesFor } from "../../services.ts";
 import { adminLayout } from "../../views/admin/layout.ts";
 import { multipartBoundary, MultipartError, multipartParts } from "../../multipart-stream.ts";
 import type { MultipartPart } from "../../multipart-stream.ts";
@@ -57,7 +57,7 @@ export const importAdminRoutes = new Hono<AppEnv>()
   )
   .post("/", async (c) => {
     const { deps } = c.var;
-    const services = servicesOf(c);
+    const services = servicesFor(c);
     const boundary = multipartBoundary(c.req.header("content-type"));
     const upload = c.req.raw.body;
     if (!boundary || !upload) throw malformed("bad_body", "Send the import form (multipart/form-data) with a CSV file.", "Nothing to import");

@@ -3,7 +3,7 @@ import { previewLesson, previewReader, requirePreviewSlug } from "../../../comma
 import { malformed } from "../../../errors.ts";
 import type { AppEnv } from "../../env.ts";
 import { presentEmail } from "../../presenters/admin-api.ts";
-import { servicesOf } from "../../services.ts";
+import { servicesFor } from "../../services.ts";
 import { apiRoutes } from "./api.ts";
 import { adminGate, authRoutes } from "./auth.ts";
 import { broadcastAdminRoutes } from "./broadcasts.ts";
@@ -34,7 +34,7 @@ export const adminRoutes = new Hono<AppEnv>()
    * headers and unsubscribe link. `reader` is a subscriber id or address; without it, a sample reader.
    */
   .get("/preview/:slug", async (c) => {
-    const services = servicesOf(c);
+    const services = servicesFor(c);
     const slug = c.req.param("slug");
     requirePreviewSlug(services, slug);
     const { subscriber } = await previewReader(services, c.req.query("reader"));

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { eraseReaderAsAdmin, exportReader, listReaders, READER_ACTIONS, readerView, runReaderAction } from "../../../commands/reader-actions.ts";
 import { malformed } from "../../../errors.ts";
 import type { AppEnv } from "../../env.ts";
-import { servicesOf } from "../../services.ts";
+import { servicesFor } from "../../services.ts";
 import { readerPage, readersPage } from "../../views/admin/readers.ts";
 
 /**
@@ -49,7 +49,7 @@ const readerActionRoutes = new Hono<AppEnv>();
 for (const action of READER_ACTIONS) {
   readerActionRoutes.post(`/:id/${action}`, async (c) => {
     const id = c.req.param("id");
-    const outcome = await runReaderAction(servicesOf(c), id, action, await formFields(c));
+    const outcome = await runReaderAction(servicesFor(c), id, action, await formFields(c));
     const query = new URLSearchParams({ notice: action, ...(outcome.lesson ? { lesson: outcome.lesson.slug } : {}) });
     return c.redirect(`/admin/readers/${encodeURIComponent(id)}?${query}`, 303);
   });
@@ -57,17 +57,17 @@ for (const action of READER_ACTIONS) {
 
 export const readerRoutes = new Hono<AppEnv>()
   .get("/", async (c) => {
-    const list = await listReaders(servicesOf(c), c.req.query());
+    const list = await listReaders(servicesFor(c), c.req.query());
     return c.html(readersPage({ course: c.var.deps.course, ...list, zone: c.var.deps.course.schedule.timezone, message: noticeFor(c) }));
   })
   .get("/:id", async (c) => {
-    const view = await readerView(servicesOf(c), c.req.param("id"));
+    const view = await readerView(servicesFor(c), c.req.param("id"));
     return c.html(readerPage({ course: c.var.deps.course, ...view, zone: c.var.deps.course.schedule.timezone, message: noticeFor(c) }));
   })
   .route("/", readerActionRoutes)
   .post("/:id/export", async (c) => {
     const id = c.req.param("id");
-    const data = await exportReader(servicesOf(c), id);
+    const data = await exportReader(servicesFor(c), id);
     return c.body(JSON.stringify(data, null, 2), 200, {
       "content-type": "application/json; charset=utf-8",
       "content-disposition": `attachment; filename="reader-${id.replace(/[^\w-]/g, "")}.json"`,
@@ -78,6 +78,6 @@ export const readerRoutes = new Hono<AppEnv>()
     const id = c.req.param("id");
     const fields = await formFields(c);
     if (fields.confirm !== "yes") throw malformed("confirm_required", "Tick the box to confirm the erasure; nothing was deleted.", "Not confirmed");
-    await eraseReaderAsAdmin({ ...servicesOf(c), outbox: c.var.deps.outbox, signupLimiter: c.var.deps.signupLimiter }, id);
+    await eraseReaderAsAdmin({ ...servicesFor(c), outbox: c.var.deps.outbox, signupLimiter: c.var.deps.signupLimiter }, id);
     return c.redirect("/admin/readers?notice=deleted", 303);
   });
