@@ -3,20 +3,22 @@ import { once } from "node:events";
 import { open, readFile, stat } from "node:fs/promises";
 import { Command, CommanderError } from "commander";
 import { SingleBar, Presets } from "cli-progress";
+import { hashAdminPassword } from "../commands/admin-password.ts";
+import { createNewsletter } from "../commands/broadcasts.ts";
+import { exportReaderCsv, importReaderCsv } from "../commands/import-readers.ts";
+import { findReader as findReaderCommand, runReaderAction } from "../commands/reader-actions.ts";
+import { retryAll } from "../commands/retry-failed.ts";
+import type { Services } from "../commands/services.ts";
 import { parseConfig, ConfigError } from "../config.ts";
 import { loadCourse } from "../content/load.ts";
-import type { Course } from "../content/schema.ts";
+import { DomainError, errorMessage } from "../errors.ts";
+import type { DomainErrorKind } from "../errors.ts";
+import { createLogger } from "../log.ts";
 import { createProducer } from "../queue/producer.ts";
-import type { Producer } from "../queue/producer.ts";
-import { broadcastProgress, BroadcastError, createBroadcast, startBroadcast } from "../store/broadcasts.ts";
+import { broadcastProgress } from "../store/broadcasts.ts";
 import { openDatabase } from "../store/connect.ts";
-import type { Database } from "../store/database.ts";
-import { ManualSendError, retryAllFailed, sendLessonNow } from "../store/manual-sends.ts";
 import { retryProgress } from "../store/sends.ts";
-import { exportReadersCsv, ImportError, importReaders } from "../store/reader-import.ts";
-import { hashAdminPassword } from "../http/routes/admin/auth.ts";
 import { readerTimelineText } from "./timeline-text.ts";
-import { emailKey } from "../email-address.ts";
 
 /**
  * `npm run admin -- <command>`: the console's core jobs from a terminal, against the same database
@@ -28,6 +30,22 @@ import { emailKey } from "../email-address.ts";
  */
 export const EXIT = { ok: 0, failed: 1, usage: 2, partial: 3 } as const;
 
+/**
+ * The one place a command's refusal becomes an exit code: input that is not acceptable as given
+ * (a newsletter without a subject, a time in the past) is a usage error; anything else, such as
+ * an unknown reader or a state that forbids the action, means the command failed.
+ */
+const EXIT_FOR: Record<DomainErrorKind, number> = {
+  invalid: EXIT.usage,
+  malformed: EXIT.failed,
+  not_found: EXIT.failed,
+  conflict: EXIT.failed,
+  gone: EXIT.failed,
+  forbidden: EXIT.failed,
+  rate_limited: EXIT.failed,
+  unavailable: EXIT.failed,
+};
+
 class CliError extends Error {
   constructor(
     message: string,
@@ -37,29 +55,39 @@ class CliError extends Error {
   }
 }
 
-interface Context {
-  db: Database;
-  course: Course;
-  producer: Producer;
-}
-
-async function withContext<T>(run: (ctx: Context) => Promise<T>): Promise<T> {
+/**
+ * The Services every command takes, for one CLI run. The producer is the dispatcher: new ledger
+ * rows go to the queue at once, and when Redis is down they wait in the ledger for the tick (the
+ * warning says so on standard error).
+ */
+async function withServices<T>(run: (services: Services) => Promise<T>): Promise<T> {
   const config = parseConfig(process.env);
   const db = await openDatabase(config.DATABASE_URL);
   const course = await loadCourse(config.CONTENT_DIR);
   const producer = createProducer({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, db, retry: { attempts: config.SEND_ATTEMPTS, delayMs: config.SEND_RETRY_DELAY_MS } });
+  const services: Services = {
+    db,
+    course,
+    log: createLogger("warn", (line) => process.stderr.write(`${line}\n`)),
+    appUrl: config.APP_URL,
+    // The CLI's commands sign no links; a missing key only matters to the server.
+    secretKey: config.SECRET_KEY ?? "",
+    dispatcher: producer,
+    courseDaySeconds: config.COURSE_DAY_SECONDS,
+    now: () => Date.now(),
+  };
   try {
-    return await run({ db, course, producer });
+    return await run(services);
   } finally {
     await producer.close();
     await db.destroy();
   }
 }
 
-async function findReader(db: Database, who: string): Promise<string> {
-  const row = await db.selectFrom("subscribers").select("id").where((eb) => eb.or([eb("id", "=", who), eb("email_key", "=", emailKey(who))])).executeTakeFirst();
-  if (!row) throw new CliError(`No reader with id or address "${who}".`);
-  return row.id;
+async function findReader(services: Services, who: string): Promise<string> {
+  const reader = await findReaderCommand(services, who);
+  if (!reader) throw new CliError(`No reader with id or address "${who}".`);
+  return reader.id;
 }
 
 function bar(label: string): SingleBar {
@@ -77,12 +105,9 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
     .argument("<reader>", "reader id or email address")
     .argument("<lesson>", "lesson slug")
     .action(async (who: string, slug: string) =>
-      withContext(async ({ db, course, producer }) => {
-        const id = await findReader(db, who);
-        const sendId = await sendLessonNow(db, course, id, slug, Date.now()).catch((error: unknown) => {
-          throw error instanceof ManualSendError ? new CliError(error.message) : error;
-        });
-        await producer.enqueueSends([sendId]).catch(() => out("Redis is unreachable: the email is in the ledger and goes out when the workers can reach it."));
+      withServices(async (services) => {
+        const id = await findReader(services, who);
+        const { sendId } = await runReaderAction(services, id, "send-lesson", { lesson: slug });
         out(`Queued lesson "${slug}" for ${who} (send ${sendId}).`);
       }),
     );
@@ -98,17 +123,20 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
     .option("--at <iso-time>", "schedule instead of sending now")
     .option("--wait", "show progress until every email is settled")
     .action(async (options: { subject: string; preview?: string; markdownFile?: string; lesson?: string; stage?: string; at?: string; wait?: boolean }) =>
-      withContext(async ({ db, course }) => {
+      withServices(async (services) => {
+        const { db } = services;
         const markdown = options.markdownFile ? await readFile(options.markdownFile, "utf8") : null;
         const scheduledAt = options.at ? Date.parse(options.at) : null;
         if (scheduledAt !== null && !Number.isFinite(scheduledAt)) throw new CliError(`--at must be an ISO time such as 2026-12-01T09:00:00Z, not "${options.at}".`, EXIT.usage);
-        let id: string;
-        try {
-          id = await createBroadcast(db, course, { subject: options.subject, preview: options.preview ?? null, markdown, lessonSlug: options.lesson ?? null, audience: options.stage ? { kind: "stage", lessonSlug: options.stage } : { kind: "all" }, scheduledAt }, Date.now());
-        } catch (error) {
-          throw error instanceof BroadcastError ? new CliError(error.message, EXIT.usage) : error;
-        }
-        if (scheduledAt === null) await startBroadcast(db, id, Date.now());
+        const { id } = await createNewsletter(services, {
+          subject: options.subject,
+          preview: options.preview ?? null,
+          markdown,
+          lessonSlug: options.lesson ?? null,
+          audience: options.stage ? { kind: "stage", lessonSlug: options.stage } : { kind: "all" },
+          scheduledAt,
+          start: true,
+        });
         out(scheduledAt === null ? `Newsletter ${id} is going out.` : `Newsletter ${id} is scheduled for ${new Date(scheduledAt).toISOString()}.`);
         if (!options.wait || scheduledAt !== null) return;
         const progress = bar("Sending");
@@ -133,24 +161,25 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
     .description("put every failed email back in the queue (an email that may have reached the provider repeats its original request)")
     .option("--wait", "show progress until every retried email is settled")
     .action(async (options: { wait?: boolean }) =>
-      withContext(async ({ db, producer }) => {
-        const since = Date.now();
+      withServices(async (services) => {
         const queueing = bar("Re-queuing");
         let started = false;
-        const requeued = await retryAllFailed(db, since, (done, total) => {
-          if (!started && total > 0) queueing.start(total, 0);
-          started ||= total > 0;
-          if (started) queueing.update(done);
+        const requeued = await retryAll(services, {
+          offerBatches: true,
+          onPage: (done, total) => {
+            if (!started && total > 0) queueing.start(total, 0);
+            started ||= total > 0;
+            if (started) queueing.update(done);
+          },
         });
+        const { since } = requeued;
         if (started) queueing.stop();
-        await producer.enqueueSends(requeued.sendIds).catch(() => out("Redis is unreachable: the emails are queued in the ledger and go out when the workers can reach it."));
-        await producer.enqueueBatches(requeued.batchIds).catch(() => undefined);
         out(`Retried ${requeued.count} failed email${requeued.count === 1 ? "" : "s"}.`);
         if (!options.wait || requeued.count === 0) return;
         const sending = bar("Sending");
         sending.start(requeued.count, 0);
         for (;;) {
-          const p = await retryProgress(db, since);
+          const p = await retryProgress(services.db, since);
           sending.update(p.sent + p.failed + p.cancelled);
           if (p.waiting === 0) {
             sending.stop();
@@ -170,7 +199,7 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
     .requiredOption("--source <text>", "where these readers gave their consent")
     .option("--no-enroll", "do not start the course for them")
     .action(async (file: string, options: { source: string; enroll: boolean }) =>
-      withContext(async ({ db, course }) => {
+      withServices(async (services) => {
         const size = await stat(file).then((s) => s.size).catch(() => {
           throw new CliError(`Cannot read ${file}.`);
         });
@@ -178,7 +207,7 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
         let started = false;
         try {
           // Streamed, a page of rows at a time: a large file is never held whole.
-          const report = await importReaders(db, course, createReadStream(file), {
+          const report = await importReaderCsv(services, createReadStream(file), {
             consentSource: options.source,
             enroll: options.enroll,
             onProgress: ({ bytes }) => {
@@ -186,7 +215,7 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
               started = true;
               progress.update(bytes);
             },
-          }, Date.now());
+          });
           if (started) progress.stop();
           out(`Imported ${report.imported} of ${report.rows} rows.`);
           for (const [label, list] of [["invalid", report.invalid], ["duplicate", report.duplicates], ["suppressed", report.suppressed], ["already a reader", report.existing]] as const) {
@@ -195,7 +224,7 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
           if (report.imported < report.rows) exitCode = EXIT.partial;
         } catch (error) {
           if (started) progress.stop();
-          throw error instanceof ImportError ? new CliError(error.message) : error;
+          throw error;
         }
       }),
     );
@@ -205,9 +234,9 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
     .description("export every reader as CSV (to a file, or standard output)")
     .argument("[file]", "where to write")
     .action(async (file?: string) =>
-      withContext(async ({ db, course }) => {
+      withServices(async (services) => {
         if (!file) {
-          for await (const chunk of exportReadersCsv(db, course)) if (!process.stdout.write(chunk)) await once(process.stdout, "drain");
+          for await (const chunk of exportReaderCsv(services)) if (!process.stdout.write(chunk)) await once(process.stdout, "drain");
           return;
         }
         const target = await open(file, "w").catch(() => {
@@ -215,7 +244,7 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
         });
         let lines = 0;
         try {
-          for await (const chunk of exportReadersCsv(db, course)) {
+          for await (const chunk of exportReaderCsv(services)) {
             lines += chunk.split("\r\n").length - 1;
             await target.write(chunk);
           }
@@ -231,8 +260,8 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
     .description("show a reader's history and why their next lesson is (not) due")
     .argument("<reader>", "reader id or email address")
     .action(async (who: string) =>
-      withContext(async ({ db, course }) => {
-        out(await readerTimelineText(db, course, await findReader(db, who), Date.now()));
+      withServices(async (services) => {
+        out(await readerTimelineText(services, await findReader(services, who)));
       }),
     );
 
@@ -257,6 +286,10 @@ export async function runCli(argv: string[]): Promise<number> {
     return (program.getOptionValue("exitCode") as () => number)();
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (error instanceof DomainError) {
+      process.stderr.write(`admin: ${error.message}\n`);
+      return EXIT_FOR[error.kind];
+    }
     if (error instanceof CliError) {
       process.stderr.write(`admin: ${error.message}\n`);
       return error.code;
@@ -265,7 +298,7 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`admin: ${error.message}\n`);
       return EXIT.usage;
     }
-    process.stderr.write(`admin: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`admin: ${errorMessage(error)}\n`);
     return EXIT.failed;
   }
 }

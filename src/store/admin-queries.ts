@@ -1,10 +1,9 @@
 import { sql } from "kysely";
 import type { Selectable } from "kysely";
 import { DateTime } from "luxon";
-import type { Course } from "../content/schema.ts";
-import { GRADUATION_SLUG, nextItem, plannedDueAt, scheduleRulesFor } from "../domain/course-plan.ts";
-import { resolveTimezone, sendableAt } from "../domain/schedule.ts";
 import type { ConsentEventsTable, Database, EnrollmentsTable, EnrollmentStatus, SendKind, SendStatus, SubscriberStatus } from "./database.ts";
+import { emailKey } from "../email-address.ts";
+import { isCoursePaused } from "./course-state.ts";
 import type { Subscriber } from "./subscribers.ts";
 
 /**
@@ -318,7 +317,7 @@ export async function readerDetail(db: Database, subscriberId: string, courseSlu
     .orderBy("sends.id")
     .execute();
   const consent = await db.selectFrom("consent_events").selectAll().where("subscriber_id", "=", subscriberId).orderBy("at").orderBy("id").execute();
-  const state = await db.selectFrom("course_state").select("paused").where("course_slug", "=", courseSlug).executeTakeFirst();
+  const coursePaused = await isCoursePaused(db, courseSlug);
   const n = (v: number | null) => (v === null ? null : Number(v));
   return {
     subscriber,
@@ -337,217 +336,49 @@ export async function readerDetail(db: Database, subscriberId: string, courseSlu
       complained_at: n(s.complained_at),
     })),
     consent,
-    coursePaused: Number(state?.paused ?? 0) === 1,
+    coursePaused,
   };
 }
 
-export type TimelineKind =
-  | "signup"
-  | "opt_in"
-  | "confirm"
-  | "enrolled"
-  | "queued"
-  | "sent"
-  | "delivered"
-  | "delayed"
-  | "opened"
-  | "clicked"
-  | "bounced"
-  | "complained"
-  | "failed"
-  | "held"
-  | "skipped"
-  | "cancelled"
-  | "unsubscribe"
-  | "resubscribe"
-  | "suppress"
-  | "preferences"
-  | "completed";
-
-export interface TimelineEvent {
-  at: number;
-  kind: TimelineKind;
-  text: string;
-  /** The ledger row the event belongs to, if any. */
-  sendId?: string;
+/** A reader by id or by address (any spelling of it), for previews and the CLI. */
+export async function findReaderByIdOrEmail(db: Database, idOrEmail: string): Promise<Subscriber | undefined> {
+  return db
+    .selectFrom("subscribers")
+    .selectAll()
+    .where((eb) => eb.or([eb("id", "=", idOrEmail), eb("email_key", "=", emailKey(idOrEmail))]))
+    .executeTakeFirst();
 }
 
-/** Curly quotes around a title, unless it already carries its own (lesson 1's title does). */
-const quoted = (title: string) => (/^["“'‘«]/.test(title) ? title : `“${title}”`);
-
-/** What an email is, in words: "Lesson 2 “Blame to compassion”", "Confirmation email", … */
-export function describeSend(course: Course, send: Pick<ReaderSend, "kind" | "lesson_slug" | "broadcast_subject">): string {
-  if (send.kind === "confirm") return "Confirmation email";
-  if (send.kind === "graduation") return "Graduation email";
-  if (send.kind === "preferences-link") return "Preferences link email";
-  if (send.kind === "newsletter") return send.broadcast_subject ? `Newsletter ${quoted(send.broadcast_subject)}` : "Newsletter";
-  const lesson = course.lessons.find((l) => l.slug === send.lesson_slug);
-  return lesson ? `Lesson ${lesson.number} ${quoted(lesson.title)}` : `Lesson “${send.lesson_slug ?? "?"}” (no longer in the course)`;
+export interface CourseStageRow {
+  next_slug: string | null;
+  status: EnrollmentStatus;
+  n: number;
 }
 
-function consentDetail(event: ConsentEvent): Record<string, unknown> {
-  if (!event.detail) return {};
-  try {
-    const parsed: unknown = JSON.parse(event.detail);
-    return parsed && typeof parsed === "object" ? (parsed as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
-const CONSENT_TEXT: Record<ConsentEvent["kind"], string> = {
-  opt_in: "Opted in",
-  confirm: "Confirmed their address",
-  unsubscribe: "Unsubscribed",
-  resubscribe: "Resubscribed",
-  suppress: "Suppressed",
-  preferences: "Changed preferences",
-};
-
-/** Everything that happened to one reader, oldest first, from the rows the engine already keeps. */
-export function buildTimeline(course: Course, detail: ReaderDetail): TimelineEvent[] {
-  const events: TimelineEvent[] = [];
-  const { subscriber, enrollment } = detail;
-  // The form is on the opt-in events: the subscriber row only keeps the latest one.
-  events.push({ at: Number(subscriber.created_at), kind: "signup", text: "Signed up" });
-  for (const event of detail.consent) {
-    const extra = consentDetail(event);
-    const parts: string[] = [];
-    if (typeof extra.how === "string") parts.push(`by ${extra.how}`);
-    if (typeof extra.scope === "string") parts.push(extra.scope === "course" ? "course only" : "all email");
-    if (typeof extra.form === "string" && event.kind === "opt_in") parts.push(`form “${extra.form}”`);
-    if (typeof extra.consentTextVersion === "string") parts.push(`consent text ${extra.consentTextVersion}`);
-    if (event.ip) parts.push(`from ${event.ip}`);
-    events.push({ at: Number(event.at), kind: event.kind, text: `${CONSENT_TEXT[event.kind]}${parts.length ? ` (${parts.join(", ")})` : ""}` });
-  }
-  if (subscriber.confirmed_at !== null && !detail.consent.some((e) => e.kind === "confirm")) {
-    events.push({ at: Number(subscriber.confirmed_at), kind: "confirm", text: CONSENT_TEXT.confirm });
-  }
-  if (enrollment) events.push({ at: Number(enrollment.started_at), kind: "enrolled", text: `Started the course “${course.name}”` });
-  for (const send of detail.sends) {
-    const what = describeSend(course, send);
-    const add = (at: number | null, kind: TimelineKind, text: string) => {
-      if (at !== null) events.push({ at, kind, text, sendId: send.id });
-    };
-    add(send.created_at, "queued", `${what} scheduled`);
-    add(send.sent_at, "sent", `${what} sent (accepted by the provider)`);
-    add(send.delayed_at, "delayed", `${what} delayed by the receiving server`);
-    add(send.delivered_at, "delivered", `${what} delivered`);
-    add(send.opened_at, "opened", `${what} opened`);
-    add(send.clicked_at, "clicked", `${what} clicked`);
-    add(send.bounced_at, "bounced", `${what} bounced`);
-    add(send.complained_at, "complained", `${what} marked as spam`);
-    if (send.status === "failed") add(send.updated_at, "failed", `${what} failed after ${send.attempts} attempt${send.attempts === 1 ? "" : "s"}: ${send.error ?? "no reason recorded"}`);
-    const lesson = send.kind === "lesson" ? course.lessons.find((l) => l.slug === send.lesson_slug) : undefined;
-    const lessonName = lesson ? `lesson ${lesson.number}` : `lesson “${send.lesson_slug ?? "?"}”`;
-    if (send.status === "failed" && send.kind === "lesson" && send.enrollment_id) add(send.updated_at, "held", `held: ${lessonName} failed: ${send.error ?? "no reason recorded"}`);
-    if (send.status === "skipped") add(send.updated_at, "skipped", `${what} skipped by an admin: ${send.skip_reason ?? "no reason recorded"} (it had failed: ${send.error ?? "no reason recorded"})`);
-    if (send.status === "cancelled") add(send.updated_at, "cancelled", `${what} cancelled${send.error ? ` (${send.error})` : ""}`);
-  }
-  if (enrollment?.completed_at !== null && enrollment?.completed_at !== undefined) {
-    events.push({ at: Number(enrollment.completed_at), kind: "completed", text: "Finished the course" });
-  }
-  // Stable: events at the same instant keep the order above (queued before sent, and so on).
-  return events.map((e, i) => [e, i] as const).sort((a, b) => a[0].at - b[0].at || a[1] - b[1]).map(([e]) => e);
-}
-
-/** "Tue 9 Dec 09:00 Europe/Paris"; the year only when it is not this year's. */
-export function formatMoment(at: number, zone: string, now: number): string {
-  const local = DateTime.fromMillis(at, { zone });
-  const sameYear = local.year === DateTime.fromMillis(now, { zone }).year;
-  return `${local.toFormat(sameYear ? "ccc d LLL HH:mm" : "ccc d LLL yyyy HH:mm")} ${zone}`;
-}
-
-function itemLabel(course: Course, slug: string): string {
-  if (slug === GRADUATION_SLUG) return "The graduation email";
-  const lesson = course.lessons.find((l) => l.slug === slug);
-  return lesson ? `Lesson ${lesson.number} (${quoted(lesson.title)})` : `Lesson “${slug}”`;
-}
-
-export interface NextLesson {
-  /** A plain sentence for the admin. */
-  sentence: string;
-  /** When the next email is expected, if one is. */
-  dueAt: number | null;
-  /** The slug of the next email ("#graduation" for the graduation email), if any. */
-  slug: string | null;
-  /** The failed lesson that holds the course, if one does. */
-  held?: { sendId: string; slug: string | null } | undefined;
+export interface LastDayRow {
+  last_day: number;
+  n: number;
 }
 
 /**
- * Why the reader's next email is, or is not, on its way. It follows the scheduler's own rules
- * (place by day, minimum gap after the last accepted email, allowed weekdays, one email in flight
- * at a time), so what it says is what the tick will do.
+ * Where readers are in the course: enrollments by next lesson and status, and the active or
+ * paused ones by the day of the last lesson they had.
  */
-export function explainNextLesson(course: Course, detail: ReaderDetail, now: number, daySeconds?: number): NextLesson {
-  const { subscriber, enrollment } = detail;
-  const zone = resolveTimezone(subscriber.timezone, course.schedule.timezone);
-  const at = (t: number | null) => (t === null ? "an unknown date" : formatMoment(Number(t), zone, now));
-  const none = (sentence: string): NextLesson => ({ sentence, dueAt: null, slug: null });
-
-  switch (subscriber.status) {
-    case "pending":
-      return none(
-        subscriber.confirmation_sent_at === null
-          ? "Waiting for the reader to confirm their address; no confirmation email has gone out yet."
-          : `Waiting for the reader to confirm their address (confirmation email sent ${at(subscriber.confirmation_sent_at)}).`,
-      );
-    case "unsubscribed":
-      return none(`Unsubscribed on ${at(subscriber.unsubscribed_at)}: no more email.`);
-    case "bounced":
-      return none("Their address bounced, so nothing more is sent to it.");
-    case "complained":
-      return none("They marked an email as spam, so nothing more is sent to them.");
-    case "deleted":
-      return none("This reader was erased.");
-    case "active":
-      break;
-  }
-  if (!enrollment) return none("Confirmed, but not enrolled in the course.");
-  if (enrollment.status === "cancelled") return none(`Stopped the course on ${at(enrollment.updated_at)}; newsletters still reach them.`);
-  if (enrollment.status === "completed") return none(`Course finished${enrollment.completed_at !== null ? ` on ${at(enrollment.completed_at)}` : ""}.`);
-
-  const item = nextItem(course, enrollment.last_day);
-  const held = detail.sends.find((s) => s.enrollment_id === enrollment.id && s.kind === "lesson" && s.status === "failed");
-  if (held) {
-    const lesson = course.lessons.find((l) => l.slug === held.lesson_slug);
-    return {
-      sentence: `Held: lesson ${lesson ? lesson.number : `“${held.lesson_slug ?? "?"}”`} failed: ${held.error ?? "no reason recorded"}. Nothing more is sent until it is retried or skipped.`,
-      dueAt: null,
-      slug: held.lesson_slug,
-      held: { sendId: held.id, slug: held.lesson_slug },
-    };
-  }
-  const inFlight = detail.sends.find((s) => s.enrollment_id === enrollment.id && (s.status === "queued" || s.status === "sending"));
-  if (inFlight) {
-    const what = describeSend(course, inFlight);
-    return {
-      sentence: `Waiting for ${what.charAt(0).toLowerCase()}${what.slice(1)} to be accepted by the provider (${inFlight.status} since ${at(inFlight.created_at)}${inFlight.attempts > 0 ? `, ${inFlight.attempts} attempt${inFlight.attempts === 1 ? "" : "s"} so far` : ""}).`,
-      dueAt: null,
-      slug: inFlight.kind === "graduation" ? GRADUATION_SLUG : inFlight.lesson_slug,
-    };
-  }
-  if (!item) return none("Course finished: every email has gone out.");
-  const label = itemLabel(course, item.slug);
-
-  if (enrollment.status === "paused") {
-    return {
-      sentence:
-        enrollment.paused_until !== null
-          ? `Paused until ${at(enrollment.paused_until)}; then ${label.charAt(0).toLowerCase()}${label.slice(1)} is due.`
-          : `Paused: ${label.charAt(0).toLowerCase()}${label.slice(1)} waits until the reader is resumed.`,
-      dueAt: enrollment.paused_until,
-      slug: item.slug,
-    };
-  }
-  if (detail.coursePaused) return { sentence: `The whole course is paused: ${label.charAt(0).toLowerCase()}${label.slice(1)} waits until the course is resumed.`, dueAt: null, slug: item.slug };
-
-  const rules = scheduleRulesFor(course, daySeconds);
-  const lastAccepted = detail.sends.filter((s) => s.enrollment_id === enrollment.id && s.sent_at !== null).reduce<number | null>((max, s) => Math.max(max ?? 0, s.sent_at!), null);
-  const lastSent = lastAccepted === null ? enrollment.last_sent_at : Math.max(lastAccepted, Number(enrollment.last_sent_at ?? 0));
-  const planned = Math.max(plannedDueAt(course, { startedAt: Number(enrollment.started_at), lastSentAt: lastSent === null ? null : Number(lastSent), timezone: detail.subscriber.timezone }, item, rules), Number(enrollment.next_due_at ?? 0));
-  const when = planned <= now ? sendableAt(now, zone, rules) : planned;
-  if (when <= now) return { sentence: `${label} is due now; the scheduler sends it on its next tick.`, dueAt: when, slug: item.slug };
-  return { sentence: `${label} is due ${at(when)}.`, dueAt: when, slug: item.slug };
+export async function courseStages(db: Database, courseSlug: string): Promise<{ stages: CourseStageRow[]; days: LastDayRow[] }> {
+  const [stages, days] = await Promise.all([
+    db
+      .selectFrom("enrollments")
+      .select((eb) => ["next_slug", "status", eb.fn.countAll<number>().as("n")])
+      .where("course_slug", "=", courseSlug)
+      .groupBy(["next_slug", "status"])
+      .execute(),
+    db
+      .selectFrom("enrollments")
+      .select((eb) => ["last_day", eb.fn.countAll<number>().as("n")])
+      .where("course_slug", "=", courseSlug)
+      .where("status", "in", ["active", "paused"])
+      .groupBy("last_day")
+      .execute(),
+  ]);
+  return { stages: stages.map((r) => ({ ...r, n: Number(r.n) })), days: days.map((r) => ({ last_day: Number(r.last_day), n: Number(r.n) })) };
 }

@@ -1,5 +1,6 @@
 import type { Selectable } from "kysely";
 import type { Course } from "../content/schema.ts";
+import { invalid } from "../errors.ts";
 import { singleLine } from "../text.ts";
 import type { BroadcastsTable, Database } from "./database.ts";
 
@@ -30,23 +31,22 @@ export interface NewBroadcast {
 /** The hidden preview is cut at 150 characters by the template, like a lesson's. */
 export const MAX_PREVIEW = 150;
 
-export class BroadcastError extends Error {
-  override name = "BroadcastError";
-}
+/** A newsletter the admin must fix before it can be saved: a 422 that keeps the form as written. */
+const badNewsletter = (message: string) => invalid("bad_newsletter", message, "Please check the newsletter");
 
 export async function createBroadcast(db: Database, course: Course, input: NewBroadcast, now: number): Promise<string> {
   const subject = singleLine(input.subject);
-  if (!subject) throw new BroadcastError("A newsletter needs a subject.");
-  if (subject.length > 200) throw new BroadcastError("Keep the subject under 200 characters.");
+  if (!subject) throw badNewsletter("A newsletter needs a subject.");
+  if (subject.length > 200) throw badNewsletter("Keep the subject under 200 characters.");
   const preview = singleLine(input.preview ?? "") || null;
-  if (preview && preview.length > MAX_PREVIEW) throw new BroadcastError(`Keep the preview text under ${MAX_PREVIEW} characters: inboxes show about that many.`);
+  if (preview && preview.length > MAX_PREVIEW) throw badNewsletter(`Keep the preview text under ${MAX_PREVIEW} characters: inboxes show about that many.`);
   const markdown = input.markdown?.trim() || null;
   const lessonSlug = input.lessonSlug || null;
-  if (!markdown && !lessonSlug) throw new BroadcastError("Write the newsletter, or pick a lesson to send.");
-  if (markdown && markdown.length > 200_000) throw new BroadcastError("That newsletter is too long.");
-  if (lessonSlug && !course.lessons.some((l) => l.slug === lessonSlug)) throw new BroadcastError(`There is no lesson "${lessonSlug}".`);
+  if (!markdown && !lessonSlug) throw badNewsletter("Write the newsletter, or pick a lesson to send.");
+  if (markdown && markdown.length > 200_000) throw badNewsletter("That newsletter is too long.");
+  if (lessonSlug && !course.lessons.some((l) => l.slug === lessonSlug)) throw badNewsletter(`There is no lesson "${lessonSlug}".`);
   if (input.audience.kind === "stage" && !course.lessons.some((l) => l.slug === (input.audience as { lessonSlug: string }).lessonSlug)) {
-    throw new BroadcastError("Pick a course stage that exists.");
+    throw badNewsletter("Pick a course stage that exists.");
   }
   const id = crypto.randomUUID();
   await db
@@ -90,6 +90,12 @@ export async function cancelBroadcast(db: Database, id: string, now: number): Pr
     await trx.updateTable("sends").set({ status: "cancelled", error: "newsletter cancelled", updated_at: now }).where("broadcast_id", "=", id).where("status", "=", "queued").execute();
     return true;
   });
+}
+
+/** Schedules a draft for a time; false when it is no longer a draft. */
+export async function scheduleDraft(db: Database, id: string, at: number, now: number): Promise<boolean> {
+  const result = await db.updateTable("broadcasts").set({ status: "scheduled", scheduled_at: at, updated_at: now }).where("id", "=", id).where("status", "=", "draft").executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 export async function getBroadcast(db: Database, id: string): Promise<Broadcast | undefined> {
@@ -136,4 +142,54 @@ export async function broadcastProgress(db: Database, id: string): Promise<Broad
     bounced: rows.reduce((sum, r) => sum + Number(r.bounced), 0),
     delivered: rows.reduce((sum, r) => sum + Number(r.delivered), 0),
   };
+}
+
+/**
+ * Who a newsletter reaches, counted exactly as the tick selects them (src/scheduler/broadcasts.ts):
+ * active readers, and for a stage the ones whose active enrollment's next lesson is that one.
+ */
+export async function audienceSizes(db: Database): Promise<{ all: number; stages: Map<string, number> }> {
+  const [all, stages] = await Promise.all([
+    db.selectFrom("subscribers").select((eb) => eb.fn.countAll<number>().as("n")).where("status", "=", "active").executeTakeFirstOrThrow(),
+    db
+      .selectFrom("enrollments")
+      .innerJoin("subscribers", "subscribers.id", "enrollments.subscriber_id")
+      .select((eb) => ["enrollments.next_slug", eb.fn.count<number>("subscribers.id").distinct().as("n")])
+      .where("subscribers.status", "=", "active")
+      .where("enrollments.status", "=", "active")
+      .groupBy("enrollments.next_slug")
+      .execute(),
+  ]);
+  return { all: Number(all.n), stages: new Map(stages.flatMap((r) => (r.next_slug ? [[r.next_slug, Number(r.n)] as const] : []))) };
+}
+
+export interface BroadcastResults {
+  total: number;
+  sent: number;
+  failed: number;
+  bounced: number;
+  delivered: number;
+}
+
+/** Sent/failed/bounced/delivered for many newsletters in one query. */
+export async function broadcastResults(db: Database, ids: readonly string[]): Promise<Map<string, BroadcastResults>> {
+  const results = new Map<string, BroadcastResults>(ids.map((id) => [id, { total: 0, sent: 0, failed: 0, bounced: 0, delivered: 0 }]));
+  if (ids.length === 0) return results;
+  const rows = await db
+    .selectFrom("sends")
+    .select((eb) => ["broadcast_id", "status", eb.fn.countAll<number>().as("n"), eb.fn.count<number>("bounced_at").as("bounced"), eb.fn.count<number>("delivered_at").as("delivered")])
+    .where("broadcast_id", "in", ids)
+    .groupBy(["broadcast_id", "status"])
+    .execute();
+  for (const row of rows) {
+    const r = results.get(row.broadcast_id ?? "");
+    if (!r) continue;
+    const n = Number(row.n);
+    r.total += n;
+    if (row.status === "sent") r.sent += n;
+    if (row.status === "failed") r.failed += n;
+    r.bounced += Number(row.bounced);
+    r.delivered += Number(row.delivered);
+  }
+  return results;
 }

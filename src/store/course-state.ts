@@ -6,7 +6,12 @@ import type { Database } from "./database.ts";
  */
 export async function isCoursePaused(db: Database, courseSlug: string): Promise<boolean> {
   const row = await db.selectFrom("course_state").select("paused").where("course_slug", "=", courseSlug).executeTakeFirst();
-  return row?.paused === 1;
+  return Number(row?.paused ?? 0) === 1;
+}
+
+/** Every paused course, for the tick and the send worker, which look at all courses at once. */
+export async function pausedCourseSlugs(db: Database): Promise<string[]> {
+  return (await db.selectFrom("course_state").select("course_slug").where("paused", "=", 1).execute()).map((r) => r.course_slug);
 }
 
 export async function setCoursePaused(db: Database, courseSlug: string, paused: boolean, now: number): Promise<void> {

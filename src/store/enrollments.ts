@@ -1,4 +1,4 @@
-import type { Database } from "./database.ts";
+import type { Database, EnrollmentStatus } from "./database.ts";
 
 /**
  * Pausing a reader keeps their place. Emails already queued for them stay in the ledger, parked,
@@ -35,4 +35,9 @@ export async function resumeExpiredPauses(db: Database, now: number): Promise<nu
   let resumed = 0;
   for (const { id } of expired) if (await resumeEnrollment(db, id, now)) resumed += 1;
   return resumed;
+}
+
+/** A reader's enrollment in a course (id and status), if they have one. */
+export async function findEnrollment(db: Database, subscriberId: string, courseSlug: string): Promise<{ id: string; status: EnrollmentStatus } | undefined> {
+  return db.selectFrom("enrollments").select(["id", "status"]).where("subscriber_id", "=", subscriberId).where("course_slug", "=", courseSlug).executeTakeFirst();
 }

@@ -1,11 +1,15 @@
-import type { Course } from "../content/schema.ts";
-import { nextItem } from "../domain/course-plan.ts";
+import { conflict } from "../errors.ts";
 import type { Database } from "./database.ts";
 import { failedSendIds, queuedSend, requeueFailed } from "./sends.ts";
 import type { Requeued } from "./sends.ts";
 
-export class ManualSendError extends Error {
-  override name = "ManualSendError";
+/** Every refusal here is the reader's state forbidding the action: a 409 "not_possible" over HTTP. */
+const notPossible = (message: string) => conflict("not_possible", message, "Not possible");
+
+/** A lesson as the ledger needs it; the command has already found it in the course. */
+export interface PlacedLesson {
+  slug: string;
+  day: number;
 }
 
 /**
@@ -13,16 +17,22 @@ export class ManualSendError extends Error {
  * the reader's timeline). Sending a lesson ahead of the reader's place moves them on to it; sending
  * one they already had is a re-send and leaves their place alone.
  */
-export async function sendLessonNow(db: Database, course: Course, subscriberId: string, lessonSlug: string, now: number): Promise<string> {
-  const lesson = course.lessons.find((l) => l.slug === lessonSlug);
-  if (!lesson) throw new ManualSendError(`There is no lesson "${lessonSlug}".`);
+export async function sendLessonNow(
+  db: Database,
+  courseSlug: string,
+  subscriberId: string,
+  lesson: PlacedLesson,
+  /** What comes after `lesson` in the course plan (null: the course ends with it). */
+  nextSlugAfter: string | null,
+  now: number,
+): Promise<string> {
   return db.transaction().execute(async (trx) => {
     const subscriber = await trx.selectFrom("subscribers").select("status").where("id", "=", subscriberId).executeTakeFirst();
-    if (!subscriber) throw new ManualSendError("There is no such reader.");
-    if (subscriber.status !== "active") throw new ManualSendError(`This reader is ${subscriber.status}; only active readers can be sent lessons.`);
-    const enrollment = await trx.selectFrom("enrollments").selectAll().where("subscriber_id", "=", subscriberId).where("course_slug", "=", course.slug).executeTakeFirst();
-    if (!enrollment) throw new ManualSendError("This reader is not enrolled in the course.");
-    if (enrollment.status === "cancelled") throw new ManualSendError("This reader stopped the course.");
+    if (!subscriber) throw notPossible("There is no such reader.");
+    if (subscriber.status !== "active") throw notPossible(`This reader is ${subscriber.status}; only active readers can be sent lessons.`);
+    const enrollment = await trx.selectFrom("enrollments").selectAll().where("subscriber_id", "=", subscriberId).where("course_slug", "=", courseSlug).executeTakeFirst();
+    if (!enrollment) throw notPossible("This reader is not enrolled in the course.");
+    if (enrollment.status === "cancelled") throw notPossible("This reader stopped the course.");
     // One per reader, lesson and minute: a double click is one email.
     const dedupeKey = `manual:${enrollment.id}:${lesson.slug}:${Math.floor(now / 60_000)}`;
     await trx
@@ -32,10 +42,9 @@ export async function sendLessonNow(db: Database, course: Course, subscriberId: 
       .execute();
     const row = await trx.selectFrom("sends").select("id").where("dedupe_key", "=", dedupeKey).executeTakeFirstOrThrow();
     if (lesson.day > enrollment.last_day) {
-      const after = nextItem(course, lesson.day);
       await trx
         .updateTable("enrollments")
-        .set({ last_day: lesson.day, last_sent_at: now, next_slug: after?.slug ?? null, next_due_at: now, status: enrollment.status === "completed" ? "active" : enrollment.status, updated_at: now })
+        .set({ last_day: lesson.day, last_sent_at: now, next_slug: nextSlugAfter, next_due_at: now, status: enrollment.status === "completed" ? "active" : enrollment.status, updated_at: now })
         .where("id", "=", enrollment.id)
         .execute();
     }
@@ -43,19 +52,20 @@ export async function sendLessonNow(db: Database, course: Course, subscriberId: 
   });
 }
 
-/** Puts a reader at a given lesson: it is their next email, due now (the tick times it). */
-export async function moveToLesson(db: Database, course: Course, subscriberId: string, lessonSlug: string, now: number): Promise<void> {
-  const index = course.lessons.findIndex((l) => l.slug === lessonSlug);
-  if (index < 0) throw new ManualSendError(`There is no lesson "${lessonSlug}".`);
-  const previousDay = index === 0 ? -1 : course.lessons[index - 1]!.day;
+/**
+ * Puts a reader at a given lesson: it is their next email, due now (the tick times it).
+ * `previousDay` is the day of the lesson before it (-1 for the first), so the reader counts as
+ * having had everything up to there.
+ */
+export async function moveToLesson(db: Database, courseSlug: string, subscriberId: string, lessonSlug: string, previousDay: number, now: number): Promise<void> {
   const result = await db
     .updateTable("enrollments")
     .set({ last_day: previousDay, next_slug: lessonSlug, next_due_at: now, status: "active", completed_at: null, updated_at: now })
     .where("subscriber_id", "=", subscriberId)
-    .where("course_slug", "=", course.slug)
+    .where("course_slug", "=", courseSlug)
     .where("status", "in", ["active", "paused", "completed"])
     .executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 0) throw new ManualSendError("This reader has no enrollment that can be moved.");
+  if (Number(result.numUpdatedRows) === 0) throw notPossible("This reader has no enrollment that can be moved.");
 }
 
 /** Retry of a failed email: back in the ledger (see requeueFailed for which key and bytes it reuses). */
@@ -94,7 +104,7 @@ export async function heldLesson(db: Database, enrollmentId: string): Promise<{ 
 /** An admin gives up on a held lesson, for a stated reason; the course goes on after it. */
 export async function skipHeldLesson(db: Database, enrollmentId: string, reason: string, now: number): Promise<string> {
   const held = await heldLesson(db, enrollmentId);
-  if (!held) throw new ManualSendError("No lesson holds this reader's course.");
+  if (!held) throw notPossible("No lesson holds this reader's course.");
   const failedLessons = db.selectFrom("sends").select("id").where("enrollment_id", "=", enrollmentId).where("kind", "=", "lesson").where("status", "=", "failed");
   await db.deleteFrom("send_requests").where("send_id", "in", failedLessons).execute();
   await db
@@ -112,7 +122,7 @@ export async function skipHeldLesson(db: Database, enrollmentId: string, reason:
 /** An admin retries the held lesson: the same row goes back in the queue. */
 export async function retryHeldLesson(db: Database, enrollmentId: string, now: number): Promise<Requeued> {
   const held = await heldLesson(db, enrollmentId);
-  if (!held) throw new ManualSendError("No lesson holds this reader's course.");
+  if (!held) throw notPossible("No lesson holds this reader's course.");
   const ids = (await db.selectFrom("sends").select("id").where("enrollment_id", "=", enrollmentId).where("kind", "=", "lesson").where("status", "=", "failed").execute()).map((r) => r.id);
   return requeueFailed(db, ids, now);
 }

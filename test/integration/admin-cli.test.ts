@@ -62,7 +62,7 @@ describe("admin CLI", () => {
     child.stdin.end("correct horse battery staple\n");
     const code = await new Promise((resolve) => child.once("exit", resolve));
     expect(code).toBe(0);
-    const { verifyAdminPassword } = await import("../../src/http/routes/admin/auth.ts");
+    const { verifyAdminPassword } = await import("../../src/commands/admin-password.ts");
     expect(out.trim()).toMatch(/^pbkdf2-sha256\$\d+\$/);
     expect(await verifyAdminPassword("correct horse battery staple", out.trim())).toBe(true);
     expect(await verifyAdminPassword("wrong horse", out.trim())).toBe(false);

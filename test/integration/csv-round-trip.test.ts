@@ -4,7 +4,9 @@ import { loadCourse } from "../../src/content/load.ts";
 import type { Course } from "../../src/content/schema.ts";
 import { openDatabase } from "../../src/store/connect.ts";
 import type { Database } from "../../src/store/database.ts";
-import { EXPORT_COLUMNS, exportReadersCsv, ImportError, importReaders } from "../../src/store/reader-import.ts";
+import { DomainError } from "../../src/errors.ts";
+import { importReaders } from "../../src/commands/import-readers.ts";
+import { EXPORT_COLUMNS, exportReadersCsv } from "../../src/store/reader-import.ts";
 import { suppress } from "../../src/store/suppressions.ts";
 import { createTestDatabase, ENGINES } from "../support/databases.ts";
 import type { TestDatabase } from "../support/databases.ts";
@@ -167,7 +169,7 @@ describe.each(ENGINES)("CSV round trip (%s)", (engine) => {
   });
 
   it("refuses a file without an email column, and an import with no stated consent", async () => {
-    await expect(importReaders(db, course, "name\nAnn\n", { consentSource: "somewhere real", enroll: false }, 1)).rejects.toThrow(ImportError);
+    await expect(importReaders(db, course, "name\nAnn\n", { consentSource: "somewhere real", enroll: false }, 1)).rejects.toThrow(DomainError);
     await expect(importReaders(db, course, "", { consentSource: "somewhere real", enroll: false }, 1)).rejects.toThrow(/must name the columns/);
     await expect(importReaders(db, course, "name,timezone\n", { consentSource: "somewhere real", enroll: false }, 1)).rejects.toThrow(/found: name, timezone/);
     await expect(importReaders(db, course, "email\nann@example.com\n", { consentSource: " ", enroll: false }, 1)).rejects.toThrow(/consent/);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { importReaders } from "../../src/store/reader-import.ts";
+import { importReaders } from "../../src/commands/import-readers.ts";
 import { ENGINES } from "../support/databases.ts";
 import { json, makeTestApp } from "../support/app.ts";
 import type { TestApp } from "../support/app.ts";

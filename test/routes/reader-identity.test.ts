@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { loadCourse } from "../../src/content/load.ts";
-import { importReaders } from "../../src/store/reader-import.ts";
+import { importReaders } from "../../src/commands/import-readers.ts";
 import { confirmToken, unsubscribeToken } from "../../src/tokens.ts";
 import { sql } from "kysely";
 import type { Kysely } from "kysely";

@@ -1,12 +1,13 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
 import { stream } from "hono/streaming";
-import { AppError } from "../../errors.ts";
+import { exportReaderCsv, importReaderCsv } from "../../../commands/import-readers.ts";
+import { DomainError, errorMessage, invalid, malformed } from "../../../errors.ts";
 import type { AppEnv } from "../../env.ts";
+import { servicesFor } from "../../services.ts";
 import { adminLayout } from "../../views/admin/layout.tsx";
 import { multipartBoundary, MultipartError, multipartParts } from "../../multipart-stream.ts";
 import type { MultipartPart } from "../../multipart-stream.ts";
-import { exportReadersCsv, ImportError, importReaders } from "../../../store/reader-import.ts";
 import type { ImportProblem, ImportReport } from "../../../store/reader-import.ts";
 
 /**
@@ -55,10 +56,11 @@ export const importAdminRoutes = new Hono<AppEnv>()
     ),
   )
   .post("/", async (c) => {
-    const { deps, now } = c.var;
+    const { deps } = c.var;
+    const services = servicesFor(c);
     const boundary = multipartBoundary(c.req.header("content-type"));
     const upload = c.req.raw.body;
-    if (!boundary || !upload) throw new AppError(400, "bad_body", "Send the import form (multipart/form-data) with a CSV file.", "Nothing to import");
+    if (!boundary || !upload) throw malformed("bad_body", "Send the import form (multipart/form-data) with a CSV file.", "Nothing to import");
     // The file is read as it arrives, never held whole: the form puts the consent source and the
     // enrol choice before the file, so both are known by the time its first row is.
     const parts = multipartParts(upload, boundary);
@@ -77,16 +79,16 @@ export const importAdminRoutes = new Hono<AppEnv>()
         fields[part.name] = await part.text(4096);
       }
     } catch (error) {
-      if (error instanceof MultipartError) throw new AppError(400, "bad_body", error.message, "Not imported");
+      if (error instanceof MultipartError) throw malformed("bad_body", error.message, "Not imported");
       throw error;
     }
     if (!file) {
       await parts.return(undefined);
-      throw new AppError(422, "no_file", "Choose a CSV file to import.", "Nothing to import");
+      throw invalid("no_file", "Choose a CSV file to import.", "Nothing to import");
     }
     if (fields.source === undefined) {
       await parts.return(undefined);
-      throw new AppError(422, "source_after_file", "Name the consent source in a form field before the file (the import page's form does).", "Not imported");
+      throw invalid("source_after_file", "Name the consent source in a form field before the file (the import page's form does).", "Not imported");
     }
     const source = fields.source;
     const enroll = fields.enroll === "yes";
@@ -100,17 +102,17 @@ export const importAdminRoutes = new Hono<AppEnv>()
       const [head, tail] = page.split("%%BODY%%") as [string, string];
       await out.write(head);
       try {
-        const report = await importReaders(deps.db, deps.course, csv, {
+        const report = await importReaderCsv(services, csv, {
           consentSource: source,
           enroll,
           onProgress: ({ rows, bytes }) =>
             void out.write(total ? `<p><progress value="${bytes}" max="${total}">${rows} rows</progress> ${rows} rows</p>` : `<p>${rows} rows</p>`),
-        }, now);
+        });
         await out.write(String(await reportHtml(report)));
       } catch (error) {
-        const known = error instanceof ImportError || error instanceof MultipartError;
+        const known = error instanceof DomainError || error instanceof MultipartError;
         const message = known ? error.message : "The import stopped on an unexpected error; rows before it were imported.";
-        if (!known) deps.log.error("import failed", { error: error instanceof Error ? error.message : String(error) });
+        if (!known) deps.log.error("import failed", { error: errorMessage(error) });
         await out.write(String(await html`<p class="error" role="alert">${message}</p>`));
       } finally {
         await parts.return(undefined);
@@ -124,6 +126,6 @@ export const importAdminRoutes = new Hono<AppEnv>()
     c.header("Content-Disposition", 'attachment; filename="lessonpost-readers.csv"');
     c.header("Cache-Control", "no-store");
     return stream(c, async (out) => {
-      for await (const chunk of exportReadersCsv(deps.db, deps.course)) await out.write(chunk);
+      for await (const chunk of exportReaderCsv(deps)) await out.write(chunk);
     });
   });

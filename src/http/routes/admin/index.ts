@@ -1,11 +1,9 @@
 import { Hono } from "hono";
-import { sampleReader } from "../../../render/sample-reader.ts";
-import { AppError } from "../../errors.ts";
+import { previewLesson, previewReader, requirePreviewSlug } from "../../../commands/course-admin.ts";
+import { malformed } from "../../../errors.ts";
 import type { AppEnv } from "../../env.ts";
-import { composeEmail } from "../../../render/compose.ts";
-import type { ComposableSend } from "../../../render/compose.ts";
-import { GRADUATION_SLUG } from "../../../domain/course-plan.ts";
-import type { Subscriber } from "../../../store/subscribers.ts";
+import { presentEmail } from "../../presenters/admin-api.ts";
+import { servicesFor } from "../../services.ts";
 import { apiRoutes } from "./api.ts";
 import { adminGate, authRoutes } from "./auth.ts";
 import { broadcastAdminRoutes } from "./broadcasts.ts";
@@ -14,7 +12,6 @@ import { dashboardRoutes } from "./dashboard.ts";
 import { failedRoutes } from "./failed.ts";
 import { importAdminRoutes } from "./import.ts";
 import { readerRoutes } from "./readers.ts";
-import { emailKey } from "../../../email-address.ts";
 
 /**
  * The admin console and its API. One gate (./auth.ts) stands in front of every route here, the
@@ -37,27 +34,16 @@ export const adminRoutes = new Hono<AppEnv>()
    * headers and unsubscribe link. `reader` is a subscriber id or address; without it, a sample reader.
    */
   .get("/preview/:slug", async (c) => {
-    const { deps, now } = c.var;
+    const services = servicesFor(c);
     const slug = c.req.param("slug");
-    const isGraduation = slug === "graduation";
-    if (!isGraduation && !deps.course.lessons.some((l) => l.slug === slug)) {
-      throw new AppError(404, "unknown_lesson", `There is no lesson "${slug}". Lessons: ${deps.course.lessons.map((l) => l.slug).join(", ")}, graduation.`, "No such lesson");
-    }
-    const readerParam = c.req.query("reader");
-    let reader: Subscriber | undefined;
-    if (readerParam) {
-      reader = await deps.db.selectFrom("subscribers").selectAll().where((eb) => eb.or([eb("id", "=", readerParam), eb("email_key", "=", emailKey(readerParam))])).executeTakeFirst();
-      if (!reader) throw new AppError(404, "unknown_reader", `No reader with id or address "${readerParam}".`, "No such reader");
-    }
-    const subscriber: Subscriber = reader ?? sampleReader(now);
-    const send: ComposableSend = { id: "preview", kind: isGraduation ? "graduation" : "lesson", lesson_slug: isGraduation ? GRADUATION_SLUG : slug, created_at: now };
-    const email = await composeEmail(send, subscriber, { course: deps.course, appUrl: deps.appUrl, secretKey: deps.secretKey, from: deps.emailFrom ?? "preview", now });
+    requirePreviewSlug(services, slug);
+    const { subscriber } = await previewReader(services, c.req.query("reader"));
+    const email = await previewLesson(services, slug, subscriber, c.var.deps.emailFrom ?? "preview");
     const format = c.req.query("format") ?? "html";
     if (format === "text") return c.text(email.text);
-    if (format === "json") return c.json({ from: email.from, to: email.to, subject: email.subject, headers: email.headers, html: email.html, text: email.text });
-    if (format !== "html") throw new AppError(400, "bad_format", 'format must be "html", "text" or "json".');
+    if (format === "json") return c.json(presentEmail(email));
+    if (format !== "html") throw malformed("bad_format", 'format must be "html", "text" or "json".', "Something is not right");
     // The email's own markup, sandboxed like the outbox view: no scripts, no same-origin access.
     c.header("Content-Security-Policy", "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline'");
     return c.html(email.html);
   });
-

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Course } from "../../../content/schema.ts";
-import { describeSend } from "../../../store/admin-queries.ts";
+import { describeSend } from "../../../domain/reader-timeline.ts";
 import type { DashboardCounts, DayPoint, FailedSendRow } from "../../../store/admin-queries.ts";
 import { DailyChart } from "./chart.tsx";
 import { adminLayout } from "./layout.tsx";

@@ -1,7 +1,8 @@
 /** @jsxImportSource hono/jsx */
 import type { Course } from "../../../content/schema.ts";
 import { READER_FILTERS } from "../../../store/admin-queries.ts";
-import type { NextLesson, ReaderDetail, ReaderFilter, ReaderPage, TimelineEvent } from "../../../store/admin-queries.ts";
+import type { ReaderDetail, ReaderFilter, ReaderPage } from "../../../store/admin-queries.ts";
+import type { NextLesson, TimelineEvent } from "../../../domain/reader-timeline.ts";
 import { GRADUATION_SLUG } from "../../../domain/course-plan.ts";
 import { adminLayout } from "./layout.tsx";
 import { ActionForm, formatAt, LessonOptions, Notice, StatusBadge } from "./parts.tsx";

@@ -1,0 +1,121 @@
+import { z } from "zod";
+import type { Course, Lesson } from "../content/schema.ts";
+import { GRADUATION_SLUG } from "../domain/course-plan.ts";
+import { errorMessage, invalid, notFound, unavailable } from "../errors.ts";
+import type { TestSend } from "../queue/queues.ts";
+import { composeEmail } from "../render/compose.ts";
+import type { ComposableSend } from "../render/compose.ts";
+import { sampleReader } from "../render/sample-reader.ts";
+import type { OutgoingEmail } from "../send/mailer.ts";
+import { courseStages, findReaderByIdOrEmail } from "../store/admin-queries.ts";
+import { isCoursePaused, setCoursePaused } from "../store/course-state.ts";
+import type { Subscriber } from "../store/subscribers.ts";
+import type { Services } from "./services.ts";
+
+/**
+ * The course as an admin runs it: where readers are in it, pausing it whole, each lesson as one
+ * reader would receive it, and test sends to the admin's own address.
+ */
+
+/** Pauses or resumes the whole course. Nothing queued is lost; parked emails go out after resume. */
+export async function setCoursePausedByAdmin(services: Services, paused: boolean): Promise<void> {
+  await setCoursePaused(services.db, services.course.slug, paused, services.now());
+  services.log.info(paused ? "course paused by admin" : "course resumed by admin", { course: services.course.slug });
+}
+
+export interface StageCount {
+  /** Readers whose next email this is, enrollment active. */
+  waiting: number;
+  /** Same, but their enrollment is paused. */
+  waitingPaused: number;
+}
+
+export interface CourseFigures {
+  course: Course;
+  paused: boolean;
+  daySeconds: number | undefined;
+  lessons: (StageCount & { lesson: Lesson; received: number })[];
+  graduation: StageCount;
+  totals: { active: number; paused: number; completed: number; cancelled: number };
+}
+
+/** Where readers are in the course, lesson by lesson. */
+export async function courseFigures(services: Services): Promise<CourseFigures> {
+  const { db, course } = services;
+  const [{ stages, days }, paused] = await Promise.all([courseStages(db, course.slug), isCoursePaused(db, course.slug)]);
+  const stage = (slug: string): StageCount => ({
+    waiting: stages.filter((r) => r.next_slug === slug && r.status === "active").reduce((sum, r) => sum + r.n, 0),
+    waitingPaused: stages.filter((r) => r.next_slug === slug && r.status === "paused").reduce((sum, r) => sum + r.n, 0),
+  });
+  const byStatus = (status: string) => stages.filter((r) => r.status === status).reduce((sum, r) => sum + r.n, 0);
+  // A reader's latest lesson is the last one on or before their last_day (lessons are placed by day).
+  const lessons = course.lessons.map((lesson, i) => {
+    const nextDay = course.lessons[i + 1]?.day ?? Infinity;
+    const received = days.filter((r) => r.last_day >= lesson.day && r.last_day < nextDay).reduce((sum, r) => sum + r.n, 0);
+    return { lesson, received, ...stage(lesson.slug) };
+  });
+  return {
+    course,
+    paused,
+    daySeconds: services.courseDaySeconds,
+    lessons,
+    graduation: stage(GRADUATION_SLUG),
+    totals: { active: byStatus("active"), paused: byStatus("paused"), completed: byStatus("completed"), cancelled: byStatus("cancelled") },
+  };
+}
+
+/** The chosen reader (by id or address), the sample reader when none is chosen, or not found. */
+export async function previewReader(services: Services, param: string | undefined): Promise<{ subscriber: Subscriber; sample: boolean }> {
+  const key = param?.trim();
+  if (!key) return { subscriber: sampleReader(services.now()), sample: true };
+  const subscriber = await findReaderByIdOrEmail(services.db, key);
+  if (!subscriber) throw notFound("unknown_reader", `No reader with id or address "${key}".`, "No such reader");
+  return { subscriber, sample: false };
+}
+
+/** "graduation" or a lesson's slug: what can be previewed and test-sent. */
+export function requirePreviewSlug(services: Pick<Services, "course">, slug: string): void {
+  const { course } = services;
+  if (slug === "graduation" || course.lessons.some((l) => l.slug === slug)) return;
+  throw notFound("unknown_lesson", `There is no lesson "${slug}". Lessons: ${course.lessons.map((l) => l.slug).join(", ")}, graduation.`, "No such lesson");
+}
+
+/**
+ * A lesson (or the graduation email) exactly as this reader would receive it: the same composeEmail
+ * call as the send worker, so what is shown is what is sent.
+ */
+export async function previewLesson(services: Services, slug: string, subscriber: Subscriber, from: string): Promise<OutgoingEmail> {
+  requirePreviewSlug(services, slug);
+  const now = services.now();
+  const isGraduation = slug === "graduation";
+  const send: ComposableSend = { id: "preview", kind: isGraduation ? "graduation" : "lesson", lesson_slug: isGraduation ? GRADUATION_SLUG : slug, created_at: now };
+  return composeEmail(send, subscriber, { course: services.course, appUrl: services.appUrl, secretKey: services.secretKey, from, now });
+}
+
+const address = z.email();
+
+/** The address a test went to, for the page after the redirect; anything else in the link is ignored. */
+export function sentTo(value: string | undefined): string | undefined {
+  return value && address.safeParse(value).success ? value : undefined;
+}
+
+/**
+ * Queues a test email to an admin's address. Test sends ride the send queue, so without a
+ * dispatcher (Cloudflare, where the app has no Redis) they cannot be offered at all.
+ */
+export async function queueTestEmail(services: Services, to: unknown, test: Omit<TestSend, "to">): Promise<string> {
+  const parsed = address.safeParse(typeof to === "string" ? to.trim() : "");
+  if (!parsed.success) throw invalid("bad_address", "Enter the email address the test should go to, like you@example.com.", "Not an email address");
+  const { dispatcher } = services;
+  const enqueue = dispatcher?.enqueueTest;
+  if (!enqueue) {
+    throw unavailable("no_queue", "Test emails go through the send queue, and this server has none (no Redis dispatcher). Send tests from the Node server.", "Test emails unavailable");
+  }
+  try {
+    await enqueue.call(dispatcher, { to: parsed.data, ...test });
+  } catch (error) {
+    services.log.warn("test email not queued", { error: errorMessage(error) });
+    throw unavailable("queue_unavailable", "The send queue (Redis) did not answer, so the test email was not queued. Try again in a moment.", "Queue unavailable");
+  }
+  return parsed.data;
+}

@@ -1,0 +1,53 @@
+import { errorMessage } from "../errors.ts";
+import { countFailedSends, dailySeries, dashboardCounts, failedSends } from "../store/admin-queries.ts";
+import type { DashboardCounts, DayPoint, FailedSendRow } from "../store/admin-queries.ts";
+import type { Services } from "./services.ts";
+
+const QUEUE_STATS_TIMEOUT_MS = 2_000;
+
+/** The send queue's job counts (Node: BullMQ getJobCounts); absent where there is no queue. */
+export type QueueStats = (() => Promise<Record<string, number>>) | undefined;
+
+/** The send queue's job counts, or null when there is no queue or it does not answer in time. */
+export async function queueStatsOf(log: Services["log"], queueStats: QueueStats): Promise<Record<string, number> | null> {
+  if (!queueStats) return null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      queueStats(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("queue stats timed out")), QUEUE_STATS_TIMEOUT_MS);
+      }),
+    ]);
+  } catch (error) {
+    log.warn("queue stats unavailable", { reason: errorMessage(error) });
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface DashboardFigures {
+  counts: DashboardCounts;
+  /** Signups and accepted emails per day, the last 30 days in the course's zone. */
+  series: DayPoint[];
+  queue: Record<string, number> | null;
+  /** The ten newest failures. */
+  failed: FailedSendRow[];
+  failedTotal: number;
+  zone: string;
+}
+
+/** The figures the dashboard and `GET /admin/api/stats` show. */
+export async function dashboardFigures(services: Services, queueStats: QueueStats): Promise<DashboardFigures> {
+  const { db, course } = services;
+  const zone = course.schedule.timezone;
+  const [counts, series, queue, failed, failedTotal] = await Promise.all([
+    dashboardCounts(db, course.slug),
+    dailySeries(db, zone, services.now(), 30),
+    queueStatsOf(services.log, queueStats),
+    failedSends(db, 10),
+    countFailedSends(db),
+  ]);
+  return { counts, series, queue, failed, failedTotal, zone };
+}
