@@ -29,3 +29,9 @@ export async function storeScheduleVersion(db: Database, courseSlug: string, ver
     .onConflict((oc) => oc.column("course_slug").doUpdateSet({ schedule_version: version, updated_at: now }))
     .execute();
 }
+
+/** The slugs of every course paused as a whole. */
+export async function pausedCourseSlugs(db: Database): Promise<string[]> {
+  const rows = await db.selectFrom("course_state").select("course_slug").where("paused", "=", 1).execute();
+  return rows.map((r) => r.course_slug);
+}

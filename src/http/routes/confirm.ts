@@ -4,7 +4,8 @@ import type { AppEnv } from "../env.ts";
 import { confirmPage, confirmedPage } from "../views/pages.ts";
 import { CONFIRM_TOKEN_TTL_SECONDS, verifyToken } from "../../tokens.ts";
 import { confirmSubscriber } from "../../store/subscribers.ts";
-import { enroll, queueDueEmails } from "../../scheduler/due-emails.ts";
+import { enroll } from "../../commands/enroll.ts";
+import { queueDueEmails } from "../../commands/queue-due-emails.ts";
 import { dispatchQuietly } from "../../commands/dispatch.ts";
 
 const INVALID = "This confirmation link is not valid. It may have been mistyped or cut off: sign up again to get a fresh one.";
@@ -43,8 +44,9 @@ export const confirmRoutes = new Hono<AppEnv>()
     if (outcome === "not-allowed") throw new AppError(400, "token_invalid", INVALID, "Link not valid");
     if (outcome === "superseded") throw new AppError(410, "token_superseded", SUPERSEDED, "Link no longer valid");
     if (outcome === "confirmed") {
-      const enrollmentId = await enroll(deps.db, subscriberId, deps.course, now);
-      const { sendIds } = await queueDueEmails(deps.db, deps.course, now, { daySeconds: deps.courseDaySeconds, enrollmentIds: [enrollmentId] });
+      const services = { ...deps, now: () => now };
+      const enrollmentId = await enroll(services, { subscriberId });
+      const { sendIds } = await queueDueEmails(services, { enrollmentIds: [enrollmentId] });
       await dispatchQuietly(deps, sendIds);
     }
     return c.html(confirmedPage(deps.course, outcome === "already-confirmed"));
