@@ -18,8 +18,8 @@ import { connectPostgres } from "./store/postgres.ts";
  * which at the edge is a fresh request or a short-lived isolate among many, so it would not limit
  * guessing; and its queue board and counts need Redis.
  *
- * Keep this module's imports web-standard: nothing from boot.ts, workers/, store/connect.ts or
- * store/sqlite.ts (better-sqlite3) or the queue.
+ * Keep this module's imports web-standard: nothing from boot.ts, workers/ or the queue, and no
+ * store/connect.ts or store/sqlite.ts (better-sqlite3); store/postgres.ts is the opener here.
  */
 
 /** The subset of the Worker's bindings this entry reads (wrangler.toml, secrets, vars). */
