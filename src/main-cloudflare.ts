@@ -1,12 +1,11 @@
 import courseFiles from "lessonpost:course-files";
-import { Kysely, PostgresDialect } from "kysely";
-import pg from "pg";
 import { createApp } from "./app.ts";
 import { ConfigError, parseConfig } from "./config.ts";
 import type { Config } from "./config.ts";
 import { parseCourse } from "./content/parse.ts";
 import { createLogger } from "./log.ts";
-import type { DB, Database } from "./store/database.ts";
+import type { Database } from "./store/database.ts";
+import { connectPostgres } from "./store/postgres.ts";
 
 /**
  * The Cloudflare Worker: the public pages and webhooks at the edge, over PostgreSQL through
@@ -19,8 +18,8 @@ import type { DB, Database } from "./store/database.ts";
  * which at the edge is a fresh request or a short-lived isolate among many, so it would not limit
  * guessing; and its queue board and counts need Redis.
  *
- * Keep this module's imports web-standard: nothing from boot.ts, workers/, store/connect.ts
- * (better-sqlite3) or the queue.
+ * Keep this module's imports web-standard: nothing from boot.ts, workers/ or the queue, and no
+ * store/connect.ts or store/sqlite.ts (better-sqlite3); store/postgres.ts is the opener here.
  */
 
 /** The subset of the Worker's bindings this entry reads (wrangler.toml, secrets, vars). */
@@ -68,16 +67,7 @@ function configFrom(env: WorkerEnv): Config {
  * Worker invocation may hold.
  */
 function openHyperdrive(connectionString: string): Database {
-  const pool = new pg.Pool({
-    connectionString,
-    max: 5,
-    // Must match store/connect.ts: int8 columns hold epoch milliseconds, well inside Number's range.
-    types: {
-      getTypeParser: (oid: number, format?: "text" | "binary") =>
-        oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as "text"),
-    },
-  });
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return connectPostgres(connectionString, { max: 5 });
 }
 
 export default {

@@ -2,6 +2,7 @@ import { Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Course } from "../src/content/schema.ts";
+import { errorMessage } from "../src/errors.ts";
 import type { Logger } from "../src/log.ts";
 import { QUEUES } from "../src/queue/queues.ts";
 import type { SendJobData, TestSend } from "../src/queue/queues.ts";
@@ -9,7 +10,10 @@ import { composeEmail, ComposeError } from "../src/render/compose.ts";
 import type { ComposeContext, NewsletterContent } from "../src/render/compose.ts";
 import { MailerError } from "../src/send/mailer.ts";
 import type { Mailer, OutgoingEmail } from "../src/send/mailer.ts";
+import { newsletterText } from "../src/store/broadcast-delivery.ts";
 import type { Database } from "../src/store/database.ts";
+import { readScreeningState } from "../src/store/send-screening.ts";
+import type { ScreeningState } from "../src/store/send-screening.ts";
 import {
   batchIdempotencyKeyFor,
   batchMembers,
@@ -57,33 +61,12 @@ export type SendOutcome = { sent: number; failed: number; skipped: number };
 type Verdict = { action: "send" } | { action: "cancel" | "park"; reason: string };
 
 /** What the verdict needs about a set of rows, read in four queries however many rows there are. */
-interface RowState {
-  subscribers: Map<string, Subscriber>;
-  enrollments: Map<string, { status: string; course_slug: string }>;
-  pausedCourses: Set<string>;
-  broadcasts: Map<string, string>;
-}
-
-async function loadState(db: Database, rows: readonly Send[]): Promise<RowState> {
+async function loadState(db: Database, rows: readonly Send[]): Promise<ScreeningState> {
   const ids = (pick: (row: Send) => string | null) => [...new Set(rows.map(pick).filter((id): id is string => id !== null))];
-  const subscriberIds = ids((r) => r.subscriber_id);
-  const enrollmentIds = ids((r) => r.enrollment_id);
-  const broadcastIds = ids((r) => r.broadcast_id);
-  const [subscribers, enrollments, paused, broadcasts] = await Promise.all([
-    subscriberIds.length ? db.selectFrom("subscribers").selectAll().where("id", "in", subscriberIds).execute() : [],
-    enrollmentIds.length ? db.selectFrom("enrollments").select(["id", "status", "course_slug"]).where("id", "in", enrollmentIds).execute() : [],
-    db.selectFrom("course_state").select("course_slug").where("paused", "=", 1).execute(),
-    broadcastIds.length ? db.selectFrom("broadcasts").select(["id", "status"]).where("id", "in", broadcastIds).execute() : [],
-  ]);
-  return {
-    subscribers: new Map(subscribers.map((s) => [s.id, s])),
-    enrollments: new Map(enrollments.map((e) => [e.id, e])),
-    pausedCourses: new Set(paused.map((p) => p.course_slug)),
-    broadcasts: new Map(broadcasts.map((b) => [b.id, b.status])),
-  };
+  return readScreeningState(db, { subscriberIds: ids((r) => r.subscriber_id), enrollmentIds: ids((r) => r.enrollment_id), broadcastIds: ids((r) => r.broadcast_id) });
 }
 
-function verdict(send: Send, state: RowState): Verdict {
+function verdict(send: Send, state: ScreeningState): Verdict {
   const subscriber = state.subscribers.get(send.subscriber_id);
   if (!subscriber || subscriber.status === "deleted") return { action: "cancel", reason: "subscriber deleted" };
   // Both answer the reader's own request (a signup, a fresh link), so they go to any reader we may mail.
@@ -120,7 +103,7 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
    * Applies a cancel/park verdict; true when the row should still go out. A batch row is only ever
    * screened before its batch's first request, and leaves the batch if it is cancelled.
    */
-  async function screen(send: Send, state: RowState): Promise<boolean> {
+  async function screen(send: Send, state: ScreeningState): Promise<boolean> {
     const v = verdict(send, state);
     if (v.action === "send") return true;
     if (v.action === "park") await parkSend(deps.db, send.id, v.reason, Date.now());
@@ -135,12 +118,7 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
   const newsletterFor = (id: string) => {
     let content = newsletters.get(id);
     if (!content) {
-      content = deps.db
-        .selectFrom("broadcasts")
-        .select(["subject", "markdown", "lesson_slug", "preview"])
-        .where("id", "=", id)
-        .executeTakeFirst()
-        .then((b) => (b ? { subject: b.subject, markdown: b.markdown, lessonSlug: b.lesson_slug, preview: b.preview } : undefined));
+      content = newsletterText(deps.db, id);
       newsletters.set(id, content);
       if (newsletters.size > 100) newsletters.delete(newsletters.keys().next().value!);
     }
@@ -171,7 +149,7 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
       deps.log.warn("provider rate limit; queue paused", { ms: error.retryAfterMs ?? 1_000 });
       throw Worker.RateLimitError();
     }
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     if (error instanceof MailerError && error.kind === "accepted_earlier") {
       // Not a failure: the provider already sent an email under this key.
       await markAcceptedEarlier(deps.db, rows.map((r) => r.id), `accepted by the provider under this key earlier (${message}); provider id unknown`, Date.now());

@@ -4,10 +4,11 @@ import type { Course } from "../src/content/schema.ts";
 import type { Logger } from "../src/log.ts";
 import type { Dispatcher } from "../src/queue/dispatcher.ts";
 import { BATCH_SIZE, QUEUES, REOFFER_AFTER_MS, TICK_LOCK_KEY, TICK_SCHEDULER_ID, tickJobOptions } from "../src/queue/queues.ts";
-import { advanceBroadcasts } from "../src/scheduler/broadcasts.ts";
+import { advanceBroadcasts, BROADCAST_PAGE } from "../src/commands/advance-broadcasts.ts";
+import { queueDueEmails } from "../src/commands/queue-due-emails.ts";
+import { rescheduleEnrollments } from "../src/commands/reschedule-enrollments.ts";
 import { scheduleVersion } from "../src/domain/course-plan.ts";
-import { queueDueEmails, rescheduleEnrollments } from "../src/scheduler/due-emails.ts";
-import { storedScheduleVersion, storeScheduleVersion } from "../src/store/course-state.ts";
+import { pausedCourseSlugs, storedScheduleVersion, storeScheduleVersion } from "../src/store/course-state.ts";
 import type { Database } from "../src/store/database.ts";
 import { resumeExpiredPauses } from "../src/store/enrollments.ts";
 import { findUnqueuedSends } from "../src/store/sends.ts";
@@ -46,7 +47,9 @@ const TICK_BUDGET_MS = 10_000;
  */
 export async function runTick(deps: Pick<TickDeps, "db" | "course" | "dispatcher" | "courseDaySeconds" | "reofferAfterMs">, now: number): Promise<TickResult> {
   const started = Date.now();
-  const pausedCourses = (await deps.db.selectFrom("course_state").select("course_slug").where("paused", "=", 1).execute()).map((r) => r.course_slug);
+  const pausedCourses = await pausedCourseSlugs(deps.db);
+  // Every command in this pass sees the tick's one clock.
+  const services = { db: deps.db, course: deps.course, courseDaySeconds: deps.courseDaySeconds, now: () => now };
   const result: TickResult = { queued: 0, batches: 0, offered: 0, rescheduled: 0, newsletter: 0 };
 
   await resumeExpiredPauses(deps.db, now);
@@ -54,13 +57,13 @@ export async function runTick(deps: Pick<TickDeps, "db" | "course" | "dispatcher
   // After a course edit (or a new COURSE_DAY_SECONDS) every reader's next email is re-timed once.
   const version = await scheduleVersion(deps.course, deps.courseDaySeconds);
   if ((await storedScheduleVersion(deps.db, deps.course.slug)) !== version) {
-    result.rescheduled = await rescheduleEnrollments(deps.db, deps.course, now, deps.courseDaySeconds);
+    result.rescheduled = await rescheduleEnrollments(services);
     await storeScheduleVersion(deps.db, deps.course.slug, version, now);
   }
 
   if (!pausedCourses.includes(deps.course.slug)) {
     for (;;) {
-      const created = await queueDueEmails(deps.db, deps.course, now, { daySeconds: deps.courseDaySeconds, limit: PAGE, batchSize: BATCH_SIZE });
+      const created = await queueDueEmails(services, { limit: PAGE, batchSize: BATCH_SIZE });
       result.batches += created.batchIds.length;
       result.queued += created.sendIds.length;
       if (created.sendIds.length < PAGE || Date.now() - started > TICK_BUDGET_MS) break;
@@ -68,9 +71,9 @@ export async function runTick(deps: Pick<TickDeps, "db" | "course" | "dispatcher
   }
 
   for (;;) {
-    const advanced = await advanceBroadcasts(deps.db, now, BATCH_SIZE);
+    const advanced = await advanceBroadcasts(services, { batchSize: BATCH_SIZE });
     result.newsletter += advanced.rows;
-    if (advanced.rows < 1000 || Date.now() - started > TICK_BUDGET_MS) break;
+    if (advanced.rows < BROADCAST_PAGE || Date.now() - started > TICK_BUDGET_MS) break;
   }
 
   for (;;) {

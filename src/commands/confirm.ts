@@ -1,5 +1,6 @@
 import { gone, malformed } from "../errors.ts";
-import { enroll, queueDueEmails } from "../scheduler/due-emails.ts";
+import { enroll } from "./enroll.ts";
+import { queueDueEmails } from "./queue-due-emails.ts";
 import { confirmSubscriber } from "../store/subscribers.ts";
 import type { ConsentMeta } from "../store/subscribers.ts";
 import { CONFIRM_TOKEN_TTL_SECONDS, verifyToken } from "../tokens.ts";
@@ -38,8 +39,8 @@ export async function confirm(services: Services, input: { token: string; meta: 
   if (outcome === "not-allowed") throw invalidLink();
   if (outcome === "superseded") throw gone("token_superseded", SUPERSEDED, "Link no longer valid");
   if (outcome === "confirmed") {
-    const enrollmentId = await enroll(services.db, subscriberId, services.course, now);
-    const { sendIds } = await queueDueEmails(services.db, services.course, now, { daySeconds: services.courseDaySeconds, enrollmentIds: [enrollmentId] });
+    const enrollmentId = await enroll(services, { subscriberId });
+    const { sendIds } = await queueDueEmails(services, { enrollmentIds: [enrollmentId] });
     await dispatchQuietly(services, sendIds);
   }
   return { alreadyConfirmed: outcome === "already-confirmed" };

@@ -145,7 +145,7 @@ export async function broadcastProgress(db: Database, id: string): Promise<Broad
 }
 
 /**
- * Who a newsletter reaches, counted exactly as the tick selects them (src/scheduler/broadcasts.ts):
+ * Who a newsletter reaches, counted exactly as the tick selects them (src/store/broadcast-delivery.ts):
  * active readers, and for a stage the ones whose active enrollment's next lesson is that one.
  */
 export async function audienceSizes(db: Database): Promise<{ all: number; stages: Map<string, number> }> {

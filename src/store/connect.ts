@@ -1,15 +1,11 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import SQLite from "better-sqlite3";
-import { Kysely, PostgresDialect, sql, SqliteDialect } from "kysely";
-import type { SqliteDatabase } from "kysely";
-import pg from "pg";
-import type { DB, Database } from "./database.ts";
-import { migrateToLatest } from "./migrations.ts";
+import type { Database } from "./database.ts";
+import { openPostgres } from "./postgres.ts";
+import { openSqlite } from "./sqlite.ts";
 
 /**
- * Node-side connection factory: `sqlite:<path>` (the embedded default) or `postgres://…`.
- * The Cloudflare entry builds its own Kysely over Hyperdrive and shares everything else.
+ * Node-side connection chooser: `sqlite:<path>` (the embedded default) or `postgres://…`.
+ * The Cloudflare entry opens PostgreSQL over Hyperdrive with store/postgres.ts directly, so its
+ * bundle never sees better-sqlite3.
  */
 
 export type DatabaseEngine = "sqlite" | "postgres";
@@ -19,72 +15,5 @@ export function engineOf(url: string): DatabaseEngine {
 }
 
 export async function openDatabase(url: string, options: { migrate?: boolean } = {}): Promise<Database> {
-  const engine = engineOf(url);
-  const db = engine === "sqlite" ? openSqlite(url.slice("sqlite:".length)) : openPostgres(url);
-  if (options.migrate ?? true) {
-    const schema = engine === "postgres" ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
-    await migrateToLatest(db as Kysely<unknown>, schema);
-  }
-  return db;
-}
-
-function openSqlite(path: string): Database {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new SQLite(path);
-  // WAL lets the HTTP handlers read while a worker writes; busy_timeout turns a brief writer
-  // collision between processes into a short wait instead of SQLITE_BUSY.
-  sqlite.pragma("journal_mode = WAL");
-  sqlite.pragma("busy_timeout = 5000");
-  sqlite.pragma("synchronous = NORMAL");
-  sqlite.pragma("foreign_keys = ON");
-  // SQLite's default page cache is 2 MB; at a million readers the scheduler's indexes no longer
-  // fit and every tick pays for it. Memory-mapped reads keep them hot; with those, 32 MB of cache
-  // ticks as fast as 64 MB did (23.7k against 24.7k emails/s, within run-to-run noise) and a large
-  // CSV import grows the process by 87 MiB instead of 108.
-  sqlite.pragma("cache_size = -32768");
-  sqlite.pragma("mmap_size = 268435456");
-  // Without table statistics SQLite's planner guesses, and at scale it guesses wrong (measured: a
-  // batched enrollment UPDATE 3x slower at a million rows). Keep the statistics fresh: on open, as
-  // SQLite recommends for long-lived connections, and every hour.
-  sqlite.pragma("optimize = 0x10002");
-  setInterval(() => {
-    if (sqlite.open) sqlite.pragma("optimize");
-  }, 3_600_000).unref();
-  return new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-}
-
-/**
- * Kysely prepares every statement afresh; better-sqlite3's prepare is the single largest cost of a
- * signup under load. The same SQL text maps to the same reusable statement (Kysely runs one query
- * at a time per connection, so sharing them is safe), least recently used evicted first.
- */
-function withStatementCache(sqlite: SQLite.Database, limit = 500): SqliteDatabase {
-  const cache = new Map<string, SQLite.Statement>();
-  return {
-    close: () => sqlite.close(),
-    prepare(sql: string) {
-      let statement = cache.get(sql);
-      if (statement) {
-        cache.delete(sql);
-      } else {
-        statement = sqlite.prepare(sql);
-        if (cache.size >= limit) cache.delete(cache.keys().next().value!);
-      }
-      cache.set(sql, statement);
-      return statement;
-    },
-  } as SqliteDatabase;
-}
-
-function openPostgres(url: string): Database {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: 10,
-    // int8 columns hold epoch milliseconds: well inside Number's exact range.
-    types: {
-      getTypeParser: (oid: number, format?: "text" | "binary") =>
-        oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as "text"),
-    },
-  });
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return engineOf(url) === "sqlite" ? openSqlite(url.slice("sqlite:".length), options) : openPostgres(url, options);
 }

@@ -41,3 +41,32 @@ export async function resumeExpiredPauses(db: Database, now: number): Promise<nu
 export async function findEnrollment(db: Database, subscriberId: string, courseSlug: string): Promise<{ id: string; status: EnrollmentStatus } | undefined> {
   return db.selectFrom("enrollments").select(["id", "status"]).where("subscriber_id", "=", subscriberId).where("course_slug", "=", courseSlug).executeTakeFirst();
 }
+
+/**
+ * Enrolls a confirmed reader, due at once for `firstSlug`; a returning (cancelled) reader resumes
+ * where they left off. Returns the enrollment's id.
+ */
+export async function upsertEnrollment(db: Database, subscriberId: string, courseSlug: string, firstSlug: string | null, now: number): Promise<string> {
+  await db
+    .insertInto("enrollments")
+    .values({
+      id: crypto.randomUUID(),
+      subscriber_id: subscriberId,
+      course_slug: courseSlug,
+      status: "active",
+      started_at: now,
+      next_slug: firstSlug,
+      next_due_at: now,
+      last_day: -1,
+      last_sent_at: null,
+      completed_at: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) =>
+      oc.columns(["subscriber_id", "course_slug"]).doUpdateSet({ status: "active", next_due_at: now, updated_at: now }).where("enrollments.status", "=", "cancelled"),
+    )
+    .execute();
+  const row = await db.selectFrom("enrollments").select("id").where("subscriber_id", "=", subscriberId).where("course_slug", "=", courseSlug).executeTakeFirstOrThrow();
+  return row.id;
+}

@@ -5,7 +5,7 @@ import type { Course, Lesson } from "../../src/content/schema.ts";
 import { createProducer } from "../../src/queue/producer.ts";
 import type { Producer } from "../../src/queue/producer.ts";
 import { GRADUATION_SLUG } from "../../src/domain/course-plan.ts";
-import { queueDueEmails } from "../../src/scheduler/due-emails.ts";
+import { queueDueEmails } from "../../src/commands/queue-due-emails.ts";
 import { openDatabase } from "../../src/store/connect.ts";
 import { setCoursePaused } from "../../src/store/course-state.ts";
 import type { Database } from "../../src/store/database.ts";
@@ -156,7 +156,7 @@ describe.each(ENGINES)("drip engine (%s)", (engine) => {
     expect(new Set(rows.map((r) => r.dedupe_key)).size).toBe(300);
     expect(rows).toHaveLength(300);
     // And calling the raw query twice more changes nothing.
-    expect(await queueDueEmails(db, course, t0, {})).toEqual({ sendIds: [], batchIds: [] });
+    expect(await queueDueEmails({ db, course, now: () => t0 })).toEqual({ sendIds: [], batchIds: [] });
   });
 
   it("holds a reader's next email until the provider has the previous one, and counts the gap from then", async () => {

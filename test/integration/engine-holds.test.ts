@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadCourse } from "../../src/content/load.ts";
-import { queueDueEmails } from "../../src/scheduler/due-emails.ts";
+import { queueDueEmails } from "../../src/commands/queue-due-emails.ts";
 import { createOutbox } from "../../src/send/outbox.ts";
 import { classifyResendError } from "../../src/send/resend-mailer.ts";
 import { openDatabase } from "../../src/store/connect.ts";
@@ -42,7 +42,7 @@ for (const engine of ENGINES) {
       expect(failed.error).toContain("invalid domain");
 
       // However late the scheduler looks, nothing follows a held lesson.
-      const later = await queueDueEmails(db, course, Date.now() + 365 * 24 * 3600_000, { daySeconds: 1 });
+      const later = await queueDueEmails({ db, course, courseDaySeconds: 1, now: () => Date.now() + 365 * 24 * 3600_000 });
       expect(later.sendIds).toEqual([]);
       const api = (path: string, init: RequestInit = {}) => fetch(`${stack.baseUrl}/admin/api${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" } });
       const view = (await (await api(`/subscribers/${subscriberId}`)).json()) as { next: { sentence: string }; timeline: { text: string }[] };
@@ -94,7 +94,7 @@ for (const engine of ENGINES) {
       const now = Date.now();
       const ann = await confirmedReader(db, course, { email: "ann@example.com", confirmedAt: now });
       const bob = await confirmedReader(db, course, { email: "bob@example.com", confirmedAt: now });
-      const { batchIds } = await queueDueEmails(db, course, now, { batchSize: 100 });
+      const { batchIds } = await queueDueEmails({ db, course, now: () => now }, { batchSize: 100 });
       expect(batchIds).toHaveLength(1);
       const batchId = batchIds[0]!;
       // A worker claimed the batch and died before its request left.

@@ -3,7 +3,7 @@ import { start } from "../../src/boot.ts";
 import type { Runtime } from "../../src/boot.ts";
 import { silentLogger } from "../../src/log.ts";
 import { unsubscribeUrlFor } from "../../src/render/compose.ts";
-import { queueDueEmails } from "../../src/scheduler/due-emails.ts";
+import { queueDueEmails } from "../../src/commands/queue-due-emails.ts";
 import { claimBatch } from "../../src/store/sends.ts";
 import { ENGINES } from "../support/databases.ts";
 import { confirmedReader } from "../support/readers.ts";
@@ -47,7 +47,7 @@ for (const engine of ENGINES) {
       const now = Date.now();
       const readers = new Map<string, string>();
       for (const email of READERS) readers.set(email, (await confirmedReader(db, course, { email, confirmedAt: now })).subscriberId);
-      const { batchIds, sendIds } = await queueDueEmails(db, course, now, { batchSize: 100 });
+      const { batchIds, sendIds } = await queueDueEmails({ db, course, now: () => now }, { batchSize: 100 });
       expect(sendIds).toHaveLength(READERS.length);
       expect(batchIds).toHaveLength(1);
       const batchRequests: BatchRequest[] = [];

@@ -6,7 +6,7 @@ import { loadCourse } from "../../src/content/load.ts";
 import type { Course } from "../../src/content/schema.ts";
 import { silentLogger } from "../../src/log.ts";
 import { unsubscribeUrlFor } from "../../src/render/compose.ts";
-import { advanceBroadcasts } from "../../src/scheduler/broadcasts.ts";
+import { advanceBroadcasts } from "../../src/commands/advance-broadcasts.ts";
 import { form, makeTestApp } from "../support/app.ts";
 import { ENGINES } from "../support/databases.ts";
 import type { TestApp } from "../support/app.ts";
@@ -181,7 +181,7 @@ describe.each(ENGINES)("broadcasts (admin console) (%s)", (engine) => {
     expect(page).toContain('data-done="false"');
 
     // The tick's own step turns the audience into ledger rows.
-    await advanceBroadcasts(t.db, NOW, 100);
+    await advanceBroadcasts({ db: t.db, now: () => NOW }, { batchSize: 100 });
     const rows = await t.db.selectFrom("sends").select(["id", "subscriber_id"]).where("broadcast_id", "=", id).orderBy("id").execute();
     expect(rows).toHaveLength(250);
     expect(await progress(id)).toMatchObject({ total: 250, expected: 250, queued: 250, percent: 0, done: false });
@@ -192,7 +192,7 @@ describe.each(ENGINES)("broadcasts (admin console) (%s)", (engine) => {
 
     await t.db.updateTable("sends").set({ status: "failed" }).where("id", "=", rows[249]!.id).execute();
     expect(await progress(id)).toMatchObject({ settled: 250, percent: 100, done: false });
-    await advanceBroadcasts(t.db, NOW, 100);
+    await advanceBroadcasts({ db: t.db, now: () => NOW }, { batchSize: 100 });
     expect(await progress(id)).toMatchObject({ status: "sent", total: 250, sent: 249, percent: 100, done: true });
 
     const list = await (await get("/admin/broadcasts")).text();
@@ -244,7 +244,7 @@ describe.each(ENGINES)("broadcasts (admin console) (%s)", (engine) => {
   it("cancels: queued rows are cancelled, and a second cancel is explained", async () => {
     await bulkReaders(t.db, course, 30, { confirmedAt: NOW, nextDueAt: NOW, lastDay: -1 });
     const id = await compose({ intent: "go", when: "now" });
-    await advanceBroadcasts(t.db, NOW, 100);
+    await advanceBroadcasts({ db: t.db, now: () => NOW }, { batchSize: 100 });
     const sent = await t.db.selectFrom("sends").select("id").where("broadcast_id", "=", id).limit(10).execute();
     await t.db.updateTable("sends").set({ status: "sent" }).where("id", "in", sent.map((s) => s.id)).execute();
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
-import { enroll } from "../../src/scheduler/due-emails.ts";
+import { enroll } from "../../src/commands/enroll.ts";
 import { loadCourse } from "../../src/content/load.ts";
 import type { Course } from "../../src/content/schema.ts";
 import { silentLogger } from "../../src/log.ts";
@@ -64,7 +64,7 @@ describe("pause and resume (admin API)", () => {
   it("pauses and resumes a reader and the course, and refuses the wrong state or no token", async () => {
     await t.app.request("/subscribe", form({ email: "p@example.com" }));
     const subscriber = await t.db.selectFrom("subscribers").select("id").executeTakeFirstOrThrow();
-    const enrollmentId = await enroll(t.db, subscriber.id, course, Date.now());
+    const enrollmentId = await enroll({ db: t.db, course, now: Date.now }, { subscriberId: subscriber.id });
     const post = (path: string, withAuth = true) => app.request(path, { method: "POST", ...(withAuth ? auth : {}) });
 
     expect((await post(`/admin/api/enrollments/${enrollmentId}/pause`, false)).status).toBe(401);

@@ -1,5 +1,5 @@
 import type { Course } from "../../src/content/schema.ts";
-import { enroll } from "../../src/scheduler/due-emails.ts";
+import { enroll } from "../../src/commands/enroll.ts";
 import type { Database } from "../../src/store/database.ts";
 import { confirmSubscriber, recordSignup } from "../../src/store/subscribers.ts";
 
@@ -14,7 +14,7 @@ export async function confirmedReader(db: Database, course: Course, options: { e
   // The confirmation email is not what these tests are about.
   await db.updateTable("sends").set({ status: "sent" }).where("subscriber_id", "=", subscriberId).execute();
   await confirmSubscriber(db, subscriberId, { ip: null, userAgent: null, how: "test" }, options.confirmedAt);
-  const enrollmentId = await enroll(db, subscriberId, course, options.confirmedAt);
+  const enrollmentId = await enroll({ db, course, now: () => options.confirmedAt }, { subscriberId });
   return { subscriberId, enrollmentId };
 }
 
