@@ -41,8 +41,7 @@ export default tseslint.config(
     ignores: ["src/store/**"],
     rules: {
       "no-restricted-syntax": [
-        // warn until the reshape of issue #11 lands, then error
-        "warn",
+        "error",
         {
           selector: `CallExpression[callee.property.name=${QUERY_STARTERS}]`,
           message: "SQL lives in src/store/: add a store function and call it.",
