@@ -1,3 +1,4 @@
+import { errorMessage } from "./errors.ts";
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
@@ -64,7 +65,7 @@ export async function start(roles: readonly Role[], env: Record<string, string |
     await pingRedis(config.REDIS_URL, 5_000);
   } catch (error) {
     throw new StartupError(
-      `Cannot reach Redis at REDIS_URL=${redactUrl(config.REDIS_URL)} (${error instanceof Error ? error.message : String(error)}). ` +
+      `Cannot reach Redis at REDIS_URL=${redactUrl(config.REDIS_URL)} (${errorMessage(error)}). ` +
         `Start one (Debian/Ubuntu: "sudo apt-get install redis-server", macOS: "brew services start redis", Docker: "docker run -d -p 6379:6379 redis:7") or set REDIS_URL.`,
     );
   }
@@ -194,7 +195,7 @@ export async function main(roles: readonly Role[]): Promise<void> {
     runtime.shutdown().then(
       () => process.exit(0),
       (error: unknown) => {
-        runtime.log.error("shutdown failed", { error: error instanceof Error ? error.message : String(error) });
+        runtime.log.error("shutdown failed", { error: errorMessage(error) });
         process.exit(1);
       },
     );

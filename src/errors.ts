@@ -53,3 +53,8 @@ export const unavailable = (code: string, message: string, title = "Try again sh
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** The stack of anything thrown where there is one (a CLI's last words), else its message. */
+export function errorStack(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}

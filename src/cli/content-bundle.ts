@@ -1,3 +1,4 @@
+import { errorStack } from "../errors.ts";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { renderLessonEmail } from "../render/emails.ts";
@@ -63,7 +64,7 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(`content:bundle: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    console.error(`content:bundle: ${errorStack(error)}`);
     process.exitCode = 2;
   },
 );

@@ -1,3 +1,4 @@
+import { errorStack } from "../errors.ts";
 import { stat } from "node:fs/promises";
 import { renderLessonEmail } from "../render/emails.ts";
 import { checkCourse, formatIssues, formatSummary, formatWarnings } from "../content/check.ts";
@@ -40,7 +41,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(`content:check: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    console.error(`content:check: ${errorStack(error)}`);
     process.exitCode = 2;
   },
 );

@@ -1,3 +1,4 @@
+import { errorMessage, errorStack } from "../errors.ts";
 import { access, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -40,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
       },
     });
   } catch (error) {
-    console.error(`content:import: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    console.error(`content:import: ${errorMessage(error)}\n${USAGE}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -70,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
     try {
       text = await readFile(input, "utf8");
     } catch (error) {
-      console.error(`${input}: cannot read: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(`${input}: cannot read: ${errorMessage(error)}`);
       failed++;
       continue;
     }
@@ -177,7 +178,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(`content:import: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    console.error(`content:import: ${errorStack(error)}`);
     process.exitCode = 2;
   },
 );

@@ -1,3 +1,4 @@
+import { errorMessage } from "../errors.ts";
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { FAILURE_WINDOW_SECONDS, MAX_FAILED_ATTEMPTS } from "./login-limits.ts";
@@ -31,7 +32,7 @@ export function createRedisLoginLimiter(redis: Redis, prefix: string, log: Logge
     },
     async refund(client) {
       await limiter.reward(client, 1).catch((error: unknown) => {
-        log.warn("admin lockout: could not give back a successful attempt", { reason: error instanceof Error ? error.message : String(error) });
+        log.warn("admin lockout: could not give back a successful attempt", { reason: errorMessage(error) });
       });
     },
   };

@@ -1,3 +1,4 @@
+import { errorMessage } from "../errors.ts";
 import type { Redis } from "ioredis";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { LimitVerdict, SignupLimiter } from "./signup-limits.ts";
@@ -43,7 +44,7 @@ export function createRedisSignupLimiter(redis: Redis, prefix: string, log: Logg
       return { allowed: true };
     } catch (error) {
       if (error instanceof RateLimiterRes) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(error.msBeforeNext / 1000)) };
-      log.warn("signup limiter unavailable; allowing", { reason: error instanceof Error ? error.message : String(error) });
+      log.warn("signup limiter unavailable; allowing", { reason: errorMessage(error) });
       return { allowed: true };
     }
   }

@@ -1,3 +1,4 @@
+import { DomainError } from "../errors.ts";
 import type { Course } from "../content/schema.ts";
 import { GRADUATION_SLUG } from "../domain/course-plan.ts";
 import { formatAddress, headerSafe } from "../send/mailer.ts";
@@ -21,8 +22,16 @@ export interface ComposeContext {
 /** Ties a delivered message back to its ledger row (support questions, provider webhooks, audits). */
 export const SEND_ID_HEADER = "X-Lessonpost-Send-Id";
 
-export class ComposeError extends Error {
+/**
+ * A ledger row that can no longer become an email (its lesson or newsletter is gone). It is the one
+ * DomainError (a `conflict`, so app.ts answers 409 wherever it surfaces) under a name of its own,
+ * because the send worker must tell it apart: it fails the row for good instead of retrying.
+ */
+export class ComposeError extends DomainError {
   override name = "ComposeError";
+  constructor(message: string) {
+    super("conflict", "cannot_render", message, { title: "Cannot render" });
+  }
 }
 
 export async function unsubscribeUrlFor(ctx: Pick<ComposeContext, "appUrl" | "secretKey">, subscriberId: string): Promise<string> {

@@ -1,3 +1,4 @@
+import { errorMessage } from "../errors.ts";
 import { Migrator } from "kysely/migration";
 import { sql, SqliteAdapter } from "kysely";
 import type { Kysely } from "kysely";
@@ -244,7 +245,7 @@ export async function migrateToLatest(db: Kysely<unknown>, schema?: string): Pro
   const failed = results?.find((r) => r.status === "Error");
   if (error || failed) {
     const what = failed ? `migration ${failed.migrationName} failed` : "migrations failed";
-    throw new Error(`${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`${what}: ${errorMessage(error)}`, { cause: error });
   }
 }
 
@@ -252,5 +253,5 @@ export async function migrateToLatest(db: Kysely<unknown>, schema?: string): Pro
 export async function migrateUpTo(db: Kysely<unknown>, name: string, schema?: string): Promise<void> {
   const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error } = await migrator.migrateTo(name);
-  if (error) throw new Error(`migrating to ${name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  if (error) throw new Error(`migrating to ${name} failed: ${errorMessage(error)}`, { cause: error });
 }

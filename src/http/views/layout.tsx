@@ -12,3 +12,31 @@ export function layout(title: string, body: Child, options: { scripts?: AssetNam
     </Document>
   );
 }
+
+/**
+ * An email address field with its label and, when the form came back with a problem, the alert
+ * that explains it (tied to the field, so a screen reader reads it with the field).
+ */
+export function EmailField(props: { label: string; value: string | undefined; error: string | undefined; errorId: string }) {
+  return (
+    <>
+      {props.error ? (
+        <p class="error" role="alert" id={props.errorId}>
+          {props.error}
+        </p>
+      ) : null}
+      <label for="email">{props.label}</label>
+      <input
+        id="email"
+        name="email"
+        type="email"
+        required
+        autocomplete="email"
+        maxlength={254}
+        value={props.value ?? ""}
+        aria-invalid={props.error ? "true" : undefined}
+        aria-describedby={props.error ? props.errorId : undefined}
+      />
+    </>
+  );
+}

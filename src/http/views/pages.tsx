@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Course } from "../../content/schema.ts";
-import { layout } from "./layout.tsx";
+import { EmailField, layout } from "./layout.tsx";
 
 function when(day: number): string {
   if (day === 0) return "right after you confirm";
@@ -16,23 +16,7 @@ export function signupPage(course: Course, options: { error?: string; email?: st
       <p class="lead">{course.description}</p>
       <form class="card" method="post" action="/subscribe" aria-labelledby="signup-heading">
         <h2 id="signup-heading">Get the course by email</h2>
-        {options.error ? (
-          <p class="error" role="alert" id="signup-error">
-            {options.error}
-          </p>
-        ) : null}
-        <label for="email">Email address</label>
-        <input
-          id="email"
-          name="email"
-          type="email"
-          required
-          autocomplete="email"
-          maxlength={254}
-          value={options.email ?? ""}
-          aria-invalid={options.error ? "true" : undefined}
-          aria-describedby={options.error ? "signup-error" : undefined}
-        />
+        <EmailField label="Email address" value={options.email} error={options.error} errorId="signup-error" />
         <label for="name">
           First name <span class="hint">(optional)</span>
         </label>

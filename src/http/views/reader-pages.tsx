@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { Course } from "../../content/schema.ts";
 import type { Subscriber } from "../../store/subscribers.ts";
-import { layout } from "./layout.tsx";
+import { EmailField, layout } from "./layout.tsx";
 
 /** Pages a reader reaches from the links in their emails: leave, undo, manage, delete. */
 
@@ -189,23 +189,7 @@ export function freshLinkPage(options: { heading: string; message: string; error
       <h1>{options.heading}</h1>
       <p class="lead">{options.message}</p>
       <form class="card" method="post" action="/preferences/new-link">
-        {options.error ? (
-          <p class="error" role="alert" id="link-error">
-            {options.error}
-          </p>
-        ) : null}
-        <label for="email">Your email address</label>
-        <input
-          id="email"
-          name="email"
-          type="email"
-          required
-          autocomplete="email"
-          maxlength={254}
-          value={options.email ?? ""}
-          aria-invalid={options.error ? "true" : undefined}
-          aria-describedby={options.error ? "link-error" : undefined}
-        />
+        <EmailField label="Your email address" value={options.email} error={options.error} errorId="link-error" />
         <button type="submit">Email me a fresh link</button>
         <p class="hint">The link goes only to that inbox, and works for 30 days.</p>
       </form>
