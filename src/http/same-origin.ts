@@ -22,6 +22,7 @@ async function isOneClick(c: Context<AppEnv>): Promise<boolean> {
   return body["List-Unsubscribe"] === "One-Click";
 }
 
+/** The one answer every refused cross-site write gets, forms, JSON and CORS preflights alike. */
 export function crossSiteRefusal(): AppError {
   return new AppError(403, "cross_site_form", "This form was sent from another site, so it was not accepted. Go back to the page and try again.", "Not accepted");
 }
