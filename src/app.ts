@@ -17,6 +17,7 @@ import { unsubscribeRoutes } from "./http/routes/unsubscribe.ts";
 import { webhookRoutes } from "./http/routes/webhooks.ts";
 import { assetRoutes } from "./http/assets.ts";
 import { bodyGuard } from "./http/body-guard.ts";
+import { embeddedSignupCors } from "./http/embedded-signup.ts";
 import { streamedBodyLimit } from "./http/multipart-stream.ts";
 import { sameOriginForms } from "./http/same-origin.ts";
 import { errorPage } from "./http/views/pages.tsx";
@@ -55,6 +56,8 @@ export function createApp(deps: AppDeps) {
     await next();
     if (!c.res.headers.has("content-security-policy")) c.res.headers.set("content-security-policy", PAGE_CSP);
   });
+  // Before the body checks, so a listed site's script can read even a 413 or 403 answer.
+  app.use("/subscribe", embeddedSignupCors(deps.allowedOrigins ?? []));
   // Small bodies everywhere, except the admin's CSV upload, which is read as it streams in.
   const limit = (maxSize: number) =>
     bodyLimit({
@@ -69,7 +72,7 @@ export function createApp(deps: AppDeps) {
   });
   app.use((c, next) => (c.req.path === "/admin/import" || c.req.path === "/admin/api/import" ? csvUploads(c, next) : smallBodies(c, next)));
   app.use(bodyGuard());
-  app.use(sameOriginForms(deps.appUrl));
+  app.use(sameOriginForms(deps.appUrl, deps.allowedOrigins ?? []));
 
   app.route("/assets", assetRoutes());
 

@@ -144,6 +144,7 @@ export async function start(roles: readonly Role[], env: Record<string, string |
         return forwarded || (getConnInfo(c).remote.address ?? null);
       },
       courseDaySeconds: config.COURSE_DAY_SECONDS,
+      allowedOrigins: config.ALLOWED_ORIGINS,
     });
     server = await new Promise<Server>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.PORT, hostname: "0.0.0.0" }, () => resolve(s as Server)) as Server;

@@ -11,6 +11,41 @@ const DEV_SECRET_KEY = "lessonpost-development-secret-do-not-use-in-production";
 const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
 
+/**
+ * One origin as a browser sends it in the Origin header: scheme://host[:port], nothing after it.
+ * Normalised the way browsers serialise it (lowercase host, no default port), so a plain string
+ * comparison with the header is exact.
+ */
+function parseOrigin(entry: string): { origin: string } | { problem: string } {
+  if (entry === "*") return { problem: `"*" is not allowed: list each site that may post the signup form` };
+  let url: URL;
+  try {
+    url = new URL(entry);
+  } catch {
+    return { problem: `"${entry}" is not an origin like https://www.example.com` };
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return { problem: `"${entry}" must start with https:// or http://` };
+  // URL() accepts a trailing slash as an empty path; anything more is a page, not a site.
+  if (url.username || url.password || url.search || url.hash || url.pathname !== "/" || /^[a-z]+:\/\/[^/]+\/./i.test(entry)) {
+    return { problem: `"${entry}" must be an origin (scheme://host[:port]) with no path, query or credentials` };
+  }
+  return { origin: url.origin };
+}
+
+/** Comma-separated origins; blanks are skipped, so an empty value means no other site may post. */
+const originList = z
+  .string()
+  .default("")
+  .transform((value, ctx) => {
+    const origins: string[] = [];
+    for (const entry of value.split(",").map((e) => e.trim()).filter((e) => e !== "")) {
+      const parsed = parseOrigin(entry);
+      if ("problem" in parsed) ctx.addIssue({ code: "custom", message: parsed.problem });
+      else if (!origins.includes(parsed.origin)) origins.push(parsed.origin);
+    }
+    return origins as readonly string[];
+  });
+
 const schema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -46,6 +81,8 @@ const schema = z
         .regex(/^pbkdf2-sha256\$\d{1,8}\$[A-Za-z0-9+/_=-]+\$[A-Za-z0-9+/_=-]+$/, "must look like pbkdf2-sha256$<iterations>$<salt>$<hash> (quote it: it contains $)")
         .optional(),
     ),
+    /** Other sites that may embed the signup form: CORS for the JSON POST /subscribe, and plain form posts. */
+    ALLOWED_ORIGINS: originList,
     CONTENT_DIR: z.string().default("content"),
     OUTBOX_DIR: z.string().default("data/outbox"),
     /** Compresses the course calendar for demos and tests: a lesson due on day d goes out d*N seconds after confirmation. */

@@ -30,6 +30,7 @@ export interface WorkerEnv {
   RESEND_WEBHOOK_SECRET?: string;
   LOG_LEVEL?: string;
   COURSE_DAY_SECONDS?: string;
+  ALLOWED_ORIGINS?: string;
 }
 
 interface ExecutionContext {
@@ -54,6 +55,7 @@ function configFrom(env: WorkerEnv): Config {
       RESEND_WEBHOOK_SECRET: env.RESEND_WEBHOOK_SECRET,
       LOG_LEVEL: env.LOG_LEVEL,
       COURSE_DAY_SECONDS: env.COURSE_DAY_SECONDS,
+      ALLOWED_ORIGINS: env.ALLOWED_ORIGINS,
     });
     configs.set(env, config);
   }
@@ -92,6 +94,7 @@ export default {
         webhookSecret: config.RESEND_WEBHOOK_SECRET,
         clientIp: (c) => c.req.header("cf-connecting-ip") ?? null,
         courseDaySeconds: config.COURSE_DAY_SECONDS,
+        allowedOrigins: config.ALLOWED_ORIGINS,
       });
       return await app.fetch(request);
     } finally {

@@ -30,6 +30,8 @@ export interface AppDeps extends Omit<Services, "now" | "outbox" | "signupLimite
   /** Liveness probes beyond the database, e.g. Redis. */
   probes?: Record<string, () => Promise<void>> | undefined;
   clientIp?: ((c: Context) => string | null) | undefined;
+  /** Origins (scheme://host[:port]) of other sites that may post the signup form (ALLOWED_ORIGINS); none by default. */
+  allowedOrigins?: readonly string[] | undefined;
   now?: () => number;
 }
 

@@ -7,6 +7,8 @@ import type { AppEnv } from "./env.ts";
 const SAFE = /^(GET|HEAD|OPTIONS)$/;
 /** Exactly `POST /unsubscribe/:token`: its `/undo` re-subscribes, so it gets no exemption. */
 const ONE_CLICK_PATH = /^\/unsubscribe\/[^/]+$/;
+/** The one endpoint other sites may post to, from ALLOWED_ORIGINS only. */
+const SIGNUP_PATH = "/subscribe";
 /** RFC 8058 §3.1 prefers multipart/form-data and allows urlencoded; media types are case-insensitive. */
 const ONE_CLICK_TYPES = new Set(["multipart/form-data", "application/x-www-form-urlencoded"]);
 
@@ -20,20 +22,35 @@ async function isOneClick(c: Context<AppEnv>): Promise<boolean> {
   return body["List-Unsubscribe"] === "One-Click";
 }
 
+/** The one answer every refused cross-site write gets, forms, JSON and CORS preflights alike. */
+export function crossSiteRefusal(): AppError {
+  return new AppError(403, "cross_site_form", "This form was sent from another site, so it was not accepted. Go back to the page and try again.", "Not accepted");
+}
+
 /**
  * CSRF protection for every browser form: a form POST must come from our own pages (Origin or
  * Sec-Fetch-Site, which every current browser sends). Exempt are callers that are not browsers and
  * carry their own proof: provider webhooks (signature), the admin API (bearer token), and the
  * RFC 8058 one-click unsubscribe, which mailbox providers POST from their servers with no Origin
- * (its URL holds a signed token).
+ * (its URL holds a signed token). The signup alone also takes posts from `embedOrigins`
+ * (ALLOWED_ORIGINS), the publisher's own sites that embed the form.
  */
-export function sameOriginForms(appUrl: string): MiddlewareHandler<AppEnv> {
+export function sameOriginForms(appUrl: string, embedOrigins: readonly string[] = []): MiddlewareHandler<AppEnv> {
   const appOrigin = new URL(appUrl).origin;
-  const guard = csrf({ origin: (origin, c) => origin === appOrigin || origin === new URL(c.req.url).origin });
+  const embedders = new Set(embedOrigins);
+  const isOurs = (origin: string, c: Context) => origin === appOrigin || origin === new URL(c.req.url).origin;
+  const mayEmbed = (origin: string, c: Context) => c.req.method === "POST" && c.req.path === SIGNUP_PATH && embedders.has(origin);
+  const guard = csrf({ origin: (origin, c) => isOurs(origin, c) || mayEmbed(origin, c) });
   return async (c, next) => {
     const path = c.req.path;
     if (SAFE.test(c.req.method) || path.startsWith("/webhooks/") || path.startsWith("/admin/api/")) return next();
     if (await isOneClick(c)) return next();
+    // csrf() looks at form content types only. A JSON signup from a browser on another site comes
+    // after a preflight, which an unlisted origin fails; one that arrives anyway (a script outside
+    // a browser, claiming a foreign Origin) is refused the same way. Clients that send no Origin,
+    // which is every non-browser API client, are not affected.
+    const origin = c.req.header("origin");
+    if (path === SIGNUP_PATH && origin !== undefined && !isOurs(origin, c) && !mayEmbed(origin, c)) throw crossSiteRefusal();
     try {
       return await guard(c, next);
     } catch (error) {
@@ -43,7 +60,7 @@ export function sameOriginForms(appUrl: string): MiddlewareHandler<AppEnv> {
         if (path.startsWith("/unsubscribe/")) {
           c.var.deps.log.warn("unsubscribe refused: not from our pages and not an RFC 8058 one-click body", { method: c.req.method, contentType: mediaType(c) || null, undo: path.endsWith("/undo") });
         }
-        throw new AppError(403, "cross_site_form", "This form was sent from another site, so it was not accepted. Go back to the page and try again.", "Not accepted");
+        throw crossSiteRefusal();
       }
       throw error;
     }

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { chooseRedirect } from "../embedded-signup.ts";
 import { AppError } from "../errors.ts";
 import type { AppEnv } from "../env.ts";
 import { signupAccepted, signupRejected, signupsThrottled } from "../presenters/signup.ts";
@@ -22,9 +23,19 @@ export const signupRoutes = new Hono<AppEnv>()
       return c.html(signupPage(deps.course, { error: parsed.message, email }), 422);
     }
     const { fields } = parsed;
-    const accepted = () => (wantsJson ? c.json(signupAccepted(), 202) : c.html(checkInboxPage(deps.course)));
+    // A form embedded on one of ALLOWED_ORIGINS may ask to send the reader back to a page there.
+    const redirect = wantsJson ? ({ kind: "none" } as const) : chooseRedirect((raw as Record<string, unknown>).redirect, deps.allowedOrigins ?? []);
+    const accepted = () => {
+      if (wantsJson) return c.json(signupAccepted(), 202);
+      if (redirect.kind === "allowed") return c.redirect(redirect.url, 303);
+      return c.html(checkInboxPage(deps.course));
+    };
     // A bot filled the honeypot: answer exactly as for a person, store nothing (and count nothing).
     if (fields.website) return accepted();
+    if (redirect.kind === "refused") {
+      // Ignored rather than refused, so the reader still signs up; the log tells the publisher why.
+      deps.log.warn("signup redirect ignored: not on ALLOWED_ORIGINS", { redirectOrigin: redirect.origin });
+    }
 
     const ip = deps.clientIp?.(c) ?? null;
     const verdict = (await deps.signupLimiter?.check(ip, fields.email)) ?? { allowed: true };

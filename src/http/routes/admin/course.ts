@@ -15,8 +15,10 @@ const NOTICES: Record<string, string> = {
  */
 export const courseAdminRoutes = new Hono<AppEnv>()
   .get("/", async (c) => {
+    const { deps } = c.var;
     const view = await courseFigures(servicesFor(c));
-    return c.html(coursePage({ ...view, message: NOTICES[c.req.query("notice") ?? ""] }));
+    const embed = { appUrl: deps.appUrl, allowedOrigins: deps.allowedOrigins ?? [] };
+    return c.html(coursePage({ ...view, embed, message: NOTICES[c.req.query("notice") ?? ""] }));
   })
   .post("/pause", async (c) => {
     await setCoursePausedByAdmin(servicesFor(c), true);

@@ -4,6 +4,7 @@ import type { OutgoingEmail } from "../../../send/mailer.ts";
 import { EmailPreview } from "./email-preview.tsx";
 import { adminLayout } from "./layout.tsx";
 import { LessonOptions, Notice } from "./parts.tsx";
+import { htmlFormSnippet, scriptSnippet } from "./signup-snippets.ts";
 
 const WEEKDAY_NAMES: Record<string, string> = { mon: "Mon", tue: "Tue", wed: "Wed", thu: "Thu", fri: "Fri", sat: "Sat", sun: "Sun" };
 
@@ -27,6 +28,8 @@ export interface CourseOverview {
   graduation: StageCount;
   totals: { active: number; paused: number; completed: number; cancelled: number };
   message?: string | undefined;
+  /** Where the signup form posts (APP_URL) and which other sites may post it (ALLOWED_ORIGINS); without it, no snippets. */
+  embed?: { appUrl: string; allowedOrigins: readonly string[] };
 }
 
 function Waiting(props: { count: StageCount }) {
@@ -166,7 +169,42 @@ export function coursePage(view: CourseOverview) {
 
       <h2>Preview as a reader</h2>
       <PreviewPicker course={course} lesson={course.lessons[0]?.slug ?? "graduation"} reader="" />
+
+      {view.embed ? <EmbedSnippets appUrl={view.embed.appUrl} allowedOrigins={view.embed.allowedOrigins} /> : null}
     </>,
+  );
+}
+
+/** Copy-paste versions of the signup form for the publisher's own site. */
+function EmbedSnippets(props: { appUrl: string; allowedOrigins: readonly string[] }) {
+  const example = props.allowedOrigins[0] ?? "https://www.example.com";
+  return (
+    <section aria-labelledby="embed-heading" data-embed>
+      <h2 id="embed-heading">Embed the signup form on your site</h2>
+      {props.allowedOrigins.length ? (
+        <p>
+          Sites that may post it (<code>ALLOWED_ORIGINS</code>):{" "}
+          {props.allowedOrigins.map((origin, i) => (
+            <>
+              {i ? ", " : ""}
+              <code data-origin>{origin}</code>
+            </>
+          ))}
+          . Any other site's signups are refused.
+        </p>
+      ) : (
+        <p data-no-origins>
+          <strong>No other site may post it yet.</strong> Set <code>ALLOWED_ORIGINS</code> to your site's origin (for example <code>https://www.example.com</code>) and
+          restart, or these snippets are refused.
+        </p>
+      )}
+      <h3>HTML form</h3>
+      <p class="hint">Works without scripts. Readers land on this service's “check your inbox” page, or on your own page if you add the optional <code>redirect</code> field.</p>
+      <pre><code data-snippet="form">{htmlFormSnippet(props.appUrl, example)}</code></pre>
+      <h3>With a script</h3>
+      <p class="hint">Sends the form with <code>fetch</code>, adds the reader's time zone, and shows the answer in place, read out by screen readers. Without scripts it posts as the HTML form.</p>
+      <pre><code data-snippet="script">{scriptSnippet(props.appUrl)}</code></pre>
+    </section>
   );
 }
 
