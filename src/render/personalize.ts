@@ -23,8 +23,8 @@ import type { GraduationEmailInput, LessonEmailInput, NewsletterEmailInput, Rend
  *   in the text part, after the same cleanName the templates apply.
  * - Anything that is not plain copy is a variant rendered by React (a name or "Hi there,", a
  *   preferences link or none, which of graduation's lessons link to their web version), never
- *   string surgery on the wording. The one derived value is the
- *   `===` underline of a title that carries the name (graduation's), whose length follows it.
+ *   string surgery on the wording. The one derived value is the `===` underline of a title that
+ *   carries the name (graduation's), whose length follows it.
  * - Every template is checked once, when it is built, against a real render for a probe reader
  *   full of characters that need escaping; a template that fails (a future template putting the
  *   name somewhere React escapes differently, content that happens to contain a token) is never
