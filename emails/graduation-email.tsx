@@ -1,4 +1,4 @@
-import { Heading } from "@react-email/components";
+import { Heading, Link } from "@react-email/components";
 import type { Course } from "../src/content/schema.ts";
 import type { EmailCourse, EmailLesson } from "./_components/copy.ts";
 import {
@@ -15,7 +15,7 @@ import { EmailShell } from "./_components/email-shell.tsx";
 import { Footer } from "./_components/footer.tsx";
 import { footerText, joinBlocks, underline } from "./_components/plain-text.ts";
 import { definePreviewProps, previewData, previewRecipient, previewUrls } from "./_components/preview-data.ts";
-import { color, font } from "./_components/theme.ts";
+import { color, font, link } from "./_components/theme.ts";
 import { Eyebrow, Meta, Paragraph, Title } from "./_components/typography.tsx";
 
 /** The course, and the one setting of its graduation the email says: its subject. */
@@ -27,10 +27,13 @@ export interface GraduationEmailProps {
   recipientName?: string | null;
   unsubscribeUrl: string;
   preferencesUrl?: string;
+  webVersionUrl?: string;
+  /** The web version of the reader's own copy of each lesson, by position in `lessons`; "" = none. */
+  lessonWebVersionUrls?: readonly string[];
 }
 
 export default function GraduationEmail(props: GraduationEmailProps) {
-  const { course, lessons, recipientName, unsubscribeUrl, preferencesUrl } = props;
+  const { course, lessons, recipientName, unsubscribeUrl, preferencesUrl, webVersionUrl, lessonWebVersionUrls } = props;
   const name = cleanName(recipientName);
   return (
     <EmailShell
@@ -42,6 +45,7 @@ export default function GraduationEmail(props: GraduationEmailProps) {
           reason={graduationReason(course)}
           unsubscribeUrl={unsubscribeUrl}
           preferencesUrl={preferencesUrl}
+          webVersionUrl={webVersionUrl}
         />
       }
     >
@@ -74,7 +78,7 @@ export default function GraduationEmail(props: GraduationEmailProps) {
           color: color.body,
         }}
       >
-        {lessons.map((lesson) => (
+        {lessons.map((lesson, i) => (
           <li
             key={lesson.number}
             style={{
@@ -85,7 +89,13 @@ export default function GraduationEmail(props: GraduationEmailProps) {
               color: color.body,
             }}
           >
-            {lesson.title}
+            {lessonWebVersionUrls?.[i] ? (
+              <Link href={lessonWebVersionUrls[i]} style={link}>
+                {lesson.title}
+              </Link>
+            ) : (
+              lesson.title
+            )}
             <span className="lp-muted" style={{ fontFamily: font.sans, fontSize: "14px", color: color.muted }}>
               {" "}
               · {lesson.author}
@@ -103,15 +113,21 @@ export const graduationEmail: EmailTemplate<GraduationEmailProps> = {
   Component: GraduationEmail,
   subject: ({ course }) => cleanSubject(course.graduation.subject),
   preview: ({ course, lessons }) => `All ${lessonsLabel(lessons.length)} done. Here is a look back at ${course.name}.`,
-  text: ({ course, lessons, recipientName, unsubscribeUrl, preferencesUrl }) =>
+  text: ({ course, lessons, recipientName, unsubscribeUrl, preferencesUrl, webVersionUrl, lessonWebVersionUrls }) =>
     joinBlocks([
       course.name,
       underline(graduationTitle(cleanName(recipientName))),
       ...graduationParagraphs(course, lessons.length),
       underline(graduationRecapHeading, "-"),
-      lessons.map((lesson) => `${lesson.number}. ${lesson.title} (${lesson.author})`).join("\n"),
+      lessons
+        .map((lesson, i) => {
+          const line = `${lesson.number}. ${lesson.title} (${lesson.author})`;
+          const url = lessonWebVersionUrls?.[i];
+          return url ? `${line}\n   ${url}` : line;
+        })
+        .join("\n"),
       `— ${course.sender.name}`,
-      footerText(course, graduationReason(course), unsubscribeUrl, preferencesUrl),
+      footerText(course, graduationReason(course), unsubscribeUrl, preferencesUrl, webVersionUrl),
     ]),
   cacheKey: ({ course, lessons }) => [
     course.name,
@@ -141,4 +157,6 @@ definePreviewProps(GraduationEmail, (): GraduationEmailProps => ({
   recipientName: previewRecipient.name,
   unsubscribeUrl: previewUrls.unsubscribe,
   preferencesUrl: previewUrls.preferences,
+  webVersionUrl: previewUrls.webVersion,
+  lessonWebVersionUrls: previewData().course.lessons.map((_, i) => `${previewUrls.webVersion}-${i + 1}`),
 }));

@@ -19,10 +19,11 @@ export interface LessonEmailProps {
   recipientName?: string | null;
   unsubscribeUrl: string;
   preferencesUrl?: string;
+  webVersionUrl?: string;
 }
 
 export default function LessonEmail(props: LessonEmailProps) {
-  const { course, lesson, lessonCount, recipientName, unsubscribeUrl, preferencesUrl } = props;
+  const { course, lesson, lessonCount, recipientName, unsubscribeUrl, preferencesUrl, webVersionUrl } = props;
   const name = cleanName(recipientName);
   return (
     <EmailShell
@@ -34,6 +35,7 @@ export default function LessonEmail(props: LessonEmailProps) {
           reason={lessonReason(course)}
           unsubscribeUrl={unsubscribeUrl}
           preferencesUrl={preferencesUrl}
+          webVersionUrl={webVersionUrl}
         />
       }
     >
@@ -53,7 +55,7 @@ export const lessonEmail: EmailTemplate<LessonEmailProps> = {
   Component: LessonEmail,
   subject: ({ lesson }) => cleanSubject(lesson.subject),
   preview: ({ lesson }) => lesson.preview,
-  text: ({ course, lesson, lessonCount, recipientName, unsubscribeUrl, preferencesUrl }) =>
+  text: ({ course, lesson, lessonCount, recipientName, unsubscribeUrl, preferencesUrl, webVersionUrl }) =>
     joinBlocks([
       `${course.name}\n${lessonMeta(lesson, lessonCount)}`,
       underline(lesson.title),
@@ -61,7 +63,7 @@ export const lessonEmail: EmailTemplate<LessonEmailProps> = {
       renderMarkdown(lesson.markdown).text,
       SEPARATOR,
       [creditText(lesson), lesson.credit].filter(Boolean).join("\n"),
-      footerText(course, lessonReason(course), unsubscribeUrl, preferencesUrl),
+      footerText(course, lessonReason(course), unsubscribeUrl, preferencesUrl, webVersionUrl),
     ]),
   // Spelled out field by field rather than spreading a helper's array: it is built per reader.
   cacheKey: ({ course, lesson, lessonCount }) => [
@@ -104,4 +106,5 @@ definePreviewProps(LessonEmail, (): LessonEmailProps => ({
   recipientName: previewRecipient.name,
   unsubscribeUrl: previewUrls.unsubscribe,
   preferencesUrl: previewUrls.preferences,
+  webVersionUrl: previewUrls.webVersion,
 }));

@@ -26,10 +26,11 @@ export interface NewsletterEmailProps {
   preview?: string;
   unsubscribeUrl: string;
   preferencesUrl?: string;
+  webVersionUrl?: string;
 }
 
 export default function NewsletterEmail(props: NewsletterEmailProps) {
-  const { course, markdown, unsubscribeUrl, preferencesUrl } = props;
+  const { course, markdown, unsubscribeUrl, preferencesUrl, webVersionUrl } = props;
   const subject = cleanSubject(props.subject);
   return (
     <EmailShell
@@ -41,6 +42,7 @@ export default function NewsletterEmail(props: NewsletterEmailProps) {
           reason={newsletterReason(course)}
           unsubscribeUrl={unsubscribeUrl}
           preferencesUrl={preferencesUrl}
+          webVersionUrl={webVersionUrl}
         />
       }
     >
@@ -56,12 +58,12 @@ export const newsletterEmail: EmailTemplate<NewsletterEmailProps> = {
   Component: NewsletterEmail,
   subject: ({ subject }) => cleanSubject(subject),
   preview: ({ preview, markdown }) => preview?.trim() || renderMarkdown(markdown).summary,
-  text: ({ course, subject, markdown, unsubscribeUrl, preferencesUrl }) =>
+  text: ({ course, subject, markdown, unsubscribeUrl, preferencesUrl, webVersionUrl }) =>
     joinBlocks([
       course.name,
       underline(cleanSubject(subject)),
       renderMarkdown(markdown).text,
-      footerText(course, newsletterReason(course), unsubscribeUrl, preferencesUrl),
+      footerText(course, newsletterReason(course), unsubscribeUrl, preferencesUrl, webVersionUrl),
     ]),
   cacheKey: ({ course, subject, markdown, preview }) => [
     course.name,
@@ -88,4 +90,5 @@ definePreviewProps(NewsletterEmail, (): NewsletterEmailProps => ({
   markdown: previewNewsletterMarkdown,
   unsubscribeUrl: previewUrls.unsubscribe,
   preferencesUrl: previewUrls.preferences,
+  webVersionUrl: previewUrls.webVersion,
 }));

@@ -15,6 +15,7 @@ import { preferencesRoutes } from "./http/routes/preferences.ts";
 import { signupRoutes } from "./http/routes/signup.ts";
 import { unsubscribeRoutes } from "./http/routes/unsubscribe.ts";
 import { webhookRoutes } from "./http/routes/webhooks.ts";
+import { webVersionRoutes } from "./http/routes/web-version.ts";
 import { assetRoutes } from "./http/assets.ts";
 import { bodyGuard } from "./http/body-guard.ts";
 import { embeddedSignupCors } from "./http/embedded-signup.ts";
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps) {
   app.route("/confirm", confirmRoutes);
   app.route("/unsubscribe", unsubscribeRoutes);
   app.route("/preferences", preferencesRoutes);
+  app.route("/email", webVersionRoutes);
   app.route("/healthz", healthRoutes);
   app.route("/admin", adminRoutes);
   app.route("/webhooks", webhookRoutes);

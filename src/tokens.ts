@@ -1,7 +1,7 @@
 import type * as NodeCrypto from "node:crypto";
 
 /**
- * Signed, expiring tokens for links in emails (confirm, unsubscribe, preferences, undo). HMAC-SHA256 via Web Crypto,
+ * Signed, expiring tokens for links in emails (confirm, unsubscribe, preferences, undo, web version). HMAC-SHA256 via Web Crypto,
  * so the same code runs on Node and on Cloudflare Workers. Verification goes through
  * crypto.subtle.verify, which compares in constant time.
  */
@@ -10,9 +10,10 @@ import type * as NodeCrypto from "node:crypto";
  * Each link can do exactly one job. The unsubscribe token rides in the List-Unsubscribe header and
  * in every forwarded email, so it never expires and can only unsubscribe (and show the choices);
  * the preferences token opens the reader's data (export, delete, pause, time zone) and expires;
- * the undo token is minted by the unsubscribe that it undoes, on our own page, and lives an hour.
+ * the undo token is minted by the unsubscribe that it undoes, on our own page, and lives an hour;
+ * the web-version token names one ledger row (a send id, never a reader) and only shows that email.
  */
-export type TokenPurpose = "confirm" | "unsubscribe" | "preferences" | "undo";
+export type TokenPurpose = "confirm" | "unsubscribe" | "preferences" | "undo" | "web-version";
 
 export interface TokenClaims {
   purpose: TokenPurpose;
@@ -110,4 +111,16 @@ export const UNDO_TOKEN_TTL_SECONDS = 3600;
 
 export function undoToken(secret: string, subscriberId: string, nowMs: number): Promise<string> {
   return signToken(secret, { purpose: "undo", subject: subscriberId, expiresAt: Math.floor(nowMs / 1000) + UNDO_TOKEN_TTL_SECONDS });
+}
+
+/**
+ * The "View in your browser" link of one email: it names the ledger row, so it opens that email and
+ * nothing else (not the reader's other emails, not their data). It never expires, on purpose: the
+ * page shows exactly what the email in the inbox shows, the reader's own unsubscribe link (which
+ * never expires either) and the preferences link dated by the row (which expires when the email's
+ * own does). Whoever has the web link (a forward, say) already has the email and those same links,
+ * so an expiry would take nothing away from them, and would only break old emails' links.
+ */
+export function webVersionToken(secret: string, sendId: string): Promise<string> {
+  return signToken(secret, { purpose: "web-version", subject: sendId, expiresAt: 0 });
 }

@@ -33,6 +33,7 @@ import {
 } from "../src/store/sends.ts";
 import type { Send } from "../src/store/sends.ts";
 import type { Subscriber } from "../src/store/subscribers.ts";
+import { sentLessons } from "../src/store/web-version.ts";
 import { sampleReader } from "../src/render/sample-reader.ts";
 
 export interface SendWorkerDeps {
@@ -97,7 +98,15 @@ export interface SendWorker {
 export function createSendWorker(deps: SendWorkerDeps): SendWorker {
   const rateQueue = new Queue(QUEUES.send, { connection: deps.connection, prefix: deps.prefix });
   rateQueue.on("error", (error) => deps.log.warn("send queue connection problem", { error: error.message }));
-  const ctx = (): ComposeContext => ({ course: deps.course, appUrl: deps.appUrl, secretKey: deps.secretKey, from: deps.from, now: Date.now() });
+  const ctx = (): ComposeContext => ({
+    course: deps.course,
+    appUrl: deps.appUrl,
+    secretKey: deps.secretKey,
+    from: deps.from,
+    now: Date.now(),
+    // Graduation links each lesson's web version: the reader's own sent rows.
+    sentLessons: (subscriberId) => sentLessons(deps.db, subscriberId, deps.course.slug),
+  });
 
   /**
    * Applies a cancel/park verdict; true when the row should still go out. A batch row is only ever

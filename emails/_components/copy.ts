@@ -98,6 +98,7 @@ export function postalLines(course: EmailCourse): string[] {
 
 export const unsubscribeLabel = "Unsubscribe";
 export const preferencesLabel = "Email preferences";
+export const webVersionLabel = "View in your browser";
 
 export function creditText(lesson: EmailLesson): string {
   const source = lesson.source.url ? `${lesson.source.name} (${lesson.source.url})` : lesson.source.name;

@@ -15,7 +15,7 @@ export interface EmailTemplate<Props extends object> {
   /** Written from the same copy and Markdown tokens as the HTML, not scraped from it. */
   text(props: Props): string;
   /**
-   * Every value other than the reader's own (name, unsubscribe and preferences links) that decides
+   * Every value other than the reader's own (name, unsubscribe, preferences and web-version links) that decides
    * what the email says, field by field: src/render/personalize.ts serves one cached render per
    * key. Null for an email that is never cached: one per reader, nothing shared between readers.
    */
@@ -35,6 +35,13 @@ export interface ReaderProps {
   recipientName?: string | null;
   unsubscribeUrl: string;
   preferencesUrl?: string;
+  /** This email's own "View in your browser" link: one per send, so per reader like the others. */
+  webVersionUrl?: string;
+  /**
+   * The web versions of the reader's own earlier lessons, by position in the course's lesson list;
+   * "" or absent = that lesson has no link (the reader never got it). Only graduation shows them.
+   */
+  lessonWebVersionUrls?: readonly string[];
 }
 
 /**

@@ -1,6 +1,7 @@
+import { Fragment } from "react";
 import { Link, Section, Text } from "@react-email/components";
 import type { EmailCourse } from "./copy.ts";
-import { postalLines, preferencesLabel, unsubscribeLabel } from "./copy.ts";
+import { postalLines, preferencesLabel, unsubscribeLabel, webVersionLabel } from "./copy.ts";
 import { color, text, wrapAnywhere } from "./theme.ts";
 
 interface FooterProps {
@@ -9,29 +10,36 @@ interface FooterProps {
   reason?: string;
   unsubscribeUrl?: string;
   preferencesUrl?: string;
+  /** This email's web version; list mail only, like the opt-out links. */
+  webVersionUrl?: string;
 }
 
 const footerLink = { color: color.muted, textDecoration: "underline", ...wrapAnywhere };
 
-/** Sender identity and postal address (CAN-SPAM), plus the reason and opt-out links when given. */
-export function Footer({ course, reason, unsubscribeUrl, preferencesUrl }: FooterProps) {
+/**
+ * Sender identity and postal address (CAN-SPAM), plus the reason and the reader's links when
+ * given: the web version, then the opt-out links (preferences only beside an unsubscribe link).
+ */
+export function Footer({ course, reason, unsubscribeUrl, preferencesUrl, webVersionUrl }: FooterProps) {
   const address = postalLines(course);
+  const links = [
+    webVersionUrl ? { href: webVersionUrl, label: webVersionLabel } : null,
+    unsubscribeUrl ? { href: unsubscribeUrl, label: unsubscribeLabel } : null,
+    unsubscribeUrl && preferencesUrl ? { href: preferencesUrl, label: preferencesLabel } : null,
+  ].filter((link): link is { href: string; label: string } => link !== null);
   return (
     <Section className="lp-footer" style={{ padding: "24px 12px 0", ...wrapAnywhere }}>
       {reason ? <Text style={text.footer}>{reason}</Text> : null}
-      {unsubscribeUrl ? (
+      {links.length > 0 ? (
         <Text style={text.footer}>
-          <Link href={unsubscribeUrl} style={footerLink}>
-            {unsubscribeLabel}
-          </Link>
-          {preferencesUrl ? (
-            <>
-              {"  ·  "}
-              <Link href={preferencesUrl} style={footerLink}>
-                {preferencesLabel}
+          {links.map((link, i) => (
+            <Fragment key={link.label}>
+              {i > 0 ? "  ·  " : null}
+              <Link href={link.href} style={footerLink}>
+                {link.label}
               </Link>
-            </>
-          ) : null}
+            </Fragment>
+          ))}
         </Text>
       ) : null}
       <Text style={{ ...text.footer, margin: "14px 0 0" }}>

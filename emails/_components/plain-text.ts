@@ -1,5 +1,5 @@
 import type { EmailCourse } from "./copy.ts";
-import { postalLines, preferencesLabel, unsubscribeLabel } from "./copy.ts";
+import { postalLines, preferencesLabel, unsubscribeLabel, webVersionLabel } from "./copy.ts";
 
 /**
  * The plain-text part's layout, shared by every template's text(): what EmailShell and Footer are
@@ -31,8 +31,10 @@ export function footerText(
   reason: string | null,
   unsubscribeUrl?: string,
   preferencesUrl?: string,
+  webVersionUrl?: string,
 ): string {
   const links = [
+    webVersionUrl ? `${webVersionLabel}: ${webVersionUrl}` : null,
     unsubscribeUrl ? `${unsubscribeLabel}: ${unsubscribeUrl}` : null,
     preferencesUrl ? `${preferencesLabel}: ${preferencesUrl}` : null,
   ].filter((line): line is string => line !== null);

@@ -55,6 +55,7 @@ export const previewUrls = {
   confirm: "https://lessonpost.example/confirm?token=3q2-7Yb9xK0sPzLr4mVwN8aTgHcJ1eUo",
   unsubscribe: "https://lessonpost.example/u/3q2-7Yb9xK0sPzLr4mVwN8aTgHcJ1eUo",
   preferences: "https://lessonpost.example/p/3q2-7Yb9xK0sPzLr4mVwN8aTgHcJ1eUo",
+  webVersion: "https://lessonpost.example/email/3q2-7Yb9xK0sPzLr4mVwN8aTgHcJ1eUo",
 };
 
 export const previewNewsletterSubject = "Holding your partner accountable, kindly";

@@ -10,6 +10,7 @@ import type { OutgoingEmail } from "../send/mailer.ts";
 import { courseStages, findReaderByIdOrEmail } from "../store/admin-queries.ts";
 import { isCoursePaused, setCoursePaused } from "../store/course-state.ts";
 import type { Subscriber } from "../store/subscribers.ts";
+import { sentLessons } from "../store/web-version.ts";
 import type { Services } from "./services.ts";
 
 /**
@@ -89,7 +90,8 @@ export async function previewLesson(services: Services, slug: string, subscriber
   const now = services.now();
   const isGraduation = slug === "graduation";
   const send: ComposableSend = { id: "preview", kind: isGraduation ? "graduation" : "lesson", lesson_slug: isGraduation ? GRADUATION_SLUG : slug, created_at: now };
-  return composeEmail(send, subscriber, { course: services.course, appUrl: services.appUrl, secretKey: services.secretKey, from, now });
+  const ctx = { course: services.course, appUrl: services.appUrl, secretKey: services.secretKey, from, now };
+  return composeEmail(send, subscriber, { ...ctx, sentLessons: (id) => sentLessons(services.db, id, services.course.slug) });
 }
 
 const address = z.email();

@@ -1,8 +1,10 @@
 import { isValidTimezone } from "../domain/schedule.ts";
 import { conflict, gone, invalid, malformed, notFound } from "../errors.ts";
+import { webVersionUrlFor } from "../render/compose.ts";
 import { pauseEnrollment, resumeEnrollment } from "../store/enrollments.ts";
 import { enrollmentOf, exportReaderData, setReaderTimezone } from "../store/reader-data.ts";
 import { findSubscriber, recordConsent, requestPreferencesLink } from "../store/subscribers.ts";
+import { sentLessons } from "../store/web-version.ts";
 import type { ConsentMeta, Subscriber } from "../store/subscribers.ts";
 import { unsubscribeToken, verifyToken } from "../tokens.ts";
 import { dispatchQuietly } from "./dispatch.ts";
@@ -42,6 +44,25 @@ export interface Preferences {
   paused: boolean;
   pausedUntil: number | null;
   enrolled: boolean;
+  /** The lessons already sent to the reader, in course order, each with its web version. */
+  sentLessons: SentLessonLink[];
+}
+
+export interface SentLessonLink {
+  number: number;
+  title: string;
+  webVersionUrl: string;
+}
+
+/** Lessons since removed from the course are left out: their web version can no longer be shown. */
+async function sentLessonLinks(services: Services, subscriberId: string): Promise<SentLessonLink[]> {
+  const sent = new Map((await sentLessons(services.db, subscriberId, services.course.slug)).map((row) => [row.lessonSlug, row.id]));
+  const links: SentLessonLink[] = [];
+  for (const lesson of services.course.lessons) {
+    const id = sent.get(lesson.slug);
+    if (id) links.push({ number: lesson.number, title: lesson.title, webVersionUrl: await webVersionUrlFor(services, id) });
+  }
+  return links;
 }
 
 export async function readPreferences(services: Services, subscriberId: string): Promise<Preferences> {
@@ -54,6 +75,7 @@ export async function readPreferences(services: Services, subscriberId: string):
     paused: enrollment?.status === "paused",
     pausedUntil: enrollment?.paused_until ?? null,
     enrolled: enrollment?.status === "active" || enrollment?.status === "paused",
+    sentLessons: await sentLessonLinks(services, subscriberId),
   };
 }
 

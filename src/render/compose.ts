@@ -6,7 +6,8 @@ import type { OutgoingEmail } from "../send/mailer.ts";
 import { idempotencyKeyFor } from "../store/sends.ts";
 import type { Send } from "../store/sends.ts";
 import type { Subscriber } from "../store/subscribers.ts";
-import { confirmToken, preferencesToken, unsubscribeToken } from "../tokens.ts";
+import type { SentLesson } from "../store/web-version.ts";
+import { confirmToken, preferencesToken, unsubscribeToken, webVersionToken } from "../tokens.ts";
 import { renderConfirmEmail, renderPreferencesLinkEmail } from "./emails.ts";
 import { listIdHeader } from "./list-id.ts";
 import { renderGraduationEmailFast, renderLessonEmailFast, renderNewsletterEmailFast } from "./personalize.ts";
@@ -17,6 +18,11 @@ export interface ComposeContext {
   secretKey: string;
   from: string;
   now: number;
+  /**
+   * The lessons this reader was sent (src/store/web-version.ts sentLessons), for the graduation
+   * email's links to each one's web version. Absent: the recap has no links (a sample reader).
+   */
+  sentLessons?: ((subscriberId: string) => Promise<readonly Pick<SentLesson, "id" | "lessonSlug">[]>) | undefined;
 }
 
 /** Ties a delivered message back to its ledger row (support questions, provider webhooks, audits). */
@@ -41,6 +47,11 @@ export async function unsubscribeUrlFor(ctx: Pick<ComposeContext, "appUrl" | "se
 /** The footer's link to the reader's data: its own expiring token, never the unsubscribe one. */
 export async function preferencesUrlFor(ctx: Pick<ComposeContext, "appUrl" | "secretKey">, subscriberId: string, issuedAt: number): Promise<string> {
   return `${ctx.appUrl}/preferences/${await preferencesToken(ctx.secretKey, subscriberId, issuedAt)}`;
+}
+
+/** "View in your browser": names the ledger row, so each email, and each retry of it, has its own fixed link. */
+export async function webVersionUrlFor(ctx: Pick<ComposeContext, "appUrl" | "secretKey">, sendId: string): Promise<string> {
+  return `${ctx.appUrl}/email/${await webVersionToken(ctx.secretKey, sendId)}`;
 }
 
 /**
@@ -87,6 +98,7 @@ export async function composeEmail(send: ComposableSend, subscriber: Subscriber,
   // A fresh 30-day link in every email. Dated by the row, not the clock: rows are made when they
   // fall due, and a retry (a batch above all) must be byte-identical under its idempotency key.
   const preferencesUrl = await preferencesUrlFor(ctx, subscriber.id, send.created_at);
+  const webVersionUrl = await webVersionUrlFor(ctx, send.id);
   // List mail (lessons, graduation, newsletters) carries the list headers; the confirmation is a
   // transactional reply to one signup, before the reader is on any list, so it carries none.
   // RFC 8058 one-click: mailbox providers POST to the List-Unsubscribe URL.
@@ -101,11 +113,19 @@ export async function composeEmail(send: ComposableSend, subscriber: Subscriber,
     const lesson = ctx.course.lessons.find((l) => l.slug === send.lesson_slug);
     if (!lesson) throw new ComposeError(`lesson "${send.lesson_slug}" is no longer in the course`);
     // Rendered once per lesson version, then personalised per reader (./personalize.ts).
-    const rendered = renderLessonEmailFast({ course: ctx.course, lesson, recipient, unsubscribeUrl, preferencesUrl });
+    const rendered = renderLessonEmailFast({ course: ctx.course, lesson, recipient, unsubscribeUrl, preferencesUrl, webVersionUrl });
     return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers };
   }
   if (send.kind === "graduation" || send.lesson_slug === GRADUATION_SLUG) {
-    const rendered = renderGraduationEmailFast({ course: ctx.course, recipient, unsubscribeUrl, preferencesUrl });
+    // Each lesson links to the reader's own copy of it; a lesson they were never sent has no link.
+    const sent = new Map((ctx.sentLessons ? await ctx.sentLessons(subscriber.id) : []).map((row) => [row.lessonSlug, row.id]));
+    const lessonWebVersionUrls = await Promise.all(
+      ctx.course.lessons.map((lesson) => {
+        const id = sent.get(lesson.slug);
+        return id ? webVersionUrlFor(ctx, id) : "";
+      }),
+    );
+    const rendered = renderGraduationEmailFast({ course: ctx.course, recipient, unsubscribeUrl, preferencesUrl, webVersionUrl, lessonWebVersionUrls });
     return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers };
   }
   if (send.kind === "newsletter") {
@@ -114,7 +134,7 @@ export async function composeEmail(send: ComposableSend, subscriber: Subscriber,
     if (newsletter.lessonSlug && !lesson) throw new ComposeError(`lesson "${newsletter.lessonSlug}" is no longer in the course`);
     const markdown = lesson ? lesson.markdown : (newsletter.markdown ?? "");
     const preview = newsletter.preview || lesson?.preview;
-    const rendered = renderNewsletterEmailFast({ course: ctx.course, recipient, subject: newsletter.subject, markdown, ...(preview ? { preview } : {}), unsubscribeUrl, preferencesUrl });
+    const rendered = renderNewsletterEmailFast({ course: ctx.course, recipient, subject: newsletter.subject, markdown, ...(preview ? { preview } : {}), unsubscribeUrl, preferencesUrl, webVersionUrl });
     return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers };
   }
   throw new ComposeError(`no template for emails of kind "${send.kind}"`);

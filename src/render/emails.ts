@@ -59,30 +59,34 @@ export const confirmProps = ({ course, recipient, confirmUrl }: ConfirmEmailInpu
   confirmUrl,
 });
 
-export const lessonProps = ({ course, lesson, recipient, unsubscribeUrl, preferencesUrl }: LessonEmailInput): LessonEmailProps => ({
+export const lessonProps = ({ course, lesson, recipient, unsubscribeUrl, preferencesUrl, webVersionUrl }: LessonEmailInput): LessonEmailProps => ({
   course,
   lesson,
   lessonCount: course.lessons.length,
   recipientName: recipient.name,
   unsubscribeUrl,
   preferencesUrl,
+  webVersionUrl,
 });
 
-export const graduationProps = ({ course, recipient, unsubscribeUrl, preferencesUrl }: GraduationEmailInput): GraduationEmailProps => ({
+export const graduationProps = ({ course, recipient, unsubscribeUrl, preferencesUrl, webVersionUrl, lessonWebVersionUrls }: GraduationEmailInput): GraduationEmailProps => ({
   course,
   lessons: course.lessons,
   recipientName: recipient.name,
   unsubscribeUrl,
   preferencesUrl,
+  webVersionUrl,
+  lessonWebVersionUrls,
 });
 
-export const newsletterProps = ({ course, subject, markdown, preview, unsubscribeUrl, preferencesUrl }: NewsletterEmailInput): NewsletterEmailProps => ({
+export const newsletterProps = ({ course, subject, markdown, preview, unsubscribeUrl, preferencesUrl, webVersionUrl }: NewsletterEmailInput): NewsletterEmailProps => ({
   course,
   subject,
   markdown,
   preview,
   unsubscribeUrl,
   preferencesUrl,
+  webVersionUrl,
 });
 
 export const preferencesLinkProps = ({ course, recipient, preferencesUrl }: PreferencesLinkEmailInput): PreferencesLinkEmailProps => ({

@@ -22,8 +22,9 @@ import type { GraduationEmailInput, LessonEmailInput, NewsletterEmailInput, Rend
  * - Values are escaped the way React escapes text and attributes in the HTML part, and used as-is
  *   in the text part, after the same cleanName the templates apply.
  * - Anything that is not plain copy is a variant rendered by React (a name or "Hi there,", a
- *   preferences link or none), never string surgery on the wording. The one derived value is the
- *   `===` underline of a title that carries the name (graduation's), whose length follows it.
+ *   preferences link or none, which of graduation's lessons link to their web version), never
+ *   string surgery on the wording. The one derived value is the `===` underline of a title that
+ *   carries the name (graduation's), whose length follows it.
  * - Every template is checked once, when it is built, against a real render for a probe reader
  *   full of characters that need escaping; a template that fails (a future template putting the
  *   name somewhere React escapes differently, content that happens to contain a token) is never
@@ -42,24 +43,31 @@ let nonce: string | undefined;
 const currentNonce = (): string =>
   (nonce ??= Array.from(globalThis.crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(36).padStart(2, "0")).join(""));
 
-const SLOT_LETTERS = ["n", "u", "p", "l"] as const;
+const SLOT_LETTERS = ["n", "u", "p", "l", "w"] as const;
 const NAME = 0;
 const UNSUBSCRIBE = 1;
 const PREFERENCES = 2;
 /** Text part only: the `===` line under the graduation title, as long as the title. */
 const UNDERLINE = 3;
+const WEB_VERSION = 4;
+/** Slot of the web version of the lesson at position i (graduation's recap): FIRST_LESSON + i. */
+const FIRST_LESSON = SLOT_LETTERS.length;
 
-type SlotValues = readonly [name: string, unsubscribe: string, preferences: string, underline: string];
+/** A value per slot: the fixed slots above, then one per lesson link. */
+type SlotValues = readonly string[];
 
 const token = (letter: (typeof SLOT_LETTERS)[number]): string => `lp${currentNonce()}${letter}`;
+// A numbered slot ends in "x", so lesson 1's token is never the start of lesson 12's.
+const lessonToken = (index: number): string => `lp${currentNonce()}g${index}x`;
 let tokens: SlotValues | undefined;
 let tokenPattern: RegExp | undefined;
-const liveTokens = (): SlotValues => (tokens ??= [token("n"), token("u"), token("p"), token("l")]);
-const tokenPatternNow = (): RegExp => (tokenPattern ??= new RegExp(`lp${currentNonce()}([${SLOT_LETTERS.join("")}])`, "g"));
+const liveTokens = (): SlotValues => (tokens ??= SLOT_LETTERS.map(token));
+const tokenPatternNow = (): RegExp => (tokenPattern ??= new RegExp(`lp${currentNonce()}(?:([${SLOT_LETTERS.join("")}])|g(\\d+)x)`, "g"));
 
 /** The live tokens, so tests can feed them back in as hostile names and URLs. */
-export function placeholderTokens(): { name: string; unsubscribeUrl: string; preferencesUrl: string } {
-  return { name: liveTokens()[NAME], unsubscribeUrl: liveTokens()[UNSUBSCRIBE], preferencesUrl: liveTokens()[PREFERENCES] };
+export function placeholderTokens(): { name: string; unsubscribeUrl: string; preferencesUrl: string; webVersionUrl: string; lessonUrl: string } {
+  const live = liveTokens();
+  return { name: live[NAME]!, unsubscribeUrl: live[UNSUBSCRIBE]!, preferencesUrl: live[PREFERENCES]!, webVersionUrl: live[WEB_VERSION]!, lessonUrl: lessonToken(0) };
 }
 
 /** Exactly react-dom's escapeTextForBrowser, used for both text children and attribute values. */
@@ -86,14 +94,16 @@ interface Template {
 }
 
 function compile(rendered: string): Compiled {
-  // split() with a capture group alternates literal text and captured slot letters.
-  const pieces = rendered.split(tokenPatternNow());
   const parts: string[] = [];
   const slots: number[] = [];
-  for (let i = 0; i < pieces.length; i++) {
-    if (i % 2 === 0) parts.push(pieces[i] ?? "");
-    else slots.push(SLOT_LETTERS.indexOf(pieces[i] as (typeof SLOT_LETTERS)[number]));
+  let at = 0;
+  for (const match of rendered.matchAll(tokenPatternNow())) {
+    parts.push(rendered.slice(at, match.index));
+    const [, letter, lesson] = match;
+    slots.push(letter !== undefined ? SLOT_LETTERS.indexOf(letter as (typeof SLOT_LETTERS)[number]) : FIRST_LESSON + Number(lesson));
+    at = match.index + match[0].length;
   }
+  parts.push(rendered.slice(at));
   return { parts, slots };
 }
 
@@ -103,7 +113,8 @@ function fill(compiled: Compiled, values: SlotValues): string {
   const out = new Array<string>(parts.length + slots.length);
   out[0] = parts[0] ?? "";
   for (let i = 0; i < slots.length; i++) {
-    out[2 * i + 1] = values[slots[i] as 0 | 1 | 2 | 3];
+    // A slot the reader has no value for cannot occur: the template was built for their variant.
+    out[2 * i + 1] = values[slots[i] as number] ?? "";
     out[2 * i + 2] = parts[i + 1] ?? "";
   }
   // join() hands back one flat string, like React's own output, rather than a rope.
@@ -117,12 +128,18 @@ function personalise(template: Template, reader: Reader): RenderedEmail {
 // -- Readers and variants ---------------------------------------------------------------------
 
 interface Reader {
-  /** Which template variant this reader needs: bit flags for name, unsubscribe link, preferences link. */
-  variant: number;
+  /**
+   * Which template variant this reader needs: bit flags for name, unsubscribe, preferences and
+   * web-version links; with lesson links, also which lessons have one ("1" or "0" per lesson).
+   */
+  variant: number | string;
   /** Cleaned name, or null for the "Hi there," variant. */
   name: string | null;
   hasUnsubscribe: boolean;
   hasPreferences: boolean;
+  hasWebVersion: boolean;
+  /** Per lesson position: whether the reader has a web-version link for it. */
+  lessonLinks: readonly boolean[];
   html: SlotValues;
   text: SlotValues;
 }
@@ -134,29 +151,43 @@ type UnderlinedTitle = (name: string) => string;
 // http(s) URL is untouched by both, so only those are spliced in.
 const PLAIN_URL = /^https?:\/\/\S*$/i;
 
+const notPlain = (url: string): boolean => url !== "" && !PLAIN_URL.test(url);
+
 /**
  * The reader's values for a template, or null when they are outside what substitution can
  * reproduce exactly (the caller then renders for this reader alone).
  */
-function readerFor(
-  rawName: string | null | undefined,
-  unsubscribeUrl: string | undefined,
-  preferencesUrl: string | undefined,
-  underlinedTitle?: UnderlinedTitle,
-): Reader | null {
-  // The templates test both URLs for truthiness, so "" is the same variant as no URL.
-  const unsubscribe = unsubscribeUrl || "";
-  const preferences = preferencesUrl || "";
-  if ((unsubscribe && !PLAIN_URL.test(unsubscribe)) || (preferences && !PLAIN_URL.test(preferences))) return null;
-  const name = cleanName(rawName);
+function readerFor(props: ReaderProps, underlinedTitle?: UnderlinedTitle): Reader | null {
+  // The templates test every URL for truthiness, so "" is the same variant as no URL.
+  const unsubscribe = props.unsubscribeUrl || "";
+  const preferences = props.preferencesUrl || "";
+  const webVersion = props.webVersionUrl || "";
+  const lessons = props.lessonWebVersionUrls ?? [];
+  if (notPlain(unsubscribe) || notPlain(preferences) || notPlain(webVersion)) return null;
+  const lessonLinks: boolean[] = [];
+  for (const url of lessons) {
+    if (url && notPlain(url)) return null;
+    lessonLinks.push(Boolean(url));
+  }
+  const name = cleanName(props.recipientName);
   const underline = name !== null && underlinedTitle ? titleRule(underlinedTitle(name)) : "";
+  const flags = (name === null ? 0 : 1) | (unsubscribe ? 2 : 0) | (preferences ? 4 : 0) | (webVersion ? 8 : 0);
+  const html = [name === null ? "" : escapeLikeReact(name), escapeLikeReact(unsubscribe), escapeLikeReact(preferences), "", escapeLikeReact(webVersion)];
+  const text = [name ?? "", unsubscribe, preferences, underline, webVersion];
+  for (const url of lessons) {
+    html.push(escapeLikeReact(url || ""));
+    text.push(url || "");
+  }
   return {
-    variant: (name === null ? 0 : 1) | (unsubscribe ? 2 : 0) | (preferences ? 4 : 0),
+    // A string only when there are lesson links, so every other email keeps a numeric variant.
+    variant: lessons.length === 0 ? flags : `${flags}:${lessonLinks.map((has) => (has ? "1" : "0")).join("")}`,
     name,
     hasUnsubscribe: unsubscribe !== "",
     hasPreferences: preferences !== "",
-    html: [name === null ? "" : escapeLikeReact(name), escapeLikeReact(unsubscribe), escapeLikeReact(preferences), ""],
-    text: [name ?? "", unsubscribe, preferences, underline],
+    hasWebVersion: webVersion !== "",
+    lessonLinks,
+    html,
+    text,
   };
 }
 
@@ -164,8 +195,14 @@ function readerFor(
  * The reader's props for the given values, laid over a template's props. Every field is set, so
  * none of the real reader's values shows through; "" and undefined are the same variant.
  */
-function readerProps(name: string | null, unsubscribeUrl: string, preferencesUrl: string): Required<ReaderProps> {
-  return { recipientName: name, unsubscribeUrl, preferencesUrl };
+function readerProps(name: string | null, values: SlotValues, lessonCount: number): Required<ReaderProps> {
+  return {
+    recipientName: name,
+    unsubscribeUrl: values[UNSUBSCRIBE] ?? "",
+    preferencesUrl: values[PREFERENCES] ?? "",
+    webVersionUrl: values[WEB_VERSION] ?? "",
+    lessonWebVersionUrls: Array.from({ length: lessonCount }, (_, i) => values[FIRST_LESSON + i] ?? ""),
+  };
 }
 
 // Built-in probe for the build-time check: every character React escapes, String.replace
@@ -173,6 +210,8 @@ function readerProps(name: string | null, unsubscribeUrl: string, preferencesUrl
 const PROBE_NAME = `Zoë O'Brien & <b>"Co"</b> $& $1`;
 const PROBE_UNSUBSCRIBE = "https://probe.invalid/unsubscribe/t0k?a=1&b='2'&c=\"<3>\"";
 const PROBE_PREFERENCES = "https://probe.invalid/preferences/t0k?x=&amp;";
+const PROBE_WEB_VERSION = "https://probe.invalid/email/t0k?w='1'&v=<2>";
+const probeLesson = (index: number): string => `https://probe.invalid/email/l${index}?n=${index}&q="${index}"`;
 
 function sameEmail(a: RenderedEmail, b: RenderedEmail): boolean {
   return a.subject === b.subject && a.html === b.html && a.text === b.text;
@@ -187,31 +226,36 @@ function buildTemplate(
   render: (who: Required<ReaderProps>) => RenderedEmail,
   underlinedTitle?: UnderlinedTitle,
 ): Template | null {
-  const withTokens = render(
-    readerProps(
-      reader.name === null ? null : liveTokens()[NAME],
-      reader.hasUnsubscribe ? liveTokens()[UNSUBSCRIBE] : "",
-      reader.hasPreferences ? liveTokens()[PREFERENCES] : "",
-    ),
-  );
+  const live = liveTokens();
+  const lessonCount = reader.lessonLinks.length;
+  const tokenValues = [...live];
+  tokenValues[UNSUBSCRIBE] = reader.hasUnsubscribe ? live[UNSUBSCRIBE]! : "";
+  tokenValues[PREFERENCES] = reader.hasPreferences ? live[PREFERENCES]! : "";
+  tokenValues[WEB_VERSION] = reader.hasWebVersion ? live[WEB_VERSION]! : "";
+  reader.lessonLinks.forEach((has, i) => (tokenValues[FIRST_LESSON + i] = has ? lessonToken(i) : ""));
+  const withTokens = render(readerProps(reader.name === null ? null : live[NAME]!, tokenValues, lessonCount));
   let text = withTokens.text;
   if (underlinedTitle && reader.name !== null) {
     // The underline's length is the one thing that follows the name; make it a slot too.
-    const title = underlinedTitle(liveTokens()[NAME]);
+    const title = underlinedTitle(live[NAME]!);
     const pieces = text.split(`${title}\n${titleRule(title)}\n`);
     if (pieces.length !== 2) return null;
-    text = pieces.join(`${title}\n${liveTokens()[UNDERLINE]}\n`);
+    text = pieces.join(`${title}\n${live[UNDERLINE]}\n`);
   }
   const template: Template = { subject: withTokens.subject, html: compile(withTokens.html), text: compile(text) };
 
   const probe = readerFor(
-    reader.name === null ? null : PROBE_NAME,
-    reader.hasUnsubscribe ? PROBE_UNSUBSCRIBE : "",
-    reader.hasPreferences ? PROBE_PREFERENCES : "",
+    {
+      recipientName: reader.name === null ? null : PROBE_NAME,
+      unsubscribeUrl: reader.hasUnsubscribe ? PROBE_UNSUBSCRIBE : "",
+      preferencesUrl: reader.hasPreferences ? PROBE_PREFERENCES : "",
+      webVersionUrl: reader.hasWebVersion ? PROBE_WEB_VERSION : "",
+      lessonWebVersionUrls: reader.lessonLinks.map((has, i) => (has ? probeLesson(i) : "")),
+    },
     underlinedTitle,
   );
   if (!probe || probe.variant !== reader.variant) return null;
-  const expected = render(readerProps(probe.name, probe.text[UNSUBSCRIBE], probe.text[PREFERENCES]));
+  const expected = render(readerProps(probe.name, probe.text, lessonCount));
   return sameEmail(personalise(template, probe), expected) ? template : null;
 }
 
@@ -238,7 +282,7 @@ const stats = { builds: 0, hits: 0, fallbacks: 0, rejected: 0 };
 let clock = 0;
 
 /** The template's name and the reader's variant lead the path; the template's cacheKey follows. */
-function lookup(name: string, variant: number, key: readonly KeyPart[]): Leaf | undefined {
+function lookup(name: string, variant: number | string, key: readonly KeyPart[]): Leaf | undefined {
   let node = (root.get(name) as TrieNode | undefined)?.get(variant) as TrieNode | undefined;
   if (!node) return undefined;
   for (const part of key) {
@@ -283,7 +327,7 @@ function evict(leaf: Leaf): void {
   for (let i = leaf.path.length; i > 0 && trail[i]?.size === 0; i--) trail[i - 1]?.delete(leaf.path[i - 1]);
 }
 
-function templateFor(name: string, variant: number, key: readonly KeyPart[], build: () => Template | null): Template | null {
+function templateFor(name: string, variant: number | string, key: readonly KeyPart[], build: () => Template | null): Template | null {
   const cached = lookup(name, variant, key);
   if (cached) {
     stats.hits++;
@@ -328,7 +372,7 @@ export function clearTemplateCache(): void {
  */
 export function personalizeEmail<Props extends ReaderProps>(template: EmailTemplate<Props>, props: Props): RenderedEmail {
   const { cacheKey, underlinedTitle } = template;
-  const reader = cacheKey && readerFor(props.recipientName, props.unsubscribeUrl, props.preferencesUrl, underlinedTitle);
+  const reader = cacheKey && readerFor(props, underlinedTitle);
   const cached =
     reader &&
     templateFor(template.name, reader.variant, cacheKey(props), () =>

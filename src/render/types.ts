@@ -29,11 +29,16 @@ export interface LessonEmailInput extends BaseEmailInput {
   lesson: Lesson;
   unsubscribeUrl: string;
   preferencesUrl?: string;
+  /** This email's "View in your browser" link. */
+  webVersionUrl?: string;
 }
 
 export interface GraduationEmailInput extends BaseEmailInput {
   unsubscribeUrl: string;
   preferencesUrl?: string;
+  webVersionUrl?: string;
+  /** The web version of the reader's copy of each lesson, by position in the course; "" = never sent. */
+  lessonWebVersionUrls?: readonly string[];
 }
 
 export interface NewsletterEmailInput extends BaseEmailInput {
@@ -43,4 +48,5 @@ export interface NewsletterEmailInput extends BaseEmailInput {
   preview?: string;
   unsubscribeUrl: string;
   preferencesUrl?: string;
+  webVersionUrl?: string;
 }

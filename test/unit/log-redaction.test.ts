@@ -4,11 +4,12 @@ import { createLogger, redactTokens } from "../../src/log.ts";
 const TOKEN = "eyJzdWIiOiJhYmMiLCJwIjoidSJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ";
 
 describe("log redaction", () => {
-  it("takes the token out of unsubscribe, confirm and preferences paths, encoded or not", () => {
+  it("takes the token out of unsubscribe, confirm, preferences and web-version paths, encoded or not", () => {
     expect(redactTokens(`/unsubscribe/${TOKEN}`)).toBe("/unsubscribe/[redacted]");
     expect(redactTokens(`/unsubscribe/${TOKEN}/undo`)).toBe("/unsubscribe/[redacted]/undo");
     expect(redactTokens(`https://lessons.example/confirm/${TOKEN}?x=1`)).toBe("https://lessons.example/confirm/[redacted]?x=1");
     expect(redactTokens(`GET /preferences/${TOKEN}/data.json failed`)).toBe("GET /preferences/[redacted]/data.json failed");
+    expect(redactTokens(`https://lessons.example/email/${TOKEN}`)).toBe("https://lessons.example/email/[redacted]");
     expect(redactTokens(`path "/Preferences%2F${TOKEN}"`)).toBe('path "/Preferences%2F[redacted]"');
     expect(redactTokens(`/outbox?token=${TOKEN}&a=b`)).toBe("/outbox?token=[redacted]&a=b");
     expect(redactTokens("/admin/readers/1234 and /subscribe")).toBe("/admin/readers/1234 and /subscribe");

@@ -70,8 +70,8 @@ export const preferencesRoutes = new Hono<AppEnv>()
   })
   .get("/:token", async (c) => {
     const subscriberId = await readerOf(c);
-    const { subscriber, unsubscribeToken, paused, pausedUntil, enrolled } = await readPreferences(servicesFor(c), subscriberId);
-    return c.html(preferencesPage(c.var.deps.course, c.req.param("token"), unsubscribeToken, subscriber, { paused, pausedUntil, enrolled, message: MESSAGES[c.req.query("done") ?? ""] }, ZONES));
+    const { subscriber, unsubscribeToken, paused, pausedUntil, enrolled, sentLessons } = await readPreferences(servicesFor(c), subscriberId);
+    return c.html(preferencesPage(c.var.deps.course, c.req.param("token"), unsubscribeToken, subscriber, { paused, pausedUntil, enrolled, sentLessons, message: MESSAGES[c.req.query("done") ?? ""] }, ZONES));
   })
   .post("/:token/pause", async (c) => {
     const subscriberId = await readerOf(c);

@@ -1,4 +1,5 @@
 /** @jsxImportSource hono/jsx */
+import type { SentLessonLink } from "../../commands/preferences.ts";
 import type { Course } from "../../content/schema.ts";
 import type { Subscriber } from "../../store/subscribers.ts";
 import { EmailField, layout } from "./layout.tsx";
@@ -69,7 +70,7 @@ export function preferencesPage(
   token: string,
   unsubscribeToken: string,
   subscriber: Subscriber,
-  state: { paused: boolean; pausedUntil: number | null; enrolled: boolean; message?: string | undefined },
+  state: { paused: boolean; pausedUntil: number | null; enrolled: boolean; sentLessons?: readonly SentLessonLink[]; message?: string | undefined },
   zones: readonly string[],
 ) {
   const status =
@@ -95,6 +96,19 @@ export function preferencesPage(
         {subscriber.email} · {course.name}
       </p>
       <p>{status}</p>
+
+      <h2>Lessons you've had</h2>
+      {state.sentLessons?.length ? (
+        <ol>
+          {state.sentLessons.map((lesson) => (
+            <li value={lesson.number}>
+              <a href={lesson.webVersionUrl}>{lesson.title}</a>
+            </li>
+          ))}
+        </ol>
+      ) : (
+        <p class="hint">None yet. Each lesson shows up here once it has been sent, to read again in your browser.</p>
+      )}
 
       <h2>Take a break</h2>
       {state.paused ? (

@@ -57,6 +57,25 @@ describe("renderGraduationEmail", () => {
     expect(text).toContain("You’re receiving this because you signed up for The Harbour Course");
   });
 
+  it("links each lesson to the reader's own web version where there is one, and the email to its own", () => {
+    const web = "https://lp.test/email/tok-grad?x=1&y=2";
+    const lessonUrls = ["https://lp.test/email/tok-l1", "", "https://lp.test/email/tok-l3?a=1&b=2"];
+    const { html, text } = renderGraduationEmail({
+      course: course(),
+      recipient: { email: "dana@example.com", name: "Dana" },
+      unsubscribeUrl: UNSUBSCRIBE_URL,
+      webVersionUrl: web,
+      lessonWebVersionUrls: lessonUrls,
+    });
+    expect(hrefs(html)).toEqual(expect.arrayContaining([web, lessonUrls[0], lessonUrls[2]]));
+    expect(html).toMatch(/>First Light<\/a>/);
+    expect(html).not.toMatch(/>Lanterns &amp; Harbours<\/a>/);
+    expect(text).toContain(
+      `1. First Light (Dr. Keren Sofer)\n   ${lessonUrls[0]}\n2. Lanterns & Harbours (Dr. Keren Sofer)\n3. Open Water (Dr. Keren Sofer)\n   ${lessonUrls[2]}`,
+    );
+    expect(text).toContain(`View in your browser: ${web}`);
+  });
+
   it("escapes and neutralises hostile recipient names", () => {
     for (const name of HOSTILE_NAMES) expectNameNeutralised(render(name));
     expect(render(HOSTILE_NAMES[0]).html).toContain("&lt;script&gt;");

@@ -13,7 +13,7 @@ import {
   visibleText,
 } from "./fixtures.ts";
 
-function render(overrides: { name?: string | null; preferencesUrl?: string; lesson?: ReturnType<typeof lesson> } = {}) {
+function render(overrides: { name?: string | null; preferencesUrl?: string; webVersionUrl?: string; lesson?: ReturnType<typeof lesson> } = {}) {
   const c = course();
   return renderLessonEmail({
     course: c,
@@ -21,10 +21,22 @@ function render(overrides: { name?: string | null; preferencesUrl?: string; less
     recipient: { email: "dana@example.com", name: overrides.name === undefined ? "Dana" : overrides.name },
     unsubscribeUrl: UNSUBSCRIBE_URL,
     ...(overrides.preferencesUrl ? { preferencesUrl: overrides.preferencesUrl } : {}),
+    ...(overrides.webVersionUrl ? { webVersionUrl: overrides.webVersionUrl } : {}),
   });
 }
 
 describe("renderLessonEmail", () => {
+  it("links to its web version in the footer of both parts, only when it has one", () => {
+    const web = "https://lp.test/email/tok-web?a=1&b=2";
+    const { html, text } = render({ webVersionUrl: web });
+    expect(hrefs(html)).toContain(web);
+    expect(visibleText(html)).toContain("View in your browser");
+    expect(text).toContain(`View in your browser: ${web}\nUnsubscribe: ${UNSUBSCRIBE_URL}`);
+    const without = render();
+    expect(without.text).not.toContain("View in your browser");
+    expect(visibleText(without.html)).not.toContain("View in your browser");
+  });
+
   it("uses the lesson's subject line", () => {
     expect(render().subject).toBe("Lesson 2: Lanterns & harbours");
   });

@@ -44,6 +44,8 @@ describe("List-Id (RFC 2919)", () => {
     const email = await composeEmail(send("confirm", null), reader, ctx);
     expect(email.headers["List-Id"]).toBeUndefined();
     expect(email.headers["List-Unsubscribe"]).toBeUndefined();
+    // Nor is a web version: a confirmation is an action, not something to read again.
+    expect(email.text).not.toContain("View in your browser");
   });
 
   it.each([

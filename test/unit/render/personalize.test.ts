@@ -52,6 +52,9 @@ const NASTY_NAMES = [
   tokens.unsubscribeUrl,
   tokens.preferencesUrl,
   `${tokens.name} ${tokens.unsubscribeUrl}${tokens.preferencesUrl}`,
+  tokens.webVersionUrl,
+  tokens.lessonUrl,
+  `${tokens.lessonUrl}2x ${tokens.webVersionUrl}`,
   `lp${"0".repeat(24)}n`,
   "{{name}} %NAME% ${name}",
   "👋".repeat(70),
@@ -107,12 +110,15 @@ interface Reader {
   name: string | null | undefined;
   unsubscribeUrl: string;
   preferencesUrl: string | undefined;
+  webVersionUrl?: string | undefined;
 }
 
 const readerArb: fc.Arbitrary<Reader> = fc.record({
   name: nameArb,
   unsubscribeUrl: urlArb,
   preferencesUrl: fc.option(urlArb, { nil: undefined }),
+  // Mostly plain, as compose.ts makes it, so most readers still take substitution.
+  webVersionUrl: fc.option(fc.oneof({ weight: 9, arbitrary: plainUrlArb }, { weight: 1, arbitrary: oddUrlArb }), { nil: undefined }),
 });
 
 function personal(reader: Reader) {
@@ -120,8 +126,15 @@ function personal(reader: Reader) {
     recipient: reader.name === undefined ? { email: "r@lp.test" } : { email: "r@lp.test", name: reader.name },
     unsubscribeUrl: reader.unsubscribeUrl,
     ...(reader.preferencesUrl === undefined ? {} : { preferencesUrl: reader.preferencesUrl }),
+    ...(reader.webVersionUrl === undefined ? {} : { webVersionUrl: reader.webVersionUrl }),
   };
 }
+
+/** Graduation's links to each lesson's web version: "" where the reader was never sent one. */
+const lessonLinksArb: fc.Arbitrary<string[]> = fc.array(
+  fc.oneof({ weight: 3, arbitrary: plainUrlArb }, { weight: 2, arbitrary: fc.constant("") }, { weight: 1, arbitrary: oddUrlArb }),
+  { maxLength: 14 },
+);
 
 function expectIdentical(fast: RenderedEmail, naive: RenderedEmail): void {
   // Compared part by part so a failure names the part rather than dumping both emails.
@@ -173,6 +186,37 @@ describe("renderGraduationEmailFast", () => {
     );
     const stats = templateCacheStats();
     expect(stats.hits).toBeGreaterThan(stats.fallbacks);
+  });
+
+  it("is byte-identical with links to the reader's own lessons, any of them missing", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(realCourse, fixtureCourse()), readerArb, lessonLinksArb, (c, reader, lessonWebVersionUrls) => {
+        const input = { course: c, ...personal(reader), lessonWebVersionUrls };
+        expectIdentical(renderGraduationEmailFast(input), renderGraduationEmail(input));
+      }),
+      { numRuns: RUNS * 2 },
+    );
+  });
+
+  it("substitutes each reader's lesson links into their own copy, one template per set of linked lessons", () => {
+    const c = fixtureCourse();
+    const readers = Array.from({ length: 40 }, (_, i) => ({
+      id: `grd${String(i).padStart(3, "0")}x`,
+      // Readers 0, 4, 8… lack lesson 2; the rest have all three.
+      urls: c.lessons.map((_, n) => (i % 4 === 0 && n === 1 ? "" : `https://lp.test/email/grd${String(i).padStart(3, "0")}x-${n}?a=1&b=2`)),
+    }));
+    const outputs = readers.map((r) =>
+      renderGraduationEmailFast({ course: c, recipient: { email: "r@lp.test", name: "Dana" }, unsubscribeUrl: `https://lp.test/u/${r.id}`, webVersionUrl: `https://lp.test/email/${r.id}`, lessonWebVersionUrls: r.urls }),
+    );
+    readers.forEach((r, i) => {
+      const input = { course: c, recipient: { email: "r@lp.test", name: "Dana" }, unsubscribeUrl: `https://lp.test/u/${r.id}`, webVersionUrl: `https://lp.test/email/${r.id}`, lessonWebVersionUrls: r.urls };
+      const output = outputs[i] as RenderedEmail;
+      expectIdentical(output, renderGraduationEmail(input));
+      for (const other of readers) if (other !== r) expect(`${output.html}${output.text}`).not.toContain(other.id);
+      for (const url of r.urls.filter(Boolean)) expect(output.html).toContain(`href="${url.replace(/&/g, "&amp;")}"`);
+      expect(output.text.includes(`${c.lessons[1]!.title} (${c.lessons[1]!.author})\n   https://`)).toBe(i % 4 !== 0);
+    });
+    expect(templateCacheStats()).toMatchObject({ builds: 2, fallbacks: 0, hits: readers.length - 2 });
   });
 
   it("underlines titles of every length, past the 72-character cap", () => {
