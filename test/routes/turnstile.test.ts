@@ -131,7 +131,7 @@ describe("POST /subscribe with the bot check on", () => {
     const page = await app.request("/subscribe", form({ email: "bot@example.com", "cf-turnstile-response": "forged" }));
     expect(page.status).toBe(403);
     const html = await page.text();
-    expect(html).toContain("couldn't verify that you're a person");
+    expect(html).toContain("verify that you");
     expect(html).toContain(`data-sitekey="${SITE_KEY}"`);
     expect(page.headers.get("content-security-policy")).toContain("https://challenges.cloudflare.com");
 
@@ -149,7 +149,7 @@ describe("POST /subscribe with the bot check on", () => {
     mode = failure;
     const page = await app.request("/subscribe", form({ email: "person@example.com", "cf-turnstile-response": GOOD_TOKEN }));
     expect(page.status).toBe(503);
-    expect(await page.text()).toContain("can't check signups right now");
+    expect(await page.text()).toContain("check signups right now, so nothing was saved");
     const api = await app.request("/subscribe", json({ email: "person@example.com", "cf-turnstile-response": GOOD_TOKEN }));
     expect(api.status).toBe(503);
     expect(((await api.json()) as { error: { code: string } }).error.code).toBe("bot_check_unavailable");
