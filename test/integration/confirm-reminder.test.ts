@@ -4,6 +4,7 @@ import type { Course } from "../../src/content/schema.ts";
 import { composeEmail } from "../../src/render/compose.ts";
 import { openDatabase } from "../../src/store/connect.ts";
 import type { Database } from "../../src/store/database.ts";
+import { queuedSend } from "../../src/store/sends.ts";
 import { confirmSubscriber, findSubscriber, recordSignup, unsubscribe } from "../../src/store/subscribers.ts";
 import { runTick } from "../../workers/tick-worker.ts";
 import { appFor, form } from "../support/app.ts";
@@ -11,7 +12,8 @@ import { createTestDatabase, ENGINES } from "../support/databases.ts";
 import type { TestDatabase } from "../support/databases.ts";
 import { createFakeDispatcher } from "../support/fake-dispatcher.ts";
 import type { FakeDispatcher } from "../support/fake-dispatcher.ts";
-import { TEST_SECRET } from "../support/stack.ts";
+import { formPost, linkPath, startStack, TEST_SECRET, waitFor } from "../support/stack.ts";
+import type { Stack } from "../support/stack.ts";
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -128,4 +130,53 @@ describe.each(ENGINES)("the confirmation reminder (%s)", (engine) => {
     await tick(SIGNED_UP + 24 * HOUR + 8 * DAY);
     expect(await remindersOf(stale)).toHaveLength(0);
   });
+});
+
+/**
+ * Through the running service (HTTP, tick and send worker, fake provider): a reminder row goes out
+ * as its own email with a working link, and one whose reader confirmed in the meantime is dropped
+ * at send time instead of reaching them.
+ */
+describe.each(ENGINES)("the confirmation reminder at send time (%s)", (engine) => {
+  let stack: Stack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  const readerId = async (email: string) => (await stack!.runtime.db.selectFrom("subscribers").select("id").where("email", "=", email).executeTakeFirstOrThrow()).id;
+  /** The row the tick would have queued, put in the ledger directly: the clock here is real. */
+  const queueReminder = async (subscriberId: string) => {
+    const row = queuedSend({ dedupeKey: `confirm-reminder:${subscriberId}`, kind: "confirm-reminder", subscriberId }, Date.now());
+    await stack!.runtime.db.insertInto("sends").values(row).execute();
+    return row.id;
+  };
+  const settled = (id: string) => async () => {
+    const row = await stack!.runtime.db.selectFrom("sends").select(["status", "error"]).where("id", "=", id).executeTakeFirstOrThrow();
+    return row.status === "queued" || row.status === "sending" ? undefined : row;
+  };
+
+  it("sends a pending reader the reminder, whose link confirms them", async () => {
+    stack = await startStack(engine);
+    const { baseUrl, fake } = stack;
+    expect((await formPost(`${baseUrl}/subscribe`, { email: "pending@example.com" })).status).toBe(200);
+    const id = await queueReminder(await readerId("pending@example.com"));
+    const reminder = await waitFor("the reminder at the provider", () => fake.emails.find((e) => e.subject.startsWith("Still want")));
+    expect(await waitFor("the reminder's row to settle", settled(id))).toMatchObject({ status: "sent" });
+    expect(reminder.headers["List-Unsubscribe"]).toBeUndefined();
+    const path = linkPath(reminder.text ?? "", /https:\/\/lessons\.example\.test\/confirm\/[\w.-]+/);
+    expect((await formPost(`${baseUrl}${path}`)).status).toBe(200);
+    expect((await stack.runtime.db.selectFrom("subscribers").select("status").where("id", "=", await readerId("pending@example.com")).executeTakeFirstOrThrow()).status).toBe("active");
+  }, 60_000);
+
+  it("drops a reminder whose reader confirmed before it went out", async () => {
+    stack = await startStack(engine);
+    const { baseUrl, fake } = stack;
+    expect((await formPost(`${baseUrl}/subscribe`, { email: "quick@example.com" })).status).toBe(200);
+    const confirmation = await waitFor("the confirmation email", () => fake.emails.find((e) => e.subject.startsWith("Confirm")));
+    expect((await formPost(`${baseUrl}${linkPath(confirmation.text ?? "", /https:\/\/lessons\.example\.test\/confirm\/[\w.-]+/)}`)).status).toBe(200);
+    const id = await queueReminder(await readerId("quick@example.com"));
+    expect(await waitFor("the reminder's row to settle", settled(id))).toEqual({ status: "cancelled", error: "subscriber active" });
+    expect(fake.emails.filter((e) => e.subject.startsWith("Still want"))).toHaveLength(0);
+  }, 60_000);
 });
