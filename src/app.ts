@@ -21,21 +21,12 @@ import { bodyGuard } from "./http/body-guard.ts";
 import { embeddedSignupCors } from "./http/embedded-signup.ts";
 import { streamedBodyLimit } from "./http/multipart-stream.ts";
 import { sameOriginForms } from "./http/same-origin.ts";
+import { pageCsp } from "./http/page-csp.ts";
 import { errorPage } from "./http/views/pages.tsx";
 
 export type { AppDeps } from "./http/env.ts";
 
-const PAGE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "frame-src 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "object-src 'none'",
-].join("; ");
+const PAGE_CSP = pageCsp();
 
 /**
  * The whole HTTP surface, from web-standard parts only: the Node entry serves it with

@@ -20,6 +20,7 @@ import type { OutboxReader } from "./send/outbox.ts";
 import { createResendMailer } from "./send/resend-mailer.ts";
 import { createRedisLoginLimiter } from "./limits/redis-login-limiter.ts";
 import { createRedisSignupLimiter } from "./limits/redis-signup-limiter.ts";
+import { createTurnstileCheck } from "./limits/turnstile.ts";
 import { createQueuesBoard } from "./http/queues-board.ts";
 import { openDatabase } from "./store/connect.ts";
 import type { Database } from "./store/database.ts";
@@ -107,7 +108,14 @@ export async function start(roles: readonly Role[], env: Record<string, string |
       lockMs: config.SEND_LOCK_MS,
       rateLimit: config.RESEND_API_KEY ? config.RESEND_RATE_LIMIT : undefined,
     });
-    const ticker = createTickWorker({ ...common, dispatcher: producer, tickMs: config.TICK_MS, courseDaySeconds: config.COURSE_DAY_SECONDS, reofferAfterMs: config.REOFFER_AFTER_MS });
+    const ticker = createTickWorker({
+      ...common,
+      dispatcher: producer,
+      tickMs: config.TICK_MS,
+      courseDaySeconds: config.COURSE_DAY_SECONDS,
+      reofferAfterMs: config.REOFFER_AFTER_MS,
+      confirmReminderHours: config.CONFIRM_REMINDER_HOURS,
+    });
     void sender.worker.run();
     void ticker.worker.run();
     closers.push(() => ticker.close(), () => sender.close());
@@ -139,6 +147,8 @@ export async function start(roles: readonly Role[], env: Record<string, string |
         perAddressPerHour: config.SIGNUP_LIMIT_ADDRESS_PER_HOUR,
       }),
       loginLimiter: createRedisLoginLimiter(producer.connection, config.REDIS_PREFIX, log),
+      botCheck: config.TURNSTILE_SECRET_KEY ? createTurnstileCheck({ secretKey: config.TURNSTILE_SECRET_KEY, verifyUrl: config.TURNSTILE_VERIFY_URL, log }) : undefined,
+      turnstileSiteKey: config.TURNSTILE_SITE_KEY,
       clientIp: (c) => {
         const forwarded = config.TRUST_PROXY ? c.req.header("x-forwarded-for")?.split(",").at(-1)?.trim() : undefined;
         return forwarded || (getConnInfo(c).remote.address ?? null);

@@ -120,6 +120,14 @@ const schema = z
       .default("false")
       .transform((v) => v === "true" || v === "1"),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    /** Hours after the confirmation email before the one reminder to a reader who has not confirmed; 0 = no reminder. */
+    CONFIRM_REMINDER_HOURS: z.coerce.number().min(0).max(720).default(24),
+    /** Cloudflare Turnstile: with the secret set, every signup must carry a token that Cloudflare verifies. */
+    TURNSTILE_SECRET_KEY: optionalString,
+    /** The widget's public key, shown on the signup page; set together with the secret. */
+    TURNSTILE_SITE_KEY: optionalString,
+    /** Where tokens are verified; tests point it at a local fake. */
+    TURNSTILE_VERIFY_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).default("https://challenges.cloudflare.com/turnstile/v0/siteverify")),
   })
   .transform((env) => ({
     ...env,
@@ -135,6 +143,12 @@ const schema = z
     // Without it every confirm link and List-Unsubscribe header would point at localhost.
     if (env.NODE_ENV === "production" && !env.appUrlSet) {
       ctx.addIssue({ code: "custom", path: ["APP_URL"], message: "is required when NODE_ENV=production (the public https:// address used in every link and List-Unsubscribe header)" });
+    }
+    // One without the other is a broken signup page: a widget whose tokens nobody checks, or a
+    // check that refuses every signup from a page that has no widget to make a token.
+    if ((env.TURNSTILE_SECRET_KEY === undefined) !== (env.TURNSTILE_SITE_KEY === undefined)) {
+      const missing = env.TURNSTILE_SECRET_KEY === undefined ? "TURNSTILE_SECRET_KEY" : "TURNSTILE_SITE_KEY";
+      ctx.addIssue({ code: "custom", path: [missing], message: "must be set together with the other Turnstile key (both from your Cloudflare Turnstile widget)" });
     }
   });
 

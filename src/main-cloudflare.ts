@@ -3,6 +3,7 @@ import { createApp } from "./app.ts";
 import { ConfigError, parseConfig } from "./config.ts";
 import type { Config } from "./config.ts";
 import { parseCourse } from "./content/parse.ts";
+import { createTurnstileCheck } from "./limits/turnstile.ts";
 import { createLogger } from "./log.ts";
 import type { Database } from "./store/database.ts";
 import { connectPostgres } from "./store/postgres.ts";
@@ -31,6 +32,9 @@ export interface WorkerEnv {
   LOG_LEVEL?: string;
   COURSE_DAY_SECONDS?: string;
   ALLOWED_ORIGINS?: string;
+  TURNSTILE_SECRET_KEY?: string;
+  TURNSTILE_SITE_KEY?: string;
+  TURNSTILE_VERIFY_URL?: string;
 }
 
 interface ExecutionContext {
@@ -56,6 +60,10 @@ function configFrom(env: WorkerEnv): Config {
       LOG_LEVEL: env.LOG_LEVEL,
       COURSE_DAY_SECONDS: env.COURSE_DAY_SECONDS,
       ALLOWED_ORIGINS: env.ALLOWED_ORIGINS,
+      // Signups at the edge pass the same bot check as on Node.
+      TURNSTILE_SECRET_KEY: env.TURNSTILE_SECRET_KEY,
+      TURNSTILE_SITE_KEY: env.TURNSTILE_SITE_KEY,
+      TURNSTILE_VERIFY_URL: env.TURNSTILE_VERIFY_URL,
     });
     configs.set(env, config);
   }
@@ -85,16 +93,19 @@ export default {
 
     const db = openHyperdrive(env.HYPERDRIVE.connectionString);
     try {
+      const log = createLogger(config.LOG_LEVEL);
       const app = createApp({
         db,
         course,
-        log: createLogger(config.LOG_LEVEL),
+        log,
         appUrl: config.APP_URL,
         secretKey: config.SECRET_KEY,
         webhookSecret: config.RESEND_WEBHOOK_SECRET,
         clientIp: (c) => c.req.header("cf-connecting-ip") ?? null,
         courseDaySeconds: config.COURSE_DAY_SECONDS,
         allowedOrigins: config.ALLOWED_ORIGINS,
+        botCheck: config.TURNSTILE_SECRET_KEY ? createTurnstileCheck({ secretKey: config.TURNSTILE_SECRET_KEY, verifyUrl: config.TURNSTILE_VERIFY_URL, log }) : undefined,
+        turnstileSiteKey: config.TURNSTILE_SITE_KEY,
       });
       return await app.fetch(request);
     } finally {

@@ -70,6 +70,11 @@ async function loadState(db: Database, rows: readonly Send[]): Promise<Screening
 function verdict(send: Send, state: ScreeningState): Verdict {
   const subscriber = state.subscribers.get(send.subscriber_id);
   if (!subscriber || subscriber.status === "deleted") return { action: "cancel", reason: "subscriber deleted" };
+  // The reminder only makes sense while the signup is still unconfirmed: a reader who confirmed,
+  // left or was erased since it was queued never gets it.
+  if (send.kind === "confirm-reminder") {
+    return subscriber.status === "pending" ? { action: "send" } : { action: "cancel", reason: `subscriber ${subscriber.status}` };
+  }
   // Both answer the reader's own request (a signup, a fresh link), so they go to any reader we may mail.
   if (send.kind === "confirm" || send.kind === "preferences-link") {
     return subscriber.status === "bounced" || subscriber.status === "complained" ? { action: "cancel", reason: `address ${subscriber.status}` } : { action: "send" };

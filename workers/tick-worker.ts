@@ -6,6 +6,7 @@ import type { Dispatcher } from "../src/queue/dispatcher.ts";
 import { BATCH_SIZE, QUEUES, REOFFER_AFTER_MS, TICK_LOCK_KEY, TICK_SCHEDULER_ID, tickJobOptions } from "../src/queue/queues.ts";
 import { advanceBroadcasts, BROADCAST_PAGE } from "../src/commands/advance-broadcasts.ts";
 import { queueDueEmails } from "../src/commands/queue-due-emails.ts";
+import { remindUnconfirmed } from "../src/commands/remind-unconfirmed.ts";
 import { rescheduleEnrollments } from "../src/commands/reschedule-enrollments.ts";
 import { scheduleVersion } from "../src/domain/course-plan.ts";
 import { pausedCourseSlugs, storedScheduleVersion, storeScheduleVersion } from "../src/store/course-state.ts";
@@ -24,12 +25,16 @@ export interface TickDeps {
   courseDaySeconds?: number | undefined;
   /** How long a handed-over row may wait before it is offered to Redis again. */
   reofferAfterMs?: number | undefined;
+  /** CONFIRM_REMINDER_HOURS (boot passes it, default 24); unset or 0: no reminders. */
+  confirmReminderHours?: number | undefined;
 }
 
 export interface TickResult {
   rescheduled: number;
   /** Newsletter ledger rows created this tick. */
   newsletter: number;
+  /** Confirmation reminders created this tick. */
+  reminders: number;
   queued: number;
   batches: number;
   offered: number;
@@ -45,12 +50,12 @@ const TICK_BUDGET_MS = 10_000;
  * row Redis may not hold (never handed over, or lost with a Redis restart) is offered again under
  * its deterministic job id.
  */
-export async function runTick(deps: Pick<TickDeps, "db" | "course" | "dispatcher" | "courseDaySeconds" | "reofferAfterMs">, now: number): Promise<TickResult> {
+export async function runTick(deps: Pick<TickDeps, "db" | "course" | "dispatcher" | "courseDaySeconds" | "reofferAfterMs" | "confirmReminderHours">, now: number): Promise<TickResult> {
   const started = Date.now();
   const pausedCourses = await pausedCourseSlugs(deps.db);
   // Every command in this pass sees the tick's one clock.
   const services = { db: deps.db, course: deps.course, courseDaySeconds: deps.courseDaySeconds, now: () => now };
-  const result: TickResult = { queued: 0, batches: 0, offered: 0, rescheduled: 0, newsletter: 0 };
+  const result: TickResult = { queued: 0, batches: 0, offered: 0, rescheduled: 0, newsletter: 0, reminders: 0 };
 
   await resumeExpiredPauses(deps.db, now);
 
@@ -74,6 +79,13 @@ export async function runTick(deps: Pick<TickDeps, "db" | "course" | "dispatcher
     const advanced = await advanceBroadcasts(services, { batchSize: BATCH_SIZE });
     result.newsletter += advanced.rows;
     if (advanced.rows < BROADCAST_PAGE || Date.now() - started > TICK_BUDGET_MS) break;
+  }
+
+  // Reminders are born unqueued, so the re-offer pass below hands them to Redis in this same tick.
+  for (;;) {
+    const reminded = await remindUnconfirmed(services, { afterHours: deps.confirmReminderHours ?? 0 });
+    result.reminders += reminded.sendIds.length;
+    if (reminded.sendIds.length === 0 || Date.now() - started > TICK_BUDGET_MS) break;
   }
 
   for (;;) {
@@ -115,7 +127,7 @@ export function createTickWorker(deps: TickDeps): TickWorker {
       if (acquired !== "OK") return { skipped: "another tick is running" };
       try {
         const result = await runTick(deps, Date.now());
-        if (result.queued + result.offered + result.newsletter > 0) deps.log.info("tick", { ...result });
+        if (result.queued + result.offered + result.newsletter + result.reminders > 0) deps.log.info("tick", { ...result });
         return result;
       } finally {
         await deps.connection.eval(RELEASE, 1, lockKey, token);

@@ -1,4 +1,6 @@
 import { resolveTimezone } from "../domain/schedule.ts";
+import { forbidden, invalid, unavailable } from "../errors.ts";
+import type { BotCheck } from "../limits/turnstile.ts";
 import { recordSignup } from "../store/subscribers.ts";
 import { dispatchQuietly } from "./dispatch.ts";
 import type { Services } from "./services.ts";
@@ -16,6 +18,25 @@ export interface SignupInput {
   userAgent: string | null;
   /** Which form the consent was given on, kept with the opt-in. */
   form: "signup-page" | "api";
+  /**
+   * Present when the deployment requires a bot check (TURNSTILE_SECRET_KEY): the check, and the
+   * token the widget put in the form (`cf-turnstile-response`), if any.
+   */
+  botCheck?: { check: BotCheck; token: string | undefined } | undefined;
+}
+
+/** The form field (or JSON member) the Turnstile widget fills; named in every refusal. */
+export const BOT_CHECK_FIELD = "cf-turnstile-response";
+
+/**
+ * Fails closed: no token, a refused token, or a verify service that cannot answer all stop the
+ * signup before anything is stored. The codes start with `bot_check` so the edge can show the form again.
+ */
+async function passBotCheck(botCheck: NonNullable<SignupInput["botCheck"]>, ip: string | null): Promise<void> {
+  if (!botCheck.token) throw invalid("bot_check_missing", "Please complete the check that you're a person, then send the form again.", "One more check");
+  const verdict = await botCheck.check.verify(botCheck.token, ip);
+  if (verdict === "fail") throw forbidden("bot_check_failed", "We couldn't verify that you're a person. Please complete the check again and resend the form.", "Check not passed");
+  if (verdict === "unavailable") throw unavailable("bot_check_unavailable", "We can't check signups right now, so nothing was saved. Please try again in a few minutes.");
 }
 
 /**
@@ -24,6 +45,7 @@ export interface SignupInput {
  * pending, known and suppressed addresses, so the caller has nothing to tell them apart by.
  */
 export async function signup(services: Services, input: SignupInput): Promise<void> {
+  if (input.botCheck) await passBotCheck(input.botCheck, input.ip);
   const now = services.now();
   const result = await recordSignup(
     services.db,

@@ -41,7 +41,7 @@ export interface ReaderHistory {
 
 export interface HistorySend {
   id: string;
-  kind: "confirm" | "lesson" | "graduation" | "newsletter" | "preferences-link";
+  kind: "confirm" | "confirm-reminder" | "lesson" | "graduation" | "newsletter" | "preferences-link";
   lesson_slug: string | null;
   enrollment_id: string | null;
   status: string;
@@ -99,6 +99,7 @@ const quoted = (title: string) => (/^["“'‘«]/.test(title) ? title : `“${t
 /** What an email is, in words: "Lesson 2 “Blame to compassion”", "Confirmation email", … */
 export function describeSend(course: Course, send: Pick<HistorySend, "kind" | "lesson_slug" | "broadcast_subject">): string {
   if (send.kind === "confirm") return "Confirmation email";
+  if (send.kind === "confirm-reminder") return "Confirmation reminder";
   if (send.kind === "graduation") return "Graduation email";
   if (send.kind === "preferences-link") return "Preferences link email";
   if (send.kind === "newsletter") return send.broadcast_subject ? `Newsletter ${quoted(send.broadcast_subject)}` : "Newsletter";

@@ -16,6 +16,7 @@ const TYPES = {
   "app.css": "text/css; charset=utf-8",
   "admin.css": "text/css; charset=utf-8",
   "signup.js": "text/javascript; charset=utf-8",
+  "confirm.js": "text/javascript; charset=utf-8",
   "admin.js": "text/javascript; charset=utf-8",
 } as const;
 

@@ -3,6 +3,7 @@ import type { Services } from "../commands/services.ts";
 import type { OutboxReader } from "../send/outbox.ts";
 import type { LoginLimiter } from "../limits/login-limits.ts";
 import type { SignupLimiter } from "../limits/signup-limits.ts";
+import type { BotCheck } from "../limits/turnstile.ts";
 
 /**
  * Everything the HTTP app needs, handed in by the entry point (Node or Cloudflare): what commands
@@ -25,6 +26,10 @@ export interface AppDeps extends Omit<Services, "now" | "outbox" | "signupLimite
   outbox?: OutboxReader | undefined;
   /** Per-IP and per-address signup limits (Redis-backed on Node). */
   signupLimiter?: SignupLimiter | undefined;
+  /** With TURNSTILE_SECRET_KEY: every signup must pass it. */
+  botCheck?: BotCheck | undefined;
+  /** With TURNSTILE_SITE_KEY: the signup page shows the Turnstile widget. */
+  turnstileSiteKey?: string | undefined;
   /** The admin lockout, shared by every HTTP process (Redis on Node); without it, each app counts alone. */
   loginLimiter?: LoginLimiter | undefined;
   /** Liveness probes beyond the database, e.g. Redis. */

@@ -38,3 +38,11 @@ export function parseSignup(input: unknown): SignupParse {
   const issue = result.error.issues[0]!;
   return { ok: false, message: issue.message, field: String(issue.path[0] ?? "body") };
 }
+
+/** The Turnstile widget's token (`cf-turnstile-response`, form field or JSON member), if the client sent one. */
+const botTokenSchema = z.object({ "cf-turnstile-response": z.string().max(4096).optional().catch(undefined) });
+
+export function parseBotToken(input: unknown): string | undefined {
+  const result = botTokenSchema.safeParse(input);
+  return result.success ? result.data["cf-turnstile-response"] || undefined : undefined;
+}

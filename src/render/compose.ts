@@ -8,7 +8,7 @@ import type { Send } from "../store/sends.ts";
 import type { Subscriber } from "../store/subscribers.ts";
 import type { SentLesson } from "../store/web-version.ts";
 import { confirmToken, preferencesToken, unsubscribeToken, webVersionToken } from "../tokens.ts";
-import { renderConfirmEmail, renderPreferencesLinkEmail } from "./emails.ts";
+import { renderConfirmEmail, renderConfirmReminderEmail, renderPreferencesLinkEmail } from "./emails.ts";
 import { listIdHeader } from "./list-id.ts";
 import { renderGraduationEmailFast, renderLessonEmailFast, renderNewsletterEmailFast } from "./personalize.ts";
 
@@ -80,11 +80,13 @@ export async function composeEmail(send: ComposableSend, subscriber: Subscriber,
     tags: [{ name: "kind", value: send.kind }],
   };
 
-  if (send.kind === "confirm") {
+  if (send.kind === "confirm" || send.kind === "confirm-reminder") {
     // One per signup and nothing to share between readers, so it keeps the plain render.
-    // The token is minted from the row's creation time, so every retry carries the same link.
+    // The token is minted from the row's creation time, so every retry carries the same link; the
+    // reminder's row is new, so its link is fresh (the first one may be close to expiring).
     const confirmUrl = `${ctx.appUrl}/confirm/${await confirmToken(ctx.secretKey, subscriber.id, send.created_at)}`;
-    const rendered = await renderConfirmEmail({ course: ctx.course, recipient, confirmUrl });
+    const render = send.kind === "confirm" ? renderConfirmEmail : renderConfirmReminderEmail;
+    const rendered = render({ course: ctx.course, recipient, confirmUrl });
     return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers: { [SEND_ID_HEADER]: send.id } };
   }
 

@@ -4,6 +4,7 @@ import { renderToStaticMarkup } from "react-dom/server";
 import type { EmailTemplate } from "../../emails/_components/email-template.ts";
 import { confirmEmail } from "../../emails/confirm-email.tsx";
 import type { ConfirmEmailProps } from "../../emails/confirm-email.tsx";
+import { confirmReminderEmail } from "../../emails/confirm-reminder-email.tsx";
 import { graduationEmail } from "../../emails/graduation-email.tsx";
 import type { GraduationEmailProps } from "../../emails/graduation-email.tsx";
 import { lessonEmail } from "../../emails/lesson-email.tsx";
@@ -98,6 +99,8 @@ export const preferencesLinkProps = ({ course, recipient, preferencesUrl }: Pref
 // -- Per-recipient renderers ------------------------------------------------------------------
 
 export const renderConfirmEmail = (input: ConfirmEmailInput): RenderedEmail => renderEmail(confirmEmail, confirmProps(input));
+/** The one reminder: the confirmation's input and props, in its own template. */
+export const renderConfirmReminderEmail = (input: ConfirmEmailInput): RenderedEmail => renderEmail(confirmReminderEmail, confirmProps(input));
 export const renderLessonEmail = (input: LessonEmailInput): RenderedEmail => renderEmail(lessonEmail, lessonProps(input));
 export const renderGraduationEmail = (input: GraduationEmailInput): RenderedEmail => renderEmail(graduationEmail, graduationProps(input));
 export const renderNewsletterEmail = (input: NewsletterEmailInput): RenderedEmail => renderEmail(newsletterEmail, newsletterProps(input));

@@ -9,7 +9,7 @@ type Timestamp = number;
 
 export type SubscriberStatus = "pending" | "active" | "unsubscribed" | "bounced" | "complained" | "deleted";
 export type EnrollmentStatus = "active" | "paused" | "completed" | "cancelled";
-export type SendKind = "confirm" | "lesson" | "graduation" | "newsletter" | "preferences-link";
+export type SendKind = "confirm" | "confirm-reminder" | "lesson" | "graduation" | "newsletter" | "preferences-link";
 export type SendStatus = "queued" | "sending" | "sent" | "failed" | "cancelled" | "skipped";
 
 export interface SubscribersTable {

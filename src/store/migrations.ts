@@ -228,6 +228,13 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable("broadcasts").addColumn("preview", "text").execute();
     },
   },
+  "0010_confirm_reminder": {
+    async up(db: Kysely<unknown>) {
+      // The tick looks, every second, for pending readers whose confirmation went out between two
+      // times (the one reminder is due): a range on this index, however many never confirmed.
+      await db.schema.createIndex("subscribers_status_confirmation_idx").on("subscribers").columns(["status", "confirmation_sent_at"]).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

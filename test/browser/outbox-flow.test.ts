@@ -12,8 +12,8 @@ import { waitFor } from "../support/stack.ts";
 
 /**
  * The README's first steps, in a real browser against `npm start` with no provider key: sign up,
- * open the confirmation email in /outbox, press its Confirm button, confirm on the page that opens,
- * and find lesson 1 in the outbox.
+ * open the confirmation email in /outbox, press its Confirm button (the page that opens confirms by
+ * itself), and find lesson 1 in the outbox.
  */
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -80,10 +80,9 @@ describe("the outbox in a browser (headless Chromium)", () => {
       await confirmTab.waitForLoadState();
       expect(new URL(confirmTab.url()).pathname).toMatch(/^\/confirm\/[\w.-]+$/);
 
-      // The confirm page is a page of ours, outside the sandbox: its button posts from our origin.
-      await Promise.all([confirmTab.waitForLoadState("load"), confirmTab.getByRole("button", { name: /confirm my subscription/i }).click()]);
-      await confirmTab.waitForFunction(() => !document.querySelector("form button"));
-      expect(await confirmTab.locator("h1").innerText()).not.toMatch(/not accepted|sorry|not valid/i);
+      // The confirm page is a page of ours, outside the sandbox: it posts its own form from our
+      // origin as soon as it is shown, so the reader presses nothing more.
+      await confirmTab.locator("h1", { hasText: "You're in" }).waitFor({ timeout: 15_000 });
 
       const first = (await loadCourse("content")).lessons[0]!;
       await openFromOutbox(page, base, new RegExp(first.subject.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));

@@ -37,6 +37,25 @@ describe("confirmation link", () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it("GET loads the self-submitting script as a same-origin asset, never inline, and a plain fetch still confirms no one", async () => {
+    const token = await confirmToken(TEST_SECRET, subscriberId, t.clock.now);
+    const before = await snapshot();
+    const res = await t.app.request(`/confirm/${token}`);
+    const html = await res.text();
+    const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts).toHaveLength(1);
+    const src = /src="([^"]+)"/.exec(scripts[0]![1]!)?.[1];
+    expect(src).toMatch(/^\/assets\/confirm\.[a-z0-9]+\.js$/);
+    expect(scripts[0]![2]).toBe("");
+    expect(res.headers.get("content-security-policy")).toContain("script-src 'self';");
+    const script = await t.app.request(src!);
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toContain("text/javascript");
+    expect(await script.text()).toContain("form.submit()");
+    expect(await snapshot()).toEqual(before);
+    expect(await status()).toBe("pending");
+  });
+
   it("POST confirms, enrolls, and queues lesson 1 at once", async () => {
     const token = await confirmToken(TEST_SECRET, subscriberId, t.clock.now);
     const res = await t.app.request(`/confirm/${token}`, form());

@@ -60,3 +60,21 @@ describe("production warnings", () => {
     expect(productionWarnings(parseConfig({ EMAIL_FROM: "x@gmail.com" }))).toEqual([]);
   });
 });
+
+describe("the signup conversion settings", () => {
+  it("remind after 24 hours by default, and 0 turns the reminder off", () => {
+    expect(parseConfig({}).CONFIRM_REMINDER_HOURS).toBe(24);
+    expect(parseConfig({ CONFIRM_REMINDER_HOURS: "0" }).CONFIRM_REMINDER_HOURS).toBe(0);
+    expect(() => parseConfig({ CONFIRM_REMINDER_HOURS: "-1" })).toThrow(/CONFIRM_REMINDER_HOURS/);
+  });
+
+  it("verify Turnstile tokens at Cloudflare unless told otherwise", () => {
+    expect(parseConfig({}).TURNSTILE_VERIFY_URL).toBe("https://challenges.cloudflare.com/turnstile/v0/siteverify");
+    expect(parseConfig({ TURNSTILE_SECRET_KEY: "secret", TURNSTILE_SITE_KEY: "site" })).toMatchObject({ TURNSTILE_SECRET_KEY: "secret", TURNSTILE_SITE_KEY: "site" });
+  });
+
+  it("refuse one Turnstile key without the other, naming the missing one", () => {
+    expect(() => parseConfig({ TURNSTILE_SECRET_KEY: "secret" })).toThrow(/^Invalid configuration: TURNSTILE_SITE_KEY: must be set together/);
+    expect(() => parseConfig({ TURNSTILE_SITE_KEY: "site" })).toThrow(/^Invalid configuration: TURNSTILE_SECRET_KEY: must be set together/);
+  });
+});

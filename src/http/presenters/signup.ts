@@ -15,3 +15,8 @@ export function signupRejected(field: string, message: string) {
 export function signupsThrottled() {
   return { error: { code: "rate_limited", message: "Too many signups from here. Try again later." } };
 }
+
+/** A signup stopped by the bot check: names the field the widget fills, so a client can point at it. */
+export function signupBotCheckRefused(code: string, field: string, message: string) {
+  return { error: { code, field, message } };
+}

@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Course } from "../../content/schema.ts";
+import { TURNSTILE_SCRIPT } from "../page-csp.ts";
 import { EmailField, layout } from "./layout.tsx";
 
 function when(day: number): string {
@@ -8,7 +9,12 @@ function when(day: number): string {
   return `day ${day + 1}`;
 }
 
-export function signupPage(course: Course, options: { error?: string; email?: string; name?: string } = {}) {
+/**
+ * `turnstileSiteKey` adds Cloudflare's widget, which puts its token in the form as
+ * `cf-turnstile-response`; the route sends the CSP that lets its script and frame load.
+ * `checkError` is a refusal of that check, said above the button rather than on the address field.
+ */
+export function signupPage(course: Course, options: { error?: string; checkError?: string; email?: string; name?: string; turnstileSiteKey?: string | undefined } = {}) {
   return layout(
     course.name,
     <>
@@ -26,6 +32,17 @@ export function signupPage(course: Course, options: { error?: string; email?: st
           <label for="website">Leave this empty</label>
           <input id="website" name="website" type="text" tabindex={-1} autocomplete="off" />
         </div>
+        {options.turnstileSiteKey ? (
+          <>
+            <div class="cf-turnstile" data-sitekey={options.turnstileSiteKey}></div>
+            <script src={TURNSTILE_SCRIPT} async defer></script>
+          </>
+        ) : null}
+        {options.checkError ? (
+          <p class="error" role="alert" id="signup-check-error">
+            {options.checkError}
+          </p>
+        ) : null}
         <button type="submit">Send me lesson 1</button>
         <p class="hint">We'll email you a link to confirm. One lesson at a time, and you can leave with one click.</p>
       </form>
@@ -60,6 +77,11 @@ export function checkInboxPage(course: Course) {
   );
 }
 
+/**
+ * One step for most readers: confirm.js posts the form as soon as the page is shown, so opening the
+ * link is enough. Link scanners that only GET never run it, so they confirm no one; readers without
+ * scripts press the button, which stays.
+ */
 export function confirmPage(course: Course, actionPath: string) {
   return layout(
     "Confirm your subscription",
@@ -72,6 +94,7 @@ export function confirmPage(course: Course, actionPath: string) {
         <button type="submit">Confirm my subscription</button>
       </form>
     </>,
+    { scripts: ["confirm.js"] },
   );
 }
 

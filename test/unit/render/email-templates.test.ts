@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { EmailTemplate } from "../../../emails/_components/email-template.ts";
 import ConfirmEmail, { confirmEmail } from "../../../emails/confirm-email.tsx";
+import ConfirmReminderEmail, { confirmReminderEmail } from "../../../emails/confirm-reminder-email.tsx";
 import GraduationEmail, { graduationEmail } from "../../../emails/graduation-email.tsx";
 import LessonEmail, { lessonEmail } from "../../../emails/lesson-email.tsx";
 import NewsletterEmail, { newsletterEmail } from "../../../emails/newsletter-email.tsx";
@@ -15,6 +16,7 @@ import { renderEmail } from "../../../src/render/emails.ts";
 
 const TEMPLATES: [string, object, EmailTemplate<never>][] = [
   ["confirm", ConfirmEmail, confirmEmail],
+  ["confirm-reminder", ConfirmReminderEmail, confirmReminderEmail],
   ["lesson", LessonEmail, lessonEmail],
   ["graduation", GraduationEmail, graduationEmail],
   ["newsletter", NewsletterEmail, newsletterEmail],
