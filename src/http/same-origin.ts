@@ -49,8 +49,11 @@ export function sameOriginForms(appUrl: string, embedOrigins: readonly string[] 
     // after a preflight, which an unlisted origin fails; one that arrives anyway (a script outside
     // a browser, claiming a foreign Origin) is refused the same way. Clients that send no Origin,
     // which is every non-browser API client, are not affected.
+    // Our own pages send `Referrer-Policy: no-referrer`, under which a browser's form post says
+    // `Origin: null`; Sec-Fetch-Site, which no page can forge, then says where it came from.
     const origin = c.req.header("origin");
-    if (path === SIGNUP_PATH && origin !== undefined && !isOurs(origin, c) && !mayEmbed(origin, c)) throw crossSiteRefusal();
+    const fromOurPages = c.req.header("sec-fetch-site") === "same-origin";
+    if (path === SIGNUP_PATH && origin !== undefined && !fromOurPages && !isOurs(origin, c) && !mayEmbed(origin, c)) throw crossSiteRefusal();
     try {
       return await guard(c, next);
     } catch (error) {

@@ -160,6 +160,18 @@ describe.each(ENGINES)("a signup form embedded on another site (%s)", (engine) =
     expect(await subscribers()).toEqual([]);
   });
 
+  it("takes the form from our own signup page, whose no-referrer policy makes the browser say Origin: null", async () => {
+    // What Chromium sends for the form on GET /: Origin null, and Sec-Fetch-Site same-origin.
+    const init = formFrom("null", { email: "own-page@example.com" });
+    const ownPage = await app.request("/subscribe", { ...init, headers: { ...(init.headers as Record<string, string>), "sec-fetch-site": "same-origin" } });
+    expect(ownPage.status).toBe(200);
+    expect(await ownPage.text()).toContain("Check your inbox");
+    // The same null Origin from a page on another site (a sandboxed frame, say) is still refused.
+    const elsewhere = await app.request("/subscribe", { ...init, headers: { ...(init.headers as Record<string, string>), "sec-fetch-site": "cross-site" } });
+    expect(elsewhere.status).toBe(403);
+    expect(await subscribers()).toMatchObject([{ email: "own-page@example.com" }]);
+  });
+
   it("lets a listed origin post the signup only: every other form is still refused from it", async () => {
     const confirm = await app.request("/confirm/some-token", formFrom(SITE, {}));
     expect(confirm.status).toBe(403);
