@@ -1,9 +1,8 @@
-import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../support/browser.ts";
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { htmlFormSnippet, scriptSnippet } from "../../src/http/views/admin/signup-snippets.ts";
@@ -16,7 +15,6 @@ import type { TestApp } from "../support/app.ts";
  * plain form, and a page on an unlisted origin gets nowhere.
  */
 
-const CHROMIUM = "/usr/bin/chromium";
 
 let browser: Browser;
 let context: BrowserContext | undefined;
@@ -24,11 +22,7 @@ let t: TestApp;
 const servers: Server[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run \`apt-get update && apt-get install -y chromium\`.`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -1,8 +1,7 @@
-import { existsSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../support/browser.ts";
 import type { Browser } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { confirmToken } from "../../src/tokens.ts";
@@ -16,7 +15,6 @@ import { TEST_SECRET } from "../support/stack.ts";
  * over a test database; the queue is the route tests' fake, so no Redis is involved.
  */
 
-const CHROMIUM = "/usr/bin/chromium";
 
 let browser: Browser;
 let t: TestApp;
@@ -25,11 +23,7 @@ let base: string;
 let subscriberId: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run \`apt-get update && apt-get install -y chromium\`.`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

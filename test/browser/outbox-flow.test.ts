@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../support/browser.ts";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadCourse } from "../../src/content/load.ts";
@@ -16,7 +16,6 @@ import { waitFor } from "../support/stack.ts";
  * itself), and find lesson 1 in the outbox.
  */
 
-const CHROMIUM = "/usr/bin/chromium";
 
 let browser: Browser;
 const children: Child[] = [];
@@ -24,11 +23,7 @@ let dir: string | undefined;
 const prefix = uniquePrefix("outbox-browser");
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run \`apt-get update && apt-get install -y chromium\`.`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
