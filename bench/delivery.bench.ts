@@ -5,7 +5,7 @@ import { loadCourse } from "../src/content/load.ts";
 import { scheduleVersion } from "../src/domain/course-plan.ts";
 import { openDatabase } from "../src/store/connect.ts";
 import { storeScheduleVersion } from "../src/store/course-state.ts";
-import { benchContentDir, deleteRedisKeys, round, seedSqliteFast, startProcess } from "./support.ts";
+import { BENCH_COURSE, benchContentDir, deleteRedisKeys, round, seedSqliteFast, startProcess } from "./support.ts";
 
 /**
  * Delivery: N readers with a lesson due now, one worker process (`npm run start:workers`), the
@@ -32,7 +32,7 @@ export async function runDeliveryBench(options: { emails: number; rate: number |
   const path = join(dir, "bench.db");
   const db = await openDatabase(`sqlite:${path}`);
   const contentDir = benchContentDir(dir);
-  const course = await loadCourse(contentDir);
+  const course = await loadCourse(join(contentDir, BENCH_COURSE));
   const now = Date.now();
   await storeScheduleVersion(db, course.slug, await scheduleVersion(course, undefined), now);
   await db.destroy();

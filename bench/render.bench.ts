@@ -185,7 +185,7 @@ export async function runRenderBench(options: RenderBenchOptions = {}): Promise<
   const warmup = options.warmup ?? 300;
   const sampleEvery = options.sampleEvery ?? 50;
   const log = options.log ?? ((line: string) => console.log(line));
-  const contentDir = options.contentDir ?? resolve(import.meta.dirname, "../content");
+  const contentDir = options.contentDir ?? resolve(import.meta.dirname, "../content/couples-therapy-up-close");
 
   const { loadCourse } = await import("../src/content/load.ts");
   const { renderLessonEmail } = await import("../src/render/emails.ts");

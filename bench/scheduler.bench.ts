@@ -8,7 +8,8 @@ import { openDatabase } from "../src/store/connect.ts";
 import { runTick } from "../workers/tick-worker.ts";
 import { scheduleVersion } from "../src/domain/course-plan.ts";
 import { storeScheduleVersion } from "../src/store/course-state.ts";
-import { round, seedReaders, seedSqliteFast } from "./support.ts";
+import { BENCH_COURSE, round, seedReaders, seedSqliteFast } from "./support.ts";
+import { catalogueOf } from "../src/content/catalogue.ts";
 
 /**
  * Scheduler: 1,000,000 enrolled readers, 100,000 of them due. How fast do due rows become queued
@@ -35,7 +36,7 @@ export async function runSchedulerBench(options: { databaseUrl?: string; enrolle
   const dir = mkdtempSync(join(tmpdir(), "bench-scheduler-"));
   const url = options.databaseUrl ?? `sqlite:${join(dir, "bench.db")}`;
   let db = await openDatabase(url);
-  const course = await loadCourse("content");
+  const course = await loadCourse(`content/${BENCH_COURSE}`);
   const prefix = `lpbench:sched:${Date.now()}`;
   const now = Date.now();
   log(`seeding ${enrolled.toLocaleString()} readers (${due.toLocaleString()} due) in ${url.split(":")[0]}…`);
@@ -61,7 +62,7 @@ export async function runSchedulerBench(options: { databaseUrl?: string; enrolle
   // Ticks until every due reader has a queued job; each tick drains as much as its budget allows.
   while (queued < due) {
     const tickStart = performance.now();
-    const result = await runTick({ db, course, dispatcher: producer }, now);
+    const result = await runTick({ db, catalogue: catalogueOf([course]), dispatcher: producer }, now);
     log(`  tick: ${result.queued} queued, ${result.offered} offered to Redis in ${round(performance.now() - tickStart)} ms`);
     queued += result.queued;
     if (result.queued === 0 && result.offered === 0) break;

@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -182,11 +182,17 @@ export async function deleteRedisKeys(url: string, prefix: string): Promise<void
  * The shipped course with a postal address in place of its placeholder, for benchmark processes
  * that run with NODE_ENV=production (which refuses to start on the placeholder).
  */
+/** The folder of the course the benchmarks run, under a content dir. */
+export const BENCH_COURSE = "couples-therapy-up-close";
+
 export function benchContentDir(parent: string): string {
   const dir = join(parent, "content");
   cpSync("content", dir, { recursive: true });
-  const courseFile = join(dir, "course.yaml");
-  writeFileSync(courseFile, readFileSync(courseFile, "utf8").replace(/^postalAddress:.*$/m, "postalAddress: Benchmark Ltd, 1 Harbour Road, Portsmouth, UK"));
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const courseFile = join(dir, entry.name, "course.yaml");
+    if (!entry.isDirectory() || !existsSync(courseFile)) continue;
+    writeFileSync(courseFile, readFileSync(courseFile, "utf8").replace(/^postalAddress:.*$/m, "postalAddress: Benchmark Ltd, 1 Harbour Road, Portsmouth, UK"));
+  }
   return dir;
 }
 

@@ -6,9 +6,9 @@ import type { Redis } from "ioredis";
 import { createApp } from "./app.ts";
 import { parseConfig, ConfigError, productionWarnings } from "./config.ts";
 import type { Config } from "./config.ts";
-import { ContentError, loadCourse } from "./content/load.ts";
+import { ContentError, loadCatalogue } from "./content/load.ts";
 import { isPlaceholderPostalAddress, PLACEHOLDER_POSTAL_ADDRESS_PROBLEM } from "./content/postal-address.ts";
-import type { Course } from "./content/schema.ts";
+import type { Catalogue } from "./content/catalogue.ts";
 import { createLogger } from "./log.ts";
 import type { Logger } from "./log.ts";
 import { createProducer } from "./queue/producer.ts";
@@ -24,6 +24,7 @@ import { createTurnstileCheck } from "./limits/turnstile.ts";
 import { createQueuesBoard } from "./http/queues-board.ts";
 import { openDatabase } from "./store/connect.ts";
 import type { Database } from "./store/database.ts";
+import { adoptFormerSlugs, enrollmentsOutside } from "./store/course-state.ts";
 import { createSendWorker } from "../workers/send-worker.ts";
 import { createTickWorker } from "../workers/tick-worker.ts";
 
@@ -38,7 +39,7 @@ export interface Runtime {
   config: Config;
   log: Logger;
   db: Database;
-  course: Course;
+  catalogue: Catalogue;
   producer: Producer;
   server?: Server;
   /** Stops taking work, lets in-flight sends finish, closes every connection. */
@@ -56,9 +57,10 @@ function redactUrl(url: string): string {
 export async function start(roles: readonly Role[], env: Record<string, string | undefined> = process.env, options: { log?: Logger } = {}): Promise<Runtime> {
   const config = parseConfig(env);
   const log = options.log ?? createLogger(config.LOG_LEVEL);
-  const course = await loadCourse(config.CONTENT_DIR);
-  if (config.NODE_ENV === "production" && isPlaceholderPostalAddress(course.postalAddress)) {
-    throw new StartupError(`${config.CONTENT_DIR}/course.yaml: ${PLACEHOLDER_POSTAL_ADDRESS_PROBLEM}`);
+  const catalogue = await loadCatalogue(config.CONTENT_DIR);
+  const placeholder = catalogue.courses.find((course) => isPlaceholderPostalAddress(course.postalAddress));
+  if (config.NODE_ENV === "production" && placeholder) {
+    throw new StartupError(`course "${placeholder.slug}" (${config.CONTENT_DIR}), course.yaml: ${PLACEHOLDER_POSTAL_ADDRESS_PROBLEM}`);
   }
   for (const warning of productionWarnings(config)) log.warn(warning);
 
@@ -73,6 +75,11 @@ export async function start(roles: readonly Role[], env: Record<string, string |
   if (config.usingDevSecret) log.warn("SECRET_KEY is not set: using the development key. Set SECRET_KEY (32+ random characters) before real readers sign up.");
 
   const db = await openDatabase(config.DATABASE_URL);
+  const moved = await adoptFormerSlugs(db, catalogue.courses, Date.now());
+  if (moved > 0) log.info(`moved ${moved} enrollment${moved === 1 ? "" : "s"} from a course's former slug to its folder's (formerSlugs in course.yaml)`);
+  for (const { courseSlug, count } of await enrollmentsOutside(db, catalogue.courses.map((c) => c.slug))) {
+    log.warn(`${count} reader${count === 1 ? " is" : "s are"} enrolled in course "${courseSlug}", which is not in ${config.CONTENT_DIR}: they get nothing until it is back (or list its slug under another course's formerSlugs)`);
+  }
   const producer = createProducer({
     redisUrl: config.REDIS_URL,
     prefix: config.REDIS_PREFIX,
@@ -97,7 +104,7 @@ export async function start(roles: readonly Role[], env: Record<string, string |
   if (roles.includes("workers")) {
     workerRedis = workerConnection(config.REDIS_URL);
     workerRedis.on("error", (error: Error) => log.warn("redis connection problem; retrying", { error: error.message }));
-    const common = { db, course, log, connection: workerRedis, prefix: config.REDIS_PREFIX };
+    const common = { db, catalogue, log, connection: workerRedis, prefix: config.REDIS_PREFIX };
     const sender = createSendWorker({
       ...common,
       mailer,
@@ -128,7 +135,7 @@ export async function start(roles: readonly Role[], env: Record<string, string |
     if (board) closers.push(() => board.close());
     const app = createApp({
       db,
-      course,
+      catalogue,
       log,
       appUrl: config.APP_URL,
       secretKey: config.SECRET_KEY,
@@ -180,7 +187,7 @@ export async function start(roles: readonly Role[], env: Record<string, string |
       log.info("shut down cleanly");
     })());
 
-  return { config, log, db, course, producer, ...(server ? { server } : {}), shutdown };
+  return { config, log, db, catalogue, producer, ...(server ? { server } : {}), shutdown };
 }
 
 /** Entry-point wrapper: one clear line on a start-up problem (no stack), clean exit on signals. */

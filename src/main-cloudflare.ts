@@ -1,8 +1,8 @@
-import courseFiles from "lessonpost:course-files";
+import courseFolders from "lessonpost:course-files";
 import { createApp } from "./app.ts";
 import { ConfigError, parseConfig } from "./config.ts";
 import type { Config } from "./config.ts";
-import { parseCourse } from "./content/parse.ts";
+import { parseCatalogue } from "./content/catalogue.ts";
 import { createTurnstileCheck } from "./limits/turnstile.ts";
 import { createLogger } from "./log.ts";
 import type { Database } from "./store/database.ts";
@@ -43,7 +43,7 @@ interface ExecutionContext {
 
 // Parsed once per isolate; the files were validated by the build step, so this cannot fail on
 // content that passed `wrangler deploy`.
-const course = parseCourse(courseFiles);
+const catalogue = parseCatalogue(courseFolders);
 
 const configs = new WeakMap<object, Config>();
 
@@ -96,7 +96,7 @@ export default {
       const log = createLogger(config.LOG_LEVEL);
       const app = createApp({
         db,
-        course,
+        catalogue,
         log,
         appUrl: config.APP_URL,
         secretKey: config.SECRET_KEY,

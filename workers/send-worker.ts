@@ -1,7 +1,7 @@
 import { Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Job } from "bullmq";
 import type { Redis } from "ioredis";
-import type { Course } from "../src/content/schema.ts";
+import type { Catalogue } from "../src/content/catalogue.ts";
 import { errorMessage } from "../src/errors.ts";
 import type { Logger } from "../src/log.ts";
 import { QUEUES } from "../src/queue/queues.ts";
@@ -38,7 +38,7 @@ import { sampleReader } from "../src/render/sample-reader.ts";
 
 export interface SendWorkerDeps {
   db: Database;
-  course: Course;
+  catalogue: Catalogue;
   mailer: Mailer;
   log: Logger;
   connection: Redis;
@@ -104,13 +104,13 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
   const rateQueue = new Queue(QUEUES.send, { connection: deps.connection, prefix: deps.prefix });
   rateQueue.on("error", (error) => deps.log.warn("send queue connection problem", { error: error.message }));
   const ctx = (): ComposeContext => ({
-    course: deps.course,
+    course: deps.catalogue.primary,
     appUrl: deps.appUrl,
     secretKey: deps.secretKey,
     from: deps.from,
     now: Date.now(),
     // Graduation links each lesson's web version: the reader's own sent rows.
-    sentLessons: (subscriberId) => sentLessons(deps.db, subscriberId, deps.course.slug),
+    sentLessons: (subscriberId) => sentLessons(deps.db, subscriberId, deps.catalogue.primary.slug),
   });
 
   /**
@@ -287,7 +287,7 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
   /** A preview to an admin's own address, rendered for a sample reader; not a reader's email. */
   async function sendTest(test: TestSend, jobId: string): Promise<SendOutcome> {
     const now = Date.now();
-    const sample = sampleReader(now, { email: test.to, name: "Test", timezone: deps.course.schedule.timezone, consent_form: "test", consent_text_version: "test" });
+    const sample = sampleReader(now, { email: test.to, name: "Test", timezone: deps.catalogue.primary.schedule.timezone, consent_form: "test", consent_text_version: "test" });
     const newsletter = test.broadcastId ? await newsletterFor(test.broadcastId) : undefined;
     const kind = test.broadcastId ? "newsletter" : test.lessonSlug === "graduation" ? "graduation" : "lesson";
     const email = await composeEmail({ id: `test-${jobId}`, kind, lesson_slug: test.lessonSlug ?? null, created_at: now }, sample, ctx(), newsletter);

@@ -1,6 +1,6 @@
 import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import type { Course } from "../src/content/schema.ts";
+import type { Catalogue } from "../src/content/catalogue.ts";
 import type { Logger } from "../src/log.ts";
 import type { Dispatcher } from "../src/queue/dispatcher.ts";
 import { BATCH_SIZE, QUEUES, REOFFER_AFTER_MS, TICK_LOCK_KEY, TICK_SCHEDULER_ID, tickJobOptions } from "../src/queue/queues.ts";
@@ -16,7 +16,7 @@ import { findUnqueuedSends } from "../src/store/sends.ts";
 
 export interface TickDeps {
   db: Database;
-  course: Course;
+  catalogue: Catalogue;
   dispatcher: Required<Dispatcher>;
   log: Logger;
   connection: Redis;
@@ -50,23 +50,23 @@ const TICK_BUDGET_MS = 10_000;
  * row Redis may not hold (never handed over, or lost with a Redis restart) is offered again under
  * its deterministic job id.
  */
-export async function runTick(deps: Pick<TickDeps, "db" | "course" | "dispatcher" | "courseDaySeconds" | "reofferAfterMs" | "confirmReminderHours">, now: number): Promise<TickResult> {
+export async function runTick(deps: Pick<TickDeps, "db" | "catalogue" | "dispatcher" | "courseDaySeconds" | "reofferAfterMs" | "confirmReminderHours">, now: number): Promise<TickResult> {
   const started = Date.now();
   const pausedCourses = await pausedCourseSlugs(deps.db);
   // Every command in this pass sees the tick's one clock.
-  const services = { db: deps.db, course: deps.course, courseDaySeconds: deps.courseDaySeconds, now: () => now };
+  const services = { db: deps.db, catalogue: deps.catalogue, courseDaySeconds: deps.courseDaySeconds, now: () => now };
   const result: TickResult = { queued: 0, batches: 0, offered: 0, rescheduled: 0, newsletter: 0, reminders: 0 };
 
   await resumeExpiredPauses(deps.db, now);
 
   // After a course edit (or a new COURSE_DAY_SECONDS) every reader's next email is re-timed once.
-  const version = await scheduleVersion(deps.course, deps.courseDaySeconds);
-  if ((await storedScheduleVersion(deps.db, deps.course.slug)) !== version) {
+  const version = await scheduleVersion(deps.catalogue.primary, deps.courseDaySeconds);
+  if ((await storedScheduleVersion(deps.db, deps.catalogue.primary.slug)) !== version) {
     result.rescheduled = await rescheduleEnrollments(services);
-    await storeScheduleVersion(deps.db, deps.course.slug, version, now);
+    await storeScheduleVersion(deps.db, deps.catalogue.primary.slug, version, now);
   }
 
-  if (!pausedCourses.includes(deps.course.slug)) {
+  if (!pausedCourses.includes(deps.catalogue.primary.slug)) {
     for (;;) {
       const created = await queueDueEmails(services, { limit: PAGE, batchSize: BATCH_SIZE });
       result.batches += created.batchIds.length;

@@ -4,7 +4,8 @@ import type { Course, Lesson } from "../../src/content/schema.ts";
 
 /**
  * Preview data for the React Email dev server (`npm run email:dev`, run from the project root) and
- * the browser tests: the real course, read from CONTENT_DIR (default ./content). It goes through
+ * the browser tests: a real course, read from CONTENT_DIR (default ./content; with several courses,
+ * the one PREVIEW_COURSE names, else the first). It goes through
  * inspectCourse rather than parseCourse so a lesson someone is mid-way through editing drops out of
  * the previews instead of breaking all of them.
  *
@@ -13,9 +14,27 @@ import type { Course, Lesson } from "../../src/content/schema.ts";
  * reason `fs` is fetched only then, not imported.
  */
 
-export function readCourse(dir: string): Course {
+/**
+ * The course to preview under a content dir: `dir` itself in the one-course layout, else the
+ * folder named by PREVIEW_COURSE, else the first course folder by name.
+ */
+export function previewCourseDir(dir: string, slug = process.env.PREVIEW_COURSE): string {
+  const fs = process.getBuiltinModule("node:fs");
+  if (fs.existsSync(`${dir}/${COURSE_FILE}`)) return dir;
+  if (slug) return `${dir}/${slug}`;
+  const folders = fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && fs.existsSync(`${dir}/${e.name}/${COURSE_FILE}`))
+    .map((e) => e.name)
+    .sort();
+  if (folders.length === 0) throw new Error(`no course to preview in ${dir}: add ${dir}/<course-slug>/course.yaml`);
+  return `${dir}/${folders[0]}`;
+}
+
+export function readCourse(contentDir: string): Course {
   const fs = process.getBuiltinModule("node:fs");
   const join = (...parts: string[]) => parts.join("/");
+  const dir = previewCourseDir(contentDir);
   const files: ContentFile[] = [{ path: COURSE_FILE, text: fs.readFileSync(join(dir, COURSE_FILE), "utf8") }];
   for (const name of fs.readdirSync(join(dir, LESSONS_DIR)).filter((n) => n.endsWith(".md")).sort()) {
     files.push({ path: `${LESSONS_DIR}/${name}`, text: fs.readFileSync(join(dir, LESSONS_DIR, name), "utf8") });

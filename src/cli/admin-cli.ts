@@ -10,7 +10,7 @@ import { findReader as findReaderCommand, runReaderAction } from "../commands/re
 import { retryAll } from "../commands/retry-failed.ts";
 import type { Services } from "../commands/services.ts";
 import { parseConfig, ConfigError } from "../config.ts";
-import { loadCourse } from "../content/load.ts";
+import { loadCatalogue } from "../content/load.ts";
 import { DomainError, errorMessage } from "../errors.ts";
 import type { DomainErrorKind } from "../errors.ts";
 import { createLogger } from "../log.ts";
@@ -63,11 +63,11 @@ class CliError extends Error {
 async function withServices<T>(run: (services: Services) => Promise<T>): Promise<T> {
   const config = parseConfig(process.env);
   const db = await openDatabase(config.DATABASE_URL);
-  const course = await loadCourse(config.CONTENT_DIR);
+  const catalogue = await loadCatalogue(config.CONTENT_DIR);
   const producer = createProducer({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, db, retry: { attempts: config.SEND_ATTEMPTS, delayMs: config.SEND_RETRY_DELAY_MS } });
   const services: Services = {
     db,
-    course,
+    catalogue,
     log: createLogger("warn", (line) => process.stderr.write(`${line}\n`)),
     appUrl: config.APP_URL,
     // The CLI's commands sign no links; a missing key only matters to the server.

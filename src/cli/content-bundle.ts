@@ -2,15 +2,15 @@ import { errorStack } from "../errors.ts";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { renderLessonEmail } from "../render/emails.ts";
-import { checkCourseFiles, formatIssues, formatWarnings } from "../content/check.ts";
-import { readContentFiles } from "../content/load.ts";
+import { checkCatalogueFolders, countCatalogueIssues, formatCatalogueIssues, formatCatalogueWarnings } from "../content/check.ts";
+import { readCatalogueFolders } from "../content/load.ts";
 import { ASSET_NAMES } from "../http/assets.ts";
 import { readAssetFiles } from "../http/assets/read-files.ts";
 
 /**
  * Wrangler's build step (wrangler.toml `[build]`): the Worker has no filesystem, so the course's
  * raw files are written to one JSON that the bundle imports (alias `lessonpost:course-files`) and
- * hands to the same `parseCourse` the Node side uses. The files get every check `content:check`
+ * hands to the same `parseCatalogue` the Node side uses. The files get every check `content:check`
  * runs (links, day order, duplicate paragraphs, rendering, size), so a course that check refuses is
  * never deployed. CONTENT_DIR as on Node (default ./content).
  *
@@ -32,17 +32,17 @@ async function writeIfChanged(file: string, text: string): Promise<void> {
 
 async function main(): Promise<number> {
   const dir = process.env.CONTENT_DIR || "content";
-  const files = await readContentFiles(dir);
-  const report = await checkCourseFiles(files, { render: renderLessonEmail });
-  for (const line of formatWarnings(report, dir)) console.error(line);
-  if (!report.ok) {
-    for (const line of formatIssues(report, dir)) console.error(line);
-    const n = report.issues.length;
+  const folders = await readCatalogueFolders(dir);
+  const report = await checkCatalogueFolders(folders, { render: renderLessonEmail });
+  for (const line of formatCatalogueWarnings(report, dir)) console.error(line);
+  if (folders.length === 0 || !report.ok) {
+    for (const line of formatCatalogueIssues(report, dir)) console.error(line);
+    const n = Math.max(1, countCatalogueIssues(report));
     console.error(`content:bundle: ${n} problem${n === 1 ? "" : "s"} in ${dir} (the same as npm run content:check reports); nothing was bundled`);
     return 1;
   }
-  await writeIfChanged(COURSE_FILES_JSON, `${JSON.stringify(files, null, 1)}\n`);
-  console.log(`content:bundle: ${files.length} files from ${dir} → ${COURSE_FILES_JSON}`);
+  await writeIfChanged(COURSE_FILES_JSON, `${JSON.stringify(folders, null, 1)}\n`);
+  console.log(`content:bundle: ${folders.length} course${folders.length === 1 ? "" : "s"} from ${dir} → ${COURSE_FILES_JSON}`);
   const assets = readAssetFiles(ASSET_NAMES);
   await writeIfChanged(
     ASSET_FILES_JS,

@@ -1,11 +1,14 @@
 import { errorStack } from "../errors.ts";
 import { stat } from "node:fs/promises";
 import { renderLessonEmail } from "../render/emails.ts";
-import { checkCourse, formatIssues, formatSummary, formatWarnings } from "../content/check.ts";
+import { checkCatalogue, countCatalogueIssues, formatCatalogueIssues, formatCatalogueWarnings, formatSummary } from "../content/check.ts";
 
-/** `npm run content:check [-- DIR]`: exits 1 when the course has problems, 2 when it cannot run. */
+/**
+ * `npm run content:check [-- DIR]`: checks every course under DIR (each content/<slug>/ folder, or
+ * DIR itself when it holds a course.yaml). Exits 1 when a course has problems, 2 when it cannot run.
+ */
 
-const USAGE = "usage: npm run content:check [-- DIR]   (DIR defaults to ./content)";
+const USAGE = "usage: npm run content:check [-- DIR]   (DIR defaults to ./content; every course folder in it is checked)";
 
 async function main(args: string[]): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {
@@ -24,15 +27,19 @@ async function main(args: string[]): Promise<number> {
     return 2;
   }
 
-  const report = await checkCourse(dir, { render: renderLessonEmail });
-  for (const line of formatWarnings(report, dir)) console.error(line);
+  const report = await checkCatalogue(dir, { render: renderLessonEmail });
+  for (const line of formatCatalogueWarnings(report, dir)) console.error(line);
+  if (report.courses.length === 0) {
+    console.error(`content:check: no course in ${dir}: add ${dir}/<course-slug>/course.yaml and ${dir}/<course-slug>/lessons/*.md`);
+    return 1;
+  }
   if (!report.ok) {
-    for (const line of formatIssues(report, dir)) console.error(line);
-    const n = report.issues.length;
+    for (const line of formatCatalogueIssues(report, dir)) console.error(line);
+    const n = countCatalogueIssues(report);
     console.error(`\ncontent:check: ${n} problem${n === 1 ? "" : "s"} in ${dir}`);
     return 1;
   }
-  console.log(`content:check: OK ${formatSummary(report)}`);
+  for (const { report: course } of report.courses) console.log(`content:check: OK ${formatSummary(course)}`);
   return 0;
 }
 

@@ -6,12 +6,14 @@ import { importArticle, SLUG_PLACEHOLDER } from "../content/import.ts";
 import type { ImportReport } from "../content/import.ts";
 
 /**
- * `npm run content:import -- FILE… [--out content/lessons] [--day N] [--step N] [--force] [--dry-run]`
+ * `npm run content:import -- FILE… [--course SLUG | --out DIR] [--day N] [--step N] [--force] [--dry-run]`
  * Writes one lesson draft per article and prints what it found and changed, so nothing is guessed silently.
  */
 
 const USAGE = `usage: npm run content:import -- FILE... [options]
-  --out DIR    where drafts go (default: content/lessons)
+  --course SLUG  the course the drafts are for: they go to content/SLUG/lessons
+                 (optional when content/ holds one course)
+  --out DIR    where drafts go instead (any folder)
   --day N      day offset of the first draft (default: 0, or 7 after the last existing lesson)
   --step N     days between drafts imported together (default: 7)
   --force      overwrite a draft that already exists for the same slug
@@ -32,7 +34,8 @@ async function main(argv: string[]): Promise<number> {
       args: argv,
       allowPositionals: true,
       options: {
-        out: { type: "string", default: path.join("content", "lessons") },
+        course: { type: "string" },
+        out: { type: "string" },
         day: { type: "string" },
         step: { type: "string", default: "7" },
         force: { type: "boolean", default: false },
@@ -57,7 +60,8 @@ async function main(argv: string[]): Promise<number> {
   const firstDay = values.day === undefined ? undefined : parseNonNegativeInt(values.day, "--day");
   if (step === null || firstDay === null) return 2;
 
-  const outDir = values.out;
+  const outDir = values.out ?? (await lessonsDirFor(values.course));
+  if (outDir === undefined) return 2;
   const dryRun = values["dry-run"];
   const existing = await readExistingLessons(outDir);
   let nextNumber = Math.max(0, ...existing.map((e) => e.number)) + 1;
@@ -104,6 +108,27 @@ async function main(argv: string[]): Promise<number> {
     );
   }
   return failed > 0 ? 1 : 0;
+}
+
+/**
+ * content/<course>/lessons. Without --course: the one course's, when content/ holds exactly one
+ * (or is a one-course folder itself); else which courses there are, so the author can pick.
+ */
+async function lessonsDirFor(course: string | undefined): Promise<string | undefined> {
+  const root = process.env.CONTENT_DIR || "content";
+  if (await exists(path.join(root, "course.yaml"))) return path.join(root, "lessons");
+  const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
+  const courses: string[] = [];
+  for (const e of entries) if (e.isDirectory() && (await exists(path.join(root, e.name, "course.yaml")))) courses.push(e.name);
+  courses.sort();
+  if (course !== undefined) {
+    if (courses.includes(course)) return path.join(root, course, "lessons");
+    console.error(`content:import: no course "${course}" in ${root} (${courses.join(", ") || "none yet"}); create ${root}/${course}/course.yaml first, or pass --out DIR`);
+    return undefined;
+  }
+  if (courses.length === 1) return path.join(root, courses[0]!, "lessons");
+  console.error(`content:import: which course are the drafts for? pass --course SLUG (${courses.join(", ") || `no course in ${root} yet`}), or --out DIR\n${USAGE}`);
+  return undefined;
 }
 
 function printReport(input: string, target: string, day: number, report: ImportReport, dryRun: boolean): void {

@@ -65,7 +65,7 @@ export type NewsletterState = "started" | "scheduled" | "draft";
 export async function createNewsletter(services: Services, input: NewNewsletter): Promise<{ id: string; state: NewsletterState }> {
   const now = services.now();
   const { subject, preview, markdown, lessonSlug, audience, scheduledAt } = input;
-  const id = await createBroadcast(services.db, services.course, { subject, preview, markdown, lessonSlug, audience, scheduledAt }, now);
+  const id = await createBroadcast(services.db, services.catalogue.primary, { subject, preview, markdown, lessonSlug, audience, scheduledAt }, now);
   const sendNow = input.start && scheduledAt === null;
   if (sendNow) await startBroadcast(services.db, id, now);
   const state: NewsletterState = sendNow ? "started" : scheduledAt ? "scheduled" : "draft";
@@ -91,7 +91,7 @@ export interface NewsletterForm {
 export async function createNewsletterFromForm(services: Services, form: NewsletterForm): Promise<{ id: string; state: NewsletterState }> {
   const audience = parseAudienceField(form.audience);
   if (form.markdown.trim() && form.lesson) throw badNewsletter("Either write the newsletter or pick a lesson to send, not both.");
-  const lesson = services.course.lessons.find((l) => l.slug === form.lesson);
+  const lesson = services.catalogue.primary.lessons.find((l) => l.slug === form.lesson);
   const scheduledAt = form.intent === "go" && form.when === "schedule" ? parseScheduledAt(form.scheduledAt, form.timezone, services.now()) : null;
   return createNewsletter(services, {
     subject: form.subject.trim() || lesson?.subject || "",
@@ -191,7 +191,7 @@ export async function previewNewsletter(services: Services, broadcast: Broadcast
     return await composeEmail(
       { id: "preview", kind: "newsletter", lesson_slug: null, created_at: now },
       subscriber,
-      { course: services.course, appUrl: services.appUrl, secretKey: services.secretKey, from, now },
+      { course: services.catalogue.primary, appUrl: services.appUrl, secretKey: services.secretKey, from, now },
       { subject: broadcast.subject, markdown: broadcast.markdown, lessonSlug: broadcast.lesson_slug, preview: broadcast.preview },
     );
   } catch (error) {

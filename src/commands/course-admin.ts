@@ -20,8 +20,8 @@ import type { Services } from "./services.ts";
 
 /** Pauses or resumes the whole course. Nothing queued is lost; parked emails go out after resume. */
 export async function setCoursePausedByAdmin(services: Services, paused: boolean): Promise<void> {
-  await setCoursePaused(services.db, services.course.slug, paused, services.now());
-  services.log.info(paused ? "course paused by admin" : "course resumed by admin", { course: services.course.slug });
+  await setCoursePaused(services.db, services.catalogue.primary.slug, paused, services.now());
+  services.log.info(paused ? "course paused by admin" : "course resumed by admin", { course: services.catalogue.primary.slug });
 }
 
 export interface StageCount {
@@ -42,7 +42,8 @@ export interface CourseFigures {
 
 /** Where readers are in the course, lesson by lesson. */
 export async function courseFigures(services: Services): Promise<CourseFigures> {
-  const { db, course } = services;
+  const { db } = services;
+  const course = services.catalogue.primary;
   const [{ stages, days }, paused] = await Promise.all([courseStages(db, course.slug), isCoursePaused(db, course.slug)]);
   const stage = (slug: string): StageCount => ({
     waiting: stages.filter((r) => r.next_slug === slug && r.status === "active").reduce((sum, r) => sum + r.n, 0),
@@ -75,8 +76,8 @@ export async function previewReader(services: Services, param: string | undefine
 }
 
 /** "graduation" or a lesson's slug: what can be previewed and test-sent. */
-export function requirePreviewSlug(services: Pick<Services, "course">, slug: string): void {
-  const { course } = services;
+export function requirePreviewSlug(services: Pick<Services, "catalogue">, slug: string): void {
+  const course = services.catalogue.primary;
   if (slug === "graduation" || course.lessons.some((l) => l.slug === slug)) return;
   throw notFound("unknown_lesson", `There is no lesson "${slug}". Lessons: ${course.lessons.map((l) => l.slug).join(", ")}, graduation.`, "No such lesson");
 }
@@ -90,8 +91,8 @@ export async function previewLesson(services: Services, slug: string, subscriber
   const now = services.now();
   const isGraduation = slug === "graduation";
   const send: ComposableSend = { id: "preview", kind: isGraduation ? "graduation" : "lesson", lesson_slug: isGraduation ? GRADUATION_SLUG : slug, created_at: now };
-  const ctx = { course: services.course, appUrl: services.appUrl, secretKey: services.secretKey, from, now };
-  return composeEmail(send, subscriber, { ...ctx, sentLessons: (id) => sentLessons(services.db, id, services.course.slug) });
+  const ctx = { course: services.catalogue.primary, appUrl: services.appUrl, secretKey: services.secretKey, from, now };
+  return composeEmail(send, subscriber, { ...ctx, sentLessons: (id) => sentLessons(services.db, id, services.catalogue.primary.slug) });
 }
 
 const address = z.email();

@@ -40,7 +40,8 @@ export interface DashboardFigures {
 
 /** The figures the dashboard and `GET /admin/api/stats` show. */
 export async function dashboardFigures(services: Services, queueStats: QueueStats): Promise<DashboardFigures> {
-  const { db, course } = services;
+  const { db } = services;
+  const course = services.catalogue.primary;
   const zone = course.schedule.timezone;
   const [counts, series, queue, failed, failedTotal] = await Promise.all([
     dashboardCounts(db, course.slug),

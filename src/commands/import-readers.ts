@@ -212,12 +212,12 @@ export async function importReaders(db: Database, course: Course, input: CsvInpu
 
 /** The import as a command: the console's upload and the CLI call this (importReaders is its body, by parts). */
 export async function importReaderCsv(services: Services, csv: CsvInput, options: ImportOptions): Promise<ImportReport> {
-  const report = await importReaders(services.db, services.course, csv, options, services.now());
+  const report = await importReaders(services.db, services.catalogue.primary, csv, options, services.now());
   services.log.info("admin action", { action: "import", rows: report.rows, imported: report.imported });
   return report;
 }
 
 /** Every reader as CSV lines, a page at a time. */
-export function exportReaderCsv(services: Pick<Services, "db" | "course">): AsyncGenerator<string> {
-  return exportReadersCsv(services.db, services.course);
+export function exportReaderCsv(services: Pick<Services, "db" | "catalogue">): AsyncGenerator<string> {
+  return exportReadersCsv(services.db, services.catalogue.primary);
 }

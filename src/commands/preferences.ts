@@ -56,9 +56,9 @@ export interface SentLessonLink {
 
 /** Lessons since removed from the course are left out: their web version can no longer be shown. */
 async function sentLessonLinks(services: Services, subscriberId: string): Promise<SentLessonLink[]> {
-  const sent = new Map((await sentLessons(services.db, subscriberId, services.course.slug)).map((row) => [row.lessonSlug, row.id]));
+  const sent = new Map((await sentLessons(services.db, subscriberId, services.catalogue.primary.slug)).map((row) => [row.lessonSlug, row.id]));
   const links: SentLessonLink[] = [];
-  for (const lesson of services.course.lessons) {
+  for (const lesson of services.catalogue.primary.lessons) {
     const id = sent.get(lesson.slug);
     if (id) links.push({ number: lesson.number, title: lesson.title, webVersionUrl: await webVersionUrlFor(services, id) });
   }
@@ -68,7 +68,7 @@ async function sentLessonLinks(services: Services, subscriberId: string): Promis
 export async function readPreferences(services: Services, subscriberId: string): Promise<Preferences> {
   const subscriber = await findSubscriber(services.db, subscriberId);
   if (!subscriber) throw nothingHere();
-  const enrollment = await enrollmentOf(services.db, subscriberId, services.course.slug);
+  const enrollment = await enrollmentOf(services.db, subscriberId, services.catalogue.primary.slug);
   return {
     subscriber,
     unsubscribeToken: await unsubscribeToken(services.secretKey, subscriberId),
@@ -84,7 +84,7 @@ type ReaderChange = { subscriberId: string; meta: Omit<ConsentMeta, "how"> };
 /** Pauses the course for a week (a course week, on compressed demo calendars). */
 export async function pauseForAWeek(services: Services, input: ReaderChange): Promise<void> {
   const now = services.now();
-  const enrollment = await enrollmentOf(services.db, input.subscriberId, services.course.slug);
+  const enrollment = await enrollmentOf(services.db, input.subscriberId, services.catalogue.primary.slug);
   const week = 7 * (services.courseDaySeconds ? services.courseDaySeconds * 1000 : DAY_MS);
   if (!enrollment || !(await pauseEnrollment(services.db, enrollment.id, now, now + week))) {
     throw conflict("not_active", "There are no lessons to pause right now.", "Nothing to pause");
@@ -93,7 +93,7 @@ export async function pauseForAWeek(services: Services, input: ReaderChange): Pr
 }
 
 export async function resumeLessons(services: Services, input: { subscriberId: string }): Promise<void> {
-  const enrollment = await enrollmentOf(services.db, input.subscriberId, services.course.slug);
+  const enrollment = await enrollmentOf(services.db, input.subscriberId, services.catalogue.primary.slug);
   if (!enrollment || !(await resumeEnrollment(services.db, enrollment.id, services.now()))) throw conflict("not_paused", "Lessons are not paused.", "Not paused");
 }
 

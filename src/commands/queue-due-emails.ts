@@ -24,8 +24,9 @@ export interface QueueDueOptions {
  * decision made in memory, then one transaction. Returns the ledger rows it created (and their
  * batches); the caller hands them to the queue.
  */
-export async function queueDueEmails(services: Pick<Services, "db" | "course" | "courseDaySeconds" | "now">, options: QueueDueOptions = {}): Promise<QueuedEmails> {
-  const { db, course } = services;
+export async function queueDueEmails(services: Pick<Services, "db" | "catalogue" | "courseDaySeconds" | "now">, options: QueueDueOptions = {}): Promise<QueuedEmails> {
+  const { db } = services;
+  const course = services.catalogue.primary;
   const now = services.now();
   const due = await readDueEnrollments(db, course.slug, now, { limit: options.limit ?? 1000, enrollmentIds: options.enrollmentIds });
   const decisions = decideDue(course, scheduleRulesFor(course, services.courseDaySeconds), due, now);

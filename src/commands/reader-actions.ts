@@ -31,8 +31,8 @@ export interface ActionOutcome {
 const noSuchReader = () => notFound("unknown_reader", "There is no reader with that id.", "No such reader");
 
 /** A lesson by slug or by its number in the course ("3"). */
-export function resolveLesson(services: Pick<Services, "course">, value: unknown): Lesson {
-  const { course } = services;
+export function resolveLesson(services: Pick<Services, "catalogue">, value: unknown): Lesson {
+  const course = services.catalogue.primary;
   const text = typeof value === "string" ? value.trim() : typeof value === "number" ? String(value) : "";
   if (!text) throw malformed("lesson_required", "Pick a lesson.", "Pick a lesson");
   const lesson = /^\d{1,4}$/.test(text) ? course.lessons.find((l) => l.number === Number(text)) : course.lessons.find((l) => l.slug === text);
@@ -54,21 +54,23 @@ async function requireReader(services: Services, id: string) {
 }
 
 async function enrollmentOf(services: Services, subscriberId: string) {
-  const enrollment = await findEnrollment(services.db, subscriberId, services.course.slug);
+  const enrollment = await findEnrollment(services.db, subscriberId, services.catalogue.primary.slug);
   if (!enrollment) throw conflict("not_enrolled", "This reader is not enrolled in the course.", "Not enrolled");
   return enrollment;
 }
 
 /** "Send lesson N now": a ledger row like any other, handed to the queue at once. */
 export async function sendLessonToReader(services: Services, id: string, lesson: Lesson): Promise<string> {
-  const { db, course } = services;
+  const { db } = services;
+  const course = services.catalogue.primary;
   const sendId = await sendLessonNow(db, course.slug, id, { slug: lesson.slug, day: lesson.day }, nextItem(course, lesson.day)?.slug ?? null, services.now());
   await dispatchQuietly(services, [sendId]);
   return sendId;
 }
 
 export async function runReaderAction(services: Services, id: string, action: ReaderAction, fields: Record<string, unknown>): Promise<ActionOutcome> {
-  const { db, course, log } = services;
+  const { db, log } = services;
+  const course = services.catalogue.primary;
   const now = services.now();
   await requireReader(services, id);
   let outcome: ActionOutcome;
@@ -187,7 +189,7 @@ export async function listReaders(services: Services, query: ReaderListQuery, de
   if (after && before) throw badQuery("bad_cursor", "Send cursor or before, not both.");
   const limit = query.limit === undefined ? defaultLimit : Number(query.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw badQuery("bad_limit", "limit must be a whole number from 1 to 200.");
-  const page = await searchReaders(services.db, { courseSlug: services.course.slug, q, status, after, before, limit });
+  const page = await searchReaders(services.db, { courseSlug: services.catalogue.primary.slug, q, status, after, before, limit });
   return { q, status, page };
 }
 
@@ -199,7 +201,8 @@ export interface ReaderView {
 
 /** One reader's record, their story in words and why their next email is (not) on its way. */
 export async function readerView(services: Services, id: string): Promise<ReaderView> {
-  const { db, course } = services;
+  const { db } = services;
+  const course = services.catalogue.primary;
   const detail = await readerDetail(db, id, course.slug);
   if (!detail) throw noSuchReader();
   return { detail, timeline: buildTimeline(course, detail), next: explainNextLesson(course, detail, services.now(), services.courseDaySeconds) };

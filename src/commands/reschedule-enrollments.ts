@@ -11,8 +11,9 @@ const PAGE = 1000;
  * keep their place (the day of their last email); only the next slug and its due time change.
  * Returns how many enrollments changed.
  */
-export async function rescheduleEnrollments(services: Pick<Services, "db" | "course" | "courseDaySeconds" | "now">): Promise<number> {
-  const { db, course } = services;
+export async function rescheduleEnrollments(services: Pick<Services, "db" | "catalogue" | "courseDaySeconds" | "now">): Promise<number> {
+  const { db } = services;
+  const course = services.catalogue.primary;
   const now = services.now();
   const rules = scheduleRulesFor(course, services.courseDaySeconds);
   let changed = 0;

@@ -1,4 +1,4 @@
-import type { Course } from "../content/schema.ts";
+import type { Catalogue } from "../content/catalogue.ts";
 import type { Logger } from "../log.ts";
 import type { Dispatcher } from "../queue/dispatcher.ts";
 import type { OutboxReader } from "../send/outbox.ts";
@@ -11,7 +11,8 @@ import type { Database } from "../store/database.ts";
  */
 export interface Services {
   db: Database;
-  course: Course;
+  /** Every course of the install. */
+  catalogue: Catalogue;
   log: Logger;
   /** The public https address, for links in emails and pages. */
   appUrl: string;

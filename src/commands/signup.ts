@@ -52,7 +52,7 @@ export async function signup(services: Services, input: SignupInput): Promise<vo
     {
       email: input.email,
       name: input.name,
-      timezone: resolveTimezone(input.timezone, services.course.schedule.timezone),
+      timezone: resolveTimezone(input.timezone, services.catalogue.primary.schedule.timezone),
       ip: input.ip,
       userAgent: input.userAgent,
       form: input.form,

@@ -35,13 +35,13 @@ export async function webVersion(services: Services, token: string): Promise<Web
       send,
       subscriber,
       {
-        course: services.course,
+        course: services.catalogue.primary,
         appUrl: services.appUrl,
         secretKey: services.secretKey,
         // Only the body is shown; the From line is not part of it.
         from: "",
         now: services.now(),
-        sentLessons: (id) => sentLessons(services.db, id, services.course.slug),
+        sentLessons: (id) => sentLessons(services.db, id, services.catalogue.primary.slug),
       },
       newsletter,
     );

@@ -1,4 +1,6 @@
-import { readContentFiles } from "./load.ts";
+import { catalogueIssues } from "./catalogue.ts";
+import type { CourseFolder } from "./catalogue.ts";
+import { readCatalogueFolders, readContentFiles } from "./load.ts";
 import { compareStrings, COURSE_FILE, formatIssue, inspectCourse } from "./parse.ts";
 import type { ContentFile, ContentIssue, LessonFileInfo } from "./parse.ts";
 import { lintMarkdown } from "./markdown-lint.ts";
@@ -63,6 +65,43 @@ const LESSON_FILE_NAME = /^(\d{2,})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$/;
 // Realistic values, so the size check sees what a reader's email will hold.
 const SAMPLE_RECIPIENT = { email: "reader@example.com", name: "Sample Reader" };
 const SAMPLE_TOKEN = "x".repeat(64);
+
+/** A check of every course under one content dir: each course's own report, then what is wrong across them. */
+export interface CatalogueReport {
+  ok: boolean;
+  courses: { folder: string; report: CheckReport }[];
+  /** Across courses (a folder not named as its slug, a slug used twice, an unknown `next`); paths relative to the content dir. */
+  issues: ContentIssue[];
+}
+
+export async function checkCatalogueFolders(folders: readonly CourseFolder[], options: CheckOptions): Promise<CatalogueReport> {
+  const courses: CatalogueReport["courses"] = [];
+  for (const { folder, files } of folders) courses.push({ folder, report: await checkCourseFiles(files, options) });
+  const parsed = courses.map((c) => c.report.course);
+  const issues = parsed.every((c) => c !== undefined) ? catalogueIssues(folders, parsed as Course[]) : [];
+  return { ok: issues.length === 0 && courses.every((c) => c.report.ok), courses, issues };
+}
+
+export async function checkCatalogue(dir: string, options: CheckOptions): Promise<CatalogueReport> {
+  return checkCatalogueFolders(await readCatalogueFolders(dir), options);
+}
+
+/** Every problem of a catalogue check, `file:line: problem`, paths shown under `root` (the content dir). */
+export function formatCatalogueIssues(report: CatalogueReport, root: string): string[] {
+  return [...report.courses.flatMap(({ folder, report: r }) => formatIssues(r, joinRoot(root, folder))), ...report.issues.map((i) => formatIssue(i, root))];
+}
+
+export function formatCatalogueWarnings(report: CatalogueReport, root: string): string[] {
+  return report.courses.flatMap(({ folder, report: r }) => formatWarnings(r, joinRoot(root, folder)));
+}
+
+export function countCatalogueIssues(report: CatalogueReport): number {
+  return report.issues.length + report.courses.reduce((n, c) => n + c.report.issues.length, 0);
+}
+
+function joinRoot(root: string, folder: string): string {
+  return folder === "" ? root : `${root.replace(/\/+$/, "")}/${folder}`;
+}
 
 export async function checkCourse(dir: string, options: CheckOptions): Promise<CheckReport> {
   return checkCourseFiles(await readContentFiles(dir), options);

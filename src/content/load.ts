@@ -3,6 +3,8 @@ import path from "node:path";
 import { compareStrings, COURSE_FILE, LESSONS_DIR, parseCourse } from "./parse.ts";
 import type { ContentFile } from "./parse.ts";
 import type { Course } from "./schema.ts";
+import { parseCatalogue } from "./catalogue.ts";
+import type { Catalogue, CourseFolder } from "./catalogue.ts";
 
 /** Reading content from disk; all parsing and validation lives in parse.ts, which needs no fs. */
 
@@ -29,6 +31,26 @@ export async function readContentFiles(dir: string): Promise<ContentFile[]> {
   return files;
 }
 
+/**
+ * Every course under `dir`: each subfolder holding a course.yaml (other folders, such as
+ * content/sources, are not courses), or `dir` itself when it holds one (the one-course layout).
+ */
+export async function readCatalogueFolders(dir: string): Promise<CourseFolder[]> {
+  if ((await readTextIfExists(path.join(dir, COURSE_FILE))) !== undefined) return [{ folder: "", files: await readContentFiles(dir) }];
+  const entries = await readdir(dir, { withFileTypes: true });
+  const folders: CourseFolder[] = [];
+  for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => compareStrings(a.name, b.name))) {
+    const files = await readContentFiles(path.join(dir, entry.name));
+    if (files.some((f) => f.path === COURSE_FILE)) folders.push({ folder: entry.name, files });
+  }
+  return folders;
+}
+
+export async function loadCatalogue(dir: string): Promise<Catalogue> {
+  return parseCatalogue(await readCatalogueFolders(dir), { root: dir });
+}
+
+/** One course folder (content/<slug>). */
 export async function loadCourse(dir: string): Promise<Course> {
   return parseCourse(await readContentFiles(dir), { root: dir });
 }

@@ -1,7 +1,8 @@
 import { z } from "zod";
 
 /**
- * The course as authors write it: `content/course.yaml` plus one Markdown file per lesson.
+ * A course as authors write it: `content/<slug>/course.yaml` plus one Markdown file per lesson in
+ * `content/<slug>/lessons/` (see catalogue.ts for how the courses of one install are found).
  * Everything downstream (signup page, scheduler, templates) reads these types, never the files.
  */
 
@@ -19,7 +20,16 @@ const listId = z
   .regex(/^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)+$/, "must look like course-name.your-domain.com (letters, digits and hyphens joined by dots)");
 
 export const courseFileSchema = z.object({
+  /** The course's folder name under content/ (content/<slug>/course.yaml), and its address: /courses/<slug>. */
   slug,
+  /**
+   * Slugs this course was known by before. On start the store moves readers enrolled under one of
+   * them to this slug, so renaming (or moving) a course never strands anyone mid-course; the first
+   * one also keeps the default List-Id, which must not change over a list's life (RFC 2919 §2).
+   */
+  formerSlugs: z.array(slug).default([]),
+  /** The course offered (never joined automatically) in this course's graduation email. */
+  next: slug.optional(),
   /** RFC 2919 List-Id of every course email; default: the slug under the APP_URL host. */
   listId: listId.optional(),
   name: z.string().min(1),

@@ -11,7 +11,7 @@ export function servicesFor(c: Context<AppEnv>): Services {
   const { deps, now } = c.var;
   return {
     db: deps.db,
-    course: deps.course,
+    catalogue: deps.catalogue,
     log: deps.log,
     appUrl: deps.appUrl,
     secretKey: deps.secretKey,

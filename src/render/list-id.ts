@@ -12,7 +12,7 @@ const ATEXT = "A-Za-z0-9!#$%&'*+/=?^_`{|}~-";
 export const DOT_ATOM = new RegExp(`^[${ATEXT}]+(?:\\.[${ATEXT}]+)+$`);
 const MAX_LIST_ID = 255;
 
-export function listIdOf(course: Pick<Course, "slug" | "listId">, appUrl: string): string {
+export function listIdOf(course: Pick<Course, "slug" | "listId"> & { formerSlugs?: readonly string[] | undefined }, appUrl: string): string {
   if (course.listId) return course.listId;
   let host: string;
   try {
@@ -27,10 +27,12 @@ export function listIdOf(course: Pick<Course, "slug" | "listId">, appUrl: string
     .split(".")
     .filter((label) => label !== "" && label !== "-")
     .join(".");
-  return `${course.slug}.${namespace || "localhost"}`.slice(0, MAX_LIST_ID).replace(/\.+$/, "");
+  // A renamed course keeps the List-Id it was first known by: readers' filters rely on it.
+  const label = course.formerSlugs?.[0] ?? course.slug;
+  return `${label}.${namespace || "localhost"}`.slice(0, MAX_LIST_ID).replace(/\.+$/, "");
 }
 
-export function listIdHeader(course: Pick<Course, "slug" | "name" | "listId">, appUrl: string): string {
+export function listIdHeader(course: Pick<Course, "slug" | "name" | "listId"> & { formerSlugs?: readonly string[] | undefined }, appUrl: string): string {
   return `${phrase(course.name)} <${listIdOf(course, appUrl)}>`;
 }
 

@@ -34,3 +34,45 @@ export async function storeScheduleVersion(db: Database, courseSlug: string, ver
     .onConflict((oc) => oc.column("course_slug").doUpdateSet({ schedule_version: version, updated_at: now }))
     .execute();
 }
+
+/**
+ * A course's `formerSlugs` (course.yaml): moves the enrollments and the course-wide state kept
+ * under an old slug to the current one, so renaming or moving a course strands no reader. Run on
+ * every start; after the first it finds nothing. A reader somehow enrolled under both keeps the
+ * current enrollment and the old one stays as it was. Returns how many enrollments moved.
+ */
+export async function adoptFormerSlugs(db: Database, courses: readonly { slug: string; formerSlugs: readonly string[] }[], now: number): Promise<number> {
+  let moved = 0;
+  for (const { slug, formerSlugs } of courses) {
+    if (formerSlugs.length === 0) continue;
+    moved += await db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable("enrollments")
+        .set({ course_slug: slug, updated_at: now })
+        .where("course_slug", "in", [...formerSlugs])
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom("enrollments as current").select("current.id").whereRef("current.subscriber_id", "=", "enrollments.subscriber_id").where("current.course_slug", "=", slug))),
+        )
+        .executeTakeFirst();
+      const kept = await trx.selectFrom("course_state").select("course_slug").where("course_slug", "=", slug).executeTakeFirst();
+      if (kept) await trx.deleteFrom("course_state").where("course_slug", "in", [...formerSlugs]).execute();
+      else {
+        const [first] = await trx.selectFrom("course_state").select("course_slug").where("course_slug", "in", [...formerSlugs]).orderBy("updated_at", "desc").limit(1).execute();
+        if (first) {
+          await trx.deleteFrom("course_state").where("course_slug", "in", [...formerSlugs]).where("course_slug", "!=", first.course_slug).execute();
+          await trx.updateTable("course_state").set({ course_slug: slug, updated_at: now }).where("course_slug", "=", first.course_slug).execute();
+        }
+      }
+      return Number(result.numUpdatedRows);
+    });
+  }
+  return moved;
+}
+
+/** Enrollments per course slug that is not one of `known`: readers whose course is no longer in content/. */
+export async function enrollmentsOutside(db: Database, known: readonly string[]): Promise<{ courseSlug: string; count: number }[]> {
+  let query = db.selectFrom("enrollments").select(["course_slug", (eb) => eb.fn.countAll<number>().as("count")]).where("status", "in", ["active", "paused"]);
+  if (known.length > 0) query = query.where("course_slug", "not in", [...known]);
+  const rows = await query.groupBy("course_slug").execute();
+  return rows.map((r) => ({ courseSlug: r.course_slug, count: Number(r.count) }));
+}

@@ -74,7 +74,7 @@ describe("admin console (headless Chromium)", () => {
   it("logs in, finds a reader and sends them lesson 2 from their timeline", async () => {
     stack = await startStack("sqlite", { env: { ADMIN_TOKEN: ADMIN } });
     const { baseUrl, fake, runtime } = stack;
-    const course = runtime.course;
+    const course = runtime.catalogue.primary;
     const [, second] = course.lessons;
     const now = Date.now();
     // Nobody is due for days, so only what the admin does sends email.
@@ -110,7 +110,7 @@ describe("admin console (headless Chromium)", () => {
   it("previews and test-sends a lesson, and follows a 1,000-reader newsletter to 100%", async () => {
     stack = await startStack("sqlite", { env: { ADMIN_TOKEN: ADMIN } });
     const { baseUrl, fake, runtime } = stack;
-    const course = runtime.course;
+    const course = runtime.catalogue.primary;
     const [, second, third] = course.lessons;
     const now = Date.now();
     // 1,000 readers wait for lesson 2 (Dana among them), 7 for lesson 3; nobody is due for days.

@@ -79,7 +79,7 @@ describe("the outbox in a browser (headless Chromium)", () => {
       // origin as soon as it is shown, so the reader presses nothing more.
       await confirmTab.locator("h1", { hasText: "You're in" }).waitFor({ timeout: 15_000 });
 
-      const first = (await loadCourse("content")).lessons[0]!;
+      const first = (await loadCourse("content/couples-therapy-up-close")).lessons[0]!;
       await openFromOutbox(page, base, new RegExp(first.subject.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
       expect(await page.locator("h1").innerText()).toBe(first.subject);
       expect(await page.frameLocator("iframe").locator("body").innerText()).toContain(first.title);

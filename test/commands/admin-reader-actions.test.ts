@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { importReaders } from "../../src/commands/import-readers.ts";
 import { readerView, runReaderAction } from "../../src/commands/reader-actions.ts";
@@ -26,7 +27,7 @@ describe.each(ENGINES)("admin reader commands (%s)", (engine) => {
     queued = [];
     services = {
       db,
-      course: await loadCourse("content"),
+      catalogue: catalogueOf([await loadCourse("content/couples-therapy-up-close")]),
       log: createLogger("error", () => undefined),
       appUrl: "http://localhost",
       secretKey: "a test secret key that is long enough to sign",
@@ -40,7 +41,7 @@ describe.each(ENGINES)("admin reader commands (%s)", (engine) => {
   });
 
   async function enrolledReader(): Promise<string> {
-    await importReaders(db, services.course, "email\nann@example.com\n", { consentSource: "command test", enroll: true }, NOW - 60_000);
+    await importReaders(db, services.catalogue.primary, "email\nann@example.com\n", { consentSource: "command test", enroll: true }, NOW - 60_000);
     return (await findReaderByIdOrEmail(db, "ann@example.com"))!.id;
   }
 
@@ -56,7 +57,7 @@ describe.each(ENGINES)("admin reader commands (%s)", (engine) => {
 
   it("sends a lesson by its number, hands it to the queue, and shows it on the reader's timeline", async () => {
     const id = await enrolledReader();
-    const lesson = services.course.lessons[1]!;
+    const lesson = services.catalogue.primary.lessons[1]!;
     const outcome = await runReaderAction(services, id, "send-lesson", { lesson: String(lesson.number) });
     expect(outcome.lesson?.slug).toBe(lesson.slug);
     expect(queued).toEqual([outcome.sendId]);

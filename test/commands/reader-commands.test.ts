@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import { afterEach, describe, expect, it } from "vitest";
 import { checkHealth } from "../../src/commands/check-health.ts";
 import { checkConfirmLink, confirm } from "../../src/commands/confirm.ts";
@@ -47,7 +48,7 @@ describe.each(ENGINES)("reader commands (%s)", (engine) => {
     const clock = { now: Date.UTC(2026, 10, 2, 9, 0) };
     const services: Services = {
       db,
-      course: await loadCourse("content"),
+      catalogue: catalogueOf([await loadCourse("content/couples-therapy-up-close")]),
       log: silentLogger,
       appUrl: "https://lessons.example.test",
       secretKey: TEST_SECRET,

@@ -41,7 +41,7 @@ describe("admin CLI", () => {
     expect(lines[0]).toBe("email,name,timezone,status,signed_up_at,confirmed_at,consent_source,course_status,next_lesson");
     expect(lines.slice(1).map((l) => l.split(",")[0]).sort()).toEqual(["ann@example.com", "bob@example.com"]);
 
-    const lesson2 = stack.runtime.course.lessons[1]!;
+    const lesson2 = stack.runtime.catalogue.primary.lessons[1]!;
     const sent = await cli("send-lesson", "ann@example.com", lesson2.slug);
     expect(sent.code, sent.output).toBe(0);
     const email = await waitFor("lesson 2 at the provider", () => stack.fake.emails.find((e) => e.subject === lesson2.subject && e.to[0]?.includes("ann@example.com")));

@@ -39,7 +39,7 @@ describe("broadcast through a worker crash", () => {
     testDb = await createTestDatabase("postgres");
     db = await openDatabase(testDb.url);
     prefix = uniquePrefix("bcrash");
-    const course = await loadCourse("content");
+    const course = await loadCourse("content/couples-therapy-up-close");
     // Readers with no lesson due for days: only the newsletter moves.
     await bulkReaders(db, course, READERS, { confirmedAt: Date.now(), nextDueAt: Date.now() + 5 * 24 * 3600_000, lastDay: 0 });
     const id = await createBroadcast(db, course, { subject: "A note between lessons", markdown: "Hello **everyone**.", audience: { kind: "all" } }, Date.now());

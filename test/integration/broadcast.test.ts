@@ -73,7 +73,7 @@ describe.each(ENGINES)("broadcasts end to end (%s)", (engine) => {
     const { fake, runtime } = stack;
     const now = Date.now();
     // No lesson is due for days: only the newsletter moves.
-    const readers = await bulkReaders(runtime.db, runtime.course, 1000, { confirmedAt: now, nextDueAt: now + 5 * DAY, lastDay: 0 });
+    const readers = await bulkReaders(runtime.db, runtime.catalogue.primary, 1000, { confirmedAt: now, nextDueAt: now + 5 * DAY, lastDay: 0 });
     const auth = await login(stack);
 
     const id = await compose(stack, auth, { subject: `Spring news (${engine})` });
@@ -98,12 +98,12 @@ describe.each(ENGINES)("broadcasts end to end (%s)", (engine) => {
   it("a course-stage audience reaches only the readers whose next lesson is that one", async () => {
     stack = await startStack(engine, { env: { ADMIN_TOKEN: ADMIN } });
     const { fake, runtime } = stack;
-    const [, second, third] = runtime.course.lessons;
+    const [, second, third] = runtime.catalogue.primary.lessons;
     const now = Date.now();
-    await bulkReaders(runtime.db, runtime.course, 40, { confirmedAt: now, nextDueAt: now + 5 * DAY, lastDay: 0 });
-    const atThird = await bulkReaders(runtime.db, runtime.course, 60, { confirmedAt: now, nextDueAt: now + 5 * DAY, lastDay: second!.day });
+    await bulkReaders(runtime.db, runtime.catalogue.primary, 40, { confirmedAt: now, nextDueAt: now + 5 * DAY, lastDay: 0 });
+    const atThird = await bulkReaders(runtime.db, runtime.catalogue.primary, 60, { confirmedAt: now, nextDueAt: now + 5 * DAY, lastDay: second!.day });
     // A paused reader at the same stage is not "at" it for a newsletter.
-    await bulkReaders(runtime.db, runtime.course, 5, { confirmedAt: now, nextDueAt: now + 5 * DAY, lastDay: second!.day, status: "paused" });
+    await bulkReaders(runtime.db, runtime.catalogue.primary, 5, { confirmedAt: now, nextDueAt: now + 5 * DAY, lastDay: second!.day, status: "paused" });
     const auth = await login(stack);
 
     const id = await compose(stack, auth, { subject: "Before lesson 3", audience: `stage:${third!.slug}` });
@@ -124,7 +124,7 @@ describe.each(ENGINES)("broadcasts end to end (%s)", (engine) => {
     stack = await startStack(engine, { env: { ADMIN_TOKEN: ADMIN, RESEND_RATE_LIMIT: "1" } });
     const { fake, runtime } = stack;
     const now = Date.now();
-    await bulkReaders(runtime.db, runtime.course, 1000, { confirmedAt: now, nextDueAt: now + 5 * DAY, lastDay: 0 });
+    await bulkReaders(runtime.db, runtime.catalogue.primary, 1000, { confirmedAt: now, nextDueAt: now + 5 * DAY, lastDay: 0 });
     const auth = await login(stack);
 
     const id = await compose(stack, auth, { subject: "Cancel me" });

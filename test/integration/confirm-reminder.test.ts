@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadCourse } from "../../src/content/load.ts";
 import type { Course } from "../../src/content/schema.ts";
@@ -34,7 +35,7 @@ describe.each(ENGINES)("the confirmation reminder (%s)", (engine) => {
   beforeEach(async () => {
     testDb = await createTestDatabase(engine);
     db = await openDatabase(testDb.url);
-    course = await loadCourse("content");
+    course = await loadCourse("content/couples-therapy-up-close");
     dispatcher = createFakeDispatcher(db);
   });
   afterEach(async () => {
@@ -42,7 +43,7 @@ describe.each(ENGINES)("the confirmation reminder (%s)", (engine) => {
     await testDb.drop();
   });
 
-  const tick = (now: number, confirmReminderHours = 24) => runTick({ db, course, dispatcher, confirmReminderHours }, now);
+  const tick = (now: number, confirmReminderHours = 24) => runTick({ db, catalogue: catalogueOf([course]), dispatcher, confirmReminderHours }, now);
   const signUp = async (email: string, at = SIGNED_UP) => {
     const { subscriberId } = await recordSignup(db, { email, name: "Dana", timezone: "UTC", ip: null, userAgent: null, form: "test", consentTextVersion: "test" }, at);
     return subscriberId!;

@@ -35,14 +35,14 @@ describe("a whole course run", () => {
       expect(res.status).toBe(200);
     });
 
-    const perReader = runtime.course.lessons.length + 2;
+    const perReader = runtime.catalogue.primary.lessons.length + 2;
     await waitFor("every lesson and graduation email", () => (fake.emails.length >= READERS * perReader ? true : undefined), 120_000);
     // The provider has every email; the ledger is settled once each worker has recorded its answer.
     await waitFor("every ledger row to be settled", async () => ((await runtime.db.selectFrom("sends").select("id").where("status", "in", ["queued", "sending"]).execute()).length === 0 ? true : undefined), 60_000);
 
     expect(fake.emails).toHaveLength(READERS * perReader);
     expect(fake.duplicates()).toEqual([]);
-    const expectedSubjects = [...runtime.course.lessons.map((l) => l.subject), runtime.course.graduation.subject];
+    const expectedSubjects = [...runtime.catalogue.primary.lessons.map((l) => l.subject), runtime.catalogue.primary.graduation.subject];
     const received = new Map<string, string[]>();
     for (const email of fake.emails) {
       if (email.subject.startsWith("Confirm")) continue;

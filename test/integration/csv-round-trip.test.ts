@@ -21,7 +21,7 @@ describe.each(ENGINES)("CSV round trip (%s)", (engine) => {
   beforeEach(async () => {
     testDb = await createTestDatabase(engine);
     db = await openDatabase(testDb.url);
-    course = await loadCourse("content");
+    course = await loadCourse("content/couples-therapy-up-close");
   });
   afterEach(async () => {
     await db.destroy();

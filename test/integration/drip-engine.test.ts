@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import { DateTime } from "luxon";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadCourse } from "../../src/content/load.ts";
@@ -33,7 +34,7 @@ describe.each(ENGINES)("drip engine (%s)", (engine) => {
   beforeEach(async () => {
     testDb = await createTestDatabase(engine);
     db = await openDatabase(testDb.url);
-    course = await loadCourse("content");
+    course = await loadCourse("content/couples-therapy-up-close");
     prefix = uniquePrefix("drip");
     producer = createProducer({ redisUrl: REDIS_URL, prefix, db });
   });
@@ -46,7 +47,7 @@ describe.each(ENGINES)("drip engine (%s)", (engine) => {
 
   /** One scheduler pass at `now`; what it queued is then taken by the provider at once (no worker here). */
   const tick = async (now: number, c: Course = course) => {
-    const result = await runTick({ db, course: c, dispatcher: producer }, now);
+    const result = await runTick({ db, catalogue: catalogueOf([c]), dispatcher: producer }, now);
     await db.updateTable("sends").set({ status: "sent", sent_at: now }).where("status", "=", "queued").where("kind", "!=", "confirm").execute();
     return result;
   };
@@ -150,28 +151,28 @@ describe.each(ENGINES)("drip engine (%s)", (engine) => {
   it("two ticks at once queue each lesson once", async () => {
     const t0 = Date.UTC(2026, 8, 1, 9);
     await bulkReaders(db, course, 300, { confirmedAt: t0 - 7 * DAY, nextDueAt: t0, lastDay: 0 });
-    const [a, b] = await Promise.all([runTick({ db, course, dispatcher: producer }, t0), runTick({ db, course, dispatcher: producer }, t0)]);
+    const [a, b] = await Promise.all([runTick({ db, catalogue: catalogueOf([course]), dispatcher: producer }, t0), runTick({ db, catalogue: catalogueOf([course]), dispatcher: producer }, t0)]);
     expect(a.queued + b.queued).toBe(300);
     const rows = await db.selectFrom("sends").select(["dedupe_key"]).execute();
     expect(new Set(rows.map((r) => r.dedupe_key)).size).toBe(300);
     expect(rows).toHaveLength(300);
     // And calling the raw query twice more changes nothing.
-    expect(await queueDueEmails({ db, course, now: () => t0 })).toEqual({ sendIds: [], batchIds: [] });
+    expect(await queueDueEmails({ db, catalogue: catalogueOf([course]), now: () => t0 })).toEqual({ sendIds: [], batchIds: [] });
   });
 
   it("holds a reader's next email until the provider has the previous one, and counts the gap from then", async () => {
     const t0 = Date.UTC(2026, 9, 5, 9);
     const { subscriberId } = await confirmedReader(db, course, { email: "slow@example.com", confirmedAt: t0 - 30 * DAY });
-    await runTick({ db, course, dispatcher: producer }, t0);
+    await runTick({ db, catalogue: catalogueOf([course]), dispatcher: producer }, t0);
     expect(await lessonsOf(subscriberId)).toEqual(slugs().slice(0, 1));
     // Lesson 1 is still with the worker (retrying, say) two days later: lesson 2 waits.
-    await runTick({ db, course, dispatcher: producer }, t0 + 2 * DAY);
+    await runTick({ db, catalogue: catalogueOf([course]), dispatcher: producer }, t0 + 2 * DAY);
     expect(await lessonsOf(subscriberId)).toEqual(slugs().slice(0, 1));
     const delivered = t0 + 2 * DAY + HOUR;
     await db.updateTable("sends").set({ status: "sent", sent_at: delivered }).where("subscriber_id", "=", subscriberId).where("kind", "=", "lesson").execute();
-    await runTick({ db, course, dispatcher: producer }, delivered + DAY - HOUR);
+    await runTick({ db, catalogue: catalogueOf([course]), dispatcher: producer }, delivered + DAY - HOUR);
     expect(await lessonsOf(subscriberId)).toEqual(slugs().slice(0, 1));
-    await runTick({ db, course, dispatcher: producer }, delivered + 2 * DAY);
+    await runTick({ db, catalogue: catalogueOf([course]), dispatcher: producer }, delivered + 2 * DAY);
     expect(await lessonsOf(subscriberId)).toEqual(slugs().slice(0, 2));
   });
 

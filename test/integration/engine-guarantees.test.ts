@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import { afterEach, describe, expect, it } from "vitest";
 import { start } from "../../src/boot.ts";
 import type { Runtime } from "../../src/boot.ts";
@@ -40,7 +41,7 @@ describe("engine guarantees", () => {
     const http = await start(["http"], stack.env, { log: silentLogger });
     const db = http.db;
     await db.updateTable("enrollments").set({ next_due_at: 0, last_sent_at: null }).execute();
-    await runTick({ db, course: http.course, dispatcher: http.producer, courseDaySeconds: undefined }, Date.now() + 8 * 24 * 3600_000);
+    await runTick({ db, catalogue: catalogueOf([http.catalogue.primary]), dispatcher: http.producer, courseDaySeconds: undefined }, Date.now() + 8 * 24 * 3600_000);
     const queued = await db.selectFrom("sends").select(["id", "subscriber_id"]).where("status", "=", "queued").execute();
     expect(queued).toHaveLength(4);
     expect(await http.producer.sendQueue.count()).toBeGreaterThan(0);
@@ -72,14 +73,15 @@ describe("engine guarantees", () => {
 
     await resumeEnrollment(workers.db, pauser.id, Date.now());
     const late = await waitFor("the paused reader's lesson after resume", () => stack!.fake.emails.find((e) => e.to.includes("pauser@example.com")));
-    expect(late.subject).toBe(workers.course.lessons[1]!.subject);
+    expect(late.subject).toBe(workers.catalogue.primary.lessons[1]!.subject);
     expect(stack.fake.duplicates()).toEqual([]);
   });
 
   it("readers whose next lesson is days away leave nothing in Redis", async () => {
     stack = await startStack("sqlite", { roles: ["http"] });
-    const { db, course, producer } = stack.runtime;
-    const tick = () => runTick({ db, course, dispatcher: producer }, Date.now());
+    const { db, catalogue, producer } = stack.runtime;
+    const course = catalogue.primary;
+    const tick = () => runTick({ db, catalogue, dispatcher: producer }, Date.now());
     await tick();
     // Let the queue finish its own start-up writes (its meta key) before counting.
     await producer.sendQueue.waitUntilReady();

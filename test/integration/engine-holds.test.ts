@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,7 +28,8 @@ for (const engine of ENGINES) {
 
     it("a lesson that failed for good holds the course until an admin skips it with a reason; then graduation follows", async () => {
       stack = await startStack(engine, { env: { COURSE_DAY_SECONDS: "1", SEND_ATTEMPTS: "1", ADMIN_TOKEN } });
-      const { course, db } = stack.runtime;
+      const { catalogue, db } = stack.runtime;
+      const course = catalogue.primary;
       const last = course.lessons.at(-1)!;
       // The provider refuses the last lesson for good.
       stack.fake.setFault((req) =>
@@ -42,7 +44,7 @@ for (const engine of ENGINES) {
       expect(failed.error).toContain("invalid domain");
 
       // However late the scheduler looks, nothing follows a held lesson.
-      const later = await queueDueEmails({ db, course, courseDaySeconds: 1, now: () => Date.now() + 365 * 24 * 3600_000 });
+      const later = await queueDueEmails({ db, catalogue: catalogueOf([course]), courseDaySeconds: 1, now: () => Date.now() + 365 * 24 * 3600_000 });
       expect(later.sendIds).toEqual([]);
       const api = (path: string, init: RequestInit = {}) => fetch(`${stack.baseUrl}/admin/api${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" } });
       const view = (await (await api(`/subscribers/${subscriberId}`)).json()) as { next: { sentence: string }; timeline: { text: string }[] };
@@ -64,7 +66,8 @@ for (const engine of ENGINES) {
 
     it("an admin retry of a held lesson re-queues that lesson and the course goes on", async () => {
       stack = await startStack(engine, { env: { COURSE_DAY_SECONDS: "1", SEND_ATTEMPTS: "1", ADMIN_TOKEN } });
-      const { course, db } = stack.runtime;
+      const { catalogue, db } = stack.runtime;
+      const course = catalogue.primary;
       const first = course.lessons[0]!;
       stack.fake.failNext(1, { status: 500 });
       const { subscriberId, enrollmentId } = await confirmedReader(db, course, { email: "retry@example.com", confirmedAt: Date.now() });
@@ -90,11 +93,11 @@ for (const engine of ENGINES) {
     it("an unsubscribe cancels a claimed batch row that never reached the provider, and leaves a batch that may have reached it byte-identical", async () => {
       testDb = await createTestDatabase(engine);
       db = await openDatabase(testDb.url);
-      const course = await loadCourse("content");
+      const course = await loadCourse("content/couples-therapy-up-close");
       const now = Date.now();
       const ann = await confirmedReader(db, course, { email: "ann@example.com", confirmedAt: now });
       const bob = await confirmedReader(db, course, { email: "bob@example.com", confirmedAt: now });
-      const { batchIds } = await queueDueEmails({ db, course, now: () => now }, { batchSize: 100 });
+      const { batchIds } = await queueDueEmails({ db, catalogue: catalogueOf([course]), now: () => now }, { batchSize: 100 });
       expect(batchIds).toHaveLength(1);
       const batchId = batchIds[0]!;
       // A worker claimed the batch and died before its request left.

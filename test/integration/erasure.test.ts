@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -52,14 +53,14 @@ describe.each(ENGINES)("erasure leaves the address nowhere (%s)", (engine) => {
     t = await makeTestApp({ engine });
     dir = mkdtempSync(join(tmpdir(), "lessonpost-outbox-"));
     const outbox = createOutbox(dir);
-    const course = await loadCourse("content");
+    const course = await loadCourse("content/couples-therapy-up-close");
     const prefix = uniquePrefix("erase");
     const logs: string[] = [];
     const log = recordingLogger(logs);
     producer = makeTestProducer(t.db);
     const limiter = createRedisSignupLimiter(producer.connection, prefix, log);
     const app = createApp({
-      db: t.db, course, log, appUrl: "https://lessons.example.test", secretKey: TEST_SECRET, dispatcher: producer, outbox, signupLimiter: limiter,
+      db: t.db, catalogue: catalogueOf([course]), log, appUrl: "https://lessons.example.test", secretKey: TEST_SECRET, dispatcher: producer, outbox, signupLimiter: limiter,
       adminToken: "an-admin-token-long-enough", clientIp: () => "203.0.113.7", now: () => t!.clock.now,
     });
     const address = "Erin.Erased@example.com";

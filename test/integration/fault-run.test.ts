@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadCourse } from "../../src/content/load.ts";
 import { createProducer } from "../../src/queue/producer.ts";
@@ -58,7 +59,7 @@ describe("fault run", () => {
     fake = await startFakeResend({ apiKey: TEST_API_KEY, storeBodies: false });
     testDb = await createTestDatabase("postgres");
     db = await openDatabase(testDb.url);
-    const course = await loadCourse("content");
+    const course = await loadCourse("content/couples-therapy-up-close");
     const port = await freePort();
     redis = await startRedisServer(port);
     const redisUrl = `redis://127.0.0.1:${port}`;
@@ -97,7 +98,7 @@ describe("fault run", () => {
     const scheduler = (async () => {
       while (chaos) {
         try {
-          const result = await runTick({ db, course, dispatcher: producer, courseDaySeconds: DAY_SECONDS, reofferAfterMs: 3000 }, Date.now());
+          const result = await runTick({ db, catalogue: catalogueOf([course]), dispatcher: producer, courseDaySeconds: DAY_SECONDS, reofferAfterMs: 3000 }, Date.now());
           second.ticks += 1;
           second.queued += result.queued;
           second.offered += result.offered;

@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,8 +28,8 @@ describe.each(ENGINES)("newsletter preview text in the console (%s)", (engine) =
   let cookie: string;
   beforeEach(async () => {
     t = await makeTestApp({ engine });
-    course = await loadCourse("content");
-    app = createApp({ db: t.db, course, log: silentLogger, appUrl: "https://lessons.example.test", secretKey: TEST_SECRET, adminToken: ADMIN, emailFrom: "L <l@example.test>", dispatcher: t.dispatcher, now: () => NOW });
+    course = await loadCourse("content/couples-therapy-up-close");
+    app = createApp({ db: t.db, catalogue: catalogueOf([course]), log: silentLogger, appUrl: "https://lessons.example.test", secretKey: TEST_SECRET, adminToken: ADMIN, emailFrom: "L <l@example.test>", dispatcher: t.dispatcher, now: () => NOW });
     const login = await app.request("/admin/login", form({ secret: ADMIN }));
     cookie = login.headers.getSetCookie().map((c) => c.split(";")[0]!).join("; ");
   });

@@ -40,7 +40,7 @@ describe("retry all failed", () => {
     testDb = await createTestDatabase("postgres");
     db = await openDatabase(testDb.url);
     prefix = uniquePrefix("retryall");
-    const course = await loadCourse("content");
+    const course = await loadCourse("content/couples-therapy-up-close");
     await bulkReaders(db, course, READERS, { confirmedAt: Date.now(), nextDueAt: Date.now() + 5 * 24 * 3600_000, lastDay: 0 });
     const id = await createBroadcast(db, course, { subject: "A note between lessons", markdown: "Hello.", audience: { kind: "all" } }, Date.now());
     await startBroadcast(db, id, Date.now());

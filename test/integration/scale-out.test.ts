@@ -44,7 +44,7 @@ describe("three worker processes", () => {
     testDb = await createTestDatabase("postgres");
     db = await openDatabase(testDb.url);
     prefix = uniquePrefix("scale");
-    const course = await loadCourse("content");
+    const course = await loadCourse("content/couples-therapy-up-close");
     const now = Date.now();
     await bulkReaders(db, course, COURSE_READERS, { confirmedAt: now, nextDueAt: now, lastDay: -1 });
     // Readers who finished the course: they get only the newsletter.

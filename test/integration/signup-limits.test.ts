@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { loadCourse } from "../../src/content/load.ts";
@@ -45,7 +46,7 @@ describe("signup limits in Redis", () => {
     const s = await setup();
     const limiter = createRedisSignupLimiter(s.connection, s.prefix, silentLogger, { perIpPerMinute: 3, perIpPerHour: 100, perAddressPerHour: 2 });
     let ip = "198.51.100.1";
-    const app = createApp({ db: s.t.db, course: await loadCourse("content"), log: silentLogger, appUrl: "http://x.test", secretKey: TEST_SECRET, signupLimiter: limiter, clientIp: () => ip });
+    const app = createApp({ db: s.t.db, catalogue: catalogueOf([await loadCourse("content/couples-therapy-up-close")]), log: silentLogger, appUrl: "http://x.test", secretKey: TEST_SECRET, signupLimiter: limiter, clientIp: () => ip });
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await app.request("/subscribe", form({ email: `n${i}@example.com` }))).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
@@ -64,7 +65,7 @@ describe("signup limits in Redis", () => {
   it("the fresh-link form is rate-limited per address in Redis", async () => {
     const s = await setup();
     const limiter = createRedisSignupLimiter(s.connection, s.prefix, silentLogger, { perIpPerMinute: 100, perIpPerHour: 100, perAddressPerHour: 2 });
-    const app = createApp({ db: s.t.db, course: await loadCourse("content"), log: silentLogger, appUrl: "http://x.test", secretKey: TEST_SECRET, signupLimiter: limiter, clientIp: () => "198.51.100.9" });
+    const app = createApp({ db: s.t.db, catalogue: catalogueOf([await loadCourse("content/couples-therapy-up-close")]), log: silentLogger, appUrl: "http://x.test", secretKey: TEST_SECRET, signupLimiter: limiter, clientIp: () => "198.51.100.9" });
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await app.request("/preferences/new-link", form({ email: i === 1 ? "NOBODY@example.com" : "nobody@example.com" }))).status);
     expect(statuses).toEqual([200, 200, 429]);
@@ -73,7 +74,7 @@ describe("signup limits in Redis", () => {
   it("a rate-limited fresh-link request is told about link requests and when to retry, not about signups", async () => {
     const s = await setup();
     const limiter = createRedisSignupLimiter(s.connection, s.prefix, silentLogger, { perIpPerMinute: 100, perIpPerHour: 100, perAddressPerHour: 1 });
-    const app = createApp({ db: s.t.db, course: await loadCourse("content"), log: silentLogger, appUrl: "http://x.test", secretKey: TEST_SECRET, signupLimiter: limiter, clientIp: () => "198.51.100.10" });
+    const app = createApp({ db: s.t.db, catalogue: catalogueOf([await loadCourse("content/couples-therapy-up-close")]), log: silentLogger, appUrl: "http://x.test", secretKey: TEST_SECRET, signupLimiter: limiter, clientIp: () => "198.51.100.10" });
     expect((await app.request("/preferences/new-link", form({ email: "again@example.com" }))).status).toBe(200);
     const limited = await app.request("/preferences/new-link", form({ email: "again@example.com" }));
     expect(limited.status).toBe(429);
@@ -106,7 +107,7 @@ describe.each(ENGINES)("signup limits with Redis down (%s)", (engine) => {
     try {
       const limiter = createRedisSignupLimiter(connection, "lptest:identity-down", silentLogger);
       let n = 0;
-      const app = createApp({ db: t.db, course: await loadCourse("content"), log: silentLogger, appUrl: "http://x.test", secretKey: TEST_SECRET, signupLimiter: limiter, clientIp: () => `198.51.100.${n++}`, now: () => t!.clock.now });
+      const app = createApp({ db: t.db, catalogue: catalogueOf([await loadCourse("content/couples-therapy-up-close")]), log: silentLogger, appUrl: "http://x.test", secretKey: TEST_SECRET, signupLimiter: limiter, clientIp: () => `198.51.100.${n++}`, now: () => t!.clock.now });
       for (const email of caseVariants(16)) expect((await app.request("/subscribe", json({ email }))).status).toBe(202);
       expect(await t.db.selectFrom("subscribers").selectAll().execute()).toHaveLength(1);
       expect(await t.db.selectFrom("sends").select("id").where("kind", "=", "confirm").execute()).toHaveLength(1);

@@ -40,7 +40,7 @@ describe.each(ENGINES)("signup to lesson 1 (%s)", (engine) => {
     expect(confirm.status).toBe(200);
     expect(await confirm.text()).toContain("on its way");
 
-    const firstLesson = runtime.course.lessons[0]!;
+    const firstLesson = runtime.catalogue.primary.lessons[0]!;
     const lesson = await waitFor("lesson 1", () => fake.emails.find((e) => e.subject === firstLesson.subject));
     expect(lesson.html).toBeTruthy();
     expect(lesson.text).toBeTruthy();

@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import { afterEach, describe, expect, it } from "vitest";
 import { start } from "../../src/boot.ts";
 import type { Runtime } from "../../src/boot.ts";
@@ -43,11 +44,12 @@ for (const engine of ENGINES) {
      */
     async function scene(): Promise<{ readers: Map<string, string>; batchId: string; batchRequests: BatchRequest[] }> {
       stack = await startStack(engine, { roles: ["http"], env: { SEND_RETRY_DELAY_MS: "100" } });
-      const { db, course } = stack.runtime;
+      const { db, catalogue } = stack.runtime;
+      const course = catalogue.primary;
       const now = Date.now();
       const readers = new Map<string, string>();
       for (const email of READERS) readers.set(email, (await confirmedReader(db, course, { email, confirmedAt: now })).subscriberId);
-      const { batchIds, sendIds } = await queueDueEmails({ db, course, now: () => now }, { batchSize: 100 });
+      const { batchIds, sendIds } = await queueDueEmails({ db, catalogue: catalogueOf([course]), now: () => now }, { batchSize: 100 });
       expect(sendIds).toHaveLength(READERS.length);
       expect(batchIds).toHaveLength(1);
       const batchRequests: BatchRequest[] = [];

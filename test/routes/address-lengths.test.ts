@@ -26,7 +26,7 @@ describe.each(ENGINES)("over-long addresses (%s)", (engine) => {
 
   it("reports over-long addresses in a CSV import by line and imports the rest", async () => {
     t = await makeTestApp({ engine });
-    const course = await loadCourse("content");
+    const course = await loadCourse("content/couples-therapy-up-close");
     const csv = ["email,name", "fine@example.com,Fine", `${LONG_LABEL},Label`, `${LONG_LOCAL},Local`].join("\n");
     const report = await importReaders(t.db, course, csv, { consentSource: "test sheet", enroll: false }, Date.now());
     expect(report.imported).toBe(1);

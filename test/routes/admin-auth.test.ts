@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import { generateSignedCookie } from "hono/cookie";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
@@ -19,7 +20,7 @@ let hash: string;
 let course: Course;
 
 beforeAll(async () => {
-  course = await loadCourse("content");
+  course = await loadCourse("content/couples-therapy-up-close");
   // Few iterations keep the suite quick; production hashes use the default.
   hash = await hashAdminPassword(PASSWORD, 1_000);
 });
@@ -33,7 +34,7 @@ afterEach(async () => {
 function adminApp(overrides: Partial<AppDeps> = {}) {
   return createApp({
     db: t.db,
-    course,
+    catalogue: catalogueOf([course]),
     log: silentLogger,
     appUrl: "https://lessons.example.test",
     secretKey: TEST_SECRET,

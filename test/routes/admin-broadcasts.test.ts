@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import { DateTime } from "luxon";
 import { parseHTML } from "linkedom";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -64,10 +65,10 @@ async function broadcastRow(id: string) {
 describe.each(ENGINES)("broadcasts (admin console) (%s)", (engine) => {
   beforeEach(async () => {
     t = await makeTestApp({ engine });
-    course = await loadCourse("content");
+    course = await loadCourse("content/couples-therapy-up-close");
     app = createApp({
       db: t.db,
-      course,
+      catalogue: catalogueOf([course]),
       log: silentLogger,
       appUrl: "https://lessons.example.test",
       secretKey: TEST_SECRET,

@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import { parseHTML } from "linkedom";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
@@ -22,7 +23,7 @@ let auth: Record<string, string>;
 function makeApp(overrides: Partial<AppDeps> = {}) {
   return createApp({
     db: t.db,
-    course,
+    catalogue: catalogueOf([course]),
     log: silentLogger,
     appUrl: "https://lessons.example.test",
     secretKey: TEST_SECRET,
@@ -64,7 +65,7 @@ function count(row: string, name: string): number {
 describe.each(ENGINES)("course page (admin console) (%s)", (engine) => {
   beforeEach(async () => {
     t = await makeTestApp({ engine });
-    course = await loadCourse("content");
+    course = await loadCourse("content/couples-therapy-up-close");
     app = makeApp();
     auth = await login(app);
   });

@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
 import type { AppDeps } from "../../src/app.ts";
@@ -21,7 +22,7 @@ const DAY = 86_400_000;
 let course: Course;
 let t: TestApp | undefined;
 beforeAll(async () => {
-  course = await loadCourse("content");
+  course = await loadCourse("content/couples-therapy-up-close");
 });
 afterEach(async () => {
   await t?.close();
@@ -34,7 +35,7 @@ async function setup(overrides: Partial<AppDeps> = {}, engine: "sqlite" | "postg
   const test = t;
   const app = createApp({
     db: test.db,
-    course,
+    catalogue: catalogueOf([course]),
     log: silentLogger,
     appUrl: "https://lessons.example.test",
     secretKey: TEST_SECRET,

@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { loadCourse } from "../../src/content/load.ts";
@@ -22,7 +23,7 @@ async function setup(engine: Engine) {
   const test = t;
   const app = createApp({
     db: test.db,
-    course: await loadCourse("content"),
+    catalogue: catalogueOf([await loadCourse("content/couples-therapy-up-close")]),
     log: silentLogger,
     appUrl: "https://lessons.example.test",
     secretKey: TEST_SECRET,

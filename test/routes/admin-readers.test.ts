@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { loadCourse } from "../../src/content/load.ts";
@@ -26,7 +27,7 @@ const DAY = 86_400_000;
 let course: Course;
 let t: TestApp | undefined;
 beforeAll(async () => {
-  course = await loadCourse("content");
+  course = await loadCourse("content/couples-therapy-up-close");
 });
 afterEach(async () => {
   await t?.close();
@@ -39,7 +40,7 @@ async function setup(engine: Engine = "sqlite") {
   const test = t;
   const app = createApp({
     db: test.db,
-    course,
+    catalogue: catalogueOf([course]),
     log: silentLogger,
     appUrl: "https://lessons.example.test",
     secretKey: TEST_SECRET,
@@ -95,8 +96,8 @@ async function dana(s: Setup) {
   const subscriberId = created!;
   await markSent(s.db, confirmationSendId!, "provider-0", T0 - 3_590_000);
   await confirmSubscriber(s.db, subscriberId, { ip: "198.51.100.4", userAgent: "test", how: "link" }, T0);
-  const enrollmentId = await enroll({ db: s.db, course, now: () => T0 }, { subscriberId });
-  const { sendIds } = await queueDueEmails({ db: s.db, course, now: () => T0 });
+  const enrollmentId = await enroll({ db: s.db, catalogue: catalogueOf([course]), now: () => T0 }, { subscriberId });
+  const { sendIds } = await queueDueEmails({ db: s.db, catalogue: catalogueOf([course]), now: () => T0 });
   const lessonSend = sendIds[0]!;
   await markSent(s.db, lessonSend, "provider-1", T0 + 1_000);
   await s.db.updateTable("sends").set({ delivered_at: T0 + 2_000, opened_at: T0 + 3_600_000, clicked_at: T0 + 3_700_000 }).where("id", "=", lessonSend).execute();

@@ -36,7 +36,7 @@ describe.each(ENGINES)("retry all failed sends (%s)", (engine) => {
   beforeEach(async () => {
     t = await makeTestApp({ engine });
     t.clock.now = NOW;
-    course = await loadCourse("content");
+    course = await loadCourse("content/couples-therapy-up-close");
     app = appFor(t, { adminToken: ADMIN, clientIp: undefined });
     const login = await app.request("/admin/login", form({ secret: ADMIN }));
     expect(login.status).toBe(303);

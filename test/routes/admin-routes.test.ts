@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Hono } from "hono";
 import { createApp } from "../../src/app.ts";
@@ -30,7 +31,7 @@ beforeAll(async () => {
   t = await makeTestApp();
   app = createApp({
     db: t.db,
-    course: await loadCourse("content"),
+    catalogue: catalogueOf([await loadCourse("content/couples-therapy-up-close")]),
     log: silentLogger,
     appUrl: "https://lessons.example.test",
     secretKey: TEST_SECRET,

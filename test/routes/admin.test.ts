@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { enroll } from "../../src/commands/enroll.ts";
@@ -14,8 +15,8 @@ let course: Course;
 let app: ReturnType<typeof createApp>;
 beforeEach(async () => {
   t = await makeTestApp();
-  course = await loadCourse("content");
-  app = createApp({ db: t.db, course, log: silentLogger, appUrl: "https://lessons.example.test", secretKey: TEST_SECRET, adminToken: ADMIN, emailFrom: "Lessonpost <l@example.test>" });
+  course = await loadCourse("content/couples-therapy-up-close");
+  app = createApp({ db: t.db, catalogue: catalogueOf([course]), log: silentLogger, appUrl: "https://lessons.example.test", secretKey: TEST_SECRET, adminToken: ADMIN, emailFrom: "Lessonpost <l@example.test>" });
 });
 afterEach(async () => {
   await t.close();
@@ -29,7 +30,7 @@ describe("lesson preview (admin)", () => {
   });
 
   it("does not exist when no admin token is configured", async () => {
-    const open = createApp({ db: t.db, course, log: silentLogger, appUrl: "https://x.test", secretKey: TEST_SECRET });
+    const open = createApp({ db: t.db, catalogue: catalogueOf([course]), log: silentLogger, appUrl: "https://x.test", secretKey: TEST_SECRET });
     expect((await open.request(`/admin/preview/${course.lessons[0]!.slug}`, auth)).status).toBe(404);
   });
 
@@ -64,7 +65,7 @@ describe("pause and resume (admin API)", () => {
   it("pauses and resumes a reader and the course, and refuses the wrong state or no token", async () => {
     await t.app.request("/subscribe", form({ email: "p@example.com" }));
     const subscriber = await t.db.selectFrom("subscribers").select("id").executeTakeFirstOrThrow();
-    const enrollmentId = await enroll({ db: t.db, course, now: Date.now }, { subscriberId: subscriber.id });
+    const enrollmentId = await enroll({ db: t.db, catalogue: catalogueOf([course]), now: Date.now }, { subscriberId: subscriber.id });
     const post = (path: string, withAuth = true) => app.request(path, { method: "POST", ...(withAuth ? auth : {}) });
 
     expect((await post(`/admin/api/enrollments/${enrollmentId}/pause`, false)).status).toBe(401);

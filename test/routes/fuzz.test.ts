@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
@@ -63,7 +64,7 @@ describe("fuzzing the public endpoints", () => {
 
   beforeAll(async () => {
     t = await makeTestApp();
-    app = createApp({ db: t.db, course: await loadCourse("content"), log: silentLogger, appUrl: "http://localhost", secretKey: TEST_SECRET, webhookSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", clientIp: () => "203.0.113.9" });
+    app = createApp({ db: t.db, catalogue: catalogueOf([await loadCourse("content/couples-therapy-up-close")]), log: silentLogger, appUrl: "http://localhost", secretKey: TEST_SECRET, webhookSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", clientIp: () => "203.0.113.9" });
     await app.request("/subscribe", form({ email: "seed@example.com" }));
     const id = (await t.db.selectFrom("subscribers").select("id").executeTakeFirstOrThrow()).id;
     tokens = { confirm: await confirmToken(TEST_SECRET, id), unsubscribe: await unsubscribeToken(TEST_SECRET, id) };

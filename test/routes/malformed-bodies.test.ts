@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { loadCourse } from "../../src/content/load.ts";
@@ -30,9 +31,9 @@ describe.each(ENGINES)("malformed request bodies (%s)", (engine) => {
 
   beforeEach(async () => {
     t = await makeTestApp({ engine });
-    course = await loadCourse("content");
+    course = await loadCourse("content/couples-therapy-up-close");
     lines = [];
-    app = appFor(t, { course, log: createLogger("debug", (line) => lines.push(line)), adminToken: ADMIN });
+    app = appFor(t, { catalogue: catalogueOf([course]), log: createLogger("debug", (line) => lines.push(line)), adminToken: ADMIN });
     ({ subscriberId } = await confirmedReader(t.db, course, { email: "reader@example.com", confirmedAt: t.clock.now }));
   });
   afterEach(async () => {
@@ -90,7 +91,7 @@ describe("the unhandled-error log", () => {
     const lines: string[] = [];
     const app = createApp({
       db,
-      course: await loadCourse("content"),
+      catalogue: catalogueOf([await loadCourse("content/couples-therapy-up-close")]),
       log: createLogger("debug", (line) => lines.push(line)),
       appUrl: "https://lessons.example.test",
       secretKey: TEST_SECRET,

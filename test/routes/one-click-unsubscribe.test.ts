@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { loadCourse } from "../../src/content/load.ts";
@@ -24,7 +25,7 @@ describe.each(ENGINES)("one-click unsubscribe (%s)", (engine) => {
     lines = [];
     app = createApp({
       db: t.db,
-      course: await loadCourse("content"),
+      catalogue: catalogueOf([await loadCourse("content/couples-therapy-up-close")]),
       log: createLogger("debug", (line) => lines.push(line)),
       appUrl: "https://lessons.example.test",
       secretKey: TEST_SECRET,

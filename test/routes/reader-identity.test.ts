@@ -35,7 +35,7 @@ describe.each(ENGINES)("one mailbox is one reader (%s)", (engine) => {
   it("a CSV import sees a reader under any spelling of their address", async () => {
     t = await makeTestApp({ engine });
     await t.app.request("/subscribe", json({ email: "ann@example.com" }));
-    const report = await importReaders(t.db, await loadCourse("content"), "email\nANN@example.com\nbob@example.com\nBOB@example.com\n", { consentSource: "test sheet", enroll: false }, t.clock.now);
+    const report = await importReaders(t.db, await loadCourse("content/couples-therapy-up-close"), "email\nANN@example.com\nbob@example.com\nBOB@example.com\n", { consentSource: "test sheet", enroll: false }, t.clock.now);
     expect(report.imported).toBe(1);
     expect(report.existing.map((e) => e.line)).toEqual([2]);
     expect(report.duplicates.map((e) => e.line)).toEqual([4]);

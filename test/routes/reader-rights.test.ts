@@ -245,7 +245,7 @@ describe("purpose-bound links", () => {
     expect(links.map((l) => l.subscriber_id)).toEqual([subscriberId]);
     expect(t.dispatcher.sends.filter((id) => id === links[0]!.id)).toHaveLength(1);
 
-    const email = await composeEmail(links[0]!, (await subscriber())!, { course: await loadCourse("content"), appUrl: "https://lessons.example.test", secretKey: TEST_SECRET, from: "x@example.com", now: t.clock.now });
+    const email = await composeEmail(links[0]!, (await subscriber())!, { course: await loadCourse("content/couples-therapy-up-close"), appUrl: "https://lessons.example.test", secretKey: TEST_SECRET, from: "x@example.com", now: t.clock.now });
     expect(email.headers["List-Unsubscribe"]).toBeUndefined();
     const link = /https:\/\/lessons\.example\.test(\/preferences\/[\w.-]+)/.exec(email.text)![1]!;
     const page = await t.app.request(link);
@@ -258,7 +258,7 @@ describe("purpose-bound links", () => {
 
   it("every course email carries its own fresh 30-day preferences link; the List-Unsubscribe header keeps the unsubscribe-only link", async () => {
     const lesson = (await t.db.selectFrom("sends").selectAll().where("kind", "=", "lesson").executeTakeFirstOrThrow());
-    const ctx = { course: await loadCourse("content"), appUrl: "https://lessons.example.test", secretKey: TEST_SECRET, from: "x@example.com", now: t.clock.now };
+    const ctx = { course: await loadCourse("content/couples-therapy-up-close"), appUrl: "https://lessons.example.test", secretKey: TEST_SECRET, from: "x@example.com", now: t.clock.now };
     const email = await composeEmail(lesson, (await subscriber())!, ctx);
     expect(email.headers["List-Unsubscribe"]).toBe(`<https://lessons.example.test/unsubscribe/${token}>`);
     const link = /\/preferences\/([\w.-]+)/.exec(email.text)![1]!;

@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -81,7 +82,7 @@ describe("outbox and health", () => {
   });
 
   const appWith = async (outbox: ReturnType<typeof createOutbox> | undefined) =>
-    createApp({ db: t.db, course: await loadCourse("content"), log: silentLogger, appUrl: "http://x.test", secretKey: TEST_SECRET, outbox });
+    createApp({ db: t.db, catalogue: catalogueOf([await loadCourse("content/couples-therapy-up-close")]), log: silentLogger, appUrl: "http://x.test", secretKey: TEST_SECRET, outbox });
 
   it("exists only when there is no provider key", async () => {
     const withoutOutbox = await appWith(undefined);
@@ -104,7 +105,7 @@ describe("outbox and health", () => {
 
   it("healthz reports the database and each probe, and 503 when one fails", async () => {
     const app = createApp({
-      db: t.db, course: await loadCourse("content"), log: silentLogger, appUrl: "http://x.test", secretKey: TEST_SECRET,
+      db: t.db, catalogue: catalogueOf([await loadCourse("content/couples-therapy-up-close")]), log: silentLogger, appUrl: "http://x.test", secretKey: TEST_SECRET,
       probes: { redis: async () => { throw new Error("connection refused"); } },
     });
     const res = await app.request("/healthz");

@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import { Webhook } from "standardwebhooks";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
@@ -24,7 +25,7 @@ let sendId: string;
 async function appWith(webhookSecret: string | undefined) {
   return createApp({
     db: t.db,
-    course: await loadCourse("content"),
+    catalogue: catalogueOf([await loadCourse("content/couples-therapy-up-close")]),
     log: silentLogger,
     appUrl: "https://lessons.example.test",
     secretKey: TEST_SECRET,

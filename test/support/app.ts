@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import { createApp } from "../../src/app.ts";
 import type { AppDeps } from "../../src/app.ts";
 import type { Course } from "../../src/content/schema.ts";
@@ -29,7 +30,7 @@ export interface TestApp {
 export async function makeTestApp(options: { engine?: Engine } = {}): Promise<TestApp> {
   const testDb: TestDatabase = await createTestDatabase(options.engine ?? "sqlite");
   const db = await openDatabase(testDb.url);
-  const course = await loadCourse("content");
+  const course = await loadCourse("content/couples-therapy-up-close");
   const dispatcher = createFakeDispatcher(db);
   const clock = { now: Date.now() };
   const parts = { db, course, dispatcher, clock };
@@ -52,7 +53,7 @@ export async function makeTestApp(options: { engine?: Engine } = {}): Promise<Te
 export function appFor(t: Pick<TestApp, "db" | "course" | "clock"> & { dispatcher?: Dispatcher | undefined }, overrides: Partial<AppDeps> = {}): ReturnType<typeof createApp> {
   return createApp({
     db: t.db,
-    course: t.course,
+    catalogue: catalogueOf([t.course]),
     log: silentLogger,
     appUrl: "https://lessons.example.test",
     secretKey: TEST_SECRET,

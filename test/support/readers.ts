@@ -1,3 +1,4 @@
+import { catalogueOf } from "../../src/content/catalogue.ts";
 import type { Course } from "../../src/content/schema.ts";
 import { enroll } from "../../src/commands/enroll.ts";
 import type { Database } from "../../src/store/database.ts";
@@ -14,7 +15,7 @@ export async function confirmedReader(db: Database, course: Course, options: { e
   // The confirmation email is not what these tests are about.
   await db.updateTable("sends").set({ status: "sent" }).where("subscriber_id", "=", subscriberId).execute();
   await confirmSubscriber(db, subscriberId, { ip: null, userAgent: null, how: "test" }, options.confirmedAt);
-  const enrollmentId = await enroll({ db, course, now: () => options.confirmedAt }, { subscriberId });
+  const enrollmentId = await enroll({ db, catalogue: catalogueOf([course]), now: () => options.confirmedAt }, { subscriberId });
   return { subscriberId, enrollmentId };
 }
 

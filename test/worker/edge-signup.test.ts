@@ -205,7 +205,7 @@ describe("the public pages as a Cloudflare Worker (workerd, Hyperdrive to Postgr
     expect(confirm.status, worker.output()).toBe(200);
     expect(await confirm.text()).toContain("on its way");
 
-    const firstLesson = runtime.course.lessons[0]!;
+    const firstLesson = runtime.catalogue.primary.lessons[0]!;
     const lesson = await waitFor("lesson 1", () => fake.emails.find((e) => e.subject === firstLesson.subject));
     expect(lesson.to).toEqual(['"Robin" <edge@example.com>']);
     expect(lesson.headers["List-Unsubscribe"]).toMatch(new RegExp(`^<${worker.url}/unsubscribe/[\\w.-]+>$`));

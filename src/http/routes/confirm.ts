@@ -11,9 +11,9 @@ import { checkConfirmLink, confirm } from "../../commands/confirm.ts";
 export const confirmRoutes = new Hono<AppEnv>()
   .get("/:token", async (c) => {
     await checkConfirmLink(servicesFor(c), c.req.param("token"));
-    return c.html(confirmPage(c.var.deps.course, c.req.path));
+    return c.html(confirmPage(c.var.deps.catalogue.primary, c.req.path));
   })
   .post("/:token", async (c) => {
     const { alreadyConfirmed } = await confirm(servicesFor(c), { token: c.req.param("token"), meta: whoAsked(c) });
-    return c.html(confirmedPage(c.var.deps.course, alreadyConfirmed));
+    return c.html(confirmedPage(c.var.deps.catalogue.primary, alreadyConfirmed));
   });

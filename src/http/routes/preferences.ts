@@ -71,7 +71,7 @@ export const preferencesRoutes = new Hono<AppEnv>()
   .get("/:token", async (c) => {
     const subscriberId = await readerOf(c);
     const { subscriber, unsubscribeToken, paused, pausedUntil, enrolled, sentLessons } = await readPreferences(servicesFor(c), subscriberId);
-    return c.html(preferencesPage(c.var.deps.course, c.req.param("token"), unsubscribeToken, subscriber, { paused, pausedUntil, enrolled, sentLessons, message: MESSAGES[c.req.query("done") ?? ""] }, ZONES));
+    return c.html(preferencesPage(c.var.deps.catalogue.primary, c.req.param("token"), unsubscribeToken, subscriber, { paused, pausedUntil, enrolled, sentLessons, message: MESSAGES[c.req.query("done") ?? ""] }, ZONES));
   })
   .post("/:token/pause", async (c) => {
     const subscriberId = await readerOf(c);

@@ -16,7 +16,7 @@ import { DomainError } from "../../errors.ts";
 function signupForm(c: Context<AppEnv>, options: { error?: string; checkError?: string; email?: string } = {}) {
   const siteKey = c.var.deps.turnstileSiteKey;
   if (siteKey) c.header("content-security-policy", pageCsp({ turnstile: true }));
-  return signupPage(c.var.deps.course, { ...options, turnstileSiteKey: siteKey });
+  return signupPage(c.var.deps.catalogue.primary, { ...options, turnstileSiteKey: siteKey });
 }
 
 export const signupRoutes = new Hono<AppEnv>()
@@ -38,7 +38,7 @@ export const signupRoutes = new Hono<AppEnv>()
     const accepted = () => {
       if (wantsJson) return c.json(signupAccepted(), 202);
       if (redirect.kind === "allowed") return c.redirect(redirect.url, 303);
-      return c.html(checkInboxPage(deps.course));
+      return c.html(checkInboxPage(deps.catalogue.primary));
     };
     // A bot filled the honeypot: answer exactly as for a person, store nothing (and count nothing).
     if (fields.website) return accepted();

@@ -14,15 +14,15 @@ import { checkUnsubscribeLink, undoUnsubscribe, unsubscribe } from "../../comman
 export const unsubscribeRoutes = new Hono<AppEnv>()
   .get("/:token", async (c) => {
     await checkUnsubscribeLink(servicesFor(c), c.req.param("token"));
-    return c.html(unsubscribeChoicesPage(c.var.deps.course, c.req.param("token")));
+    return c.html(unsubscribeChoicesPage(c.var.deps.catalogue.primary, c.req.param("token")));
   })
   .post("/:token", async (c) => {
     const { oneClick, scope: chosen } = unsubscribeForm.parse(await c.req.parseBody().catch(() => ({})));
     const { scope, undoToken } = await unsubscribe(servicesFor(c), { token: c.req.param("token"), oneClick, scope: chosen, meta: whoAsked(c) });
     if (oneClick) return c.body(null, 200);
-    return c.html(unsubscribedPage(undoToken, scope, c.var.deps.course));
+    return c.html(unsubscribedPage(undoToken, scope, c.var.deps.catalogue.primary));
   })
   .post("/:token/undo", async (c) => {
     await undoUnsubscribe(servicesFor(c), { token: c.req.param("token"), meta: whoAsked(c) });
-    return c.html(resubscribedPage(c.var.deps.course));
+    return c.html(resubscribedPage(c.var.deps.catalogue.primary));
   });

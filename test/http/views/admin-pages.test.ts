@@ -19,7 +19,7 @@ const ADMIN_CSS = ["app.css", "admin.css"];
 
 let course: Course;
 beforeAll(async () => {
-  course = await loadCourse("content");
+  course = await loadCourse("content/couples-therapy-up-close");
 });
 
 const email: OutgoingEmail = {

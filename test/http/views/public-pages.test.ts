@@ -20,7 +20,7 @@ const HOSTILE = `<script>alert("x")</script><img src=x onerror=alert(1)>`;
 
 let course: Course;
 beforeAll(async () => {
-  course = await loadCourse("content");
+  course = await loadCourse("content/couples-therapy-up-close");
 });
 
 function reader(overrides: Partial<Subscriber> = {}): Subscriber {

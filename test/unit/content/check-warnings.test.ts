@@ -45,7 +45,7 @@ describe("the placeholder postal address", () => {
   it("is printed by the content:check command, which still exits 0", async () => {
     const { code, stderr } = await runScript("src/cli/content-check.ts", []);
     expect(code).toBe(0);
-    expect(stderr).toMatch(/content\/course\.yaml:\d+: warning: postalAddress is still the shipped placeholder/);
+    expect(stderr).toMatch(/content\/couples-therapy-up-close\/course\.yaml:\d+: warning: postalAddress is still the shipped placeholder/);
   });
 });
 
@@ -71,9 +71,10 @@ describe("the Worker build (content:bundle)", () => {
     try {
       const { code, stdout } = await runScript("src/cli/content-bundle.ts", [], { cwd, env: { CONTENT_DIR: fixture.dir } });
       expect(code).toBe(0);
-      expect(stdout).toContain("content:bundle: 3 files");
-      const files = JSON.parse(await readFile(path.join(cwd, "build/worker/course-files.json"), "utf8")) as { path: string }[];
-      expect(files.map((f) => f.path)).toEqual(["course.yaml", "lessons/01-first-steps.md", "lessons/02-second-steps.md"]);
+      expect(stdout).toContain("content:bundle: 1 course");
+      const folders = JSON.parse(await readFile(path.join(cwd, "build/worker/course-files.json"), "utf8")) as { folder: string; files: { path: string }[] }[];
+      expect(folders.map((f) => f.folder)).toEqual([""]);
+      expect(folders[0]!.files.map((f) => f.path)).toEqual(["course.yaml", "lessons/01-first-steps.md", "lessons/02-second-steps.md"]);
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }

@@ -234,7 +234,7 @@ describe("CLIs", () => {
   it("content:check passes the shipped content with a one-line summary", async () => {
     const { code, stdout } = await runCli("src/cli/content-check.ts", []);
     expect(code).toBe(0);
-    expect(stdout.trim()).toMatch(/^content:check: OK couples-therapy: 3 lessons on days 0, 7, 14, graduation day 21; HTML .* KB/);
+    expect(stdout.trim()).toMatch(/^content:check: OK couples-therapy-up-close: 3 lessons on days 0, 7, 14, graduation day 21; HTML .* KB/);
     expect(stdout.trim().split("\n")).toHaveLength(1);
   });
 

@@ -6,7 +6,9 @@ import type { RenderLesson } from "../../../src/content/check.ts";
 export const repoRoot = process.cwd();
 /** The source articles ship with the course, so the tests need nothing outside the repository. */
 export const articlesDir = path.resolve(repoRoot, "content/sources");
-export const shippedContentDir = path.resolve(repoRoot, "content");
+/** The shipped course's folder (content/<slug>/). */
+export const shippedContentDir = path.resolve(repoRoot, "content", "couples-therapy-up-close");
+export const contentRoot = path.resolve(repoRoot, "content");
 export const minimalFixtureDir = path.resolve(repoRoot, "test/fixtures/content/minimal");
 
 export const ARTICLE_WHY_SO_HARD = "000_87c3cf08350c91e9.txt";

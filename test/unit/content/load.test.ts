@@ -55,7 +55,7 @@ function problems(files: ContentFile[]): string[] {
 describe("the shipped course", () => {
   it("loads with three lessons a week apart and a graduation a week after the last", async () => {
     const course = await loadCourse(shippedContentDir);
-    expect(course.slug).toBe("couples-therapy");
+    expect(course.slug).toBe("couples-therapy-up-close");
     expect(course.name).toBe("Couples Therapy, Up Close");
     expect(course.schedule).toEqual({
       sendHour: 9,

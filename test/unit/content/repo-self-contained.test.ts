@@ -24,7 +24,7 @@ describe("the source articles", () => {
     for (const lesson of lessons) {
       const text = await readFile(path.join(shippedContentDir, "lessons", lesson), "utf8");
       const source = text.match(/^# Source: (\S+)/m)?.[1];
-      expect(source, lesson).toMatch(/^sources\//);
+      expect(source, lesson).toMatch(/^\.\.\/sources\//);
       await expect(readFile(path.join(shippedContentDir, source!), "utf8")).resolves.toMatch(/\S/);
     }
   });

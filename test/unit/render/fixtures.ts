@@ -50,6 +50,7 @@ export function course(overrides: Partial<Course> = {}): Course {
   ];
   return {
     slug: "harbour-course",
+    formerSlugs: [],
     name: "The Harbour Course",
     description: "Three lessons on steady attention.",
     sender: { name: "Harbour Letters", replyTo: "hello@lp.test" },

@@ -14,7 +14,7 @@ import { GRADUATION_SLUG } from "../../../src/domain/course-plan.ts";
 import type { Subscriber } from "../../../src/store/subscribers.ts";
 import { ARTICLE_HEALING, readArticle } from "../content/helpers.ts";
 
-const CONTENT_DIR = resolve(import.meta.dirname, "../../../content");
+const CONTENT_DIR = resolve(import.meta.dirname, "../../../content/couples-therapy-up-close");
 const reader = { id: "reader-1", email: "ann@example.com", name: "Ann" } as Subscriber;
 
 let course: Course;

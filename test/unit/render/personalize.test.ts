@@ -20,7 +20,7 @@ import { HOSTILE_NAMES, course as fixtureCourse, lesson as fixtureLesson } from 
  * The per-recipient renderers in emails.ts are the oracle; each property compares against them.
  */
 
-const CONTENT_DIR = resolve(import.meta.dirname, "../../../content");
+const CONTENT_DIR = resolve(import.meta.dirname, "../../../content/couples-therapy-up-close");
 const tokens = placeholderTokens();
 
 let realCourse: Course;

@@ -7,7 +7,7 @@ import { hrefs, visibleText } from "./fixtures.ts";
 
 /** The shipped course must render cleanly too, not just the fixtures. */
 
-const CONTENT_DIR = resolve(import.meta.dirname, "../../../content");
+const CONTENT_DIR = resolve(import.meta.dirname, "../../../content/couples-therapy-up-close");
 const UNSUBSCRIBE = "https://lp.test/u/real-course";
 
 let course: Course;

@@ -80,11 +80,11 @@ export const apiRoutes = new Hono<AppEnv>()
   })
   .post("/course/pause", async (c) => {
     await setCoursePausedByAdmin(servicesFor(c), true);
-    return c.json({ course: c.var.deps.course.slug, paused: true });
+    return c.json({ course: c.var.deps.catalogue.primary.slug, paused: true });
   })
   .post("/course/resume", async (c) => {
     await setCoursePausedByAdmin(servicesFor(c), false);
-    return c.json({ course: c.var.deps.course.slug, paused: false });
+    return c.json({ course: c.var.deps.catalogue.primary.slug, paused: false });
   });
 
 // One endpoint per reader action, each the same code the console's forms run.

@@ -36,7 +36,7 @@ const NOTICES: Record<string, string> = {
 type Ctx = Context<AppEnv>;
 
 function audienceChoices(services: Services, sizes: AudienceSizes): AudienceChoice[] {
-  const { course } = services;
+  const course = services.catalogue.primary;
   return [
     { value: "all", label: audienceLabel(course, "all"), size: sizes.all },
     ...course.lessons.map((l) => ({ value: `stage:${l.slug}`, label: audienceLabel(course, `stage:${l.slug}`), size: sizes.stages.get(l.slug) ?? 0 })),
@@ -44,7 +44,7 @@ function audienceChoices(services: Services, sizes: AudienceSizes): AudienceChoi
 }
 
 async function audienceChoice(services: Services, key: string): Promise<AudienceChoice> {
-  return { value: key, label: audienceLabel(services.course, key), size: audienceSize(await newsletterAudienceSizes(services), key) };
+  return { value: key, label: audienceLabel(services.catalogue.primary, key), size: audienceSize(await newsletterAudienceSizes(services), key) };
 }
 
 async function progressView(services: Services, broadcast: Broadcast) {
@@ -61,15 +61,15 @@ function field(body: Record<string, unknown>, name: string): string {
 }
 
 function defaultValues(c: Ctx): ComposeValues {
-  return { subject: "", preview: "", markdown: "", lesson: "", audience: "all", when: "now", scheduledAt: "", timezone: c.var.deps.course.schedule.timezone };
+  return { subject: "", preview: "", markdown: "", lesson: "", audience: "all", when: "now", scheduledAt: "", timezone: c.var.deps.catalogue.primary.schedule.timezone };
 }
 
 async function listPage(c: Ctx, values: ComposeValues, error?: string) {
   const services = servicesFor(c);
   const { broadcasts, sizes } = await listNewsletters(services);
   return broadcastListPage({
-    course: services.course,
-    broadcasts: broadcasts.map(({ broadcast, results }) => ({ broadcast, audience: audienceLabel(services.course, broadcast.audience), results })),
+    course: services.catalogue.primary,
+    broadcasts: broadcasts.map(({ broadcast, results }) => ({ broadcast, audience: audienceLabel(services.catalogue.primary, broadcast.audience), results })),
     audiences: audienceChoices(services, sizes),
     zones: ZONES,
     values,
@@ -95,7 +95,7 @@ export const broadcastAdminRoutes = new Hono<AppEnv>()
       audience: field(body, "audience") || "all",
       when: field(body, "when") === "schedule" ? "schedule" : "now",
       scheduledAt: field(body, "scheduled_at"),
-      timezone: field(body, "timezone") || deps.course.schedule.timezone,
+      timezone: field(body, "timezone") || deps.catalogue.primary.schedule.timezone,
     };
     const form: NewsletterForm = { ...values, intent: field(body, "intent") === "draft" ? "draft" : "go" };
     try {
@@ -129,7 +129,7 @@ export const broadcastAdminRoutes = new Hono<AppEnv>()
     }
     const testedTo = sentTo(c.req.query("sent_to"));
     const message = testedTo ? `A test email is queued for ${testedTo}. It arrives with “[Test]” in front of the subject.` : NOTICES[c.req.query("notice") ?? ""];
-    return c.html(broadcastPage({ course: deps.course, broadcast, audience, progress, zones: ZONES, preview, message }));
+    return c.html(broadcastPage({ course: deps.catalogue.primary, broadcast, audience, progress, zones: ZONES, preview, message }));
   })
   .get("/:id/progress.json", async (c) => {
     const broadcast = await load(c);
@@ -155,7 +155,7 @@ export const broadcastAdminRoutes = new Hono<AppEnv>()
   .post("/:id/schedule", async (c) => {
     const id = c.req.param("id");
     const body = await c.req.parseBody();
-    await scheduleNewsletter(servicesFor(c), id, field(body, "scheduled_at"), field(body, "timezone") || c.var.deps.course.schedule.timezone);
+    await scheduleNewsletter(servicesFor(c), id, field(body, "scheduled_at"), field(body, "timezone") || c.var.deps.catalogue.primary.schedule.timezone);
     return c.redirect(`/admin/broadcasts/${id}?notice=scheduled`, 303);
   })
   .post("/:id/cancel", async (c) => {

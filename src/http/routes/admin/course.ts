@@ -31,16 +31,16 @@ export const courseAdminRoutes = new Hono<AppEnv>()
   .get("/preview", async (c) => {
     const { deps } = c.var;
     const services = servicesFor(c);
-    const slug = c.req.query("lesson") || deps.course.lessons[0]?.slug || "graduation";
+    const slug = c.req.query("lesson") || deps.catalogue.primary.lessons[0]?.slug || "graduation";
     requirePreviewSlug(services, slug);
     const readerParam = c.req.query("reader") ?? "";
     const { subscriber, sample } = await previewReader(services, readerParam);
     const email = await previewLesson(services, slug, subscriber, deps.emailFrom ?? "preview");
-    const lesson = deps.course.lessons.find((l) => l.slug === slug);
+    const lesson = deps.catalogue.primary.lessons.find((l) => l.slug === slug);
     const title = lesson ? `${lesson.number}. ${lesson.title}` : "Graduation email";
     return c.html(
       lessonPreviewPage({
-        course: deps.course,
+        course: deps.catalogue.primary,
         slug,
         title,
         reader: { id: subscriber.id, email: subscriber.email, sample },

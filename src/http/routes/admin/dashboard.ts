@@ -36,7 +36,7 @@ async function board(c: Context<AppEnv>) {
 }
 
 export const dashboardRoutes = new Hono<AppEnv>()
-  .get("/", async (c) => c.html(dashboardPage({ course: c.var.deps.course, ...(await dashboardFigures(servicesFor(c), c.var.deps.queueStats)) })))
+  .get("/", async (c) => c.html(dashboardPage({ course: c.var.deps.catalogue.primary, ...(await dashboardFigures(servicesFor(c), c.var.deps.queueStats)) })))
   // The board is a separate app built on Node (src/http/queues-board.ts); it only ever sees
   // requests that already passed the admin gate.
   .all("/queues", board)

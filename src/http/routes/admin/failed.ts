@@ -20,7 +20,7 @@ export const failedRoutes = new Hono<AppEnv>()
     const since = c.req.query("since");
     const progress = since ? await retryProgressSince(services, since) : undefined;
     const message = NOTICES[c.req.query("notice") ?? ""];
-    return c.html(failedPage({ course: deps.course, rows, total, zone: deps.course.schedule.timezone, message, progress, since }));
+    return c.html(failedPage({ course: deps.catalogue.primary, rows, total, zone: deps.catalogue.primary.schedule.timezone, message, progress, since }));
   })
   .post("/retry-all", async (c) => {
     const { count, since } = await retryAll(servicesFor(c));

@@ -16,7 +16,7 @@ type Ctx = Context<AppEnv>;
 function noticeFor(c: Ctx): string | undefined {
   const code = c.req.query("notice");
   const slug = c.req.query("lesson");
-  const lesson = slug ? c.var.deps.course.lessons.find((l) => l.slug === slug) : undefined;
+  const lesson = slug ? c.var.deps.catalogue.primary.lessons.find((l) => l.slug === slug) : undefined;
   const named = lesson ? `Lesson ${lesson.number} “${lesson.title}”` : "The lesson";
   switch (code) {
     case "send-lesson":
@@ -58,11 +58,11 @@ for (const action of READER_ACTIONS) {
 export const readerRoutes = new Hono<AppEnv>()
   .get("/", async (c) => {
     const list = await listReaders(servicesFor(c), c.req.query());
-    return c.html(readersPage({ course: c.var.deps.course, ...list, zone: c.var.deps.course.schedule.timezone, message: noticeFor(c) }));
+    return c.html(readersPage({ course: c.var.deps.catalogue.primary, ...list, zone: c.var.deps.catalogue.primary.schedule.timezone, message: noticeFor(c) }));
   })
   .get("/:id", async (c) => {
     const view = await readerView(servicesFor(c), c.req.param("id"));
-    return c.html(readerPage({ course: c.var.deps.course, ...view, zone: c.var.deps.course.schedule.timezone, message: noticeFor(c) }));
+    return c.html(readerPage({ course: c.var.deps.catalogue.primary, ...view, zone: c.var.deps.catalogue.primary.schedule.timezone, message: noticeFor(c) }));
   })
   .route("/", readerActionRoutes)
   .post("/:id/export", async (c) => {
