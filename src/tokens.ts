@@ -13,7 +13,7 @@ import type * as NodeCrypto from "node:crypto";
  * the undo token is minted by the unsubscribe that it undoes, on our own page, and lives an hour;
  * the web-version token names one ledger row (a send id, never a reader) and only shows that email.
  */
-export type TokenPurpose = "confirm" | "unsubscribe" | "preferences" | "undo" | "web-version";
+export type TokenPurpose = "confirm" | "unsubscribe" | "preferences" | "undo" | "web-version" | "join-next";
 
 export interface TokenClaims {
   purpose: TokenPurpose;
@@ -123,4 +123,13 @@ export function undoToken(secret: string, subscriberId: string, nowMs: number): 
  */
 export function webVersionToken(secret: string, sendId: string): Promise<string> {
   return signToken(secret, { purpose: "web-version", subject: sendId, expiresAt: 0 });
+}
+
+/**
+ * The "join the next course" button of a graduation email (course.yaml `next:`): it names that
+ * graduation email's ledger row, so it can only ever offer the one course that email offered, to
+ * the one reader it was sent to. A GET shows the offer; only the page's POST enrolls.
+ */
+export function joinNextToken(secret: string, graduationSendId: string): Promise<string> {
+  return signToken(secret, { purpose: "join-next", subject: graduationSendId, expiresAt: 0 });
 }

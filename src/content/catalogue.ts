@@ -96,3 +96,13 @@ export function catalogueIssues(folders: readonly Pick<CourseFolder, "folder">[]
 function inFolder(folder: string, file: string): string {
   return folder === "" ? file : `${folder}/${file}`;
 }
+
+/**
+ * The course an email or page speaks for, given the slug its row carries: that course, or, for a
+ * row of no course (null), the only course of a one-course install, else the first. Undefined
+ * when the slug names a course no longer in content/: the caller must not guess another.
+ */
+export function courseFor(catalogue: Catalogue, slug: string | null | undefined): Course | undefined {
+  if (slug === null || slug === undefined) return catalogue.only ?? catalogue.primary;
+  return catalogue.get(slug);
+}

@@ -145,7 +145,7 @@ function buildCourse(courseFile: CourseFile, lessons: (LessonFileInfo & { frontM
     };
   });
   const lastDay = built.at(-1)?.day ?? 0;
-  return { ...courseFile, lessons: built, graduationDay: lastDay + courseFile.graduation.daysAfterLastLesson };
+  return { ...courseFile, publisher: courseFile.publisher ?? courseFile.sender.name, lessons: built, graduationDay: lastDay + courseFile.graduation.daysAfterLastLesson };
 }
 
 /** Words a reader reads: link targets and HTML tags are not read. */

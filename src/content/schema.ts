@@ -34,6 +34,12 @@ export const courseFileSchema = z.object({
   listId: listId.optional(),
   name: z.string().min(1),
   description: z.string().min(1),
+  /** Who publishes the course, as emails and pages name them (never "Lessonpost"); default: sender.name. */
+  publisher: z.string().min(1).max(200).optional(),
+  /** One line at the foot of every email of this course, above the postal address (e.g. why the reader gets it). */
+  footer: z.string().min(1).max(300).optional(),
+  /** The privacy note on the course's public pages: which data is kept and why; default: a plain statement of what Lessonpost keeps. */
+  privacy: z.string().min(1).max(2000).optional(),
   sender: z.object({
     name: z.string().min(1),
     replyTo: z.email().optional(),
@@ -83,7 +89,9 @@ export interface Lesson extends LessonFrontMatter {
   file: string;
 }
 
-export interface Course extends CourseFile {
+export interface Course extends Omit<CourseFile, "publisher"> {
+  /** course.yaml's `publisher`, or the sender's name when it has none. */
+  publisher: string;
   lessons: Lesson[];
   /** Day offset of the graduation email. */
   graduationDay: number;

@@ -8,7 +8,8 @@ import type { ColumnType, GeneratedAlways, Kysely } from "kysely";
 type Timestamp = number;
 
 export type SubscriberStatus = "pending" | "active" | "unsubscribed" | "bounced" | "complained" | "deleted";
-export type EnrollmentStatus = "active" | "paused" | "completed" | "cancelled";
+/** "pending": asked for on the signup form, waiting for the reader to confirm their address. */
+export type EnrollmentStatus = "pending" | "active" | "paused" | "completed" | "cancelled";
 export type SendKind = "confirm" | "confirm-reminder" | "lesson" | "graduation" | "newsletter" | "preferences-link";
 export type SendStatus = "queued" | "sending" | "sent" | "failed" | "cancelled" | "skipped";
 
@@ -105,6 +106,8 @@ export interface ConsentEventsTable {
   ip: string | null;
   user_agent: string | null;
   detail: string | null;
+  /** The course the consent was given for (an opt-in on a course's form, a course left); null: all email. */
+  course_slug: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface CourseStateTable {
@@ -148,6 +151,8 @@ export interface BroadcastsTable {
   lesson_slug: string | null;
   /** "all" (every active reader) or "stage:<slug>" (readers whose next lesson is that one). */
   audience: string;
+  /** The course the newsletter is for (its readers, its sender identity); null: every course's readers. */
+  course_slug: ColumnType<string | null, string | null | undefined, string | null>;
   status: BroadcastStatus;
   scheduled_at: Timestamp | null;
   started_at: Timestamp | null;

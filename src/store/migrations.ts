@@ -235,6 +235,14 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex("subscribers_status_confirmation_idx").on("subscribers").columns(["status", "confirmation_sent_at"]).execute();
     },
   },
+  "0011_catalogue": {
+    async up(db: Kysely<unknown>) {
+      // Several courses in one install. Enrollments already carried their course; a newsletter and
+      // a consent record now say which course they are about (null: every course, or all email).
+      await db.schema.alterTable("broadcasts").addColumn("course_slug", "text").execute();
+      await db.schema.alterTable("consent_events").addColumn("course_slug", "text").execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

@@ -53,6 +53,7 @@ export function course(overrides: Partial<Course> = {}): Course {
     formerSlugs: [],
     name: "The Harbour Course",
     description: "Three lessons on steady attention.",
+    publisher: "Harbour Letters",
     sender: { name: "Harbour Letters", replyTo: "hello@lp.test" },
     postalAddress: POSTAL_ADDRESS,
     schedule: { sendHour: 9, weekdays: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], timezone: "UTC" },
