@@ -18,6 +18,9 @@ import { startStack, waitFor } from "../support/stack.ts";
 import type { Stack } from "../support/stack.ts";
 
 const ADMIN_TOKEN = "engine-holds-admin-token-0123456789";
+// A course day of a quarter second: the whole course (graduation on day 21) runs in about five
+// seconds, still longer than a tick (200 ms), so every lesson is its own step.
+const DAY_SECONDS = 0.25;
 
 for (const engine of ENGINES) {
   describe(`held lessons (${engine})`, () => {
@@ -27,7 +30,7 @@ for (const engine of ENGINES) {
     });
 
     it("a lesson that failed for good holds the course until an admin skips it with a reason; then graduation follows", async () => {
-      stack = await startStack(engine, { env: { COURSE_DAY_SECONDS: "1", SEND_ATTEMPTS: "1", ADMIN_TOKEN } });
+      stack = await startStack(engine, { env: { COURSE_DAY_SECONDS: String(DAY_SECONDS), SEND_ATTEMPTS: "1", ADMIN_TOKEN } });
       const { catalogue, db } = stack.runtime;
       const course = catalogue.primary;
       const last = course.lessons.at(-1)!;
@@ -44,7 +47,7 @@ for (const engine of ENGINES) {
       expect(failed.error).toContain("invalid domain");
 
       // However late the scheduler looks, nothing follows a held lesson.
-      const later = await queueDueEmails({ db, catalogue: catalogueOf([course]), courseDaySeconds: 1, now: () => Date.now() + 365 * 24 * 3600_000 });
+      const later = await queueDueEmails({ db, catalogue, courseDaySeconds: DAY_SECONDS, now: () => Date.now() + 365 * 24 * 3600_000 });
       expect(later.sendIds).toEqual([]);
       const api = (path: string, init: RequestInit = {}) => fetch(`${stack.baseUrl}/admin/api${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" } });
       const view = (await (await api(`/subscribers/${subscriberId}`)).json()) as { next: { sentence: string }; timeline: { text: string }[] };
@@ -65,7 +68,7 @@ for (const engine of ENGINES) {
     }, 90_000);
 
     it("an admin retry of a held lesson re-queues that lesson and the course goes on", async () => {
-      stack = await startStack(engine, { env: { COURSE_DAY_SECONDS: "1", SEND_ATTEMPTS: "1", ADMIN_TOKEN } });
+      stack = await startStack(engine, { env: { COURSE_DAY_SECONDS: String(DAY_SECONDS), SEND_ATTEMPTS: "1", ADMIN_TOKEN } });
       const { catalogue, db } = stack.runtime;
       const course = catalogue.primary;
       const first = course.lessons[0]!;
