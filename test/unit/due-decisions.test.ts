@@ -7,6 +7,8 @@ import { GRADUATION_SLUG, scheduleRulesFor } from "../../src/domain/course-plan.
 import { decideDue, otherCourseWait, retime } from "../../src/domain/due-decisions.ts";
 import type { CourseEmail, CoursePlan, DueEnrollment, PlacedEnrollment } from "../../src/domain/due-decisions.ts";
 import { coursePlans } from "../../src/commands/queue-due-emails.ts";
+import { explainNextLesson } from "../../src/domain/reader-timeline.ts";
+import type { HistorySend, ReaderHistory } from "../../src/domain/reader-timeline.ts";
 import { minimalFixtureDir } from "./content/helpers.ts";
 
 /** A compressed calendar: a course day is a minute, so due times are plain arithmetic. */
@@ -192,5 +194,62 @@ describe("one lesson a day across courses", () => {
   it("leaves alone an enrollment whose course is not in the catalogue", () => {
     const decisions = decideDue(coursePlans(catalogue, undefined), [enrollment("gone-course")], at("2026-03-04T07:00"));
     expect(decisions).toEqual({ cancel: [], complete: [], refile: [], advance: [] });
+  });
+});
+
+describe("the reader timeline on a lesson that waits for another course's", () => {
+  let catalogue: Catalogue;
+  beforeAll(async () => {
+    catalogue = await loadCatalogue("test/fixtures/content/two-courses");
+  });
+  const at = (iso: string) => DateTime.fromISO(iso, { zone: "UTC" }).toMillis();
+  const joined = at("2026-03-02T10:00");
+  const row = (id: string, courseSlug: string, lessonSlug: string, sentAt: number | null): HistorySend => ({
+    id,
+    kind: "lesson",
+    lesson_slug: lessonSlug,
+    enrollment_id: `${courseSlug}-enrollment`,
+    course_slug: courseSlug,
+    status: sentAt === null ? "queued" : "sent",
+    attempts: sentAt === null ? 0 : 1,
+    error: null,
+    skip_reason: null,
+    broadcast_subject: null,
+    created_at: sentAt ?? at("2026-03-04T07:00"),
+    updated_at: sentAt ?? at("2026-03-04T07:00"),
+    sent_at: sentAt,
+    delivered_at: null,
+    delayed_at: null,
+    opened_at: null,
+    clicked_at: null,
+    bounced_at: null,
+    complained_at: null,
+  });
+  const history = (eveningLesson2SentAt: number | null, nextDueAt: number): ReaderHistory => ({
+    subscriber: { status: "active", timezone: "UTC", created_at: joined, confirmed_at: joined, confirmation_sent_at: joined, unsubscribed_at: null },
+    enrollment: { id: "morning-pages-enrollment", status: "active", started_at: joined, updated_at: joined, completed_at: null, paused_until: null, last_day: 0, last_sent_at: joined, next_due_at: nextDueAt },
+    sends: [row("a", "morning-pages", "first-light", joined), row("b", "evening-review", "look-back", joined), row("c", "evening-review", "let-go", eveningLesson2SentAt)],
+    consent: [],
+    coursePaused: false,
+  });
+
+  it("says the lesson waits a day, which course's lesson has the day, and when it goes instead", () => {
+    const morning = catalogue.get("morning-pages")!;
+    // The tick held lesson 2 at 07:00 on day 2 and re-filed it for the next day's send hour.
+    const next = explainNextLesson(morning, history(at("2026-03-04T07:00"), at("2026-03-05T07:00")), at("2026-03-04T12:00"), undefined, catalogue);
+    expect(next).toMatchObject({ slug: "keep-going", dueAt: at("2026-03-05T07:00") });
+    expect(next.sentence).toBe("Lesson 2 (“Keep Going”) waits a day: Evening Review lesson 2 went out that day. It is due Thu 5 Mar 07:00 UTC.");
+  });
+
+  it("says so before the tick has held it, and for a lesson still queued", () => {
+    const morning = catalogue.get("morning-pages")!;
+    const next = explainNextLesson(morning, history(null, at("2026-03-04T07:00")), at("2026-03-04T07:00"), undefined, catalogue);
+    expect(next.sentence).toBe("Lesson 2 (“Keep Going”) waits a day: Evening Review lesson 2 is queued for that day. It is due Thu 5 Mar 07:00 UTC.");
+  });
+
+  it("says the lesson is due once the other course's day has passed", () => {
+    const morning = catalogue.get("morning-pages")!;
+    const next = explainNextLesson(morning, history(at("2026-03-04T07:00"), at("2026-03-05T07:00")), at("2026-03-05T07:30"), undefined, catalogue);
+    expect(next.sentence).toBe("Lesson 2 (“Keep Going”) is due now; the scheduler sends it on its next tick.");
   });
 });
