@@ -55,6 +55,7 @@ export async function queueDueEmails(services: Pick<Services, "db" | "catalogue"
   const plans = coursePlans(services.catalogue, services.courseDaySeconds, options.courseSlugs);
   const due = await readDueEnrollments(db, [...plans.keys()], now, { limit: options.limit ?? 1000, enrollmentIds: options.enrollmentIds });
   if (due.length === 0) return { sendIds: [], batchIds: [] };
-  const recent = await readRecentCourseEmails(db, due.map((d) => d.subscriberId), now - Math.max(RECENT_MS, 3 * (services.courseDaySeconds ?? 0) * 1000));
+  // A one-course install has no other course to share a day with: no need to ask.
+  const recent = services.catalogue.courses.length > 1 ? await readRecentCourseEmails(db, due, now - Math.max(RECENT_MS, 3 * (services.courseDaySeconds ?? 0) * 1000)) : [];
   return applyDueChanges(db, decideDue(plans, due, now, recent), now, options.batchSize);
 }

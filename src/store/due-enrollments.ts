@@ -76,13 +76,13 @@ export interface RecentCourseEmailRow {
 }
 
 /**
- * The lesson and graduation emails, of every course, that these readers have queued or were sent
- * since `since`: the facts of the one-lesson-a-day rule, for a whole page of due enrollments in
- * one query (sends_subscriber_idx covers it). Cancelled, failed and skipped rows never reached the
- * reader, so they take no day.
+ * The lesson and graduation emails, of every course, that the readers of a page of due
+ * enrollments have queued or were sent since `since`: the facts of the one-lesson-a-day rule
+ * across courses, for the whole page in one query (sends_subscriber_idx covers it). Cancelled,
+ * failed and skipped rows never reached the reader, so they take no day.
  */
-export async function readRecentCourseEmails(db: Database, subscriberIds: readonly string[], since: number): Promise<RecentCourseEmailRow[]> {
-  if (subscriberIds.length === 0) return [];
+export async function readRecentCourseEmails(db: Database, page: readonly { subscriberId: string }[], since: number): Promise<RecentCourseEmailRow[]> {
+  if (page.length === 0) return [];
   const rows = await db
     .selectFrom("sends")
     .innerJoin("enrollments", "enrollments.id", "sends.enrollment_id")
@@ -95,7 +95,7 @@ export async function readRecentCourseEmails(db: Database, subscriberIds: readon
       "sends.created_at as queuedAt",
       "sends.sent_at as sentAt",
     ])
-    .where("sends.subscriber_id", "in", [...new Set(subscriberIds)])
+    .where("sends.subscriber_id", "in", [...new Set(page.map((e) => e.subscriberId))])
     .where("sends.created_at", ">=", since)
     .where("sends.kind", "in", ["lesson", "graduation"])
     .where("sends.status", "in", ["queued", "sending", "sent"])

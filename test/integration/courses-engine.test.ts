@@ -77,7 +77,8 @@ describe.each(ENGINES)("several courses, one reader (%s)", (engine) => {
       const t0 = Date.now();
       const { enrollments } = await readerInBoth(db, "ann@example.com", "UTC", t0);
       // Joining both at once: each lesson 1 goes at once, on the same day (the one exception).
-      expect(await runTick({ db, catalogue, dispatcher: producer }, t0)).toMatchObject({ queued: 2 });
+      // (The stack's own scheduler may tick first; either way each lesson 1 is queued once.)
+      await runTick({ db, catalogue, dispatcher: producer }, t0);
       const firsts = await waitFor("both lesson 1s", () => (stack.fake.emails.length === 2 ? stack.fake.emails : undefined));
       const bySubject = (subject: string) => firsts.find((e) => e.subject === subject)!;
 
