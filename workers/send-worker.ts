@@ -15,7 +15,7 @@ import type { Mailer, OutgoingEmail } from "../src/send/mailer.ts";
 import { newsletterText } from "../src/store/broadcast-delivery.ts";
 import type { Database } from "../src/store/database.ts";
 import { courseSlugsOfSends } from "../src/store/send-courses.ts";
-import { readScreeningState } from "../src/store/send-screening.ts";
+import { latestCourseOfReaders, readScreeningState } from "../src/store/send-screening.ts";
 import type { ScreeningState } from "../src/store/send-screening.ts";
 import {
   batchIdempotencyKeyFor,
@@ -120,15 +120,23 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
   });
 
   /**
-   * The course each row speaks for (its enrollment's, or its newsletter's; a row of no course gets
-   * the only or first one), or a reason it has none: its course is gone from content/, and an
-   * email is never sent under another course's identity.
+   * The course each row speaks for (its enrollment's, or its newsletter's), or a reason it has
+   * none: its course is gone from content/, and an email is never sent under another course's
+   * identity. A confirmation, its reminder or a preferences link belongs to no course: it speaks
+   * for the reader's latest enrollment (the pending one a confirmation answers), else the only or
+   * first course.
    */
   async function coursesOf(rows: readonly Send[]): Promise<Map<string, Course | string>> {
     const slugs = await courseSlugsOfSends(deps.db, rows.map((r) => r.id));
+    const courseless = rows.filter((row) => !row.enrollment_id && !row.broadcast_id);
+    const readers = courseless.length > 0 && deps.catalogue.courses.length > 1 ? await latestCourseOfReaders(deps.db, [...new Set(courseless.map((r) => r.subscriber_id))]) : new Map<string, string>();
     return new Map(
       rows.map((row) => {
         const slug = slugs.get(row.id) ?? null;
+        if (slug === null) {
+          const theirs = !row.enrollment_id && !row.broadcast_id ? readers.get(row.subscriber_id) : undefined;
+          return [row.id, (theirs !== undefined ? deps.catalogue.get(theirs) : undefined) ?? courseFor(deps.catalogue, null)!];
+        }
         return [row.id, courseFor(deps.catalogue, slug) ?? `its course "${slug}" is no longer in content/; not sent under another course's identity`];
       }),
     );

@@ -11,6 +11,7 @@ import { readerDetail } from "../../src/store/admin-queries.ts";
 import { openDatabase } from "../../src/store/connect.ts";
 import type { Database } from "../../src/store/database.ts";
 import { upsertEnrollment } from "../../src/store/enrollments.ts";
+import { queuedSend } from "../../src/store/sends.ts";
 import { verifyToken } from "../../src/tokens.ts";
 import { runTick } from "../../workers/tick-worker.ts";
 import { createTestDatabase, ENGINES } from "../support/databases.ts";
@@ -123,7 +124,7 @@ describe.each(ENGINES)("several courses, one reader (%s)", (engine) => {
       expect(stack.fake.duplicates()).toEqual([]);
     });
 
-    it("fails an email whose course is gone from content/ instead of sending it under another course's identity", async () => {
+    it.each([["a single send", undefined], ["a provider batch", 100]] as const)("fails an email whose course is gone from content/ instead of sending it under another course's identity (%s)", async (_how, batchSize) => {
       const { db, producer } = stack.runtime;
       const t0 = Date.now();
       const { enrollments } = await readerInBoth(db, "gone@example.com", "UTC", t0);
@@ -135,15 +136,44 @@ describe.each(ENGINES)("several courses, one reader (%s)", (engine) => {
       await db.updateTable("enrollments").set({ course_slug: "retired-course", next_due_at: 0 }).where("id", "=", enrollments["evening-review"]!).execute();
       // A scheduler that still knew the course queued it before it went.
       const before = catalogueOf([...catalogue.courses, { ...catalogue.get("evening-review")!, slug: "retired-course" }]);
-      const { sendIds } = await queueDueEmails({ db, catalogue: before, now: () => t0 + 3 * DAY });
+      const { sendIds, batchIds } = await queueDueEmails({ db, catalogue: before, now: () => t0 + 3 * DAY }, batchSize ? { batchSize } : {});
       expect(sendIds).toHaveLength(1);
-      await producer.enqueueSends(sendIds);
+      expect(batchIds).toHaveLength(batchSize ? 1 : 0);
+      if (batchSize) await producer.enqueueBatches(batchIds);
+      else await producer.enqueueSends(sendIds);
       const row = await waitFor("the row to fail", async () => {
         const r = await db.selectFrom("sends").select(["status", "error"]).where("id", "=", sendIds[0]!).executeTakeFirstOrThrow();
         return r.status === "failed" ? r : undefined;
       });
       expect(row.error).toContain('"retired-course" is no longer in content/');
       expect(stack.fake.emails).toHaveLength(2);
+    });
+  });
+
+  describe("the confirmation of a signup", () => {
+    let stack: Stack;
+    beforeEach(async () => {
+      stack = await startStack(engine, { env: { CONTENT_DIR } });
+    });
+    afterEach(async () => {
+      await stack.stop();
+    });
+
+    it("speaks for the course the reader signed up for, not the catalogue's first", async () => {
+      const { db, producer } = stack.runtime;
+      const now = Date.now();
+      const { subscriberId, enrollments } = await readerInBoth(db, "pending@example.com", "UTC", now);
+      // Signed up for morning-pages only, not yet confirmed (evening-review sorts first).
+      await db.updateTable("subscribers").set({ status: "pending", confirmed_at: null }).where("id", "=", subscriberId).execute();
+      await db.updateTable("enrollments").set({ status: "pending", next_due_at: null }).where("id", "=", enrollments["morning-pages"]!).execute();
+      await db.deleteFrom("enrollments").where("id", "=", enrollments["evening-review"]!).execute();
+      const row = queuedSend({ dedupeKey: `confirm:${subscriberId}:${now}`, kind: "confirm", subscriberId }, now);
+      await db.insertInto("sends").values(row).execute();
+      await producer.enqueueSends([row.id]);
+      const confirmation = await waitFor("the confirmation", () => stack.fake.emails.find((e) => e.to.some((to) => to.includes("pending@example.com"))));
+      expect(confirmation.from).toBe('"Dawn Letters" <lessons@example.test>');
+      expect(confirmation.subject).toBe("Confirm your subscription to Morning Pages");
+      expect(confirmation.text).toContain("a free 2-lesson email course from Dawn Letters");
     });
   });
 
