@@ -125,7 +125,7 @@ export default function GraduationEmail(props: GraduationEmailProps) {
           <Heading as="h2" style={nextHeadingStyle}>
             {nextCourseHeading}
           </Heading>
-          <Paragraph style={{ margin: "0 0 24px" }}>{nextCourseSentence(course, next)}</Paragraph>
+          <Paragraph style={{ margin: "0 0 24px" }}>{nextCourseSentence(next)}</Paragraph>
           <Section style={{ margin: "0 0 28px" }}>
             <ActionLink href={joinNextUrl} label={nextCourseButtonLabel(next)} printed={false} />
           </Section>
@@ -155,7 +155,7 @@ export const graduationEmail: EmailTemplate<GraduationEmailProps> = {
         })
         .join("\n"),
       next && joinNextUrl ? underline(nextCourseHeading, "-") : null,
-      next && joinNextUrl ? `${nextCourseSentence(course, next)}\n\n${nextCourseButtonLabel(next)}:\n${joinNextUrl}` : null,
+      next && joinNextUrl ? `${nextCourseSentence(next)}\n\n${nextCourseButtonLabel(next)}:\n${joinNextUrl}` : null,
       `— ${course.sender.name}`,
       footerText(course, graduationReason(course), unsubscribeUrl, preferencesUrl, webVersionUrl),
     ]),

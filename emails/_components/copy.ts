@@ -134,8 +134,8 @@ export interface NextCourseOffer {
 
 export const nextCourseHeading = "What comes next";
 
-export function nextCourseSentence(course: EmailCourse, next: NextCourseOffer): string {
-  return `If you would like to keep going, ${course.publisher} also offers ${next.name}: ${next.description} One click joins it; nothing happens unless you do.`;
+export function nextCourseSentence(next: NextCourseOffer): string {
+  return `If you would like to keep going, the course that follows this one is ${next.name}. ${next.description} The button opens a page where you can join it with one click; nothing changes unless you do.`;
 }
 
 export function nextCourseButtonLabel(next: NextCourseOffer): string {
