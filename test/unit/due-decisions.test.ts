@@ -184,6 +184,15 @@ describe("one lesson a day across courses", () => {
     expect(otherCourseWait(at("2026-03-04T09:00"), "evening-review-enrollment", "UTC", rules, taken.slice(0, 1))).toBeUndefined();
   });
 
+  it("waits for the next day the course sends on: a weekday course held on a Friday goes on Monday", () => {
+    const course = catalogue.get("morning-pages")!;
+    const rules = scheduleRulesFor({ ...course, schedule: { ...course.schedule, weekdays: ["mon", "tue", "wed", "thu", "fri"] } }, undefined);
+    const friday = at("2026-03-06T07:00");
+    expect(DateTime.fromMillis(friday, { zone: "UTC" }).weekdayShort).toBe("Fri");
+    const wait = otherCourseWait(friday, "morning-pages-enrollment", "UTC", rules, [email("evening-review", "let-go", friday)]);
+    expect(wait?.until).toBe(at("2026-03-09T07:00"));
+  });
+
   it("on a compressed calendar keeps a course day between two courses' lessons", () => {
     const rules = scheduleRulesFor(catalogue.get("morning-pages")!, DAY_SECONDS);
     const other = email("evening-review", "let-go", T0);
