@@ -19,7 +19,7 @@ export interface ConfirmReminderEmailProps {
 const reminderTitle = "Still want the course?";
 const reminderSubject = (course: EmailCourse): string => cleanSubject(`Still want ${course.name}? Confirm your subscription`);
 const reminderSentence = (course: EmailCourse, lessonCount: number): string =>
-  `You signed up for ${course.name}, a free ${lessonCount}-lesson email course from ${course.sender.name}, but haven’t confirmed yet. One click and lesson 1 is on its way.`;
+  `You signed up for ${course.name}, a free ${lessonCount}-lesson email course from ${course.publisher}, but haven’t confirmed yet. One click and lesson 1 is on its way.`;
 const reminderLastNote =
   "This is the only reminder we’ll send. If you didn’t sign up, or changed your mind, ignore this email: you won’t be subscribed or hear from us again.";
 

@@ -1,8 +1,11 @@
-import { Heading, Link } from "@react-email/components";
+import { Heading, Link, Section } from "@react-email/components";
 import type { Course } from "../src/content/schema.ts";
-import type { EmailCourse, EmailLesson } from "./_components/copy.ts";
+import type { EmailCourse, EmailLesson, NextCourseOffer } from "./_components/copy.ts";
 import {
   cleanName,
+  nextCourseButtonLabel,
+  nextCourseHeading,
+  nextCourseSentence,
   cleanSubject,
   graduationParagraphs,
   graduationReason,
@@ -10,6 +13,7 @@ import {
   graduationTitle,
   lessonsLabel,
 } from "./_components/copy.ts";
+import { ActionLink } from "./_components/action-link.tsx";
 import type { Covered, EmailTemplate, ReaderProps } from "./_components/email-template.ts";
 import { EmailShell } from "./_components/email-shell.tsx";
 import { Footer } from "./_components/footer.tsx";
@@ -30,10 +34,23 @@ export interface GraduationEmailProps {
   webVersionUrl?: string;
   /** The web version of the reader's own copy of each lesson, by position in `lessons`; "" = none. */
   lessonWebVersionUrls?: readonly string[];
+  /** The course `next:` offers (course.yaml), shown only with a joinNextUrl to join it by. */
+  next?: NextCourseOffer | undefined;
+  /** This graduation's own one-click link to join the next course (a page, then a POST: never automatic). */
+  joinNextUrl?: string;
 }
 
+const nextHeadingStyle = {
+  margin: "30px 0 12px",
+  fontFamily: font.serif,
+  fontSize: "21px",
+  lineHeight: "28px",
+  fontWeight: 700,
+  color: color.ink,
+} as const;
+
 export default function GraduationEmail(props: GraduationEmailProps) {
-  const { course, lessons, recipientName, unsubscribeUrl, preferencesUrl, webVersionUrl, lessonWebVersionUrls } = props;
+  const { course, lessons, recipientName, unsubscribeUrl, preferencesUrl, webVersionUrl, lessonWebVersionUrls, next, joinNextUrl } = props;
   const name = cleanName(recipientName);
   return (
     <EmailShell
@@ -103,6 +120,17 @@ export default function GraduationEmail(props: GraduationEmailProps) {
           </li>
         ))}
       </ol>
+      {next && joinNextUrl ? (
+        <>
+          <Heading as="h2" style={nextHeadingStyle}>
+            {nextCourseHeading}
+          </Heading>
+          <Paragraph style={{ margin: "0 0 24px" }}>{nextCourseSentence(next)}</Paragraph>
+          <Section style={{ margin: "0 0 28px" }}>
+            <ActionLink href={joinNextUrl} label={nextCourseButtonLabel(next)} printed={false} />
+          </Section>
+        </>
+      ) : null}
       <Paragraph style={{ margin: 0 }}>— {course.sender.name}</Paragraph>
     </EmailShell>
   );
@@ -113,7 +141,7 @@ export const graduationEmail: EmailTemplate<GraduationEmailProps> = {
   Component: GraduationEmail,
   subject: ({ course }) => cleanSubject(course.graduation.subject),
   preview: ({ course, lessons }) => `All ${lessonsLabel(lessons.length)} done. Here is a look back at ${course.name}.`,
-  text: ({ course, lessons, recipientName, unsubscribeUrl, preferencesUrl, webVersionUrl, lessonWebVersionUrls }) =>
+  text: ({ course, lessons, recipientName, unsubscribeUrl, preferencesUrl, webVersionUrl, lessonWebVersionUrls, next, joinNextUrl }) =>
     joinBlocks([
       course.name,
       underline(graduationTitle(cleanName(recipientName))),
@@ -126,16 +154,24 @@ export const graduationEmail: EmailTemplate<GraduationEmailProps> = {
           return url ? `${line}\n   ${url}` : line;
         })
         .join("\n"),
+      next && joinNextUrl ? underline(nextCourseHeading, "-") : null,
+      next && joinNextUrl ? `${nextCourseSentence(next)}\n\n${nextCourseButtonLabel(next)}:\n${joinNextUrl}` : null,
       `— ${course.sender.name}`,
       footerText(course, graduationReason(course), unsubscribeUrl, preferencesUrl, webVersionUrl),
     ]),
-  cacheKey: ({ course, lessons }) => [
+  cacheKey: ({ course, lessons, next }) => [
+    // The course first: two courses' emails never share a template, whatever else they share.
+    course.slug,
     course.name,
     course.description,
+    course.publisher,
+    course.footer,
     course.sender.name,
     course.sender.replyTo,
     course.postalAddress,
     course.graduation.subject,
+    next?.name,
+    next?.description,
     lessons.length,
     ...lessons.flatMap((lesson) => [lesson.number, lesson.title, lesson.author]),
   ],
@@ -145,11 +181,12 @@ export const graduationEmail: EmailTemplate<GraduationEmailProps> = {
 
 // Compile-time guards: see lesson-email.tsx.
 const _keyCovered: [
-  Covered<keyof GraduationEmailProps, "course" | "lessons" | keyof ReaderProps>,
-  Covered<keyof GraduationCourse, "name" | "description" | "sender" | "postalAddress" | "graduation">,
+  Covered<keyof GraduationEmailProps, "course" | "lessons" | "next" | keyof ReaderProps>,
+  Covered<keyof NextCourseOffer, "name" | "description">,
+  Covered<keyof GraduationCourse, "slug" | "name" | "description" | "sender" | "postalAddress" | "publisher" | "footer" | "graduation">,
   Covered<keyof Course["sender"], "name" | "replyTo">,
   Covered<keyof GraduationEmailProps["lessons"][number], "number" | "title" | "author">,
-] = [true, true, true, true];
+] = [true, true, true, true, true];
 
 definePreviewProps(GraduationEmail, (): GraduationEmailProps => ({
   course: previewData().course,

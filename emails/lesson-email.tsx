@@ -67,8 +67,12 @@ export const lessonEmail: EmailTemplate<LessonEmailProps> = {
     ]),
   // Spelled out field by field rather than spreading a helper's array: it is built per reader.
   cacheKey: ({ course, lesson, lessonCount }) => [
+    // The course first: two courses' emails never share a template, whatever else they share.
+    course.slug,
     course.name,
     course.description,
+    course.publisher,
+    course.footer,
     course.sender.name,
     course.sender.replyTo,
     course.postalAddress,
@@ -90,7 +94,7 @@ export const lessonEmail: EmailTemplate<LessonEmailProps> = {
 // fails typecheck here instead of serving one version's email for another.
 const _keyCovered: [
   Covered<keyof LessonEmailProps, "course" | "lesson" | "lessonCount" | keyof ReaderProps>,
-  Covered<keyof EmailCourse, "name" | "description" | "sender" | "postalAddress">,
+  Covered<keyof EmailCourse, "slug" | "name" | "description" | "sender" | "postalAddress" | "publisher" | "footer">,
   Covered<keyof Course["sender"], "name" | "replyTo">,
   Covered<
     keyof EmailLesson,

@@ -66,8 +66,12 @@ export const newsletterEmail: EmailTemplate<NewsletterEmailProps> = {
       footerText(course, newsletterReason(course), unsubscribeUrl, preferencesUrl, webVersionUrl),
     ]),
   cacheKey: ({ course, subject, markdown, preview }) => [
+    // The course first: two courses' emails never share a template, whatever else they share.
+    course.slug,
     course.name,
     course.description,
+    course.publisher,
+    course.footer,
     course.sender.name,
     course.sender.replyTo,
     course.postalAddress,
@@ -80,7 +84,7 @@ export const newsletterEmail: EmailTemplate<NewsletterEmailProps> = {
 // Compile-time guards: see lesson-email.tsx.
 const _keyCovered: [
   Covered<keyof NewsletterEmailProps, "course" | "subject" | "markdown" | "preview" | keyof ReaderProps>,
-  Covered<keyof EmailCourse, "name" | "description" | "sender" | "postalAddress">,
+  Covered<keyof EmailCourse, "slug" | "name" | "description" | "sender" | "postalAddress" | "publisher" | "footer">,
   Covered<keyof Course["sender"], "name" | "replyTo">,
 ] = [true, true, true];
 

@@ -1,7 +1,9 @@
 import { Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Job } from "bullmq";
 import type { Redis } from "ioredis";
+import { courseFor } from "../src/content/catalogue.ts";
 import type { Catalogue } from "../src/content/catalogue.ts";
+import type { Course } from "../src/content/schema.ts";
 import { errorMessage } from "../src/errors.ts";
 import type { Logger } from "../src/log.ts";
 import { QUEUES } from "../src/queue/queues.ts";
@@ -12,10 +14,12 @@ import { MailerError } from "../src/send/mailer.ts";
 import type { Mailer, OutgoingEmail } from "../src/send/mailer.ts";
 import { newsletterText } from "../src/store/broadcast-delivery.ts";
 import type { Database } from "../src/store/database.ts";
-import { readScreeningState } from "../src/store/send-screening.ts";
+import { courseSlugsOfSends } from "../src/store/send-courses.ts";
+import { latestCourseOfReaders, readScreeningState } from "../src/store/send-screening.ts";
 import type { ScreeningState } from "../src/store/send-screening.ts";
 import {
   batchIdempotencyKeyFor,
+  broadcastCourseSlug,
   batchMembers,
   cancelUnattempted,
   claimBatch,
@@ -103,15 +107,40 @@ export interface SendWorker {
 export function createSendWorker(deps: SendWorkerDeps): SendWorker {
   const rateQueue = new Queue(QUEUES.send, { connection: deps.connection, prefix: deps.prefix });
   rateQueue.on("error", (error) => deps.log.warn("send queue connection problem", { error: error.message }));
-  const ctx = (): ComposeContext => ({
-    course: deps.catalogue.primary,
+  /** Each email is rendered with its own course: sender, footer, List-Id, links. */
+  const ctx = (course: Course): ComposeContext => ({
+    course,
+    catalogue: deps.catalogue,
     appUrl: deps.appUrl,
     secretKey: deps.secretKey,
     from: deps.from,
     now: Date.now(),
-    // Graduation links each lesson's web version: the reader's own sent rows.
-    sentLessons: (subscriberId) => sentLessons(deps.db, subscriberId, deps.catalogue.primary.slug),
+    // Graduation links each lesson's web version: the reader's own sent rows of this course.
+    sentLessons: (subscriberId) => sentLessons(deps.db, subscriberId, course.slug),
   });
+
+  /**
+   * The course each row speaks for (its enrollment's, or its newsletter's), or a reason it has
+   * none: its course is gone from content/, and an email is never sent under another course's
+   * identity. A confirmation, its reminder or a preferences link belongs to no course: it speaks
+   * for the reader's latest enrollment (the pending one a confirmation answers), else the only or
+   * first course.
+   */
+  async function coursesOf(rows: readonly Send[]): Promise<Map<string, Course | string>> {
+    const slugs = await courseSlugsOfSends(deps.db, rows.map((r) => r.id));
+    const courseless = rows.filter((row) => !row.enrollment_id && !row.broadcast_id);
+    const readers = courseless.length > 0 && deps.catalogue.courses.length > 1 ? await latestCourseOfReaders(deps.db, [...new Set(courseless.map((r) => r.subscriber_id))]) : new Map<string, string>();
+    return new Map(
+      rows.map((row) => {
+        const slug = slugs.get(row.id) ?? null;
+        if (slug === null) {
+          const theirs = !row.enrollment_id && !row.broadcast_id ? readers.get(row.subscriber_id) : undefined;
+          return [row.id, (theirs !== undefined ? deps.catalogue.get(theirs) : undefined) ?? courseFor(deps.catalogue, null)!];
+        }
+        return [row.id, courseFor(deps.catalogue, slug) ?? `its course "${slug}" is no longer in content/; not sent under another course's identity`];
+      }),
+    );
+  }
 
   /**
    * Applies a cancel/park verdict; true when the row should still go out. A batch row is only ever
@@ -139,12 +168,21 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     return content;
   };
 
-  /** Renders a row, or cancels it when it can no longer be rendered (its lesson was removed). */
-  async function compose(send: Send, subscriber: Subscriber | undefined): Promise<OutgoingEmail | undefined> {
+  /**
+   * Renders a row with its course, or cancels it when it can no longer be rendered (its lesson was
+   * removed). A row whose course is gone fails for good: returns the reason.
+   */
+  async function compose(send: Send, subscriber: Subscriber | undefined, course: Course | string | undefined): Promise<OutgoingEmail | { failed: string } | undefined> {
     if (!subscriber) return undefined;
+    if (course === undefined || typeof course === "string") {
+      const reason = course ?? "its course is unknown";
+      await markFailed(deps.db, send.id, reason, Date.now());
+      deps.log.warn("send failed permanently", { send: send.id, reason });
+      return { failed: reason };
+    }
     try {
       const newsletter = send.broadcast_id ? await newsletterFor(send.broadcast_id) : undefined;
-      return await composeEmail(send, subscriber, ctx(), newsletter);
+      return await composeEmail(send, subscriber, ctx(course), newsletter);
     } catch (error) {
       if (!(error instanceof ComposeError)) throw error;
       await markCancelled(deps.db, send.id, error.message, Date.now());
@@ -199,7 +237,9 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     const frozen = (await storedRequests(deps.db, [send.id])).get(send.id);
     if (frozen !== undefined) email = storedEmail(frozen);
     else {
-      email = await compose(send, state.subscribers.get(send.subscriber_id));
+      const composed = await compose(send, state.subscribers.get(send.subscriber_id), (await coursesOf([send])).get(send.id));
+      if (composed && "failed" in composed) throw new UnrecoverableError(composed.failed);
+      email = composed;
       if (!email) return { sent: 0, failed: 0, skipped: 1 };
       const mine = await recordAttempt(deps.db, email.idempotencyKey, [{ id: send.id, body: JSON.stringify(email) }], Date.now());
       // Another worker on a stalled copy of this job may have stored its request first: send that one.
@@ -238,10 +278,12 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
       const rows = await claimBatch(deps.db, batchId, Date.now());
       const composed = new Map<string, OutgoingEmail>();
       const bodies: { id: string; body: string }[] = [];
+      const courses = await coursesOf(rows.filter((row) => row.status === "sending"));
       for (const row of rows) {
         if (row.status !== "sending") continue;
-        const email = await compose(row, state.subscribers.get(row.subscriber_id));
-        if (!email) skipped += 1;
+        const email = await compose(row, state.subscribers.get(row.subscriber_id), courses.get(row.id));
+        // A row whose course is gone is failed on its own; the rest of the batch still goes.
+        if (!email || "failed" in email) skipped += 1;
         else {
           composed.set(row.id, email);
           bodies.push({ id: row.id, body: JSON.stringify(email) });
@@ -287,10 +329,14 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
   /** A preview to an admin's own address, rendered for a sample reader; not a reader's email. */
   async function sendTest(test: TestSend, jobId: string): Promise<SendOutcome> {
     const now = Date.now();
-    const sample = sampleReader(now, { email: test.to, name: "Test", timezone: deps.catalogue.primary.schedule.timezone, consent_form: "test", consent_text_version: "test" });
+    // The course the admin previewed: named with the test, or the newsletter's own.
+    const slug = test.courseSlug ?? (test.broadcastId ? await broadcastCourseSlug(deps.db, test.broadcastId) : null);
+    const course = courseFor(deps.catalogue, slug);
+    if (!course) throw new UnrecoverableError(`course "${slug}" is no longer in content/`);
+    const sample = sampleReader(now, { email: test.to, name: "Test", timezone: course.schedule.timezone, consent_form: "test", consent_text_version: "test" });
     const newsletter = test.broadcastId ? await newsletterFor(test.broadcastId) : undefined;
     const kind = test.broadcastId ? "newsletter" : test.lessonSlug === "graduation" ? "graduation" : "lesson";
-    const email = await composeEmail({ id: `test-${jobId}`, kind, lesson_slug: test.lessonSlug ?? null, created_at: now }, sample, ctx(), newsletter);
+    const email = await composeEmail({ id: `test-${jobId}`, kind, lesson_slug: test.lessonSlug ?? null, created_at: now }, sample, ctx(course), newsletter);
     await deps.mailer.send({ ...email, subject: `[Test] ${email.subject}`, idempotencyKey: `lessonpost-test-${jobId}` });
     deps.log.info("test email sent", { kind });
     return { sent: 1, failed: 0, skipped: 0 };

@@ -59,16 +59,22 @@ export async function runTick(deps: Pick<TickDeps, "db" | "catalogue" | "dispatc
 
   await resumeExpiredPauses(deps.db, now);
 
-  // After a course edit (or a new COURSE_DAY_SECONDS) every reader's next email is re-timed once.
-  const version = await scheduleVersion(deps.catalogue.primary, deps.courseDaySeconds);
-  if ((await storedScheduleVersion(deps.db, deps.catalogue.primary.slug)) !== version) {
-    result.rescheduled = await rescheduleEnrollments(services);
-    await storeScheduleVersion(deps.db, deps.catalogue.primary.slug, version, now);
+  // Every course of the catalogue is ticked. After a course edit (or a new COURSE_DAY_SECONDS)
+  // each reader of that course has their next email re-timed once: one schedule version per course.
+  for (const course of deps.catalogue.courses) {
+    const version = await scheduleVersion(course, deps.courseDaySeconds);
+    if ((await storedScheduleVersion(deps.db, course.slug)) !== version) {
+      result.rescheduled += await rescheduleEnrollments(services, course);
+      await storeScheduleVersion(deps.db, course.slug, version, now);
+    }
   }
 
-  if (!pausedCourses.includes(deps.catalogue.primary.slug)) {
+  // One pass over every running course at once: the one-lesson-a-day rule compares a reader's
+  // courses, so their due lessons are best decided together.
+  const running = deps.catalogue.courses.map((c) => c.slug).filter((slug) => !pausedCourses.includes(slug));
+  if (running.length > 0) {
     for (;;) {
-      const created = await queueDueEmails(services, { limit: PAGE, batchSize: BATCH_SIZE });
+      const created = await queueDueEmails(services, { limit: PAGE, batchSize: BATCH_SIZE, courseSlugs: running });
       result.batches += created.batchIds.length;
       result.queued += created.sendIds.length;
       if (created.sendIds.length < PAGE || Date.now() - started > TICK_BUDGET_MS) break;

@@ -5,9 +5,11 @@ import { Small } from "./typography.tsx";
 
 /**
  * The one action of a transactional email (confirm, open preferences): a button, and the same URL
- * printed for clients that block buttons or for readers who would rather paste it.
+ * printed for clients that block buttons or for readers who would rather paste it. `printed`
+ * false: the button alone (an offer in list mail, whose text part still carries the URL; a URL
+ * printed with break points could not be spliced into a cached template per reader).
  */
-export function ActionLink({ href, label }: { href: string; label: string }) {
+export function ActionLink({ href, label, printed = true }: { href: string; label: string; printed?: boolean }) {
   return (
     <>
       <Button
@@ -26,10 +28,14 @@ export function ActionLink({ href, label }: { href: string; label: string }) {
       >
         {label}
       </Button>
-      <Small style={{ margin: "28px 0 6px" }}>Button not working? Paste this address into your browser:</Small>
-      <Small style={{ margin: "0 0 20px", ...wrapAnywhere }}>
-        <PrintedUrl url={href} />
-      </Small>
+      {printed ? (
+        <>
+          <Small style={{ margin: "28px 0 6px" }}>Button not working? Paste this address into your browser:</Small>
+          <Small style={{ margin: "0 0 20px", ...wrapAnywhere }}>
+            <PrintedUrl url={href} />
+          </Small>
+        </>
+      ) : null}
     </>
   );
 }

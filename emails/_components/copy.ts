@@ -5,8 +5,11 @@ import type { Course, Lesson } from "../../src/content/schema.ts";
  * Plain strings only: React escapes them in HTML, and the text part uses them as-is.
  */
 
-/** The slice of a course the templates need; the full `Course` satisfies it. */
-export type EmailCourse = Pick<Course, "name" | "description" | "sender" | "postalAddress">;
+/**
+ * The slice of a course the templates need; the full `Course` satisfies it. Every email speaks for
+ * its own course: its publisher, footer line and postal address, never the software's name.
+ */
+export type EmailCourse = Pick<Course, "slug" | "name" | "description" | "sender" | "postalAddress" | "publisher" | "footer">;
 
 /** The slice of a lesson the lesson template needs. */
 export type EmailLesson = Pick<
@@ -69,7 +72,7 @@ export function confirmSubject(course: EmailCourse): string {
 }
 
 export function confirmSentence(course: EmailCourse, lessonCount: number): string {
-  return `Please confirm that you’d like to receive ${course.name}, a free ${lessonCount}-lesson email course from ${course.sender.name}.`;
+  return `Please confirm that you’d like to receive ${course.name}, a free ${lessonCount}-lesson email course from ${course.publisher}.`;
 }
 
 export const confirmButtonLabel = "Yes, send me the course";
@@ -78,15 +81,15 @@ export const confirmIgnoreNote =
   "If you didn’t sign up, just ignore this email and nothing will happen: you won’t be subscribed or hear from us again.";
 
 export function lessonReason(course: EmailCourse): string {
-  return `You’re receiving this because you signed up for ${course.name}, an email course from ${course.sender.name}.`;
+  return `You’re receiving this because you signed up for ${course.name}, an email course from ${course.publisher}.`;
 }
 
 export function graduationReason(course: EmailCourse): string {
-  return `You’re receiving this because you signed up for ${course.name}, an email course from ${course.sender.name}. This is its last email.`;
+  return `You’re receiving this because you signed up for ${course.name}, an email course from ${course.publisher}. This is its last email.`;
 }
 
 export function newsletterReason(course: EmailCourse): string {
-  return `You’re receiving this because you signed up for ${course.name} and agreed to hear from ${course.sender.name}.`;
+  return `You’re receiving this because you signed up for ${course.name} and agreed to hear from ${course.publisher}.`;
 }
 
 export function postalLines(course: EmailCourse): string[] {
@@ -122,3 +125,19 @@ export function graduationParagraphs(course: EmailCourse, lessonCount: number): 
 }
 
 export const graduationRecapHeading = "The lessons, at a glance";
+
+/** What the graduation email says about the course `next:` offers (course.yaml). */
+export interface NextCourseOffer {
+  name: string;
+  description: string;
+}
+
+export const nextCourseHeading = "What comes next";
+
+export function nextCourseSentence(next: NextCourseOffer): string {
+  return `If you would like to keep going, the course that follows this one is ${next.name}. ${next.description} The button opens a page where you can join it with one click; nothing changes unless you do.`;
+}
+
+export function nextCourseButtonLabel(next: NextCourseOffer): string {
+  return `Join ${next.name}`;
+}

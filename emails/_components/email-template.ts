@@ -15,7 +15,7 @@ export interface EmailTemplate<Props extends object> {
   /** Written from the same copy and Markdown tokens as the HTML, not scraped from it. */
   text(props: Props): string;
   /**
-   * Every value other than the reader's own (name, unsubscribe, preferences and web-version links) that decides
+   * Every value other than the reader's own (name, unsubscribe, preferences, web-version and join-next links) that decides
    * what the email says, field by field: src/render/personalize.ts serves one cached render per
    * key. Null for an email that is never cached: one per reader, nothing shared between readers.
    */
@@ -42,6 +42,8 @@ export interface ReaderProps {
    * "" or absent = that lesson has no link (the reader never got it). Only graduation shows them.
    */
   lessonWebVersionUrls?: readonly string[];
+  /** Graduation's one-click link to join the next course: one per send, so per reader too. */
+  joinNextUrl?: string;
 }
 
 /**

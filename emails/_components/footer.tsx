@@ -17,8 +17,9 @@ interface FooterProps {
 const footerLink = { color: color.muted, textDecoration: "underline", ...wrapAnywhere };
 
 /**
- * Sender identity and postal address (CAN-SPAM), plus the reason and the reader's links when
+ * The course's identity and postal address (CAN-SPAM), plus the reason and the reader's links when
  * given: the web version, then the opt-out links (preferences only beside an unsubscribe link).
+ * The course's own footer line (course.yaml `footer`) sits above the publisher and address.
  */
 export function Footer({ course, reason, unsubscribeUrl, preferencesUrl, webVersionUrl }: FooterProps) {
   const address = postalLines(course);
@@ -42,8 +43,9 @@ export function Footer({ course, reason, unsubscribeUrl, preferencesUrl, webVers
           ))}
         </Text>
       ) : null}
+      {course.footer ? <Text style={{ ...text.footer, margin: "14px 0 0" }}>{course.footer}</Text> : null}
       <Text style={{ ...text.footer, margin: "14px 0 0" }}>
-        {course.sender.name}
+        {course.publisher}
         {address.map((line, i) => (
           <span key={i}>
             <br />

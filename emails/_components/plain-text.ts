@@ -38,5 +38,5 @@ export function footerText(
     unsubscribeUrl ? `${unsubscribeLabel}: ${unsubscribeUrl}` : null,
     preferencesUrl ? `${preferencesLabel}: ${preferencesUrl}` : null,
   ].filter((line): line is string => line !== null);
-  return joinBlocks([SEPARATOR, reason, links.join("\n"), [course.sender.name, ...postalLines(course)].join("\n")]);
+  return joinBlocks([SEPARATOR, reason, links.join("\n"), course.footer, [course.publisher, ...postalLines(course)].join("\n")]);
 }

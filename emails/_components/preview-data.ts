@@ -86,5 +86,5 @@ export const previewNewsletterMarkdown = [
   "## Three small practices for this week",
   "1. **Name your part first.** One sentence, no “but”.\n2. **Name the hurt, not the character.** “I felt alone on Friday” lands differently from “you never show up”.\n3. **Leave room for repair.** Making amends is a process, not a verdict.",
   "If you missed it, the lesson is [Couples Therapy: Shifting from Blame to Compassion](https://lessonpost.example/couples-therapy/blame-to-compassion).",
-  "Until next time,  \nThe Lessonpost team",
+  "Until next time.",
 ].join("\n\n");

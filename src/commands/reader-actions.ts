@@ -205,5 +205,5 @@ export async function readerView(services: Services, id: string): Promise<Reader
   const course = services.catalogue.primary;
   const detail = await readerDetail(db, id, course.slug);
   if (!detail) throw noSuchReader();
-  return { detail, timeline: buildTimeline(course, detail), next: explainNextLesson(course, detail, services.now(), services.courseDaySeconds) };
+  return { detail, timeline: buildTimeline(course, detail), next: explainNextLesson(course, detail, services.now(), services.courseDaySeconds, services.catalogue) };
 }

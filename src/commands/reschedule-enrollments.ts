@@ -1,3 +1,4 @@
+import type { Course } from "../content/schema.ts";
 import { scheduleRulesFor } from "../domain/course-plan.ts";
 import { retime } from "../domain/due-decisions.ts";
 import { applyRetimings, readPlacedEnrollments } from "../store/due-enrollments.ts";
@@ -6,14 +7,14 @@ import type { Services } from "./services.ts";
 const PAGE = 1000;
 
 /**
- * Re-times every active enrollment against the current course after an edit, so a lesson
- * inserted before a reader's next one is picked up on its own day rather than after it. Readers
- * keep their place (the day of their last email); only the next slug and its due time change.
+ * Re-times every active enrollment of `course` against its current version after an edit, so a
+ * lesson inserted before a reader's next one is picked up on its own day rather than after it.
+ * Readers keep their place (the day of their last email); only the next slug and its due time
+ * change. A lesson held back a day by another course's is simply held again by the next tick.
  * Returns how many enrollments changed.
  */
-export async function rescheduleEnrollments(services: Pick<Services, "db" | "catalogue" | "courseDaySeconds" | "now">): Promise<number> {
+export async function rescheduleEnrollments(services: Pick<Services, "db" | "courseDaySeconds" | "now">, course: Course): Promise<number> {
   const { db } = services;
-  const course = services.catalogue.primary;
   const now = services.now();
   const rules = scheduleRulesFor(course, services.courseDaySeconds);
   let changed = 0;

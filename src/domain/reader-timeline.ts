@@ -1,6 +1,9 @@
 import { DateTime } from "luxon";
+import type { Catalogue } from "../content/catalogue.ts";
 import type { Course } from "../content/schema.ts";
 import { GRADUATION_SLUG, nextItem, plannedDueAt, scheduleRulesFor } from "./course-plan.ts";
+import { otherCourseWait } from "./due-decisions.ts";
+import type { CourseEmail, OtherCourseWait } from "./due-decisions.ts";
 import { resolveTimezone, sendableAt } from "./schedule.ts";
 
 /**
@@ -44,6 +47,8 @@ export interface HistorySend {
   kind: "confirm" | "confirm-reminder" | "lesson" | "graduation" | "newsletter" | "preferences-link";
   lesson_slug: string | null;
   enrollment_id: string | null;
+  /** The course of the row's enrollment, when the store supplies it: names the course that has a day. */
+  course_slug?: string | null | undefined;
   status: string;
   attempts: number;
   error: string | null;
@@ -197,12 +202,34 @@ export interface NextLesson {
   held?: { sendId: string; slug: string | null } | undefined;
 }
 
+/** The reader's emails of their other courses, as the one-lesson-a-day rule counts them. */
+function otherCourseEmails(detail: ReaderHistory, enrollmentId: string): CourseEmail[] {
+  const emails: CourseEmail[] = [];
+  for (const s of detail.sends) {
+    if ((s.kind !== "lesson" && s.kind !== "graduation") || !s.enrollment_id || s.enrollment_id === enrollmentId) continue;
+    if (s.status !== "queued" && s.status !== "sending" && s.status !== "sent") continue;
+    emails.push({ subscriberId: "", enrollmentId: s.enrollment_id, courseSlug: s.course_slug ?? "", kind: s.kind, lessonSlug: s.lesson_slug, queuedAt: Number(s.created_at), sentAt: s.sent_at === null ? null : Number(s.sent_at) });
+  }
+  return emails;
+}
+
+/** "Evening Review lesson 2 went out", "another course's graduation email is queued", … */
+function describeBlocker(wait: OtherCourseWait, courses: Pick<Catalogue, "get"> | undefined): string {
+  const { blocker } = wait;
+  const other = blocker.courseSlug ? courses?.get(blocker.courseSlug) : undefined;
+  const lesson = other?.lessons.find((l) => l.slug === blocker.lessonSlug);
+  const what = blocker.kind === "graduation" ? "graduation email" : lesson ? `lesson ${lesson.number}` : "lesson";
+  const subject = other ? `${other.name} ${what}` : `another course’s ${what}`;
+  return `${subject} ${blocker.sentAt === null ? "is queued for" : "went out"} that day`;
+}
+
 /**
  * Why the reader's next email is, or is not, on its way. It follows the scheduler's own rules
  * (place by day, minimum gap after the last accepted email, allowed weekdays, one email in flight
- * at a time), so what it says is what the tick will do.
+ * at a time, one lesson a day across the reader's courses), so what it says is what the tick will
+ * do. `courses` names the other course when a lesson waits for one of its.
  */
-export function explainNextLesson(course: Course, detail: ReaderHistory, now: number, daySeconds?: number): NextLesson {
+export function explainNextLesson(course: Course, detail: ReaderHistory, now: number, daySeconds?: number, courses?: Pick<Catalogue, "get">): NextLesson {
   const { subscriber, enrollment } = detail;
   const zone = resolveTimezone(subscriber.timezone, course.schedule.timezone);
   const at = (t: number | null) => (t === null ? "an unknown date" : formatMoment(Number(t), zone, now));
@@ -268,8 +295,20 @@ export function explainNextLesson(course: Course, detail: ReaderHistory, now: nu
   const rules = scheduleRulesFor(course, daySeconds);
   const lastAccepted = detail.sends.filter((s) => s.enrollment_id === enrollment.id && s.sent_at !== null).reduce<number | null>((max, s) => Math.max(max ?? 0, s.sent_at!), null);
   const lastSent = lastAccepted === null ? enrollment.last_sent_at : Math.max(lastAccepted, Number(enrollment.last_sent_at ?? 0));
-  const planned = Math.max(plannedDueAt(course, { startedAt: Number(enrollment.started_at), lastSentAt: lastSent === null ? null : Number(lastSent), timezone: detail.subscriber.timezone }, item, rules), Number(enrollment.next_due_at ?? 0));
-  const when = planned <= now ? sendableAt(now, zone, rules) : planned;
+  const onPlan = plannedDueAt(course, { startedAt: Number(enrollment.started_at), lastSentAt: lastSent === null ? null : Number(lastSent), timezone: detail.subscriber.timezone }, item, rules);
+  const planned = Math.max(onPlan, Number(enrollment.next_due_at ?? 0));
+  let when = planned <= now ? sendableAt(now, zone, rules) : planned;
+  // One lesson a day across courses: the tick asks on the planned day (or now, when that has
+  // passed); lesson 1 of a course just joined never waits.
+  let wait: OtherCourseWait | undefined;
+  if (enrollment.last_day >= 0) {
+    const emails = otherCourseEmails(detail, enrollment.id);
+    const firstLook = sendableAt(onPlan, zone, rules);
+    wait = otherCourseWait(firstLook, enrollment.id, zone, rules, emails) ?? (when <= now ? otherCourseWait(now, enrollment.id, zone, rules, emails) : undefined);
+    if (wait && wait.until > now) when = Math.max(when, wait.until);
+    else wait = undefined;
+  }
+  if (wait) return { sentence: `${label} waits a day: ${describeBlocker(wait, courses)}. It is due ${at(when)}.`, dueAt: when, slug: item.slug };
   if (when <= now) return { sentence: `${label} is due now; the scheduler sends it on its next tick.`, dueAt: when, slug: item.slug };
   return { sentence: `${label} is due ${at(when)}.`, dueAt: when, slug: item.slug };
 }

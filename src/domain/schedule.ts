@@ -121,3 +121,19 @@ export function nextSendAt(scheduledAt: number, lastSentAt: number | null, zone:
   const earliest = lastSentAt + minimumGapMs(rules);
   return earliest <= scheduledAt ? scheduledAt : nextSlot(earliest, zone, rules);
 }
+
+/**
+ * The reader's local calendar day of `at` ("2026-03-02" in their zone), the unit of the
+ * one-lesson-a-day rule across courses. A compressed calendar has no dates: null there, and the
+ * rule falls back to one course day between emails (see otherCourseWait in due-decisions.ts).
+ */
+export function localDay(at: number, zone: string, rules: Pick<ScheduleRules, "daySeconds">): string | null {
+  if (rules.daySeconds !== undefined) return null;
+  return DateTime.fromMillis(at, { zone }).toISODate();
+}
+
+/** The first send-hour slot on an allowed weekday of a local day after the one `at` falls on. */
+export function slotAfterDay(at: number, zone: string, rules: ScheduleRules): number {
+  if (rules.daySeconds !== undefined) return at + minimumGapMs(rules);
+  return nextSlot(DateTime.fromMillis(at, { zone }).startOf("day").plus({ days: 1 }).toMillis(), zone, rules);
+}

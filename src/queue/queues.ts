@@ -22,6 +22,8 @@ export interface TestSend {
   to: string;
   lessonSlug?: string | undefined;
   broadcastId?: string | undefined;
+  /** The course whose email it is (its sender identity); default: the newsletter's, else the only or first course. */
+  courseSlug?: string | undefined;
 }
 
 /**

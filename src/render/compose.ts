@@ -1,5 +1,7 @@
 import { DomainError } from "../errors.ts";
+import type { Catalogue } from "../content/catalogue.ts";
 import type { Course } from "../content/schema.ts";
+import { parseMailbox } from "../email-address.ts";
 import { GRADUATION_SLUG } from "../domain/course-plan.ts";
 import { formatAddress, headerSafe } from "../send/mailer.ts";
 import type { OutgoingEmail } from "../send/mailer.ts";
@@ -7,16 +9,23 @@ import { idempotencyKeyFor } from "../store/sends.ts";
 import type { Send } from "../store/sends.ts";
 import type { Subscriber } from "../store/subscribers.ts";
 import type { SentLesson } from "../store/web-version.ts";
-import { confirmToken, preferencesToken, unsubscribeToken, webVersionToken } from "../tokens.ts";
+import { confirmToken, joinNextToken, preferencesToken, unsubscribeToken, webVersionToken } from "../tokens.ts";
 import { renderConfirmEmail, renderConfirmReminderEmail, renderPreferencesLinkEmail } from "./emails.ts";
 import { listIdHeader } from "./list-id.ts";
 import { renderGraduationEmailFast, renderLessonEmailFast, renderNewsletterEmailFast } from "./personalize.ts";
 
 export interface ComposeContext {
+  /** The course this email speaks for: its sender name, Reply-To, publisher, footer and List-Id. */
   course: Course;
   appUrl: string;
   secretKey: string;
+  /** EMAIL_FROM: its address sends every course's email, under the course's own sender name. */
   from: string;
+  /**
+   * Where the graduation email finds the course its `next:` offers. Absent (or the course is not
+   * there): no offer.
+   */
+  catalogue?: Pick<Catalogue, "get"> | undefined;
   now: number;
   /**
    * The lessons this reader was sent (src/store/web-version.ts sentLessons), for the graduation
@@ -54,6 +63,20 @@ export async function webVersionUrlFor(ctx: Pick<ComposeContext, "appUrl" | "sec
   return `${ctx.appUrl}/email/${await webVersionToken(ctx.secretKey, sendId)}`;
 }
 
+/** Graduation's "Join <next course>": names the graduation's ledger row, so it offers that one course to that one reader. */
+export async function joinNextUrlFor(ctx: Pick<ComposeContext, "appUrl" | "secretKey">, sendId: string): Promise<string> {
+  return `${ctx.appUrl}/join/${await joinNextToken(ctx.secretKey, sendId)}`;
+}
+
+/**
+ * The From header: EMAIL_FROM's address (the domain the provider verified) under the course's own
+ * sender name, so each course's email arrives from its publisher.
+ */
+export function fromFor(emailFrom: string, course: Pick<Course, "sender">): string {
+  const mailbox = parseMailbox(emailFrom);
+  return mailbox ? formatAddress(mailbox.address, course.sender.name) : emailFrom;
+}
+
 /**
  * Turns one ledger row into the exact email the provider receives. Deterministic for a given row,
  * reader and course version, so a retry sends the same bytes under the same idempotency key.
@@ -73,7 +96,7 @@ export interface NewsletterContent {
 export async function composeEmail(send: ComposableSend, subscriber: Subscriber, ctx: ComposeContext, newsletter?: NewsletterContent): Promise<OutgoingEmail> {
   const recipient = { email: subscriber.email, name: subscriber.name };
   const base = {
-    from: ctx.from,
+    from: fromFor(ctx.from, ctx.course),
     to: formatAddress(subscriber.email, subscriber.name),
     replyTo: ctx.course.sender.replyTo,
     idempotencyKey: idempotencyKeyFor(send.id),
@@ -127,7 +150,10 @@ export async function composeEmail(send: ComposableSend, subscriber: Subscriber,
         return id ? webVersionUrlFor(ctx, id) : "";
       }),
     );
-    const rendered = renderGraduationEmailFast({ course: ctx.course, recipient, unsubscribeUrl, preferencesUrl, webVersionUrl, lessonWebVersionUrls });
+    // Chaining: the course `next:` names is offered, never joined for the reader.
+    const next = ctx.course.next !== undefined ? ctx.catalogue?.get(ctx.course.next) : undefined;
+    const joinNextUrl = next ? await joinNextUrlFor(ctx, send.id) : undefined;
+    const rendered = renderGraduationEmailFast({ course: ctx.course, recipient, unsubscribeUrl, preferencesUrl, webVersionUrl, lessonWebVersionUrls, next, ...(joinNextUrl ? { joinNextUrl } : {}) });
     return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers };
   }
   if (send.kind === "newsletter") {

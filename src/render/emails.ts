@@ -70,7 +70,7 @@ export const lessonProps = ({ course, lesson, recipient, unsubscribeUrl, prefere
   webVersionUrl,
 });
 
-export const graduationProps = ({ course, recipient, unsubscribeUrl, preferencesUrl, webVersionUrl, lessonWebVersionUrls }: GraduationEmailInput): GraduationEmailProps => ({
+export const graduationProps = ({ course, recipient, unsubscribeUrl, preferencesUrl, webVersionUrl, lessonWebVersionUrls, next, joinNextUrl }: GraduationEmailInput): GraduationEmailProps => ({
   course,
   lessons: course.lessons,
   recipientName: recipient.name,
@@ -78,6 +78,9 @@ export const graduationProps = ({ course, recipient, unsubscribeUrl, preferences
   preferencesUrl,
   webVersionUrl,
   lessonWebVersionUrls,
+  // Only the name and description: the next course's Markdown never keys a graduation's template.
+  next: next ? { name: next.name, description: next.description } : undefined,
+  joinNextUrl,
 });
 
 export const newsletterProps = ({ course, subject, markdown, preview, unsubscribeUrl, preferencesUrl, webVersionUrl }: NewsletterEmailInput): NewsletterEmailProps => ({

@@ -43,13 +43,15 @@ let nonce: string | undefined;
 const currentNonce = (): string =>
   (nonce ??= Array.from(globalThis.crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(36).padStart(2, "0")).join(""));
 
-const SLOT_LETTERS = ["n", "u", "p", "l", "w"] as const;
+const SLOT_LETTERS = ["n", "u", "p", "l", "w", "j"] as const;
 const NAME = 0;
 const UNSUBSCRIBE = 1;
 const PREFERENCES = 2;
 /** Text part only: the `===` line under the graduation title, as long as the title. */
 const UNDERLINE = 3;
 const WEB_VERSION = 4;
+/** Graduation's link to join the next course (per send, like the web version). */
+const JOIN_NEXT = 5;
 /** Slot of the web version of the lesson at position i (graduation's recap): FIRST_LESSON + i. */
 const FIRST_LESSON = SLOT_LETTERS.length;
 
@@ -65,9 +67,9 @@ const liveTokens = (): SlotValues => (tokens ??= SLOT_LETTERS.map(token));
 const tokenPatternNow = (): RegExp => (tokenPattern ??= new RegExp(`lp${currentNonce()}(?:([${SLOT_LETTERS.join("")}])|g(\\d+)x)`, "g"));
 
 /** The live tokens, so tests can feed them back in as hostile names and URLs. */
-export function placeholderTokens(): { name: string; unsubscribeUrl: string; preferencesUrl: string; webVersionUrl: string; lessonUrl: string } {
+export function placeholderTokens(): { name: string; unsubscribeUrl: string; preferencesUrl: string; webVersionUrl: string; joinNextUrl: string; lessonUrl: string } {
   const live = liveTokens();
-  return { name: live[NAME]!, unsubscribeUrl: live[UNSUBSCRIBE]!, preferencesUrl: live[PREFERENCES]!, webVersionUrl: live[WEB_VERSION]!, lessonUrl: lessonToken(0) };
+  return { name: live[NAME]!, unsubscribeUrl: live[UNSUBSCRIBE]!, preferencesUrl: live[PREFERENCES]!, webVersionUrl: live[WEB_VERSION]!, joinNextUrl: live[JOIN_NEXT]!, lessonUrl: lessonToken(0) };
 }
 
 /** Exactly react-dom's escapeTextForBrowser, used for both text children and attribute values. */
@@ -129,8 +131,8 @@ function personalise(template: Template, reader: Reader): RenderedEmail {
 
 interface Reader {
   /**
-   * Which template variant this reader needs: bit flags for name, unsubscribe, preferences and
-   * web-version links; with lesson links, also which lessons have one ("1" or "0" per lesson).
+   * Which template variant this reader needs: bit flags for name, unsubscribe, preferences,
+   * web-version and join-next links; with lesson links, also which lessons have one ("1" or "0" per lesson).
    */
   variant: number | string;
   /** Cleaned name, or null for the "Hi there," variant. */
@@ -138,6 +140,7 @@ interface Reader {
   hasUnsubscribe: boolean;
   hasPreferences: boolean;
   hasWebVersion: boolean;
+  hasJoinNext: boolean;
   /** Per lesson position: whether the reader has a web-version link for it. */
   lessonLinks: readonly boolean[];
   html: SlotValues;
@@ -162,8 +165,9 @@ function readerFor(props: ReaderProps, underlinedTitle?: UnderlinedTitle): Reade
   const unsubscribe = props.unsubscribeUrl || "";
   const preferences = props.preferencesUrl || "";
   const webVersion = props.webVersionUrl || "";
+  const joinNext = props.joinNextUrl || "";
   const lessons = props.lessonWebVersionUrls ?? [];
-  if (notPlain(unsubscribe) || notPlain(preferences) || notPlain(webVersion)) return null;
+  if (notPlain(unsubscribe) || notPlain(preferences) || notPlain(webVersion) || notPlain(joinNext)) return null;
   const lessonLinks: boolean[] = [];
   for (const url of lessons) {
     if (url && notPlain(url)) return null;
@@ -171,9 +175,9 @@ function readerFor(props: ReaderProps, underlinedTitle?: UnderlinedTitle): Reade
   }
   const name = cleanName(props.recipientName);
   const underline = name !== null && underlinedTitle ? titleRule(underlinedTitle(name)) : "";
-  const flags = (name === null ? 0 : 1) | (unsubscribe ? 2 : 0) | (preferences ? 4 : 0) | (webVersion ? 8 : 0);
-  const html = [name === null ? "" : escapeLikeReact(name), escapeLikeReact(unsubscribe), escapeLikeReact(preferences), "", escapeLikeReact(webVersion)];
-  const text = [name ?? "", unsubscribe, preferences, underline, webVersion];
+  const flags = (name === null ? 0 : 1) | (unsubscribe ? 2 : 0) | (preferences ? 4 : 0) | (webVersion ? 8 : 0) | (joinNext ? 16 : 0);
+  const html = [name === null ? "" : escapeLikeReact(name), escapeLikeReact(unsubscribe), escapeLikeReact(preferences), "", escapeLikeReact(webVersion), escapeLikeReact(joinNext)];
+  const text = [name ?? "", unsubscribe, preferences, underline, webVersion, joinNext];
   for (const url of lessons) {
     html.push(escapeLikeReact(url || ""));
     text.push(url || "");
@@ -185,6 +189,7 @@ function readerFor(props: ReaderProps, underlinedTitle?: UnderlinedTitle): Reade
     hasUnsubscribe: unsubscribe !== "",
     hasPreferences: preferences !== "",
     hasWebVersion: webVersion !== "",
+    hasJoinNext: joinNext !== "",
     lessonLinks,
     html,
     text,
@@ -201,6 +206,7 @@ function readerProps(name: string | null, values: SlotValues, lessonCount: numbe
     unsubscribeUrl: values[UNSUBSCRIBE] ?? "",
     preferencesUrl: values[PREFERENCES] ?? "",
     webVersionUrl: values[WEB_VERSION] ?? "",
+    joinNextUrl: values[JOIN_NEXT] ?? "",
     lessonWebVersionUrls: Array.from({ length: lessonCount }, (_, i) => values[FIRST_LESSON + i] ?? ""),
   };
 }
@@ -211,6 +217,7 @@ const PROBE_NAME = `Zoë O'Brien & <b>"Co"</b> $& $1`;
 const PROBE_UNSUBSCRIBE = "https://probe.invalid/unsubscribe/t0k?a=1&b='2'&c=\"<3>\"";
 const PROBE_PREFERENCES = "https://probe.invalid/preferences/t0k?x=&amp;";
 const PROBE_WEB_VERSION = "https://probe.invalid/email/t0k?w='1'&v=<2>";
+const PROBE_JOIN_NEXT = "https://probe.invalid/join/t0k?j='1'&k=<2>";
 const probeLesson = (index: number): string => `https://probe.invalid/email/l${index}?n=${index}&q="${index}"`;
 
 function sameEmail(a: RenderedEmail, b: RenderedEmail): boolean {
@@ -232,6 +239,7 @@ function buildTemplate(
   tokenValues[UNSUBSCRIBE] = reader.hasUnsubscribe ? live[UNSUBSCRIBE]! : "";
   tokenValues[PREFERENCES] = reader.hasPreferences ? live[PREFERENCES]! : "";
   tokenValues[WEB_VERSION] = reader.hasWebVersion ? live[WEB_VERSION]! : "";
+  tokenValues[JOIN_NEXT] = reader.hasJoinNext ? live[JOIN_NEXT]! : "";
   reader.lessonLinks.forEach((has, i) => (tokenValues[FIRST_LESSON + i] = has ? lessonToken(i) : ""));
   const withTokens = render(readerProps(reader.name === null ? null : live[NAME]!, tokenValues, lessonCount));
   let text = withTokens.text;
@@ -250,6 +258,7 @@ function buildTemplate(
       unsubscribeUrl: reader.hasUnsubscribe ? PROBE_UNSUBSCRIBE : "",
       preferencesUrl: reader.hasPreferences ? PROBE_PREFERENCES : "",
       webVersionUrl: reader.hasWebVersion ? PROBE_WEB_VERSION : "",
+      joinNextUrl: reader.hasJoinNext ? PROBE_JOIN_NEXT : "",
       lessonWebVersionUrls: reader.lessonLinks.map((has, i) => (has ? probeLesson(i) : "")),
     },
     underlinedTitle,

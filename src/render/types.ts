@@ -39,6 +39,10 @@ export interface GraduationEmailInput extends BaseEmailInput {
   webVersionUrl?: string;
   /** The web version of the reader's copy of each lesson, by position in the course; "" = never sent. */
   lessonWebVersionUrls?: readonly string[];
+  /** The course the graduating course's `next:` offers, if any. */
+  next?: { name: string; description: string } | undefined;
+  /** This graduation's one-click link to join `next` (compose.ts joinNextUrlFor). */
+  joinNextUrl?: string;
 }
 
 export interface NewsletterEmailInput extends BaseEmailInput {

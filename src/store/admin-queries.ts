@@ -261,6 +261,8 @@ export interface ReaderSend {
   kind: SendKind;
   lesson_slug: string | null;
   enrollment_id: string | null;
+  /** The course of the row's enrollment (null: a row of no enrollment). */
+  course_slug: string | null;
   status: SendStatus;
   attempts: number;
   error: string | null;
@@ -292,11 +294,13 @@ export async function readerDetail(db: Database, subscriberId: string, courseSlu
   const sends = await db
     .selectFrom("sends")
     .leftJoin("broadcasts", "broadcasts.id", "sends.broadcast_id")
+    .leftJoin("enrollments", "enrollments.id", "sends.enrollment_id")
     .select([
       "sends.id",
       "sends.kind",
       "sends.lesson_slug",
       "sends.enrollment_id",
+      "enrollments.course_slug",
       "sends.status",
       "sends.attempts",
       "sends.error",

@@ -12,6 +12,7 @@ import type { NewSend } from "./sends.ts";
 
 export interface DueEnrollmentRow {
   id: string;
+  courseSlug: string;
   subscriberId: string;
   subscriberStatus: string;
   startedAt: number;
@@ -21,13 +22,18 @@ export interface DueEnrollmentRow {
   timezone: string | null;
 }
 
-/** Active enrollments of `courseSlug` due by `now` whose reader has nothing in flight, soonest first. */
-export async function readDueEnrollments(db: Database, courseSlug: string, now: number, options: { limit: number; enrollmentIds?: readonly string[] | undefined }): Promise<DueEnrollmentRow[]> {
+/**
+ * Active enrollments of the given courses due by `now` whose reader has nothing in flight in that
+ * enrollment, soonest first. Courses not listed (paused, or gone from content/) are left alone.
+ */
+export async function readDueEnrollments(db: Database, courseSlugs: readonly string[], now: number, options: { limit: number; enrollmentIds?: readonly string[] | undefined }): Promise<DueEnrollmentRow[]> {
+  if (courseSlugs.length === 0) return [];
   let query = db
     .selectFrom("enrollments")
     .innerJoin("subscribers", "subscribers.id", "enrollments.subscriber_id")
     .select([
       "enrollments.id",
+      "enrollments.course_slug as courseSlug",
       "enrollments.subscriber_id as subscriberId",
       "enrollments.started_at as startedAt",
       "enrollments.last_day as lastDay",
@@ -36,7 +42,7 @@ export async function readDueEnrollments(db: Database, courseSlug: string, now: 
       "subscribers.status as subscriberStatus",
       (eb) => eb.selectFrom("sends").select((s) => s.fn.max("sends.sent_at").as("t")).whereRef("sends.enrollment_id", "=", "enrollments.id").as("lastDeliveredAt"),
     ])
-    .where("enrollments.course_slug", "=", courseSlug)
+    .where("enrollments.course_slug", "in", [...courseSlugs])
     .where("enrollments.status", "=", "active")
     .where("enrollments.next_due_at", "<=", now)
     // One email at a time per reader: the next waits until the provider has the previous one, so
@@ -57,6 +63,52 @@ export async function readDueEnrollments(db: Database, courseSlug: string, now: 
     .limit(options.limit);
   if (options.enrollmentIds) query = query.where("enrollments.id", "in", options.enrollmentIds);
   return query.execute();
+}
+
+export interface RecentCourseEmailRow {
+  subscriberId: string;
+  enrollmentId: string;
+  courseSlug: string;
+  kind: "lesson" | "graduation";
+  lessonSlug: string | null;
+  queuedAt: number;
+  sentAt: number | null;
+}
+
+/**
+ * The lesson and graduation emails, of every course, that the readers of a page of due
+ * enrollments have queued or were sent since `since`: the facts of the one-lesson-a-day rule
+ * across courses, for the whole page in one query (sends_subscriber_idx covers it). Cancelled,
+ * failed and skipped rows never reached the reader, so they take no day.
+ */
+export async function readRecentCourseEmails(db: Database, page: readonly { subscriberId: string }[], since: number): Promise<RecentCourseEmailRow[]> {
+  if (page.length === 0) return [];
+  const rows = await db
+    .selectFrom("sends")
+    .innerJoin("enrollments", "enrollments.id", "sends.enrollment_id")
+    .select([
+      "sends.subscriber_id as subscriberId",
+      "sends.enrollment_id as enrollmentId",
+      "enrollments.course_slug as courseSlug",
+      "sends.kind",
+      "sends.lesson_slug as lessonSlug",
+      "sends.created_at as queuedAt",
+      "sends.sent_at as sentAt",
+    ])
+    .where("sends.subscriber_id", "in", [...new Set(page.map((e) => e.subscriberId))])
+    .where("sends.created_at", ">=", since)
+    .where("sends.kind", "in", ["lesson", "graduation"])
+    .where("sends.status", "in", ["queued", "sending", "sent"])
+    .execute();
+  return rows.map((r) => ({
+    subscriberId: r.subscriberId,
+    enrollmentId: r.enrollmentId!,
+    courseSlug: r.courseSlug,
+    kind: r.kind as "lesson" | "graduation",
+    lessonSlug: r.lessonSlug,
+    queuedAt: Number(r.queuedAt),
+    sentAt: r.sentAt === null ? null : Number(r.sentAt),
+  }));
 }
 
 export interface EnrollmentUpdate {

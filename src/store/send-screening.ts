@@ -30,3 +30,26 @@ export async function readScreeningState(db: Database, ids: { subscriberIds: rea
     broadcasts: new Map(broadcasts.map((b) => [b.id, b.status])),
   };
 }
+
+/**
+ * The course a reader's course-less email (a confirmation, its reminder, a preferences link)
+ * speaks for: the course of their most recent enrollment, a pending one (the signup the
+ * confirmation answers) first. One query for a set of readers; a reader with no enrollment is
+ * absent.
+ */
+export async function latestCourseOfReaders(db: Database, subscriberIds: readonly string[]): Promise<Map<string, string>> {
+  const latest = new Map<string, { slug: string; pending: boolean; at: number }>();
+  for (let i = 0; i < subscriberIds.length; i += 500) {
+    const rows = await db
+      .selectFrom("enrollments")
+      .select(["subscriber_id", "course_slug", "status", "created_at"])
+      .where("subscriber_id", "in", subscriberIds.slice(i, i + 500))
+      .execute();
+    for (const row of rows) {
+      const candidate = { slug: row.course_slug, pending: row.status === "pending", at: Number(row.created_at) };
+      const best = latest.get(row.subscriber_id);
+      if (!best || (candidate.pending && !best.pending) || (candidate.pending === best.pending && candidate.at > best.at)) latest.set(row.subscriber_id, candidate);
+    }
+  }
+  return new Map([...latest].map(([id, { slug }]) => [id, slug]));
+}

@@ -376,3 +376,9 @@ export async function clearEnqueued(db: Database, ids: readonly string[]): Promi
   if (ids.length === 0) return;
   await db.updateTable("sends").set({ enqueued_at: null }).where("id", "in", ids).execute();
 }
+
+/** The course a newsletter belongs to (null: every course, or written before newsletters had one). */
+export async function broadcastCourseSlug(db: Database, broadcastId: string): Promise<string | null> {
+  const row = await db.selectFrom("broadcasts").select("course_slug").where("id", "=", broadcastId).executeTakeFirst();
+  return row?.course_slug ?? null;
+}

@@ -53,6 +53,7 @@ const NASTY_NAMES = [
   tokens.preferencesUrl,
   `${tokens.name} ${tokens.unsubscribeUrl}${tokens.preferencesUrl}`,
   tokens.webVersionUrl,
+  tokens.joinNextUrl,
   tokens.lessonUrl,
   `${tokens.lessonUrl}2x ${tokens.webVersionUrl}`,
   `lp${"0".repeat(24)}n`,
@@ -181,6 +182,21 @@ describe("renderGraduationEmailFast", () => {
       fc.property(fc.constantFrom(realCourse, fixtureCourse(), noReplyTo), readerArb, (c, reader) => {
         const input = { course: c, ...personal(reader) };
         expectIdentical(renderGraduationEmailFast(input), renderGraduationEmail(input));
+      }),
+      { numRuns: RUNS * 2 },
+    );
+    const stats = templateCacheStats();
+    expect(stats.hits).toBeGreaterThan(stats.fallbacks);
+  });
+
+  it("is byte-identical with the next course's join button, for any join link or none", () => {
+    const next = { name: "Evening & <Review>", description: "Two \"short\" lessons $& more." };
+    fc.assert(
+      fc.property(fc.constantFrom(realCourse, fixtureCourse()), readerArb, fc.option(urlArb, { nil: undefined }), (c, reader, joinNextUrl) => {
+        const input = { course: c, ...personal(reader), next, ...(joinNextUrl === undefined ? {} : { joinNextUrl }) };
+        const fast = renderGraduationEmailFast(input);
+        expectIdentical(fast, renderGraduationEmail(input));
+        if (joinNextUrl && /^https?:\/\/\S*$/i.test(joinNextUrl)) expect(fast.text).toContain(`Join ${next.name}:\n${joinNextUrl}`);
       }),
       { numRuns: RUNS * 2 },
     );
@@ -350,7 +366,8 @@ describe("template cache", () => {
   /** Every field a template reads, changed one at a time after the original is cached. */
   const lessonEdits: [string, (c: Course, l: Lesson) => [Course, Lesson]][] = [
     ["course name", (c, l) => [{ ...c, name: `${c.name} II` }, l]],
-    ["sender name", (c, l) => [{ ...c, sender: { ...c.sender, name: "Someone Else" } }, l]],
+    ["publisher", (c, l) => [{ ...c, publisher: "Someone Else" }, l]],
+    ["footer line", (c, l) => [{ ...c, footer: "You joined at harbour.example." }, l]],
     ["postal address", (c, l) => [{ ...c, postalAddress: "Elsewhere 1\nTown" }, l]],
     ["lesson count", (c, l) => [{ ...c, lessons: [...c.lessons, l] }, l]],
     ["number", (c, l) => [c, { ...l, number: l.number + 1 }]],
@@ -373,6 +390,24 @@ describe("template cache", () => {
     const edited = renderLessonEmailFast({ course, lesson, ...personal(reader) });
     expectIdentical(edited, renderLessonEmail({ course, lesson, ...personal(reader) }));
     expect(edited).not.toEqual(base);
+  });
+
+  it("never serves one course's template for another's lesson, even when every word is the same", () => {
+    const lesson = fixtureLesson();
+    const first = fixtureCourse();
+    const twin = fixtureCourse({ slug: "harbour-course-twin" });
+    renderLessonEmailFast({ course: first, lesson, ...personal(reader) });
+    renderLessonEmailFast({ course: twin, lesson, ...personal(reader) });
+    expect(templateCacheStats()).toMatchObject({ builds: 2, hits: 0 });
+    const other = fixtureCourse({ slug: "dusk", name: "Dusk Course", publisher: "Dusk Notes", footer: "You joined at dusk.example.", postalAddress: "Dusk Notes GmbH, Berlin" });
+    const dusk = renderLessonEmailFast({ course: other, lesson, ...personal(reader) });
+    const harbour = renderLessonEmailFast({ course: first, lesson, ...personal(reader) });
+    for (const part of [dusk.html, dusk.text]) {
+      expect(part).toContain("Dusk Notes GmbH, Berlin");
+      expect(part).toContain("You joined at dusk.example.");
+      expect(part).not.toContain("Harbour Letters");
+    }
+    expect(harbour.text).not.toContain("Dusk");
   });
 
   it("notices a lesson edited in place on the same objects", () => {
