@@ -64,7 +64,7 @@ describe.each(ENGINES)("reader commands (%s)", (engine) => {
 
   /** Signs a reader up through the command and returns their id and a fresh confirmation link. */
   async function signedUp(services: Services, email = "reader@example.com") {
-    await signup(services, { email, name: "Robin", timezone: "Europe/Paris", ip: META.ip, userAgent: META.userAgent, form: "api" });
+    await signup(services, { course: services.catalogue.only!, email, name: "Robin", timezone: "Europe/Paris", ip: META.ip, userAgent: META.userAgent, form: "api" });
     const row = await services.db.selectFrom("subscribers").select("id").where("email", "=", email).executeTakeFirstOrThrow();
     return { id: row.id, confirmLink: await confirmToken(services.secretKey, row.id, services.now()) };
   }
@@ -72,7 +72,7 @@ describe.each(ENGINES)("reader commands (%s)", (engine) => {
   it("signup records the opt-in and hands its confirmation to the queue, once per window", async () => {
     const { services, db, handed } = await setup();
     await signedUp(services);
-    await signup(services, { email: "reader@example.com", name: null, ip: null, userAgent: null, form: "signup-page" });
+    await signup(services, { course: services.catalogue.only!, email: "reader@example.com", name: null, ip: null, userAgent: null, form: "signup-page" });
     const kinds = await db.selectFrom("sends").select("kind").execute();
     expect(kinds.map((s) => s.kind)).toEqual(["confirm"]);
     expect(handed).toHaveLength(1);
@@ -84,11 +84,11 @@ describe.each(ENGINES)("reader commands (%s)", (engine) => {
     const { services, db, handed } = await setup();
     const { id, confirmLink } = await signedUp(services);
     await checkConfirmLink(services, confirmLink);
-    expect(await confirm(services, { token: confirmLink, meta: META })).toEqual({ alreadyConfirmed: false });
+    expect(await confirm(services, { token: confirmLink, meta: META })).toMatchObject({ alreadyConfirmed: false, courses: [{ course: { slug: "couples-therapy-up-close" } }] });
     const lessons = await db.selectFrom("sends").select(["id", "kind"]).where("subscriber_id", "=", id).where("kind", "=", "lesson").execute();
     expect(lessons).toHaveLength(1);
     expect(handed).toContain(lessons[0]!.id);
-    expect(await confirm(services, { token: confirmLink, meta: META })).toEqual({ alreadyConfirmed: true });
+    expect(await confirm(services, { token: confirmLink, meta: META })).toMatchObject({ alreadyConfirmed: true });
     expect(await db.selectFrom("sends").select("id").where("kind", "=", "lesson").execute()).toHaveLength(1);
   });
 

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { loadCourse } from "../../../src/content/load.ts";
 import type { Course } from "../../../src/content/schema.ts";
 import { layout } from "../../../src/http/views/layout.tsx";
-import { checkInboxPage, confirmedPage, confirmPage, errorPage, signupPage } from "../../../src/http/views/pages.tsx";
+import { cataloguePage, checkInboxPage, confirmedPage, confirmPage, courseChoicePage, errorPage, signupPage } from "../../../src/http/views/pages.tsx";
 import {
   deletedPage,
   freshLinkPage,
@@ -16,6 +16,8 @@ import {
 import type { Subscriber } from "../../../src/store/subscribers.ts";
 import { expectSoundPage, labelOf, render } from "./page-checks.ts";
 
+const NOW = Date.UTC(2026, 10, 2, 9, 0);
+const DAY = 24 * 3600 * 1000;
 const HOSTILE = `<script>alert("x")</script><img src=x onerror=alert(1)>`;
 
 let course: Course;
@@ -52,9 +54,12 @@ describe("public pages as components", () => {
       signupPage(course),
       signupPage(course, { error: "That address is not valid.", email: "x@", name: "X" }),
       checkInboxPage(course),
-      confirmPage(course, "/confirm/abc"),
-      confirmedPage(course, false),
-      confirmedPage(course, true),
+      confirmPage([course], "/confirm/abc"),
+      confirmPage([], "/confirm/abc"),
+      confirmedPage({ alreadyConfirmed: false, courses: [{ course, arriving: course.lessons[0]!.slug, next: { slug: course.lessons[1]!.slug, at: NOW + DAY } }], timezone: "Europe/Paris", now: NOW }),
+      confirmedPage({ alreadyConfirmed: true, courses: [], timezone: "UTC", now: NOW }),
+      cataloguePage([course]),
+      courseChoicePage([course], "Choose a course."),
       errorPage("Link not valid", "This link has expired."),
       unsubscribeChoicesPage(course, "tok"),
       unsubscribedPage("undo-tok", "all", course),
