@@ -222,10 +222,11 @@ export interface ConfirmedView {
   now: number;
 }
 
+/** "lesson 2, “Keep Going”," as the subject of a sentence (the title set off by commas), or "the closing email". */
 function emailName(course: Course, slug: string): string {
   if (slug === GRADUATION_SLUG) return "the closing email";
   const index = course.lessons.findIndex((lesson) => lesson.slug === slug);
-  return index === -1 ? "the next lesson" : `lesson ${index + 1}, “${course.lessons[index]!.title}”`;
+  return index === -1 ? "the next lesson" : `lesson ${index + 1}, “${course.lessons[index]!.title}”,`;
 }
 
 function capitalised(text: string): string {
@@ -253,8 +254,7 @@ function CourseUnderwayLine(props: { item: ConfirmedView["courses"][number]; vie
       {later ? (
         <>
           {" "}
-          {now ? "The next email" : capitalised(emailName(course, later.slug))}
-          {now ? `, ${emailName(course, later.slug)},` : ""} comes on <time datetime={new Date(later.at).toISOString()}>{whenAt(later.at, view.timezone)}</time>.
+          {now ? `The next one, ${emailName(course, later.slug).replace(/,$/, "")},` : capitalised(emailName(course, later.slug))} comes on <time datetime={new Date(later.at).toISOString()}>{whenAt(later.at, view.timezone)}</time>.
         </>
       ) : null}
       {!now && !later ? " nothing more is scheduled." : null}
