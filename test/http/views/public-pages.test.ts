@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadCourse } from "../../../src/content/load.ts";
 import type { Course } from "../../../src/content/schema.ts";
-import { layout } from "../../../src/http/views/layout.tsx";
+import { defaultPrivacyNote, layout } from "../../../src/http/views/layout.tsx";
 import { cataloguePage, checkInboxPage, confirmedPage, confirmPage, courseChoicePage, errorPage, signupPage } from "../../../src/http/views/pages.tsx";
 import {
   deletedPage,
@@ -15,6 +15,7 @@ import {
 } from "../../../src/http/views/reader-pages.tsx";
 import type { Subscriber } from "../../../src/store/subscribers.ts";
 import { expectSoundPage, labelOf, render } from "./page-checks.ts";
+import { loadCatalogue } from "../../../src/content/load.ts";
 
 const NOW = Date.UTC(2026, 10, 2, 9, 0);
 const DAY = 24 * 3600 * 1000;
@@ -138,5 +139,74 @@ describe("public pages as components", () => {
     expect(changed.querySelector('form[action="/unsubscribe/undo-tok/undo"]')).not.toBeNull();
     const unchanged = await render(unsubscribedPage(null, "all", course));
     expect(unchanged.querySelectorAll("form")).toHaveLength(0);
+  });
+
+  it("ends a course's pages with its publisher, postal address and privacy note, and never names the software", async () => {
+    const catalogue = await loadCatalogue("test/fixtures/content/two-courses");
+    const dusk = catalogue.get("evening-review")!;
+    const dawn = { ...catalogue.get("morning-pages")!, privacy: "Dawn Letters keeps your address and nothing else, to send the lessons." };
+    const confirmed = { alreadyConfirmed: false, courses: [{ course: dawn, arriving: "first-light", next: null }], timezone: "UTC", now: NOW };
+    for (const [course, doc] of [
+      [dusk, await render(signupPage(dusk))],
+      [dusk, await render(checkInboxPage(dusk))],
+      [dawn, await render(confirmPage([dawn, dusk], "/confirm/abc"))],
+      [dawn, await render(confirmedPage(confirmed))],
+      [dawn, await render(layout("Any page", "body", { course: dawn }))],
+    ] as const) {
+      const footer = doc.querySelector("footer");
+      expect(footer?.querySelector("#footer-publisher")?.textContent).toBe(course.publisher);
+      expect(footer?.querySelector("[data-postal-address]")?.textContent).toBe(course.postalAddress);
+      expect(footer?.querySelector("[data-privacy]")?.textContent).toContain(course.privacy ?? defaultPrivacyNote(course));
+      expect(doc.documentElement.textContent).not.toMatch(/lessonpost/i);
+    }
+    // The default note says what is kept and why, naming the publisher.
+    const note = defaultPrivacyNote(dusk);
+    expect(note).toMatch(/^Dusk Notes keeps your email address, your first name.*time zone/);
+    expect(note).toMatch(/consent.*as proof/);
+    expect(note).toMatch(/what was sent to you and when, so that no email goes out twice/);
+    // A page of no course (an error, the outbox) has no footer rather than a guessed one.
+    expect((await render(errorPage("Link not valid", "Expired."))).querySelector("footer")).toBeNull();
+  });
+
+  it("gives every page a favicon that costs no request", async () => {
+    for (const page of [signupPage(course), errorPage("Gone", "Gone."), deletedPage()]) {
+      const icon = (await render(page)).querySelector('link[rel="icon"]');
+      expect(icon?.getAttribute("href")).toMatch(/^data:image\/svg\+xml,/);
+    }
+  });
+
+  it("lists the courses on the catalogue page, and puts a publisher's footer on it only when every course shares one", async () => {
+    const catalogue = await loadCatalogue("test/fixtures/content/two-courses");
+    const mixed = await render(cataloguePage(catalogue.courses));
+    expect(mixed.querySelector("h1")?.textContent).toBe("Courses by email");
+    expect([...mixed.querySelectorAll("[data-course] a")].map((a) => a.getAttribute("href"))).toEqual(["/courses/evening-review", "/courses/morning-pages"]);
+    expect(mixed.querySelector("footer")).toBeNull();
+    const sameHouse = catalogue.courses.map((c) => ({ ...c, publisher: "One House" }));
+    const single = await render(cataloguePage(sameHouse));
+    expect(single.querySelector("h1")?.textContent).toBe("Courses from One House");
+    expect(single.querySelector("footer #footer-publisher")?.textContent).toBe("One House");
+  });
+
+  it("says on the You're in page when each course's next email comes, in the reader's time zone", async () => {
+    const at = Date.UTC(2026, 10, 4, 8, 0);
+    const doc = await render(
+      confirmedPage({ alreadyConfirmed: false, courses: [{ course, arriving: course.lessons[0]!.slug, next: { slug: course.lessons[1]!.slug, at } }], timezone: "Europe/Paris", now: NOW }),
+    );
+    const line = doc.querySelector("li[data-course]")!;
+    expect(line.textContent).toContain(`Lesson 1, “${course.lessons[0]!.title}”, is on its way to your inbox.`);
+    expect(line.textContent).toContain(`The next one, lesson 2, “${course.lessons[1]!.title}”, comes on Wednesday 4 November at 09:00 (Europe/Paris).`);
+    expect(line.querySelector("time")?.getAttribute("datetime")).toBe(new Date(at).toISOString());
+    expect(doc.querySelector(".lead")?.textContent).toContain(course.name);
+  });
+
+  it("offers a course picker, labelled and tied to its error, when a signup named no known course", async () => {
+    const catalogue = await loadCatalogue("test/fixtures/content/two-courses");
+    const doc = await render(courseChoicePage(catalogue.courses, "Choose a course.", { email: "a@example.com" }));
+    const select = doc.getElementById("course")!;
+    expect(labelOf(doc, select)).toBe("Course");
+    expect(select.hasAttribute("required")).toBe(true);
+    expect(select.getAttribute("aria-describedby")).toBe("course-error");
+    expect(doc.getElementById("course-error")?.getAttribute("role")).toBe("alert");
+    expect(doc.querySelector('input[name="course"]')).toBeNull();
   });
 });
