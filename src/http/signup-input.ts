@@ -62,7 +62,10 @@ const courseSchema = z.object({
     .transform((value) => (value === "" ? undefined : value)),
 });
 
-export type CourseChoice = { ok: true; course: Course } | { ok: false; code: "course_required" | "course_unknown"; field: typeof COURSE_FIELD; message: string };
+export type CourseChoice =
+  | { ok: true; course: Course }
+  /** `message` is for API clients (it names the field and the slugs); `readerMessage` for a person at the form. */
+  | { ok: false; code: "course_required" | "course_unknown"; field: typeof COURSE_FIELD; message: string; readerMessage: string };
 
 /**
  * Which course a signup is for. Without `course`, only a one-course install can tell; with several,
@@ -72,13 +75,27 @@ export type CourseChoice = { ok: true; course: Course } | { ok: false; code: "co
 export function chooseCourse(catalogue: Catalogue, input: unknown): CourseChoice {
   const names = catalogue.courses.map((course) => course.slug).join(", ");
   const parsed = courseSchema.safeParse(typeof input === "object" && input !== null && !Array.isArray(input) ? input : {});
-  if (!parsed.success) return { ok: false, code: "course_unknown", field: COURSE_FIELD, message: `The field "${COURSE_FIELD}" must be the slug of a course: one of ${names}.` };
+  if (!parsed.success) {
+    return { ok: false, code: "course_unknown", field: COURSE_FIELD, message: `The field "${COURSE_FIELD}" must be the slug of a course: one of ${names}.`, readerMessage: "Please choose a course." };
+  }
   const slug = parsed.data.course;
   if (slug === undefined) {
     if (catalogue.only) return { ok: true, course: catalogue.only };
-    return { ok: false, code: "course_required", field: COURSE_FIELD, message: `Choose a course: the field "${COURSE_FIELD}" is required here, one of ${names}.` };
+    return {
+      ok: false,
+      code: "course_required",
+      field: COURSE_FIELD,
+      message: `Choose a course: the field "${COURSE_FIELD}" is required here, one of ${names}.`,
+      readerMessage: "Please choose a course.",
+    };
   }
   const course = catalogue.get(slug) ?? catalogue.courses.find((c) => c.formerSlugs.includes(slug));
   if (course) return { ok: true, course };
-  return { ok: false, code: "course_unknown", field: COURSE_FIELD, message: `There is no course "${slug}" here. The field "${COURSE_FIELD}" must be one of ${names}.` };
+  return {
+    ok: false,
+    code: "course_unknown",
+    field: COURSE_FIELD,
+    message: `There is no course "${slug}" here. The field "${COURSE_FIELD}" must be one of ${names}.`,
+    readerMessage: `There is no course "${slug}" here. Please choose one of these.`,
+  };
 }

@@ -61,7 +61,7 @@ export const signupRoutes = new Hono<AppEnv>()
     const choice = chooseCourse(deps.catalogue, raw);
     if (!choice.ok) {
       if (wantsJson) return c.json(signupRejected(choice.field, choice.message, choice.code), 422);
-      return c.html(courseChoiceForm(c, choice.message, kept), 422);
+      return c.html(courseChoiceForm(c, choice.readerMessage, kept), 422);
     }
     const { course } = choice;
     const parsed = parseSignup(raw);

@@ -9,16 +9,30 @@ export interface LayoutOptions {
   scripts?: AssetName[];
   /** The course the page speaks for: its publisher, postal address and privacy note make the footer. */
   course?: Course | undefined;
+  /** Other courses the page speaks for too (a confirmation of several): their publishers join the footer. */
+  courses?: readonly Course[] | undefined;
 }
 
-/** Every public page: the document shell around one <main>, and the course's footer when there is one. */
+/** Every public page: the document shell around one <main>, and the footer of the courses it speaks for. */
 export function layout(title: string, body: Child, options: LayoutOptions = {}): Html {
+  const courses = publishersOf([...(options.course ? [options.course] : []), ...(options.courses ?? [])]);
   return (
     <Document title={title} stylesheets={["app.css"]} scripts={options.scripts}>
       <main>{body}</main>
-      {options.course ? <CourseFooter course={options.course} /> : null}
+      {courses.length ? <CourseFooter courses={courses} /> : null}
     </Document>
   );
+}
+
+/** One course per publisher (by name and address), in order: a footer names each publisher once. */
+function publishersOf(courses: readonly Course[]): Course[] {
+  const seen = new Set<string>();
+  return courses.filter((course) => {
+    const key = `${course.publisher}\n${course.postalAddress}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /**
@@ -39,18 +53,21 @@ export function defaultPrivacyNote(course: Pick<Course, "publisher">): string {
  * The publisher behind the page, as a reader (and the law on commercial email) expects: who they
  * are, where to write to them, and what is kept about a reader. The publisher, never the software.
  */
-function CourseFooter(props: { course: Course }) {
-  const { course } = props;
+function CourseFooter(props: { courses: readonly Course[] }) {
   return (
-    <footer class="site-footer" aria-labelledby="footer-publisher">
-      <p>
-        <strong id="footer-publisher">{course.publisher}</strong>
-        <br />
-        <span data-postal-address>{course.postalAddress}</span>
-      </p>
-      <p class="privacy" data-privacy>
-        <strong>Privacy.</strong> {course.privacy ?? defaultPrivacyNote(course)}
-      </p>
+    <footer class="site-footer" aria-label={props.courses.length > 1 ? "About the publishers" : "About the publisher"}>
+      {props.courses.map((course) => (
+        <div data-publisher-of={course.slug}>
+          <p>
+            <strong data-footer-publisher>{course.publisher}</strong>
+            <br />
+            <span data-postal-address>{course.postalAddress}</span>
+          </p>
+          <p class="privacy" data-privacy>
+            <strong>Privacy.</strong> {course.privacy ?? defaultPrivacyNote(course)}
+          </p>
+        </div>
+      ))}
     </footer>
   );
 }

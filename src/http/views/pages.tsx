@@ -210,7 +210,7 @@ export function confirmPage(courses: readonly Course[], actionPath: string) {
         <button type="submit">Confirm my subscription</button>
       </form>
     </>,
-    { scripts: ["confirm.js"], course: courses[0] },
+    { scripts: ["confirm.js"], courses },
   );
 }
 
@@ -288,7 +288,7 @@ export function confirmedPage(view: ConfirmedView) {
       ) : null}
       <p class="hint">Each lesson comes at the course's usual hour in your time zone. Every email has a link to pause or leave.</p>
     </>,
-    { course: courses[0] },
+    { courses },
   );
 }
 

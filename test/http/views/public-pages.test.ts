@@ -154,11 +154,15 @@ describe("public pages as components", () => {
       [dawn, await render(layout("Any page", "body", { course: dawn }))],
     ] as const) {
       const footer = doc.querySelector("footer");
-      expect(footer?.querySelector("#footer-publisher")?.textContent).toBe(course.publisher);
+      expect(footer?.querySelector("[data-footer-publisher]")?.textContent).toBe(course.publisher);
       expect(footer?.querySelector("[data-postal-address]")?.textContent).toBe(course.postalAddress);
       expect(footer?.querySelector("[data-privacy]")?.textContent).toContain(course.privacy ?? defaultPrivacyNote(course));
       expect(doc.documentElement.textContent).not.toMatch(/lessonpost/i);
     }
+    // A page for courses of two publishers names both, each once.
+    const both = await render(confirmPage([dawn, dusk, dawn], "/confirm/abc"));
+    expect([...both.querySelectorAll("footer [data-footer-publisher]")].map((el) => el.textContent)).toEqual(["Dawn Letters", "Dusk Notes"]);
+    expect(both.querySelectorAll("footer")).toHaveLength(1);
     // The default note says what is kept and why, naming the publisher.
     const note = defaultPrivacyNote(dusk);
     expect(note).toMatch(/^Dusk Notes keeps your email address, your first name.*time zone/);
@@ -184,7 +188,7 @@ describe("public pages as components", () => {
     const sameHouse = catalogue.courses.map((c) => ({ ...c, publisher: "One House" }));
     const single = await render(cataloguePage(sameHouse));
     expect(single.querySelector("h1")?.textContent).toBe("Courses from One House");
-    expect(single.querySelector("footer #footer-publisher")?.textContent).toBe("One House");
+    expect(single.querySelector("footer [data-footer-publisher]")?.textContent).toBe("One House");
   });
 
   it("says on the You're in page when each course's next email comes, in the reader's time zone", async () => {
