@@ -299,7 +299,7 @@ export function errorPage(title: string, message: string) {
       <h1>{title}</h1>
       <p class="lead">{message}</p>
       <p>
-        <a href="/">Back to the course page</a>
+        <a href="/">Back to the front page</a>
       </p>
     </>,
   );
