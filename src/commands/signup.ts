@@ -1,14 +1,19 @@
+import type { Course } from "../content/schema.ts";
 import { resolveTimezone } from "../domain/schedule.ts";
 import { forbidden, invalid, unavailable } from "../errors.ts";
 import type { BotCheck } from "../limits/turnstile.ts";
 import { recordSignup } from "../store/subscribers.ts";
 import { dispatchQuietly } from "./dispatch.ts";
+import { firstSlugOf } from "./enroll.ts";
+import { queueDueEmails } from "./queue-due-emails.ts";
 import type { Services } from "./services.ts";
 
 /** Bumped whenever the words next to the signup button change; stored with every opt-in. */
 export const CONSENT_TEXT_VERSION = "2026-11-signup-v1";
 
 export interface SignupInput {
+  /** The course the form is for (chosen by the edge: the form's `course`, or the install's only course). */
+  course: Course;
   /** Already normalised by the edge's schema (trimmed, domain lowercased). */
   email: string;
   name: string | null;
@@ -40,9 +45,12 @@ async function passBotCheck(botCheck: NonNullable<SignupInput["botCheck"]>, ip: 
 }
 
 /**
- * An opt-in: records the consent and, when one is due, a confirmation email in the ledger, then
- * offers it to the queue. It returns nothing on purpose: the answer must be the same for new,
- * pending, known and suppressed addresses, so the caller has nothing to tell them apart by.
+ * An opt-in for one course: records the consent (naming the course) and, for a reader still to
+ * confirm, the course as a pending enrollment and, when one is due, a confirmation email in the
+ * ledger. A reader who already confirmed their address joins the course at once, and its lesson 1
+ * is queued as on confirmation. Either way the new rows are offered to the queue.
+ * It returns nothing on purpose: the answer must be the same for new, pending, known and
+ * suppressed addresses, so the caller has nothing to tell them apart by.
  */
 export async function signup(services: Services, input: SignupInput): Promise<void> {
   if (input.botCheck) await passBotCheck(input.botCheck, input.ip);
@@ -52,14 +60,20 @@ export async function signup(services: Services, input: SignupInput): Promise<vo
     {
       email: input.email,
       name: input.name,
-      timezone: resolveTimezone(input.timezone, services.catalogue.primary.schedule.timezone),
+      timezone: resolveTimezone(input.timezone, input.course.schedule.timezone),
       ip: input.ip,
       userAgent: input.userAgent,
       form: input.form,
       consentTextVersion: CONSENT_TEXT_VERSION,
+      course: { slug: input.course.slug, firstSlug: firstSlugOf(input.course) },
     },
     now,
     { enqueuedAt: services.dispatcher ? now : null },
   );
   if (result.confirmationSendId) await dispatchQuietly(services, [result.confirmationSendId], { alreadyMarked: true });
+  if (result.enrolledId) {
+    // The same path as a confirmation: lesson 1 is due now, so it needs no tick.
+    const { sendIds } = await queueDueEmails(services, { enrollmentIds: [result.enrolledId] });
+    await dispatchQuietly(services, sendIds);
+  }
 }

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import type { Catalogue } from "../content/catalogue.ts";
+import type { Course } from "../content/schema.ts";
 import { emailSchema } from "../email-address.ts";
 
 /**
@@ -45,4 +47,55 @@ const botTokenSchema = z.object({ "cf-turnstile-response": z.string().max(4096).
 export function parseBotToken(input: unknown): string | undefined {
   const result = botTokenSchema.safeParse(input);
   return result.success ? result.data["cf-turnstile-response"] || undefined : undefined;
+}
+
+/** The form field (or JSON member) that names the course, by its slug. */
+export const COURSE_FIELD = "course";
+
+/** A slug as course.yaml allows it; anything else cannot name a course. Blank means "not given". */
+const courseSchema = z.object({
+  course: z
+    .string()
+    .trim()
+    .max(200)
+    .optional()
+    .transform((value) => (value === "" ? undefined : value)),
+});
+
+export type CourseChoice =
+  | { ok: true; course: Course }
+  /** `message` is for API clients (it names the field and the slugs); `readerMessage` for a person at the form. */
+  | { ok: false; code: "course_required" | "course_unknown"; field: typeof COURSE_FIELD; message: string; readerMessage: string };
+
+/**
+ * Which course a signup is for. Without `course`, only a one-course install can tell; with several,
+ * the field is required, and a slug that names no course is refused rather than quietly replaced
+ * by another course. A course's former slug still names it, so a form pasted before a rename keeps working.
+ */
+export function chooseCourse(catalogue: Catalogue, input: unknown): CourseChoice {
+  const names = catalogue.courses.map((course) => course.slug).join(", ");
+  const parsed = courseSchema.safeParse(typeof input === "object" && input !== null && !Array.isArray(input) ? input : {});
+  if (!parsed.success) {
+    return { ok: false, code: "course_unknown", field: COURSE_FIELD, message: `The field "${COURSE_FIELD}" must be the slug of a course: one of ${names}.`, readerMessage: "Please choose a course." };
+  }
+  const slug = parsed.data.course;
+  if (slug === undefined) {
+    if (catalogue.only) return { ok: true, course: catalogue.only };
+    return {
+      ok: false,
+      code: "course_required",
+      field: COURSE_FIELD,
+      message: `Choose a course: the field "${COURSE_FIELD}" is required here, one of ${names}.`,
+      readerMessage: "Please choose a course.",
+    };
+  }
+  const course = catalogue.get(slug) ?? catalogue.courses.find((c) => c.formerSlugs.includes(slug));
+  if (course) return { ok: true, course };
+  return {
+    ok: false,
+    code: "course_unknown",
+    field: COURSE_FIELD,
+    message: `There is no course "${slug}" here. The field "${COURSE_FIELD}" must be one of ${names}.`,
+    readerMessage: `There is no course "${slug}" here. Please choose one of these.`,
+  };
 }

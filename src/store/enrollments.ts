@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Database, EnrollmentStatus } from "./database.ts";
 
 /**
@@ -69,4 +70,118 @@ export async function upsertEnrollment(db: Database, subscriberId: string, cours
     .execute();
   const row = await db.selectFrom("enrollments").select("id").where("subscriber_id", "=", subscriberId).where("course_slug", "=", courseSlug).executeTakeFirstOrThrow();
   return row.id;
+}
+
+/**
+ * Where an enrollment that has never sent anything starts its schedule: at the moment it becomes
+ * active (`now`). One that already ran (a returning reader's) keeps its start, so it resumes where
+ * it stopped instead of starting over.
+ */
+function startedAtOnActivation(now: number) {
+  return sql<number>`case when enrollments.last_day = -1 and enrollments.last_sent_at is null then ${now} else enrollments.started_at end`;
+}
+
+/**
+ * A course asked for on the signup form by a reader who has not confirmed their address yet: a
+ * `pending` enrollment, not due (the tick ignores it) until confirmation activates it. A course the
+ * reader had left (cancelled) waits as pending again, keeping its place; one that is active,
+ * paused, completed or already pending is left as it is.
+ */
+export async function requestEnrollment(db: Database, subscriberId: string, courseSlug: string, firstSlug: string | null, now: number): Promise<void> {
+  await db
+    .insertInto("enrollments")
+    .values({
+      id: crypto.randomUUID(),
+      subscriber_id: subscriberId,
+      course_slug: courseSlug,
+      status: "pending",
+      started_at: now,
+      next_slug: firstSlug,
+      next_due_at: null,
+      last_day: -1,
+      last_sent_at: null,
+      completed_at: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) => oc.columns(["subscriber_id", "course_slug"]).doUpdateSet({ status: "pending", next_due_at: null, updated_at: now }).where("enrollments.status", "=", "cancelled"))
+    .execute();
+}
+
+/**
+ * A confirmed reader joins a course from its signup form: active at once, due now for `firstSlug`
+ * (a course they had left, or were still waiting for, resumes or starts now). Returns the
+ * enrollment's id when it became active here; null when the reader is already in the course
+ * (active, paused or completed), so nothing new is queued.
+ */
+export async function enrollConfirmedReader(db: Database, subscriberId: string, courseSlug: string, firstSlug: string | null, now: number): Promise<string | null> {
+  const row = await db
+    .insertInto("enrollments")
+    .values({
+      id: crypto.randomUUID(),
+      subscriber_id: subscriberId,
+      course_slug: courseSlug,
+      status: "active",
+      started_at: now,
+      next_slug: firstSlug,
+      next_due_at: now,
+      last_day: -1,
+      last_sent_at: null,
+      completed_at: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(["subscriber_id", "course_slug"])
+        .doUpdateSet({ status: "active", started_at: startedAtOnActivation(now), next_due_at: now, updated_at: now })
+        .where("enrollments.status", "in", ["cancelled", "pending"]),
+    )
+    .returning("id")
+    .executeTakeFirst();
+  return row?.id ?? null;
+}
+
+/**
+ * Confirmation: every course the reader asked for while unconfirmed becomes active, due now (lesson
+ * 1 goes out at once) with its schedule counted from now. A conditional update, so two confirms
+ * at once activate each enrollment once. Returns what it activated.
+ */
+export async function activatePendingEnrollments(db: Database, subscriberId: string, now: number): Promise<{ id: string; courseSlug: string }[]> {
+  const rows = await db
+    .updateTable("enrollments")
+    .set({ status: "active", started_at: startedAtOnActivation(now), next_due_at: now, updated_at: now })
+    .where("subscriber_id", "=", subscriberId)
+    .where("status", "=", "pending")
+    .returning(["id", "course_slug"])
+    .execute();
+  return rows.map((row) => ({ id: row.id, courseSlug: row.course_slug })).sort((a, b) => (a.courseSlug < b.courseSlug ? -1 : 1));
+}
+
+/** Where each of these enrollments stands: what comes next and when, for the "you're in" page. */
+export async function upcomingOf(
+  db: Database,
+  enrollmentIds: readonly string[],
+): Promise<{ id: string; courseSlug: string; status: EnrollmentStatus; nextSlug: string | null; nextDueAt: number | null; lastDay: number }[]> {
+  if (enrollmentIds.length === 0) return [];
+  const rows = await db
+    .selectFrom("enrollments")
+    .select(["id", "course_slug", "status", "next_slug", "next_due_at", "last_day"])
+    .where("id", "in", enrollmentIds)
+    .orderBy("course_slug")
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    courseSlug: row.course_slug,
+    status: row.status,
+    nextSlug: row.next_slug,
+    nextDueAt: row.next_due_at === null ? null : Number(row.next_due_at),
+    lastDay: row.last_day,
+  }));
+}
+
+/** The reader's enrollments in these states (ids and courses), by course. */
+export async function enrollmentsInState(db: Database, subscriberId: string, statuses: readonly EnrollmentStatus[]): Promise<{ id: string; courseSlug: string }[]> {
+  const rows = await db.selectFrom("enrollments").select(["id", "course_slug"]).where("subscriber_id", "=", subscriberId).where("status", "in", statuses).orderBy("course_slug").execute();
+  return rows.map((row) => ({ id: row.id, courseSlug: row.course_slug }));
 }

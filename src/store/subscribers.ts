@@ -1,6 +1,7 @@
 import type { Selectable } from "kysely";
 import type { ConsentKind, Database, SubscribersTable } from "./database.ts";
 import { emailKey } from "../email-address.ts";
+import { enrollConfirmedReader, requestEnrollment } from "./enrollments.ts";
 import { cancelUnsentFor, queuedSend } from "./sends.ts";
 import { liftErasure, suppressionOf } from "./suppressions.ts";
 
@@ -20,6 +21,11 @@ export interface SignupInput {
   userAgent: string | null;
   form: string;
   consentTextVersion: string;
+  /**
+   * The course the form asked for, and its first email. Absent only for callers from before
+   * courses (tests, tools): the opt-in then names no course, and confirmation falls back.
+   */
+  course?: { slug: string; firstSlug: string | null } | undefined;
 }
 
 export interface SignupResult {
@@ -27,6 +33,11 @@ export interface SignupResult {
   subscriberId: string | null;
   /** The ledger id of the confirmation email to send, when one is due. */
   confirmationSendId: string | null;
+  /**
+   * A reader who had already confirmed, joining `course`: the enrollment that became active (its
+   * lesson 1 is due now). Null otherwise, including when they were already in the course.
+   */
+  enrolledId: string | null;
 }
 
 /**
@@ -46,7 +57,7 @@ export interface SignupOptions {
 export async function recordSignup(db: Database, input: SignupInput, now: number, options: SignupOptions = {}): Promise<SignupResult> {
   // An erased reader may opt in again; an address that bounced or complained is never mailed.
   const suppression = await suppressionOf(db, input.email);
-  if (suppression === "bounced" || suppression === "complained") return { subscriberId: null, confirmationSendId: null };
+  if (suppression === "bounced" || suppression === "complained") return { subscriberId: null, confirmationSendId: null, enrolledId: null };
   return db.transaction().execute(async (trx) => {
     const newId = crypto.randomUUID();
     const created = await trx
@@ -76,13 +87,20 @@ export async function recordSignup(db: Database, input: SignupInput, now: number
     // A new address (the common case under load) needs no read-back, refresh or window check.
     if (created) {
       await insertOptIn(trx, newId, input, now);
-      return { subscriberId: newId, confirmationSendId: await insertConfirmation(trx, newId, now, options.enqueuedAt) };
+      if (input.course) await requestEnrollment(trx, newId, input.course.slug, input.course.firstSlug, now);
+      return { subscriberId: newId, confirmationSendId: await insertConfirmation(trx, newId, now, options.enqueuedAt), enrolledId: null };
     }
     // The address stays as first typed: a later signup in other letters names the same mailbox.
     const subscriber = await trx.selectFrom("subscribers").selectAll().where("email_key", "=", emailKey(input.email)).executeTakeFirstOrThrow();
 
-    if (subscriber.status === "active" || SUPPRESSED.has(subscriber.status)) {
-      return { subscriberId: subscriber.id, confirmationSendId: null };
+    if (SUPPRESSED.has(subscriber.status)) return { subscriberId: subscriber.id, confirmationSendId: null, enrolledId: null };
+    if (subscriber.status === "active") {
+      // Already confirmed: the address is proven, so a new course needs no second opt-in. The
+      // reader's details stay as they confirmed them: this form may have been filled by anyone.
+      if (!input.course) return { subscriberId: subscriber.id, confirmationSendId: null, enrolledId: null };
+      const enrolledId = await enrollConfirmedReader(trx, subscriber.id, input.course.slug, input.course.firstSlug, now);
+      if (enrolledId) await insertOptIn(trx, subscriber.id, input, now);
+      return { subscriberId: subscriber.id, confirmationSendId: null, enrolledId };
     }
 
     // A repeat opt-in refreshes the consent record; the reader's details follow the latest form.
@@ -101,6 +119,7 @@ export async function recordSignup(db: Database, input: SignupInput, now: number
       .where("id", "=", subscriber.id)
       .execute();
     await insertOptIn(trx, subscriber.id, input, now);
+    if (input.course) await requestEnrollment(trx, subscriber.id, input.course.slug, input.course.firstSlug, now);
 
     // Claiming the window with a conditional update keeps concurrent signups from both sending.
     const claimed = await trx
@@ -109,9 +128,10 @@ export async function recordSignup(db: Database, input: SignupInput, now: number
       .where("id", "=", subscriber.id)
       .where((eb) => eb.or([eb("confirmation_sent_at", "is", null), eb("confirmation_sent_at", "<=", now - CONFIRMATION_WINDOW_MS)]))
       .executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) === 0) return { subscriberId: subscriber.id, confirmationSendId: null };
+    // Within the window the link already sent still confirms: it activates every pending course.
+    if (Number(claimed.numUpdatedRows) === 0) return { subscriberId: subscriber.id, confirmationSendId: null, enrolledId: null };
 
-    return { subscriberId: subscriber.id, confirmationSendId: await insertConfirmation(trx, subscriber.id, now, options.enqueuedAt) };
+    return { subscriberId: subscriber.id, confirmationSendId: await insertConfirmation(trx, subscriber.id, now, options.enqueuedAt), enrolledId: null };
   });
 }
 
@@ -126,6 +146,7 @@ async function insertOptIn(trx: Database, subscriberId: string, input: SignupInp
       ip: input.ip,
       user_agent: input.userAgent,
       detail: JSON.stringify({ form: input.form, consentTextVersion: input.consentTextVersion }),
+      course_slug: input.course?.slug ?? null,
     })
     .execute();
 }
@@ -202,10 +223,36 @@ export async function confirmSubscriber(db: Database, id: string, meta: ConsentM
   });
 }
 
-export async function recordConsent(db: Database, subscriberId: string, kind: ConsentKind, meta: ConsentMeta, now: number, detail: Record<string, unknown> = {}): Promise<void> {
+/**
+ * The course of the reader's latest opt-in: a slug, null for an opt-in that named no course (made
+ * before courses had folders), undefined when there is none. Confirmation uses it to tell such a
+ * reader (who gets the install's course) from one whose asked-for course is simply finished.
+ */
+export async function lastOptInCourse(db: Database, subscriberId: string): Promise<string | null | undefined> {
+  const row = await db
+    .selectFrom("consent_events")
+    .select("course_slug")
+    .where("subscriber_id", "=", subscriberId)
+    .where("kind", "=", "opt_in")
+    .orderBy("at", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row ? row.course_slug : undefined;
+}
+
+/** `courseSlug`: the course the consent is about (a course joined or left); null: all email. */
+export async function recordConsent(
+  db: Database,
+  subscriberId: string,
+  kind: ConsentKind,
+  meta: ConsentMeta,
+  now: number,
+  detail: Record<string, unknown> = {},
+  courseSlug: string | null = null,
+): Promise<void> {
   await db
     .insertInto("consent_events")
-    .values({ id: crypto.randomUUID(), subscriber_id: subscriberId, kind, at: now, ip: meta.ip, user_agent: meta.userAgent, detail: JSON.stringify({ how: meta.how, ...detail }) })
+    .values({ id: crypto.randomUUID(), subscriber_id: subscriberId, kind, at: now, ip: meta.ip, user_agent: meta.userAgent, detail: JSON.stringify({ how: meta.how, ...detail }), course_slug: courseSlug })
     .execute();
 }
 

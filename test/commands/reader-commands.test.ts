@@ -1,4 +1,5 @@
 import { catalogueOf } from "../../src/content/catalogue.ts";
+import type { Catalogue } from "../../src/content/catalogue.ts";
 import { afterEach, describe, expect, it } from "vitest";
 import { checkHealth } from "../../src/commands/check-health.ts";
 import { checkConfirmLink, confirm } from "../../src/commands/confirm.ts";
@@ -7,11 +8,12 @@ import { recordResendDelivery } from "../../src/commands/provider-event.ts";
 import type { Services } from "../../src/commands/services.ts";
 import { signup } from "../../src/commands/signup.ts";
 import { undoUnsubscribe, unsubscribe } from "../../src/commands/unsubscribe.ts";
-import { loadCourse } from "../../src/content/load.ts";
+import { loadCatalogue, loadCourse } from "../../src/content/load.ts";
 import { DomainError } from "../../src/errors.ts";
 import type { DomainErrorKind } from "../../src/errors.ts";
 import { silentLogger } from "../../src/log.ts";
 import { openDatabase } from "../../src/store/connect.ts";
+import { recordSignup } from "../../src/store/subscribers.ts";
 import type { Database } from "../../src/store/database.ts";
 import { CONFIRM_TOKEN_TTL_SECONDS, confirmToken, preferencesToken, unsubscribeToken } from "../../src/tokens.ts";
 import { createTestDatabase, ENGINES } from "../support/databases.ts";
@@ -41,14 +43,14 @@ describe.each(ENGINES)("reader commands (%s)", (engine) => {
   });
 
   /** Services over a fresh database, a pinned clock and a dispatcher that records what it is handed. */
-  async function setup() {
+  async function setup(options: { catalogue?: Catalogue } = {}) {
     testDb = await createTestDatabase(engine);
     db = await openDatabase(testDb.url);
     const handed: string[] = [];
     const clock = { now: Date.UTC(2026, 10, 2, 9, 0) };
     const services: Services = {
       db,
-      catalogue: catalogueOf([await loadCourse("content/couples-therapy-up-close")]),
+      catalogue: options.catalogue ?? catalogueOf([await loadCourse("content/couples-therapy-up-close")]),
       log: silentLogger,
       appUrl: "https://lessons.example.test",
       secretKey: TEST_SECRET,
@@ -64,7 +66,7 @@ describe.each(ENGINES)("reader commands (%s)", (engine) => {
 
   /** Signs a reader up through the command and returns their id and a fresh confirmation link. */
   async function signedUp(services: Services, email = "reader@example.com") {
-    await signup(services, { email, name: "Robin", timezone: "Europe/Paris", ip: META.ip, userAgent: META.userAgent, form: "api" });
+    await signup(services, { course: services.catalogue.only!, email, name: "Robin", timezone: "Europe/Paris", ip: META.ip, userAgent: META.userAgent, form: "api" });
     const row = await services.db.selectFrom("subscribers").select("id").where("email", "=", email).executeTakeFirstOrThrow();
     return { id: row.id, confirmLink: await confirmToken(services.secretKey, row.id, services.now()) };
   }
@@ -72,7 +74,7 @@ describe.each(ENGINES)("reader commands (%s)", (engine) => {
   it("signup records the opt-in and hands its confirmation to the queue, once per window", async () => {
     const { services, db, handed } = await setup();
     await signedUp(services);
-    await signup(services, { email: "reader@example.com", name: null, ip: null, userAgent: null, form: "signup-page" });
+    await signup(services, { course: services.catalogue.only!, email: "reader@example.com", name: null, ip: null, userAgent: null, form: "signup-page" });
     const kinds = await db.selectFrom("sends").select("kind").execute();
     expect(kinds.map((s) => s.kind)).toEqual(["confirm"]);
     expect(handed).toHaveLength(1);
@@ -84,12 +86,58 @@ describe.each(ENGINES)("reader commands (%s)", (engine) => {
     const { services, db, handed } = await setup();
     const { id, confirmLink } = await signedUp(services);
     await checkConfirmLink(services, confirmLink);
-    expect(await confirm(services, { token: confirmLink, meta: META })).toEqual({ alreadyConfirmed: false });
+    expect(await confirm(services, { token: confirmLink, meta: META })).toMatchObject({ alreadyConfirmed: false, courses: [{ course: { slug: "couples-therapy-up-close" } }] });
     const lessons = await db.selectFrom("sends").select(["id", "kind"]).where("subscriber_id", "=", id).where("kind", "=", "lesson").execute();
     expect(lessons).toHaveLength(1);
     expect(handed).toContain(lessons[0]!.id);
-    expect(await confirm(services, { token: confirmLink, meta: META })).toEqual({ alreadyConfirmed: true });
+    expect(await confirm(services, { token: confirmLink, meta: META })).toMatchObject({ alreadyConfirmed: true });
     expect(await db.selectFrom("sends").select("id").where("kind", "=", "lesson").execute()).toHaveLength(1);
+  });
+
+  it("confirm of an opt-in made before courses had folders enrolls the reader in the install's course", async () => {
+    const { services, db } = await setup();
+    // As signed up by an earlier release: an opt-in naming no course, no pending enrollment.
+    const { subscriberId } = await recordSignup(db, { email: "early@example.com", name: null, timezone: "UTC", ip: null, userAgent: null, form: "signup-page", consentTextVersion: "v0" }, services.now());
+    const link = await confirmToken(services.secretKey, subscriberId!, services.now());
+    expect((await checkConfirmLink(services, link)).courses.map((c) => c.slug)).toEqual(["couples-therapy-up-close"]);
+    await confirm(services, { token: link, meta: META });
+    expect(await db.selectFrom("enrollments").select(["course_slug", "status"]).execute()).toEqual([{ course_slug: "couples-therapy-up-close", status: "active" }]);
+    expect(await db.selectFrom("sends").select("lesson_slug").where("kind", "=", "lesson").execute()).toHaveLength(1);
+  });
+
+  it("a reader who left and signs up for a finished course again is enrolled in nothing else on confirming", async () => {
+    const { services, db, clock } = await setup({ catalogue: await loadCatalogue("test/fixtures/content/two-courses") });
+    const morning = services.catalogue.get("morning-pages")!;
+    await signup(services, { course: morning, email: "done@example.com", name: null, ip: null, userAgent: null, form: "api" });
+    const id = (await db.selectFrom("subscribers").select("id").executeTakeFirstOrThrow()).id;
+    await confirm(services, { token: await confirmToken(services.secretKey, id, clock.now), meta: META });
+    await db.updateTable("enrollments").set({ status: "completed", completed_at: clock.now, next_slug: null, next_due_at: null }).execute();
+    clock.now += 3600_000;
+    await unsubscribe(services, { token: await unsubscribeToken(services.secretKey, id), oneClick: true, scope: "all", meta: META });
+
+    clock.now += 3600_000;
+    await signup(services, { course: morning, email: "done@example.com", name: null, ip: null, userAgent: null, form: "api" });
+    const result = await confirm(services, { token: await confirmToken(services.secretKey, id, clock.now), meta: META });
+    expect(result.alreadyConfirmed).toBe(false);
+    expect(await db.selectFrom("enrollments").select(["course_slug", "status"]).execute()).toEqual([{ course_slug: "morning-pages", status: "completed" }]);
+  });
+
+  it("a reader who left a course mid-way and signs up for it again resumes where they stopped once they confirm", async () => {
+    const { services, db, clock } = await setup();
+    const course = services.catalogue.only!;
+    const { id, confirmLink } = await signedUp(services);
+    await confirm(services, { token: confirmLink, meta: META });
+    const started = await db.selectFrom("enrollments").select(["started_at", "last_day", "next_slug"]).executeTakeFirstOrThrow();
+    clock.now += 3600_000;
+    await unsubscribe(services, { token: await unsubscribeToken(services.secretKey, id), oneClick: true, scope: "all", meta: META });
+
+    clock.now += 3600_000;
+    await signup(services, { course, email: "reader@example.com", name: null, ip: null, userAgent: null, form: "api" });
+    expect(await db.selectFrom("enrollments").select("status").execute()).toEqual([{ status: "pending" }]);
+    await confirm(services, { token: await confirmToken(services.secretKey, id, clock.now), meta: META });
+    const resumed = await db.selectFrom("enrollments").select(["status", "started_at", "last_day", "next_slug"]).executeTakeFirstOrThrow();
+    expect(resumed).toMatchObject({ status: "active", last_day: started.last_day });
+    expect(Number(resumed.started_at)).toBe(Number(started.started_at));
   });
 
   it("confirm refuses a link of another purpose, an expired link and one older than the reader's unsubscribe", async () => {

@@ -60,6 +60,11 @@ describe("confirmation link", () => {
     const token = await confirmToken(TEST_SECRET, subscriberId, t.clock.now);
     const res = await t.app.request(`/confirm/${token}`, form());
     expect(res.status).toBe(200);
+    const page = await res.text();
+    expect(page).toContain(`<strong>${t.course.name}</strong>`);
+    expect(page).toContain("is on its way to your inbox");
+    // When lesson 2 comes, said in the reader's own zone (the course default here).
+    expect(page).toMatch(new RegExp(`comes on <time datetime="[^"]+">\\w+day \\d+ \\w+ at \\d\\d:\\d\\d \\(${t.course.schedule.timezone}\\)</time>`));
     expect(await status()).toBe("active");
     const enrollment = await t.db.selectFrom("enrollments").selectAll().executeTakeFirstOrThrow();
     expect(enrollment).toMatchObject({ subscriber_id: subscriberId, status: "active", last_day: 0 });

@@ -2,6 +2,7 @@ import { parseHTML } from "linkedom";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AppDeps } from "../../src/app.ts";
 import { parseConfig } from "../../src/config.ts";
+import { loadCatalogue } from "../../src/content/load.ts";
 import { createLogger } from "../../src/log.ts";
 import { appFor, makeTestApp } from "../support/app.ts";
 import type { TestApp } from "../support/app.ts";
@@ -219,12 +220,16 @@ describe("the embed snippets on the admin course page", () => {
     const form = snippet.querySelector("form")!;
     expect(form.getAttribute("method")).toBe("post");
     expect(form.getAttribute("action")).toBe("https://lessons.example.test/subscribe");
-    expect([...form.querySelectorAll("input")].map((input) => input.getAttribute("name"))).toEqual(["email", "name", "website"]);
+    expect([...form.querySelectorAll("input")].map((input) => input.getAttribute("name"))).toEqual(["course", "email", "name", "website"]);
+    // The course rides along, so the pasted form still signs readers up for it once there are several.
+    expect(form.querySelector('input[name="course"]')?.getAttribute("type")).toBe("hidden");
+    expect(form.querySelector('input[name="course"]')?.getAttribute("value")).toBe(t.course.slug);
     expect(form.querySelector('input[name="email"]')?.hasAttribute("required")).toBe(true);
     expect(formCode!.textContent).toContain(`name="redirect" value="${SITE}/thanks"`);
 
     const withScript = parseHTML(`<!doctype html><html><body>${scriptCode!.textContent}</body></html>`).document;
     expect(withScript.querySelector("form")?.getAttribute("action")).toBe("https://lessons.example.test/subscribe");
+    expect(withScript.querySelector('input[name="course"]')?.getAttribute("value")).toBe(t.course.slug);
     expect(withScript.querySelector('[aria-live="polite"]')).not.toBeNull();
     const script = withScript.querySelector("script")?.textContent ?? "";
     expect(script).toContain("fetch(form.action");
@@ -238,6 +243,33 @@ describe("the embed snippets on the admin course page", () => {
     const page = await coursePage({});
     expect(page.querySelector("[data-no-origins]")?.textContent).toContain("ALLOWED_ORIGINS");
     expect(page.querySelector('pre code[data-snippet="form"]')?.textContent).toContain('action="https://lessons.example.test/subscribe"');
+  });
+});
+
+describe("the embedded form in an install with several courses", () => {
+  beforeEach(async () => {
+    t = await makeTestApp();
+    logLines = [];
+    app = embeddingApp({ catalogue: await loadCatalogue("test/fixtures/content/two-courses"), adminToken: ADMIN });
+  });
+  afterEach(async () => {
+    await t.close();
+  });
+
+  it("signs readers up for the course its snippet names, and tells a page that names none which field is missing", async () => {
+    const admin = parseHTML(await (await app.request("/admin/course", { headers: { authorization: `Bearer ${ADMIN}` } })).text()).document;
+    const snippet = parseHTML(`<!doctype html><html><body>${admin.querySelector('pre code[data-snippet="form"]')!.textContent}</body></html>`).document;
+    const slug = snippet.querySelector('input[name="course"]')?.getAttribute("value");
+    expect(["evening-review", "morning-pages"]).toContain(slug);
+
+    const res = await app.request("/subscribe", formFrom(SITE, { course: slug!, email: "site@example.com" }));
+    expect(res.status).toBe(200);
+    expect(await t.db.selectFrom("enrollments").select(["course_slug", "status"]).execute()).toEqual([{ course_slug: slug, status: "pending" }]);
+
+    const missing = await app.request("/subscribe", jsonFrom(SITE, { email: "other@example.com" }));
+    expect(missing.status).toBe(422);
+    expect(missing.headers.get("access-control-allow-origin")).toBe(SITE);
+    expect(await missing.json()).toMatchObject({ error: { code: "course_required", field: "course" } });
   });
 });
 

@@ -1,15 +1,22 @@
 /** JSON answers of POST /subscribe, for clients that send JSON. */
 
-export const ACCEPTED_MESSAGE = "Check your inbox: if this address can receive the course, a confirmation link is on its way.";
+import type { Course } from "../../content/schema.ts";
 
-/** The same body for new, pending and known addresses: the endpoint never reveals who is subscribed. */
-export function signupAccepted() {
-  return { status: "accepted", message: ACCEPTED_MESSAGE } as const;
+/**
+ * The same body for new, pending, known and suppressed addresses (it depends on the course alone),
+ * so the endpoint never reveals who is subscribed; true in each case, like the HTML page.
+ */
+export function acceptedMessage(course: Pick<Course, "name">): string {
+  return `Check your inbox: if this address can receive email from us, we've sent it a link to confirm it, or, if it's already confirmed with us, the first lesson of ${course.name}.`;
+}
+
+export function signupAccepted(course: Pick<Course, "name" | "slug">) {
+  return { status: "accepted", course: course.slug, message: acceptedMessage(course) } as const;
 }
 
 /** Names the field, so a client can point at it. */
-export function signupRejected(field: string, message: string) {
-  return { error: { code: "invalid_input", field, message } };
+export function signupRejected(field: string, message: string, code = "invalid_input") {
+  return { error: { code, field, message } };
 }
 
 export function signupsThrottled() {

@@ -6,14 +6,14 @@ import { checkConfirmLink, confirm } from "../../commands/confirm.ts";
 
 /**
  * Double opt-in. GET only shows a button: link scanners and mail previewers fetch links with GET,
- * and must never confirm anyone. The POST from that button confirms and sends lesson 1 at once.
+ * and must never confirm anyone. The POST from that button confirms and sends each lesson 1 at once.
  */
 export const confirmRoutes = new Hono<AppEnv>()
   .get("/:token", async (c) => {
-    await checkConfirmLink(servicesFor(c), c.req.param("token"));
-    return c.html(confirmPage(c.var.deps.catalogue.primary, c.req.path));
+    const { courses } = await checkConfirmLink(servicesFor(c), c.req.param("token"));
+    return c.html(confirmPage(courses, c.req.path));
   })
   .post("/:token", async (c) => {
-    const { alreadyConfirmed } = await confirm(servicesFor(c), { token: c.req.param("token"), meta: whoAsked(c) });
-    return c.html(confirmedPage(c.var.deps.catalogue.primary, alreadyConfirmed));
+    const result = await confirm(servicesFor(c), { token: c.req.param("token"), meta: whoAsked(c) });
+    return c.html(confirmedPage({ ...result, now: c.var.now }));
   });

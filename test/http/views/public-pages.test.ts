@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadCourse } from "../../../src/content/load.ts";
 import type { Course } from "../../../src/content/schema.ts";
-import { layout } from "../../../src/http/views/layout.tsx";
-import { checkInboxPage, confirmedPage, confirmPage, errorPage, signupPage } from "../../../src/http/views/pages.tsx";
+import { defaultPrivacyNote, layout } from "../../../src/http/views/layout.tsx";
+import { cataloguePage, checkInboxPage, confirmedPage, confirmPage, courseChoicePage, errorPage, signupPage } from "../../../src/http/views/pages.tsx";
 import {
   deletedPage,
   freshLinkPage,
@@ -15,7 +15,10 @@ import {
 } from "../../../src/http/views/reader-pages.tsx";
 import type { Subscriber } from "../../../src/store/subscribers.ts";
 import { expectSoundPage, labelOf, render } from "./page-checks.ts";
+import { loadCatalogue } from "../../../src/content/load.ts";
 
+const NOW = Date.UTC(2026, 10, 2, 9, 0);
+const DAY = 24 * 3600 * 1000;
 const HOSTILE = `<script>alert("x")</script><img src=x onerror=alert(1)>`;
 
 let course: Course;
@@ -52,9 +55,12 @@ describe("public pages as components", () => {
       signupPage(course),
       signupPage(course, { error: "That address is not valid.", email: "x@", name: "X" }),
       checkInboxPage(course),
-      confirmPage(course, "/confirm/abc"),
-      confirmedPage(course, false),
-      confirmedPage(course, true),
+      confirmPage([course], "/confirm/abc"),
+      confirmPage([], "/confirm/abc"),
+      confirmedPage({ alreadyConfirmed: false, courses: [{ course, arriving: course.lessons[0]!.slug, next: { slug: course.lessons[1]!.slug, at: NOW + DAY } }], timezone: "Europe/Paris", now: NOW }),
+      confirmedPage({ alreadyConfirmed: true, courses: [], timezone: "UTC", now: NOW }),
+      cataloguePage([course]),
+      courseChoicePage([course], "Choose a course."),
       errorPage("Link not valid", "This link has expired."),
       unsubscribeChoicesPage(course, "tok"),
       unsubscribedPage("undo-tok", "all", course),
@@ -133,5 +139,78 @@ describe("public pages as components", () => {
     expect(changed.querySelector('form[action="/unsubscribe/undo-tok/undo"]')).not.toBeNull();
     const unchanged = await render(unsubscribedPage(null, "all", course));
     expect(unchanged.querySelectorAll("form")).toHaveLength(0);
+  });
+
+  it("ends a course's pages with its publisher, postal address and privacy note, and never names the software", async () => {
+    const catalogue = await loadCatalogue("test/fixtures/content/two-courses");
+    const dusk = catalogue.get("evening-review")!;
+    const dawn = { ...catalogue.get("morning-pages")!, privacy: "Dawn Letters keeps your address and nothing else, to send the lessons." };
+    const confirmed = { alreadyConfirmed: false, courses: [{ course: dawn, arriving: "first-light", next: null }], timezone: "UTC", now: NOW };
+    for (const [course, doc] of [
+      [dusk, await render(signupPage(dusk))],
+      [dusk, await render(checkInboxPage(dusk))],
+      [dawn, await render(confirmPage([dawn, dusk], "/confirm/abc"))],
+      [dawn, await render(confirmedPage(confirmed))],
+      [dawn, await render(layout("Any page", "body", { course: dawn }))],
+    ] as const) {
+      const footer = doc.querySelector("footer");
+      expect(footer?.querySelector("[data-footer-publisher]")?.textContent).toBe(course.publisher);
+      expect(footer?.querySelector("[data-postal-address]")?.textContent).toBe(course.postalAddress);
+      expect(footer?.querySelector("[data-privacy]")?.textContent).toContain(course.privacy ?? defaultPrivacyNote(course));
+      expect(doc.documentElement.textContent).not.toMatch(/lessonpost/i);
+    }
+    // A page for courses of two publishers names both, each once.
+    const both = await render(confirmPage([dawn, dusk, dawn], "/confirm/abc"));
+    expect([...both.querySelectorAll("footer [data-footer-publisher]")].map((el) => el.textContent)).toEqual(["Dawn Letters", "Dusk Notes"]);
+    expect(both.querySelectorAll("footer")).toHaveLength(1);
+    // The default note says what is kept and why, naming the publisher.
+    const note = defaultPrivacyNote(dusk);
+    expect(note).toMatch(/^Dusk Notes keeps your email address, your first name.*time zone/);
+    expect(note).toMatch(/consent.*as proof/);
+    expect(note).toMatch(/what was sent to you and when, so that no email goes out twice/);
+    // A page of no course (an error, the outbox) has no footer rather than a guessed one.
+    expect((await render(errorPage("Link not valid", "Expired."))).querySelector("footer")).toBeNull();
+  });
+
+  it("gives every page a favicon that costs no request", async () => {
+    for (const page of [signupPage(course), errorPage("Gone", "Gone."), deletedPage()]) {
+      const icon = (await render(page)).querySelector('link[rel="icon"]');
+      expect(icon?.getAttribute("href")).toMatch(/^data:image\/svg\+xml,/);
+    }
+  });
+
+  it("lists the courses on the catalogue page, and puts a publisher's footer on it only when every course shares one", async () => {
+    const catalogue = await loadCatalogue("test/fixtures/content/two-courses");
+    const mixed = await render(cataloguePage(catalogue.courses));
+    expect(mixed.querySelector("h1")?.textContent).toBe("Courses by email");
+    expect([...mixed.querySelectorAll("[data-course] a")].map((a) => a.getAttribute("href"))).toEqual(["/courses/evening-review", "/courses/morning-pages"]);
+    expect(mixed.querySelector("footer")).toBeNull();
+    const sameHouse = catalogue.courses.map((c) => ({ ...c, publisher: "One House" }));
+    const single = await render(cataloguePage(sameHouse));
+    expect(single.querySelector("h1")?.textContent).toBe("Courses from One House");
+    expect(single.querySelector("footer [data-footer-publisher]")?.textContent).toBe("One House");
+  });
+
+  it("says on the You're in page when each course's next email comes, in the reader's time zone", async () => {
+    const at = Date.UTC(2026, 10, 4, 8, 0);
+    const doc = await render(
+      confirmedPage({ alreadyConfirmed: false, courses: [{ course, arriving: course.lessons[0]!.slug, next: { slug: course.lessons[1]!.slug, at } }], timezone: "Europe/Paris", now: NOW }),
+    );
+    const line = doc.querySelector("li[data-course]")!;
+    expect(line.textContent).toContain(`Lesson 1, “${course.lessons[0]!.title}”, is on its way to your inbox.`);
+    expect(line.textContent).toContain(`The next one, lesson 2, “${course.lessons[1]!.title}”, comes on Wednesday 4 November at 09:00 (Europe/Paris).`);
+    expect(line.querySelector("time")?.getAttribute("datetime")).toBe(new Date(at).toISOString());
+    expect(doc.querySelector(".lead")?.textContent).toContain(course.name);
+  });
+
+  it("offers a course picker, labelled and tied to its error, when a signup named no known course", async () => {
+    const catalogue = await loadCatalogue("test/fixtures/content/two-courses");
+    const doc = await render(courseChoicePage(catalogue.courses, "Choose a course.", { email: "a@example.com" }));
+    const select = doc.getElementById("course")!;
+    expect(labelOf(doc, select)).toBe("Course");
+    expect(select.hasAttribute("required")).toBe(true);
+    expect(select.getAttribute("aria-describedby")).toBe("course-error");
+    expect(doc.getElementById("course-error")?.getAttribute("role")).toBe("alert");
+    expect(doc.querySelector('input[name="course"]')).toBeNull();
   });
 });

@@ -170,13 +170,13 @@ export function coursePage(view: CourseOverview) {
       <h2>Preview as a reader</h2>
       <PreviewPicker course={course} lesson={course.lessons[0]?.slug ?? "graduation"} reader="" />
 
-      {view.embed ? <EmbedSnippets appUrl={view.embed.appUrl} allowedOrigins={view.embed.allowedOrigins} /> : null}
+      {view.embed ? <EmbedSnippets appUrl={view.embed.appUrl} allowedOrigins={view.embed.allowedOrigins} courseSlug={course.slug} /> : null}
     </>,
   );
 }
 
 /** Copy-paste versions of the signup form for the publisher's own site. */
-function EmbedSnippets(props: { appUrl: string; allowedOrigins: readonly string[] }) {
+function EmbedSnippets(props: { appUrl: string; allowedOrigins: readonly string[]; courseSlug: string }) {
   const example = props.allowedOrigins[0] ?? "https://www.example.com";
   return (
     <section aria-labelledby="embed-heading" data-embed>
@@ -200,10 +200,10 @@ function EmbedSnippets(props: { appUrl: string; allowedOrigins: readonly string[
       )}
       <h3>HTML form</h3>
       <p class="hint">Works without scripts. Readers land on this service's “check your inbox” page, or on your own page if you add the optional <code>redirect</code> field.</p>
-      <pre><code data-snippet="form">{htmlFormSnippet(props.appUrl, example)}</code></pre>
+      <pre><code data-snippet="form">{htmlFormSnippet(props.appUrl, example, props.courseSlug)}</code></pre>
       <h3>With a script</h3>
       <p class="hint">Sends the form with <code>fetch</code>, adds the reader's time zone, and shows the answer in place, read out by screen readers. Without scripts it posts as the HTML form.</p>
-      <pre><code data-snippet="script">{scriptSnippet(props.appUrl)}</code></pre>
+      <pre><code data-snippet="script">{scriptSnippet(props.appUrl, props.courseSlug)}</code></pre>
     </section>
   );
 }
