@@ -12,6 +12,17 @@ export async function enrollmentOf(db: Database, subscriberId: string, courseSlu
     .executeTakeFirst();
 }
 
+/** Every enrollment of the reader, oldest first, as their preferences page lists them. */
+export async function enrollmentsOf(db: Database, subscriberId: string) {
+  return db
+    .selectFrom("enrollments")
+    .select(["id", "course_slug", "status", "next_slug", "last_day", "paused_until", "completed_at", "started_at"])
+    .where("subscriber_id", "=", subscriberId)
+    .orderBy("created_at")
+    .orderBy("course_slug")
+    .execute();
+}
+
 /**
  * The reader's own time zone. Their next lesson is re-timed to it: the tick recomputes the due
  * time of an active enrollment whose next_due_at is now.

@@ -148,7 +148,7 @@ describe.each(ENGINES)("web version of every email (%s)", (engine) => {
     const third = await sentLesson(2);
     await addRow({ kind: "lesson", lesson_slug: t.course.lessons[1]!.slug, dedupe_key: `lesson:${enrollmentId}:${t.course.lessons[1]!.slug}`, status: "queued", sent_at: null });
     const page = await (await t.app.request(`/preferences/${await preferencesToken(TEST_SECRET, subscriberId, t.clock.now)}`)).text();
-    expect(page).toContain("<h2>Lessons you&#39;ve had</h2>");
+    expect(page).toContain("<h4>Lessons you&#39;ve had</h4>");
     const links = [...page.matchAll(/<li value="(\d+)"><a href="https:\/\/lessons\.example\.test(\/email\/[\w.-]+)">([^<]*)<\/a><\/li>/g)];
     // Lessons 1 and 3 were sent; lesson 2 is still queued, so it is not listed.
     expect(links.map((m) => m[1])).toEqual(["1", "3"]);

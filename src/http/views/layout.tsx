@@ -1,11 +1,15 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from "hono/jsx";
+import type { Course } from "../../content/schema.ts";
 import type { AssetName } from "../assets.ts";
 import { Document } from "./document.tsx";
 import type { Html } from "./document.tsx";
 
-/** Every public page: the document shell around one <main>. */
-export function layout(title: string, body: Child, options: { scripts?: AssetName[] } = {}): Html {
+/**
+ * Every public page: the document shell around one <main>. `course`: the course the page speaks
+ * for (the "signup" branch gives it the course's footer; accepted here so reader pages can pass it).
+ */
+export function layout(title: string, body: Child, options: { scripts?: AssetName[]; course?: Course | undefined } = {}): Html {
   return (
     <Document title={title} stylesheets={["app.css"]} scripts={options.scripts}>
       <main>{body}</main>
