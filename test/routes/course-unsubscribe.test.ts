@@ -227,6 +227,9 @@ describe.each(ENGINES)("one course or all email (%s)", (engine) => {
       const page = await (await app.request(`/preferences/${prefs}?done=left`)).text();
       expect(page).toContain("<h3 id=\"course-morning-pages\">Morning Pages</h3><p>You left this course.</p>");
       expect(page).not.toContain("Leave Morning Pages");
+      // The reader's own export says which course they left.
+      const data = (await (await app.request(`/preferences/${prefs}/data.json`)).json()) as { consent: { kind: string; course: string | null }[] };
+      expect(data.consent.filter((e) => e.kind === "unsubscribe")).toMatchObject([{ kind: "unsubscribe", course: MORNING }]);
       // Leaving it again has nothing to leave.
       expect((await app.request(`/preferences/${prefs}/leave`, form({ course: MORNING }))).status).toBe(409);
     });

@@ -220,7 +220,7 @@ export function joinOfferPage(token: string, offer: { course: Course; from: Cour
       <p class="lead">{course.description}</p>
       {already ? (
         <p class="card" role="status">
-          {already === "in" ? `You're already in ${course.name}. Its lessons come by email, as ${from.name}'s did.` : `You've already taken ${course.name} to the end.`}
+          {already === "in" ? `You're already in ${course.name}. Its lessons keep coming by email, nothing to do.` : `You've already taken ${course.name} to the end.`}
         </p>
       ) : (
         <form class="card" method="post" action={`/join/${token}`}>
