@@ -1,8 +1,8 @@
+import type { Course } from "../content/schema.ts";
+import { nextItem } from "../domain/course-plan.ts";
 import { isValidTimezone } from "../domain/schedule.ts";
 import { conflict, gone, invalid, malformed, notFound } from "../errors.ts";
 import { webVersionUrlFor } from "../render/compose.ts";
-import type { Course } from "../content/schema.ts";
-import { nextItem } from "../domain/course-plan.ts";
 import type { EnrollmentStatus } from "../store/database.ts";
 import { pauseEnrollment, resumeEnrollment } from "../store/enrollments.ts";
 import { enrollmentsOf, exportReaderData, setReaderTimezone } from "../store/reader-data.ts";
