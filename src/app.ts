@@ -10,6 +10,7 @@ import type { AppDeps, AppEnv } from "./http/env.ts";
 import { adminRoutes } from "./http/routes/admin/index.ts";
 import { confirmRoutes } from "./http/routes/confirm.ts";
 import { healthRoutes } from "./http/routes/health.ts";
+import { joinNextRoutes } from "./http/routes/join-next.ts";
 import { outboxRoutes } from "./http/routes/outbox.ts";
 import { preferencesRoutes } from "./http/routes/preferences.ts";
 import { signupRoutes } from "./http/routes/signup.ts";
@@ -73,6 +74,7 @@ export function createApp(deps: AppDeps) {
   app.route("/unsubscribe", unsubscribeRoutes);
   app.route("/preferences", preferencesRoutes);
   app.route("/email", webVersionRoutes);
+  app.route("/join", joinNextRoutes);
   app.route("/healthz", healthRoutes);
   app.route("/admin", adminRoutes);
   app.route("/webhooks", webhookRoutes);

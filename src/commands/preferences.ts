@@ -1,9 +1,12 @@
+import type { Course } from "../content/schema.ts";
+import { nextItem } from "../domain/course-plan.ts";
 import { isValidTimezone } from "../domain/schedule.ts";
 import { conflict, gone, invalid, malformed, notFound } from "../errors.ts";
 import { webVersionUrlFor } from "../render/compose.ts";
+import type { EnrollmentStatus } from "../store/database.ts";
 import { pauseEnrollment, resumeEnrollment } from "../store/enrollments.ts";
-import { enrollmentOf, exportReaderData, setReaderTimezone } from "../store/reader-data.ts";
-import { findSubscriber, recordConsent, requestPreferencesLink } from "../store/subscribers.ts";
+import { enrollmentsOf, exportReaderData, setReaderTimezone } from "../store/reader-data.ts";
+import { findSubscriber, leaveCourse, recordConsent, recordCourseConsent, requestPreferencesLink } from "../store/subscribers.ts";
 import { sentLessons } from "../store/web-version.ts";
 import type { ConsentMeta, Subscriber } from "../store/subscribers.ts";
 import { unsubscribeToken, verifyToken } from "../tokens.ts";
@@ -41,10 +44,26 @@ export interface Preferences {
   subscriber: Subscriber;
   /** For the page's "stop all email" button, which must work without the preferences link. */
   unsubscribeToken: string;
-  paused: boolean;
+  /** Every course the reader has joined, oldest first. */
+  courses: CourseStanding[];
+}
+
+/** One of the reader's courses, as the preferences page shows it. */
+export interface CourseStanding {
+  slug: string;
+  /** The course's name; its slug when the course is no longer offered here. */
+  name: string;
+  /** Undefined when the course is no longer in content/. */
+  course: Course | undefined;
+  status: EnrollmentStatus;
   pausedUntil: number | null;
-  enrolled: boolean;
-  /** The lessons already sent to the reader, in course order, each with its web version. */
+  /** What comes next: a lesson, the graduation email, or nothing (finished, left, or the course is gone). */
+  next: { kind: "lesson"; number: number; title: string } | { kind: "graduation" } | null;
+  /** The buttons the page offers for this course. */
+  canPause: boolean;
+  canResume: boolean;
+  canLeave: boolean;
+  /** The lessons of this course already sent to the reader, in course order, each with its web version. */
   sentLessons: SentLessonLink[];
 }
 
@@ -55,46 +74,92 @@ export interface SentLessonLink {
 }
 
 /** Lessons since removed from the course are left out: their web version can no longer be shown. */
-async function sentLessonLinks(services: Services, subscriberId: string): Promise<SentLessonLink[]> {
-  const sent = new Map((await sentLessons(services.db, subscriberId, services.catalogue.primary.slug)).map((row) => [row.lessonSlug, row.id]));
+async function sentLessonLinks(services: Services, subscriberId: string, course: Course): Promise<SentLessonLink[]> {
+  const sent = new Map((await sentLessons(services.db, subscriberId, course.slug)).map((row) => [row.lessonSlug, row.id]));
   const links: SentLessonLink[] = [];
-  for (const lesson of services.catalogue.primary.lessons) {
+  for (const lesson of course.lessons) {
     const id = sent.get(lesson.slug);
     if (id) links.push({ number: lesson.number, title: lesson.title, webVersionUrl: await webVersionUrlFor(services, id) });
   }
   return links;
 }
 
+type EnrollmentRow = Awaited<ReturnType<typeof enrollmentsOf>>[number];
+
+function nextOf(course: Course | undefined, enrollment: EnrollmentRow): CourseStanding["next"] {
+  if (!course || !["pending", "active", "paused"].includes(enrollment.status)) return null;
+  // Lessons are placed by day, so the plan (not a stored slug an author may have renamed) says what is next.
+  const item = nextItem(course, enrollment.last_day);
+  if (!item) return null;
+  if (item.kind === "graduation") return { kind: "graduation" };
+  const lesson = course.lessons.find((l) => l.slug === item.slug);
+  return lesson ? { kind: "lesson", number: lesson.number, title: lesson.title } : null;
+}
+
 export async function readPreferences(services: Services, subscriberId: string): Promise<Preferences> {
   const subscriber = await findSubscriber(services.db, subscriberId);
   if (!subscriber) throw nothingHere();
-  const enrollment = await enrollmentOf(services.db, subscriberId, services.catalogue.primary.slug);
-  return {
-    subscriber,
-    unsubscribeToken: await unsubscribeToken(services.secretKey, subscriberId),
-    paused: enrollment?.status === "paused",
-    pausedUntil: enrollment?.paused_until ?? null,
-    enrolled: enrollment?.status === "active" || enrollment?.status === "paused",
-    sentLessons: await sentLessonLinks(services, subscriberId),
-  };
+  const active = subscriber.status === "active";
+  const courses: CourseStanding[] = [];
+  for (const enrollment of await enrollmentsOf(services.db, subscriberId)) {
+    const course = services.catalogue.get(enrollment.course_slug);
+    courses.push({
+      slug: enrollment.course_slug,
+      name: course?.name ?? enrollment.course_slug,
+      course,
+      status: enrollment.status,
+      pausedUntil: enrollment.paused_until,
+      next: nextOf(course, enrollment),
+      canPause: active && enrollment.status === "active",
+      canResume: active && enrollment.status === "paused",
+      canLeave: enrollment.status === "pending" || enrollment.status === "active" || enrollment.status === "paused",
+      sentLessons: course ? await sentLessonLinks(services, subscriberId, course) : [],
+    });
+  }
+  return { subscriber, unsubscribeToken: await unsubscribeToken(services.secretKey, subscriberId), courses };
 }
 
-type ReaderChange = { subscriberId: string; meta: Omit<ConsentMeta, "how"> };
+/**
+ * The enrollment a per-course button is about. The form names the course; a form that names none
+ * (a page cached from before there were several courses) means the reader's only course. A course
+ * that is not one of the reader's is refused: this link opens the reader's own courses only.
+ */
+async function enrollmentFor(services: Services, subscriberId: string, slug: string | undefined): Promise<EnrollmentRow | undefined> {
+  const enrollments = await enrollmentsOf(services.db, subscriberId);
+  if (slug === undefined) {
+    // No course yet (not confirmed): the caller's own "nothing to pause" says it best.
+    if (enrollments.length <= 1) return enrollments[0];
+    throw invalid("course_required", "Say which of your courses this is for (the form's `course` field).", "Which course?");
+  }
+  const current = services.catalogue.get(slug) ?? services.catalogue.courses.find((course) => course.formerSlugs.includes(slug));
+  const enrollment = enrollments.find((e) => e.course_slug === (current?.slug ?? slug));
+  if (!enrollment) throw invalid("not_your_course", "That is not one of your courses.", "Not one of your courses");
+  return enrollment;
+}
 
-/** Pauses the course for a week (a course week, on compressed demo calendars). */
+type ReaderChange = { subscriberId: string; course?: string | undefined; meta: Omit<ConsentMeta, "how"> };
+
+/** Pauses one course for a week (a course week, on compressed demo calendars); the reader's other courses go on. */
 export async function pauseForAWeek(services: Services, input: ReaderChange): Promise<void> {
   const now = services.now();
-  const enrollment = await enrollmentOf(services.db, input.subscriberId, services.catalogue.primary.slug);
+  const enrollment = await enrollmentFor(services, input.subscriberId, input.course);
   const week = 7 * (services.courseDaySeconds ? services.courseDaySeconds * 1000 : DAY_MS);
   if (!enrollment || !(await pauseEnrollment(services.db, enrollment.id, now, now + week))) {
-    throw conflict("not_active", "There are no lessons to pause right now.", "Nothing to pause");
+    throw conflict("not_active", "There are no lessons of this course to pause right now.", "Nothing to pause");
   }
-  await recordConsent(services.db, input.subscriberId, "preferences", { ...input.meta, how: "preferences" }, now, { change: "pause-week" });
+  await recordCourseConsent(services.db, input.subscriberId, "preferences", enrollment.course_slug, { ...input.meta, how: "preferences" }, now, { change: "pause-week" });
 }
 
-export async function resumeLessons(services: Services, input: { subscriberId: string }): Promise<void> {
-  const enrollment = await enrollmentOf(services.db, input.subscriberId, services.catalogue.primary.slug);
-  if (!enrollment || !(await resumeEnrollment(services.db, enrollment.id, services.now()))) throw conflict("not_paused", "Lessons are not paused.", "Not paused");
+export async function resumeLessons(services: Services, input: { subscriberId: string; course?: string | undefined }): Promise<void> {
+  const enrollment = await enrollmentFor(services, input.subscriberId, input.course);
+  if (!enrollment || !(await resumeEnrollment(services.db, enrollment.id, services.now()))) throw conflict("not_paused", "Lessons of this course are not paused.", "Not paused");
+}
+
+/** "Leave this course" on the preferences page: as "stop this course" on the unsubscribe page. */
+export async function leaveCourseOf(services: Services, input: ReaderChange): Promise<void> {
+  const enrollment = await enrollmentFor(services, input.subscriberId, input.course);
+  const outcome = enrollment ? await leaveCourse(services.db, input.subscriberId, enrollment.course_slug, { ...input.meta, how: "preferences" }, services.now()) : "unchanged";
+  if (outcome !== "stopped") throw conflict("not_in_course", "You're no longer getting this course, so there is nothing to leave.", "Nothing to leave");
 }
 
 export async function changeTimezone(services: Services, input: ReaderChange & { timezone: string }): Promise<void> {

@@ -15,8 +15,20 @@ export const unsubscribeForm = z
     "List-Unsubscribe": text(""),
     /** The page's choice; anything else stops all email, the safer reading. */
     scope: text("all"),
+    /** The course of "stop this course" (a slug); the command refuses one it does not know. */
+    course: text(""),
   })
-  .transform((form) => ({ oneClick: form["List-Unsubscribe"] === "One-Click", scope: form.scope === "course" ? ("course" as const) : ("all" as const) }));
+  .transform((form) => ({
+    oneClick: form["List-Unsubscribe"] === "One-Click",
+    scope: form.scope === "course" ? ("course" as const) : ("all" as const),
+    course: form.course.slice(0, 200) || undefined,
+  }));
+
+/**
+ * The per-course buttons of the preferences page (pause, resume, leave): the course's slug. Left
+ * out, the command takes the reader's only course, or asks which.
+ */
+export const courseForm = z.object({ course: text("") }).transform((form) => ({ course: form.course.slice(0, 200) || undefined }));
 
 /** The zone is checked by the command against Intl's list; an empty one is refused there. */
 export const timezoneForm = z.object({ timezone: text("") });

@@ -185,3 +185,75 @@ export async function enrollmentsInState(db: Database, subscriberId: string, sta
   const rows = await db.selectFrom("enrollments").select(["id", "course_slug"]).where("subscriber_id", "=", subscriberId).where("status", "in", statuses).orderBy("course_slug").execute();
   return rows.map((row) => ({ id: row.id, courseSlug: row.course_slug }));
 }
+
+export type JoinOutcome = { joined: true; enrollmentId: string } | { joined: false; status: EnrollmentStatus };
+
+/**
+ * A confirmed reader joins a course by their own click (the "join the next course" button of a
+ * graduation email): enrolled and due at once for `firstSlug`, or, if they had left it, back where
+ * they left off. One statement decides, so two clicks at once enroll once; a reader already in the
+ * course (or through it) is left as they are. The opt-in is recorded with the course, in the same
+ * transaction as the enrollment it explains.
+ */
+export async function joinCourse(
+  db: Database,
+  input: { subscriberId: string; courseSlug: string; firstSlug: string | null; ip: string | null; userAgent: string | null; how: string; detail?: Record<string, unknown> },
+  now: number,
+): Promise<JoinOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const joined = await trx
+      .insertInto("enrollments")
+      .values({
+        id: crypto.randomUUID(),
+        subscriber_id: input.subscriberId,
+        course_slug: input.courseSlug,
+        status: "active",
+        started_at: now,
+        next_slug: input.firstSlug,
+        next_due_at: now,
+        last_day: -1,
+        last_sent_at: null,
+        completed_at: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) =>
+        oc.columns(["subscriber_id", "course_slug"]).doUpdateSet({ status: "active", next_due_at: now, updated_at: now }).where("enrollments.status", "=", "cancelled").where("enrollments.completed_at", "is", null),
+      )
+      .returning("id")
+      .executeTakeFirst();
+    if (!joined) {
+      const current = await trx.selectFrom("enrollments").select("status").where("subscriber_id", "=", input.subscriberId).where("course_slug", "=", input.courseSlug).executeTakeFirstOrThrow();
+      return { joined: false, status: current.status };
+    }
+    await trx
+      .insertInto("consent_events")
+      .values({
+        id: crypto.randomUUID(),
+        subscriber_id: input.subscriberId,
+        kind: "opt_in",
+        at: now,
+        ip: input.ip,
+        user_agent: input.userAgent,
+        detail: JSON.stringify({ how: input.how, ...input.detail }),
+        course_slug: input.courseSlug,
+      })
+      .execute();
+    return { joined: true, enrollmentId: joined.id };
+  });
+}
+
+/**
+ * The graduation email a "join the next course" link names: its reader and the course it closed.
+ * Undefined when the row is not a graduation email (or is gone, with its reader's erasure).
+ */
+export async function graduationOf(db: Database, sendId: string): Promise<{ subscriberId: string; courseSlug: string } | undefined> {
+  const row = await db
+    .selectFrom("sends")
+    .innerJoin("enrollments", "enrollments.id", "sends.enrollment_id")
+    .select(["sends.subscriber_id", "enrollments.course_slug"])
+    .where("sends.id", "=", sendId)
+    .where("sends.kind", "=", "graduation")
+    .executeTakeFirst();
+  return row ? { subscriberId: row.subscriber_id, courseSlug: row.course_slug } : undefined;
+}

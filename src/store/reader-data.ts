@@ -12,6 +12,17 @@ export async function enrollmentOf(db: Database, subscriberId: string, courseSlu
     .executeTakeFirst();
 }
 
+/** Every enrollment of the reader, oldest first, as their preferences page lists them. */
+export async function enrollmentsOf(db: Database, subscriberId: string) {
+  return db
+    .selectFrom("enrollments")
+    .select(["id", "course_slug", "status", "next_slug", "last_day", "paused_until", "completed_at", "started_at"])
+    .where("subscriber_id", "=", subscriberId)
+    .orderBy("created_at")
+    .orderBy("course_slug")
+    .execute();
+}
+
 /**
  * The reader's own time zone. Their next lesson is re-timed to it: the tick recomputes the due
  * time of an active enrollment whose next_due_at is now.
@@ -43,7 +54,8 @@ export async function exportReaderData(db: Database, subscriberId: string) {
       confirmedAt: iso(subscriber.confirmed_at),
       unsubscribedAt: iso(subscriber.unsubscribed_at),
     },
-    consent: consent.map((e) => ({ kind: e.kind, at: iso(e.at), ip: e.ip, userAgent: e.user_agent, detail: e.detail ? (JSON.parse(e.detail) as unknown) : null })),
+    // `course`: the course a consent was about (joined, left, paused); null: all email.
+    consent: consent.map((e) => ({ kind: e.kind, course: e.course_slug, at: iso(e.at), ip: e.ip, userAgent: e.user_agent, detail: e.detail ? (JSON.parse(e.detail) as unknown) : null })),
     enrollments: enrollments.map((e) => ({ course: e.course_slug, status: e.status, startedAt: iso(e.started_at), nextEmail: e.next_slug, nextEmailDueAt: iso(e.next_due_at), completedAt: iso(e.completed_at) })),
     emails: sends.map((s) => ({
       kind: s.kind,

@@ -258,55 +258,170 @@ export async function recordConsent(
 
 export type UnsubscribeScope = "all" | "course";
 
-/**
- * "Stop all email" ends every email to the reader; "stop this course" ends the course's lessons
- * and leaves newsletters on. Either way every email in scope that the provider cannot have yet is
- * cancelled here (cancelUnsentFor), and the send worker re-reads the reader before it sends. Only
- * the retry of a batch request the provider may already hold still carries them, byte for byte.
- */
 /** False: no such reader. "unchanged": they were already out of scope, so there is nothing to undo. */
 export type UnsubscribeOutcome = false | "stopped" | "unchanged";
 
-export async function unsubscribe(db: Database, id: string, meta: ConsentMeta, now: number, scope: UnsubscribeScope = "all"): Promise<UnsubscribeOutcome> {
+/** Enrollments that still mean mail (or will, once the reader confirms): leaving ends them. */
+const LIVE_ENROLLMENTS = ["pending", "active", "paused"] as const;
+
+/** Error of a row cancelled by "stop all email", and of one cancelled by leaving its course: each undo restores its own. */
+const STOPPED_ALL = "unsubscribed";
+const STOPPED_COURSE = "stopped course";
+
+/**
+ * A consent record about one course (`course_slug`), beside recordConsent's records about all
+ * email: a course left, a course taken back, a course joined from a graduation email.
+ */
+export async function recordCourseConsent(db: Database, subscriberId: string, kind: ConsentKind, courseSlug: string, meta: ConsentMeta, now: number, detail: Record<string, unknown> = {}): Promise<void> {
+  await db
+    .insertInto("consent_events")
+    .values({
+      id: crypto.randomUUID(),
+      subscriber_id: subscriberId,
+      kind,
+      at: now,
+      ip: meta.ip,
+      user_agent: meta.userAgent,
+      detail: JSON.stringify({ how: meta.how, ...detail }),
+      course_slug: courseSlug,
+    })
+    .execute();
+}
+
+/**
+ * "Stop all email" ends every email to the reader: every enrollment is cancelled, and every email
+ * the provider cannot have yet is cancelled here (cancelUnsentFor); the send worker re-reads the
+ * reader before it sends. Only the retry of a batch request the provider may already hold still
+ * carries them, byte for byte. `scope` is kept for callers that say "all" out loud; leaving one
+ * course is leaveCourse.
+ */
+export async function unsubscribe(db: Database, id: string, meta: ConsentMeta, now: number, scope: "all" = "all"): Promise<UnsubscribeOutcome> {
   return db.transaction().execute(async (trx) => {
     const subscriber = await trx.selectFrom("subscribers").select(["id", "status"]).where("id", "=", id).executeTakeFirst();
     if (!subscriber || subscriber.status === "deleted") return false;
-    const enrollments = await trx.updateTable("enrollments").set({ status: "cancelled", next_due_at: null, updated_at: now }).where("subscriber_id", "=", id).where("status", "in", ["active", "paused"]).executeTakeFirst();
-    const stopsSomething = scope === "course" ? Number(enrollments.numUpdatedRows) > 0 : subscriber.status !== "unsubscribed" && !SUPPRESSED.has(subscriber.status);
-    if (scope === "all" && stopsSomething) {
+    await trx
+      .updateTable("enrollments")
+      .set({ status: "cancelled", next_due_at: null, paused_until: null, updated_at: now })
+      .where("subscriber_id", "=", id)
+      .where("status", "in", LIVE_ENROLLMENTS)
+      .execute();
+    const stopsSomething = subscriber.status !== "unsubscribed" && !SUPPRESSED.has(subscriber.status);
+    if (stopsSomething) {
       await trx.updateTable("subscribers").set({ status: "unsubscribed", unsubscribed_at: now, updated_at: now }).where("id", "=", id).execute();
+      await recordConsent(trx, id, "unsubscribe", meta, now, { scope });
     }
-    if (stopsSomething) await recordConsent(trx, id, "unsubscribe", meta, now, { scope });
-    await cancelUnsentFor(trx, id, scope === "course" ? "stopped course" : "unsubscribed", now, { courseOnly: scope === "course" });
+    await cancelUnsentFor(trx, id, STOPPED_ALL, now);
     return stopsSomething ? "stopped" : "unchanged";
   });
 }
 
 /**
- * The undo on the unsubscribe page: the reader takes back what they just did. Their course
- * resumes where it stopped, including an email the unsubscribe had cancelled.
+ * "Stop this course": the reader's enrollment in this course ends, with every email of it the
+ * provider cannot have yet (the rule of cancelUnsentFor, for this one enrollment); the reader stays
+ * subscribed, and their other courses go on untouched. The consent record names the course.
+ */
+export async function leaveCourse(db: Database, id: string, courseSlug: string, meta: ConsentMeta, now: number): Promise<UnsubscribeOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const subscriber = await trx.selectFrom("subscribers").select(["id", "status"]).where("id", "=", id).executeTakeFirst();
+    if (!subscriber || subscriber.status === "deleted") return false;
+    const enrollment = await trx
+      .updateTable("enrollments")
+      .set({ status: "cancelled", next_due_at: null, paused_until: null, updated_at: now })
+      .where("subscriber_id", "=", id)
+      .where("course_slug", "=", courseSlug)
+      .where("status", "in", LIVE_ENROLLMENTS)
+      .returning("id")
+      .executeTakeFirst();
+    if (!enrollment) return "unchanged";
+    await trx
+      .updateTable("sends")
+      .set({ status: "cancelled", error: STOPPED_COURSE, batch_id: null, updated_at: now })
+      .where("enrollment_id", "=", enrollment.id)
+      .where("status", "in", ["queued", "sending"])
+      .where((eb) => eb.or([eb("attempted_at", "is", null), eb("batch_id", "is", null)]))
+      .execute();
+    await recordCourseConsent(trx, id, "unsubscribe", courseSlug, meta, now, { scope: "course" });
+    return "stopped";
+  });
+}
+
+/**
+ * The courses the reader left on their own ("stop this course", "leave" on the preferences page)
+ * and has not taken back since: the undo of a later "stop all email" must not bring them back.
+ */
+async function coursesLeft(db: Database, subscriberId: string): Promise<string[]> {
+  const events = await db
+    .selectFrom("consent_events")
+    .select(["course_slug", "kind"])
+    .where("subscriber_id", "=", subscriberId)
+    .where("course_slug", "is not", null)
+    .where("kind", "in", ["opt_in", "confirm", "unsubscribe", "resubscribe"])
+    .orderBy("at")
+    .execute();
+  const last = new Map<string, ConsentKind>();
+  for (const event of events) last.set(event.course_slug!, event.kind);
+  return [...last].filter(([, kind]) => kind === "unsubscribe").map(([slug]) => slug);
+}
+
+/**
+ * The undo of "stop all email": the reader takes back what they just did. Their courses resume
+ * where they stopped, including an email the unsubscribe had cancelled; a course they had left
+ * before stays left. A reader who never confirmed is not brought back: an undo is no opt-in.
  */
 export async function resubscribe(db: Database, id: string, meta: ConsentMeta, now: number): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const subscriber = await trx.selectFrom("subscribers").select(["id", "status"]).where("id", "=", id).executeTakeFirst();
+    const subscriber = await trx.selectFrom("subscribers").select(["id", "status", "confirmed_at"]).where("id", "=", id).executeTakeFirst();
     if (!subscriber || subscriber.status === "deleted" || SUPPRESSED.has(subscriber.status)) return false;
-    if (subscriber.status === "pending") return false;
+    if (subscriber.status === "pending" || subscriber.confirmed_at === null) return false;
     await trx.updateTable("subscribers").set({ status: "active", unsubscribed_at: null, updated_at: now }).where("id", "=", id).execute();
-    await trx
+    const left = await coursesLeft(trx, id);
+    let enrollments = trx
       .updateTable("enrollments")
       .set({ status: "active", next_due_at: now, updated_at: now })
       .where("subscriber_id", "=", id)
       .where("status", "=", "cancelled")
-      .where("completed_at", "is", null)
-      .execute();
+      .where("completed_at", "is", null);
+    if (left.length > 0) enrollments = enrollments.where("course_slug", "not in", left);
+    await enrollments.execute();
     await trx
       .updateTable("sends")
       .set({ status: "queued", enqueued_at: null, error: null, updated_at: now })
       .where("subscriber_id", "=", id)
       .where("status", "=", "cancelled")
-      .where("error", "in", ["unsubscribed", "stopped course"])
+      .where("error", "=", STOPPED_ALL)
       .execute();
     await recordConsent(trx, id, "resubscribe", meta, now);
+    return true;
+  });
+}
+
+/**
+ * The undo of "stop this course": the course resumes where it stopped, with the emails leaving it
+ * had cancelled. Only for a reader still subscribed: after "stop all email" there is nothing to
+ * resume into.
+ */
+export async function rejoinCourse(db: Database, id: string, courseSlug: string, meta: ConsentMeta, now: number): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const subscriber = await trx.selectFrom("subscribers").select(["id", "status"]).where("id", "=", id).executeTakeFirst();
+    if (subscriber?.status !== "active") return false;
+    const enrollment = await trx
+      .updateTable("enrollments")
+      .set({ status: "active", next_due_at: now, updated_at: now })
+      .where("subscriber_id", "=", id)
+      .where("course_slug", "=", courseSlug)
+      .where("status", "=", "cancelled")
+      .where("completed_at", "is", null)
+      .returning("id")
+      .executeTakeFirst();
+    if (!enrollment) return false;
+    await trx
+      .updateTable("sends")
+      .set({ status: "queued", enqueued_at: null, error: null, updated_at: now })
+      .where("enrollment_id", "=", enrollment.id)
+      .where("status", "=", "cancelled")
+      .where("error", "=", STOPPED_COURSE)
+      .execute();
+    await recordCourseConsent(trx, id, "resubscribe", courseSlug, meta, now);
     return true;
   });
 }

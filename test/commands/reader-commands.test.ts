@@ -201,9 +201,9 @@ describe.each(ENGINES)("reader commands (%s)", (engine) => {
     expect(await refusal(resumeLessons(services, { subscriberId: id }))).toEqual({ kind: "conflict", code: "not_paused" });
     await pauseForAWeek(services, { subscriberId: id, meta: META });
     const paused = await readPreferences(services, id);
-    expect(paused).toMatchObject({ paused: true, enrolled: true, pausedUntil: services.now() + 7 * 24 * 3600 * 1000 });
+    expect(paused.courses).toMatchObject([{ status: "paused", canResume: true, pausedUntil: services.now() + 7 * 24 * 3600 * 1000 }]);
     await resumeLessons(services, { subscriberId: id });
-    expect((await readPreferences(services, id)).paused).toBe(false);
+    expect((await readPreferences(services, id)).courses).toMatchObject([{ status: "active", canPause: true }]);
 
     expect(await refusal(changeTimezone(services, { subscriberId: id, timezone: "Mars/Olympus", meta: META }))).toEqual({ kind: "invalid", code: "invalid_timezone" });
     await changeTimezone(services, { subscriberId: id, timezone: "Asia/Tokyo", meta: META });

@@ -1,4 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { catalogueOf } from "../../src/content/catalogue.ts";
+import type { Catalogue } from "../../src/content/catalogue.ts";
+import { loadCatalogue } from "../../src/content/load.ts";
+import { openDatabase } from "../../src/store/connect.ts";
+import type { Database } from "../../src/store/database.ts";
+import { upsertEnrollment } from "../../src/store/enrollments.ts";
+import { confirmSubscriber, recordSignup } from "../../src/store/subscribers.ts";
 import { composeEmail } from "../../src/render/compose.ts";
 import type { ComposeContext } from "../../src/render/compose.ts";
 import type { OutgoingEmail } from "../../src/send/mailer.ts";
@@ -7,9 +14,10 @@ import { createBroadcast } from "../../src/store/broadcasts.ts";
 import type { Send } from "../../src/store/sends.ts";
 import { sentLessons } from "../../src/store/web-version.ts";
 import { confirmToken, preferencesToken, unsubscribeToken, webVersionToken } from "../../src/tokens.ts";
-import { form, makeTestApp } from "../support/app.ts";
+import { appFor, form, makeTestApp } from "../support/app.ts";
 import type { TestApp } from "../support/app.ts";
-import { ENGINES } from "../support/databases.ts";
+import { createTestDatabase, ENGINES } from "../support/databases.ts";
+import type { TestDatabase } from "../support/databases.ts";
 import { TEST_SECRET } from "../support/stack.ts";
 
 const APP_URL = "https://lessons.example.test";
@@ -148,7 +156,7 @@ describe.each(ENGINES)("web version of every email (%s)", (engine) => {
     const third = await sentLesson(2);
     await addRow({ kind: "lesson", lesson_slug: t.course.lessons[1]!.slug, dedupe_key: `lesson:${enrollmentId}:${t.course.lessons[1]!.slug}`, status: "queued", sent_at: null });
     const page = await (await t.app.request(`/preferences/${await preferencesToken(TEST_SECRET, subscriberId, t.clock.now)}`)).text();
-    expect(page).toContain("<h2>Lessons you&#39;ve had</h2>");
+    expect(page).toContain("<h4>Lessons you&#39;ve had</h4>");
     const links = [...page.matchAll(/<li value="(\d+)"><a href="https:\/\/lessons\.example\.test(\/email\/[\w.-]+)">([^<]*)<\/a><\/li>/g)];
     // Lessons 1 and 3 were sent; lesson 2 is still queued, so it is not listed.
     expect(links.map((m) => m[1])).toEqual(["1", "3"]);
@@ -202,5 +210,74 @@ describe.each(ENGINES)("web version of every email (%s)", (engine) => {
     const page = await res.text();
     expect(page).toBe(email.html);
     expect(page).toContain("The gulls are back.");
+  });
+});
+
+/**
+ * Two courses in one install (test/fixtures/content/two-courses): each email's web version shows the
+ * course it was sent under, its name, sender and postal address, never the other course's.
+ */
+describe.each(ENGINES)("web version of each course's email (%s)", (engine) => {
+  let testDb: TestDatabase;
+  let db: Database;
+  let catalogue: Catalogue;
+  let subscriberId: string;
+  const clock = { now: Date.UTC(2026, 0, 5, 10) };
+  /** Lesson 1's ledger row id, by course slug. */
+  const lessonOne: Record<string, string> = {};
+
+  beforeEach(async () => {
+    testDb = await createTestDatabase(engine);
+    db = await openDatabase(testDb.url);
+    catalogue = await loadCatalogue("test/fixtures/content/two-courses");
+    subscriberId = (await recordSignup(db, { email: READER, name: "Robin", timezone: "UTC", ip: null, userAgent: null, form: "test", consentTextVersion: "test" }, clock.now)).subscriberId!;
+    await confirmSubscriber(db, subscriberId, { ip: null, userAgent: null, how: "test" }, clock.now);
+    for (const course of catalogue.courses) {
+      const enrollmentId = await upsertEnrollment(db, subscriberId, course.slug, course.lessons[1]!.slug, clock.now);
+      const id = crypto.randomUUID();
+      await db
+        .insertInto("sends")
+        .values({
+          id, dedupe_key: `lesson:${enrollmentId}:${course.lessons[0]!.slug}`, kind: "lesson", subscriber_id: subscriberId, enrollment_id: enrollmentId, lesson_slug: course.lessons[0]!.slug,
+          status: "sent", provider_id: `p-${id}`, error: null, enqueued_at: clock.now, sent_at: clock.now, created_at: clock.now, updated_at: clock.now,
+        })
+        .execute();
+      lessonOne[course.slug] = id;
+    }
+  });
+  afterEach(async () => {
+    await db.destroy();
+    await testDb.drop();
+  });
+
+  const pageOf = async (app: ReturnType<typeof appFor>, slug: string) => app.request(`/email/${await webVersionToken(TEST_SECRET, lessonOne[slug]!)}`);
+
+  it("shows an Evening Review email as Dusk Notes' and a Morning Pages email as Dawn Letters', each as composed with its own course", async () => {
+    const app = appFor({ db, course: catalogue.courses[0]!, clock }, { catalogue });
+    const reader = await db.selectFrom("subscribers").selectAll().where("id", "=", subscriberId).executeTakeFirstOrThrow();
+    for (const [slug, own, other] of [
+      ["evening-review", ["Evening Review", "Dusk Notes GmbH, 2 Abendweg"], ["Morning Pages", "Dawn Letters"]],
+      ["morning-pages", ["Morning Pages", "Dawn Letters Ltd, 1 Sunrise Road"], ["Evening Review", "Dusk Notes"]],
+    ] as const) {
+      const res = await pageOf(app, slug);
+      expect(res.status).toBe(200);
+      const page = await res.text();
+      for (const text of own) expect(page, `${slug} shows ${text}`).toContain(text);
+      for (const text of other) expect(page, `${slug} hides ${text}`).not.toContain(text);
+      const course = catalogue.get(slug)!;
+      const row = await db.selectFrom("sends").selectAll().where("id", "=", lessonOne[slug]!).executeTakeFirstOrThrow();
+      const email = await composeEmail(row, reader, { course, appUrl: APP_URL, secretKey: TEST_SECRET, from: "", now: clock.now, sentLessons: (id) => sentLessons(db, id, course.slug) });
+      expect(page).toBe(email.html);
+    }
+  });
+
+  it("answers a clear 410 for an email whose course is no longer offered, and still shows the other course's", async () => {
+    const app = appFor({ db, course: catalogue.get("morning-pages")!, clock }, { catalogue: catalogueOf([catalogue.get("morning-pages")!]) });
+    const gone = await pageOf(app, "evening-review");
+    expect(gone.status).toBe(410);
+    const body = await gone.text();
+    expect(body).toContain("No longer available");
+    expect(body).not.toContain("Dawn Letters");
+    expect((await pageOf(app, "morning-pages")).status).toBe(200);
   });
 });

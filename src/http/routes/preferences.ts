@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../env.ts";
 import { statusOf } from "../errors.ts";
-import { deleteForm, newLinkForm, timezoneForm } from "../reader-forms.ts";
+import { courseForm, deleteForm, newLinkForm, timezoneForm } from "../reader-forms.ts";
 import { servicesFor, whoAsked } from "../services.ts";
 import { deletedPage, freshLinkPage, freshLinkSentPage, preferencesPage, tooManyPage } from "../views/reader-pages.tsx";
 import {
@@ -11,6 +11,7 @@ import {
   deleteMyData,
   emailPreferencesLink,
   exportMyData,
+  leaveCourseOf,
   pauseForAWeek,
   PREFERENCES_LINK_REFUSALS,
   preferencesReader,
@@ -23,6 +24,7 @@ import { DomainError } from "../../errors.ts";
 const MESSAGES: Record<string, string> = {
   paused: "Lessons are paused for a week.",
   resumed: "Lessons are back on.",
+  left: "You've left the course. Any other course you're in goes on.",
   timezone: "Time zone saved. Your next lesson is re-timed to it.",
 };
 
@@ -70,18 +72,26 @@ export const preferencesRoutes = new Hono<AppEnv>()
   })
   .get("/:token", async (c) => {
     const subscriberId = await readerOf(c);
-    const { subscriber, unsubscribeToken, paused, pausedUntil, enrolled, sentLessons } = await readPreferences(servicesFor(c), subscriberId);
-    return c.html(preferencesPage(c.var.deps.catalogue.primary, c.req.param("token"), unsubscribeToken, subscriber, { paused, pausedUntil, enrolled, sentLessons, message: MESSAGES[c.req.query("done") ?? ""] }, ZONES));
+    const { subscriber, unsubscribeToken, courses } = await readPreferences(servicesFor(c), subscriberId);
+    return c.html(preferencesPage(c.req.param("token"), unsubscribeToken, subscriber, { courses, message: MESSAGES[c.req.query("done") ?? ""] }, ZONES));
   })
   .post("/:token/pause", async (c) => {
     const subscriberId = await readerOf(c);
-    await pauseForAWeek(servicesFor(c), { subscriberId, meta: whoAsked(c) });
+    const { course } = courseForm.parse(await c.req.parseBody().catch(() => ({})));
+    await pauseForAWeek(servicesFor(c), { subscriberId, course, meta: whoAsked(c) });
     return backToPreferences(c, "paused");
   })
   .post("/:token/resume", async (c) => {
     const subscriberId = await readerOf(c);
-    await resumeLessons(servicesFor(c), { subscriberId });
+    const { course } = courseForm.parse(await c.req.parseBody().catch(() => ({})));
+    await resumeLessons(servicesFor(c), { subscriberId, course });
     return backToPreferences(c, "resumed");
+  })
+  .post("/:token/leave", async (c) => {
+    const subscriberId = await readerOf(c);
+    const { course } = courseForm.parse(await c.req.parseBody().catch(() => ({})));
+    await leaveCourseOf(servicesFor(c), { subscriberId, course, meta: whoAsked(c) });
+    return backToPreferences(c, "left");
   })
   .post("/:token/timezone", async (c) => {
     const subscriberId = await readerOf(c);

@@ -13,6 +13,7 @@ import {
   unsubscribeChoicesPage,
   unsubscribedPage,
 } from "../../../src/http/views/reader-pages.tsx";
+import type { CourseStanding } from "../../../src/commands/preferences.ts";
 import type { Subscriber } from "../../../src/store/subscribers.ts";
 import { expectSoundPage, labelOf, render } from "./page-checks.ts";
 import { loadCatalogue } from "../../../src/content/load.ts";
@@ -49,6 +50,14 @@ function reader(overrides: Partial<Subscriber> = {}): Subscriber {
   } as Subscriber;
 }
 
+/** One of the reader's courses, running, as the preferences page gets it. */
+function standing(overrides: Partial<CourseStanding> = {}): CourseStanding {
+  return {
+    slug: course.slug, name: course.name, course, status: "active", pausedUntil: null, next: { kind: "lesson", number: 2, title: course.lessons[1]!.title },
+    canPause: true, canResume: false, canLeave: true, sentLessons: [], ...overrides,
+  };
+}
+
 describe("public pages as components", () => {
   it("are each a sound page: a language, one heading, the hashed stylesheet, every field labelled", async () => {
     const pages = [
@@ -66,7 +75,8 @@ describe("public pages as components", () => {
       unsubscribedPage("undo-tok", "all", course),
       unsubscribedPage(null, "course", course),
       resubscribedPage(course),
-      preferencesPage(course, "tok", "unsub", reader(), { paused: false, pausedUntil: null, enrolled: true }, ["UTC", "Europe/Paris"]),
+      preferencesPage("tok", "unsub", reader(), { courses: [standing()] }, ["UTC", "Europe/Paris"]),
+      preferencesPage("tok", "unsub", reader(), { courses: [] }, ["UTC"]),
       deletedPage(),
       tooManyPage(61),
       tooManyPage(30, "link-requests"),
@@ -85,7 +95,7 @@ describe("public pages as components", () => {
     expect(signup.getElementById("name")?.getAttribute("value")).toBe(HOSTILE);
 
     const preferences = await render(
-      preferencesPage(course, "tok", "unsub", reader({ email: HOSTILE }), { paused: false, pausedUntil: null, enrolled: true, message: HOSTILE }, ["UTC"]),
+      preferencesPage("tok", "unsub", reader({ email: HOSTILE }), { courses: [standing()], message: HOSTILE }, ["UTC"]),
     );
     expect(preferences.querySelectorAll("script:not([src]), img")).toHaveLength(0);
     expect(preferences.querySelector('[role="status"]')?.textContent).toBe(HOSTILE);
@@ -125,12 +135,13 @@ describe("public pages as components", () => {
     expect(items[0]!.textContent).toContain(`by ${course.lessons[0]!.author}, ${course.lessons[0]!.source.name}`);
   });
 
-  it("selects the reader's own time zone and disables pausing when there is nothing to pause", async () => {
-    const page = await render(preferencesPage(course, "tok", "unsub", reader(), { paused: false, pausedUntil: null, enrolled: false }, ["UTC", "Europe/Paris", "Asia/Tokyo"]));
+  it("selects the reader's own time zone and offers pausing only for a course that is running", async () => {
+    const finished = standing({ slug: "finished", name: "Finished", status: "completed", canPause: false, canLeave: false });
+    const page = await render(preferencesPage("tok", "unsub", reader(), { courses: [standing(), finished] }, ["UTC", "Europe/Paris", "Asia/Tokyo"]));
     const selected = [...page.querySelectorAll("#timezone option")].filter((o) => o.hasAttribute("selected"));
     expect(selected.map((o) => o.getAttribute("value"))).toEqual(["Europe/Paris"]);
-    const pause = [...page.querySelectorAll("button")].find((b) => b.textContent === "Pause for a week");
-    expect(pause?.hasAttribute("disabled")).toBe(true);
+    const pauses = [...page.querySelectorAll("button")].filter((b) => b.textContent === "Pause for a week");
+    expect(pauses.map((b) => b.closest("form")?.querySelector<HTMLInputElement>('input[name="course"]')?.value)).toEqual([course.slug]);
     expect(page.querySelector(`a[href="/preferences/tok/data.json"]`)?.hasAttribute("download")).toBe(true);
   });
 
