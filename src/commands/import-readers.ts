@@ -210,14 +210,18 @@ export async function importReaders(db: Database, course: Course, input: CsvInpu
   return report;
 }
 
-/** The import as a command: the console's upload and the CLI call this (importReaders is its body, by parts). */
-export async function importReaderCsv(services: Services, csv: CsvInput, options: ImportOptions): Promise<ImportReport> {
-  const report = await importReaders(services.db, services.catalogue.primary, csv, options, services.now());
-  services.log.info("admin action", { action: "import", rows: report.rows, imported: report.imported });
+/**
+ * The import as a command, into one course: its readers' consent is recorded for that course, and
+ * with `enroll` they start it. The console's upload, the API and the CLI call this (importReaders
+ * is its body, by parts).
+ */
+export async function importReaderCsv(services: Services, course: Course, csv: CsvInput, options: ImportOptions): Promise<ImportReport> {
+  const report = await importReaders(services.db, course, csv, options, services.now());
+  services.log.info("admin action", { action: "import", course: course.slug, rows: report.rows, imported: report.imported });
   return report;
 }
 
-/** Every reader as CSV lines, a page at a time. */
-export function exportReaderCsv(services: Pick<Services, "db" | "catalogue">): AsyncGenerator<string> {
-  return exportReadersCsv(services.db, services.catalogue.primary);
+/** Every reader as CSV lines, a page at a time, with their place in the course. */
+export function exportReaderCsv(services: Pick<Services, "db">, course: Course): AsyncGenerator<string> {
+  return exportReadersCsv(services.db, course);
 }

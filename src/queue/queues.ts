@@ -22,6 +22,8 @@ export interface TestSend {
   to: string;
   lessonSlug?: string | undefined;
   broadcastId?: string | undefined;
+  /** The course of `lessonSlug` (a newsletter's is on its broadcast row); absent: the default course. */
+  courseSlug?: string | undefined;
 }
 
 /**

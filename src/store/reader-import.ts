@@ -88,7 +88,11 @@ export async function commitImportPage(db: Database, course: Course, chunk: Impo
     const added = rows.filter((c) => ids.has(c.id));
     if (added.length === 0) return;
     const detail = JSON.stringify({ how: "import", source });
-    await trx.insertInto("consent_events").values(added.map((c) => ({ id: crypto.randomUUID(), subscriber_id: c.id, kind: "opt_in" as const, at: now, ip: null, user_agent: null, detail }))).execute();
+    // The consent was given for this course: the record says so, as a form signup's does.
+    await trx
+      .insertInto("consent_events")
+      .values(added.map((c) => ({ id: crypto.randomUUID(), subscriber_id: c.id, kind: "opt_in" as const, at: now, ip: null, user_agent: null, detail, course_slug: course.slug })))
+      .execute();
     if (enroll) {
       await trx
         .insertInto("enrollments")

@@ -10,11 +10,13 @@ function attribute(value: string): string {
 }
 
 /**
- * The fields both versions share. The honeypot is hidden with an inline style because the host
+ * The fields both versions share: first the course the form signs up for (its slug, which the
+ * signup needs once an install has several courses). The honeypot is hidden with an inline style because the host
  * page has none of Lessonpost's CSS; people never see it, form-filling bots fill it.
  */
-function fields(buttonLabel: string): string {
-  return `  <label for="lessonpost-email">Email address</label>
+function fields(buttonLabel: string, courseSlug: string | undefined): string {
+  const course = courseSlug === undefined ? "" : `  <input type="hidden" name="course" value="${attribute(courseSlug)}">\n`;
+  return `${course}  <label for="lessonpost-email">Email address</label>
   <input id="lessonpost-email" name="email" type="email" required autocomplete="email">
   <label for="lessonpost-name">First name (optional)</label>
   <input id="lessonpost-name" name="name" type="text" autocomplete="given-name" maxlength="100">
@@ -34,9 +36,9 @@ function subscribeUrl(appUrl: string): string {
  * with the optional `redirect` field, back on a page of the publisher's site (it must be on one of
  * ALLOWED_ORIGINS; any other address is ignored).
  */
-export function htmlFormSnippet(appUrl: string, exampleOrigin: string): string {
+export function htmlFormSnippet(appUrl: string, exampleOrigin: string, courseSlug?: string): string {
   return `<form method="post" action="${attribute(subscribeUrl(appUrl))}">
-${fields("Send me lesson 1")}
+${fields("Send me lesson 1", courseSlug)}
   <!-- Optional: where to send the reader afterwards (a page on one of ALLOWED_ORIGINS). -->
   <!-- <input type="hidden" name="redirect" value="${attribute(exampleOrigin)}/thanks"> -->
 </form>`;
@@ -47,9 +49,9 @@ ${fields("Send me lesson 1")}
  * reader's time zone, and the answer read out in place (aria-live). Without scripts it still
  * posts as the plain form.
  */
-export function scriptSnippet(appUrl: string): string {
+export function scriptSnippet(appUrl: string, courseSlug?: string): string {
   return `<form id="lessonpost-signup" method="post" action="${attribute(subscribeUrl(appUrl))}">
-${fields("Send me lesson 1")}
+${fields("Send me lesson 1", courseSlug)}
   <p id="lessonpost-answer" role="status" aria-live="polite"></p>
 </form>
 <script>
