@@ -51,7 +51,7 @@ export function parseScheduledAt(local: string, zone: string, now: number): numb
 
 /** "all", "course" or "stage:<lesson-slug>"; anything else is refused. */
 export function parseAudienceField(value: string): Audience {
-  if (value !== "all" && value !== "course" && !value.startsWith("stage:")) throw badNewsletter('Pick who the newsletter goes to: "all", "course" or "stage:<lesson-slug>".');
+  if (value !== "all" && value !== "course" && !value.startsWith("stage:")) throw badNewsletter('Pick who the newsletter goes to. It is "all", "course" or "stage:<lesson-slug>".');
   return parseAudience(value);
 }
 

@@ -202,8 +202,9 @@ export const broadcastAdminRoutes = new Hono<AppEnv>()
   })
   .post("/:id/test", async (c) => {
     const broadcast = await load(c);
-    const { course, nav } = newsletterCourse(c, broadcast);
+    // The worker renders a newsletter test in its broadcast's course.
+    const { nav } = newsletterCourse(c, broadcast);
     const body = await c.req.parseBody();
-    const to = await queueTestEmail(servicesFor(c), body.to, { broadcastId: broadcast.id, courseSlug: course.slug });
+    const to = await queueTestEmail(servicesFor(c), body.to, { broadcastId: broadcast.id });
     return c.redirect(courseHref(nav, `/admin/broadcasts/${broadcast.id}?sent_to=${encodeURIComponent(to)}`), 303);
   });
