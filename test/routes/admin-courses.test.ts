@@ -165,6 +165,20 @@ describe.each(ENGINES)("admin with two courses (%s)", (engine) => {
     expect(refused.status).toBe(422);
   });
 
+  it("keeps a newsletter written before newsletters had a course under the first course, with the audience it had", async () => {
+    const id = crypto.randomUUID();
+    await db
+      .insertInto("broadcasts")
+      .values({ id, subject: "Old news", markdown: "Hello.", preview: null, lesson_slug: null, audience: "all", status: "sending", scheduled_at: null, started_at: NOW, finished_at: null, cursor: null, materialized: 0, created_at: NOW, updated_at: NOW })
+      .execute();
+    expect(await recipients(id)).toEqual(["ann", "bob", "cat"]);
+    const listed = async (course: string) => [...(await page(`/admin/broadcasts?course=${course}`)).querySelectorAll("tr[data-broadcast]")].map((tr) => tr.getAttribute("data-broadcast"));
+    expect(await listed("evening-review")).toEqual([id]);
+    expect(await listed("morning-pages")).toEqual([]);
+    const detail = await page(`/admin/broadcasts/${id}`);
+    expect(detail.querySelector("#course-switch option[selected]")?.getAttribute("value")).toBe("evening-review");
+  });
+
   it("answers an API call that acts on a course without naming it, or naming no course here, with a 422 naming the field", async () => {
     for (const [path, body] of [
       ["/admin/api/course/pause", {}],
