@@ -242,6 +242,7 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
           });
           if (started) progress.stop();
           out(`Imported ${report.imported} of ${report.rows} rows.`);
+          for (const p of report.joined) out(`line ${p.line}: joined: ${p.email}: ${p.reason}`);
           for (const [label, list] of [["invalid", report.invalid], ["duplicate", report.duplicates], ["suppressed", report.suppressed], ["already a reader", report.existing]] as const) {
             for (const p of list) out(`line ${p.line}: ${label}: ${p.email}: ${p.reason}`);
           }

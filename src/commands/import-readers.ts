@@ -172,7 +172,7 @@ export async function importReaders(db: Database, course: Course, input: CsvInpu
   const source = singleLine(options.consentSource);
   if (source.length < 3) throw notImportable("consent_source_required", "Say where these readers gave their consent (at least a few words).");
   if (source.length > 200) throw notImportable("consent_source_too_long", "Keep the consent source under 200 characters.");
-  const report: ImportReport = { rows: 0, imported: 0, duplicates: [], invalid: [], suppressed: [], existing: [] };
+  const report: ImportReport = { rows: 0, imported: 0, joined: [], duplicates: [], invalid: [], suppressed: [], existing: [] };
   const header: string[] = [];
   const counter = { bytes: 0 };
   const seen = new FirstLines();

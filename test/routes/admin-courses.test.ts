@@ -221,14 +221,20 @@ describe.each(ENGINES)("admin with two courses (%s)", (engine) => {
     const importPage = await page("/admin/import?course=morning-pages");
     expect(importPage.querySelector("#course option[selected]")?.getAttribute("value")).toBe("morning-pages");
     const field = (name: string, value: string) => `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
-    const body = `${field("course", "evening-review")}${field("source", "Workshop sheet, May 2030")}${field("enroll", "yes")}--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="r.csv"\r\nContent-Type: text/csv\r\n\r\nemail\ndee@example.com\r\n--${BOUNDARY}--\r\n`;
+    // dee is new; ann reads Morning Pages and joins Evening Review; bob is in it already.
+    const body = `${field("course", "evening-review")}${field("source", "Workshop sheet, May 2030")}${field("enroll", "yes")}--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="r.csv"\r\nContent-Type: text/csv\r\n\r\nemail\ndee@example.com\nANN@example.com\nbob@example.com\r\n--${BOUNDARY}--\r\n`;
     const response = await app.request("/admin/import", {
       method: "POST",
       headers: { authorization: `Bearer ${ADMIN}`, origin: "http://localhost", "content-type": `multipart/form-data; boundary=${BOUNDARY}` },
       body,
     });
     expect(response.status).toBe(200);
-    expect(await response.text()).toContain("<strong>1</strong> of 1 rows imported");
+    const report = await response.text();
+    expect(report).toContain("<strong>2</strong> of 3 rows imported");
+    expect(report).toContain("1 of them were readers of another course and joined this one.");
+    expect(report).toMatch(/<td>4<\/td><td>bob@example.com<\/td><td>already a reader<\/td>/);
+    const annCourses = await db.selectFrom("enrollments").select("course_slug").where("subscriber_id", "=", readers.ann).orderBy("course_slug").execute();
+    expect(annCourses.map((e) => e.course_slug)).toEqual(["evening-review", "morning-pages"]);
     const dee = await db.selectFrom("subscribers").select("id").where("email", "=", "dee@example.com").executeTakeFirstOrThrow();
     expect((await db.selectFrom("enrollments").select("course_slug").where("subscriber_id", "=", dee.id).execute()).map((e) => e.course_slug)).toEqual(["evening-review"]);
     expect((await db.selectFrom("consent_events").select("course_slug").where("subscriber_id", "=", dee.id).execute()).map((e) => e.course_slug)).toEqual(["evening-review"]);
