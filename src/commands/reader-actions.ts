@@ -4,7 +4,7 @@ import { buildTimeline, explainNextLesson } from "../domain/reader-timeline.ts";
 import type { NextLesson, TimelineEvent } from "../domain/reader-timeline.ts";
 import { eraseEverywhere } from "./erase-reader.ts";
 import { conflict, malformed, notFound } from "../errors.ts";
-import { decodeCursor, findReaderByIdOrEmail, isReaderFilter, READER_FILTERS, readerDetail, searchReaders } from "../store/admin-queries.ts";
+import { decodeCursor, enrollmentsOf, findReaderByIdOrEmail, isReaderFilter, READER_FILTERS, readerDetail, searchReaders } from "../store/admin-queries.ts";
 import type { Enrollment, ReaderDetail, ReaderFilter, ReaderPage } from "../store/admin-queries.ts";
 import { isCoursePaused } from "../store/course-state.ts";
 import { findEnrollment, pauseEnrollment, resumeEnrollment } from "../store/enrollments.ts";
@@ -69,8 +69,7 @@ async function enrollmentOf(services: Services, subscriberId: string, course: Co
  */
 export async function courseOfReader(services: Services, subscriberId: string, value: unknown): Promise<Course> {
   if ((typeof value === "string" && value.trim()) || services.catalogue.only) return chooseCourse(services.catalogue, value, "strict");
-  const detail = await readerDetail(services.db, subscriberId, "");
-  const known = (detail?.enrollments ?? []).flatMap((e) => services.catalogue.get(e.course_slug) ?? []);
+  const known = (await enrollmentsOf(services.db, subscriberId)).flatMap((e) => services.catalogue.get(e.course_slug) ?? []);
   if (known.length === 1) return known[0]!;
   return chooseCourse(services.catalogue, value, "strict");
 }
@@ -87,61 +86,60 @@ export async function runReaderAction(services: Services, id: string, action: Re
   const { db, log } = services;
   const now = services.now();
   await requireReader(services, id);
-  // Unsubscribing is from all email; every other action is on the reader's place in one course.
-  const course = action === "unsubscribe" ? undefined : await courseOfReader(services, id, fields.course);
-  let outcome: ActionOutcome;
+  if (action === "unsubscribe") {
+    // From all email, so no course is asked for. The consent record says an admin did it; the
+    // admin's own address is not the reader's.
+    if (!(await unsubscribe(db, id, { ip: null, userAgent: null, how: "admin" }, now, "all"))) {
+      throw conflict("not_possible", "This reader cannot be unsubscribed.", "Not possible");
+    }
+    log.info("admin action", { action, subscriber: id });
+    return { action };
+  }
+  // Every other action is on the reader's place in one course.
+  const course = await courseOfReader(services, id, fields.course);
+  const outcome = await courseAction(services, course, id, action, fields);
+  log.info("admin action", { action, subscriber: id, course: course.slug, lesson: outcome.lesson?.slug });
+  return outcome;
+}
+
+async function courseAction(services: Services, course: Course, id: string, action: Exclude<ReaderAction, "unsubscribe">, fields: Record<string, unknown>): Promise<ActionOutcome> {
+  const { db } = services;
+  const now = services.now();
   switch (action) {
     case "send-lesson": {
-      const lesson = resolveLesson(course!, fields.lesson);
-      outcome = { action, course: course!, lesson, sendId: await sendLessonToReader(services, course!, id, lesson) };
-      break;
+      const lesson = resolveLesson(course, fields.lesson);
+      return { action, course, lesson, sendId: await sendLessonToReader(services, course, id, lesson) };
     }
     case "move": {
-      const { lessons, slug } = course!;
-      const lesson = resolveLesson(course!, fields.lesson);
-      const index = lessons.indexOf(lesson);
-      await moveToLesson(db, slug, id, lesson.slug, index <= 0 ? -1 : lessons[index - 1]!.day, now);
-      outcome = { action, course: course!, lesson };
-      break;
+      const lesson = resolveLesson(course, fields.lesson);
+      const index = course.lessons.indexOf(lesson);
+      await moveToLesson(db, course.slug, id, lesson.slug, index <= 0 ? -1 : course.lessons[index - 1]!.day, now);
+      return { action, course, lesson };
     }
     case "pause": {
-      const enrollment = await enrollmentOf(services, id, course!);
+      const enrollment = await enrollmentOf(services, id, course);
       if (!(await pauseEnrollment(db, enrollment.id, now))) throw conflict("not_active", `The course is ${enrollment.status} for this reader, so it cannot be paused.`, "Not possible");
-      outcome = { action, course: course! };
-      break;
+      return { action, course };
     }
     case "resume": {
-      const enrollment = await enrollmentOf(services, id, course!);
+      const enrollment = await enrollmentOf(services, id, course);
       if (!(await resumeEnrollment(db, enrollment.id, now))) throw conflict("not_paused", `The course is ${enrollment.status} for this reader, not paused.`, "Not possible");
-      outcome = { action, course: course! };
-      break;
+      return { action, course };
     }
     // A lesson that failed for good holds the course: retry it, or skip it for a stated reason.
     case "retry-lesson": {
-      const enrollment = await enrollmentOf(services, id, course!);
+      const enrollment = await enrollmentOf(services, id, course);
       const requeued = await retryHeldLesson(db, enrollment.id, now);
       await dispatchQuietly(services, requeued.sendIds);
-      outcome = { action, course: course! };
-      break;
+      return { action, course };
     }
     case "skip-lesson": {
       const reason = typeof fields.reason === "string" ? fields.reason.trim() : "";
       if (!reason) throw malformed("reason_required", "Say why the lesson is skipped; the reason is kept on the reader's record.", "Reason required");
-      const enrollment = await enrollmentOf(services, id, course!);
-      outcome = { action, course: course!, sendId: await skipHeldLesson(db, enrollment.id, reason, now) };
-      break;
-    }
-    case "unsubscribe": {
-      // The consent record says an admin did it; the admin's own address is not the reader's.
-      if (!(await unsubscribe(db, id, { ip: null, userAgent: null, how: "admin" }, now, "all"))) {
-        throw conflict("not_possible", "This reader cannot be unsubscribed.", "Not possible");
-      }
-      outcome = { action };
-      break;
+      const enrollment = await enrollmentOf(services, id, course);
+      return { action, course, sendId: await skipHeldLesson(db, enrollment.id, reason, now) };
     }
   }
-  log.info("admin action", { action, subscriber: id, course: course?.slug, lesson: outcome.lesson?.slug });
-  return outcome;
 }
 
 /** Pause or resume by enrollment id, for the API's scripts. */
@@ -236,11 +234,9 @@ export interface ReaderView {
 export async function readerView(services: Services, id: string, courseValue?: string): Promise<ReaderView> {
   const { db, catalogue } = services;
   const asked = courseValue ? chooseCourse(catalogue, courseValue, "console") : undefined;
-  const first = await readerDetail(db, id, asked?.slug ?? "");
-  if (!first) throw noSuchReader();
-  const theirs = first.enrollments.flatMap((e) => catalogue.get(e.course_slug) ?? []);
-  const course = asked ?? theirs[0] ?? chooseCourse(catalogue, undefined, "console");
-  const detail = course.slug === asked?.slug ? first : ((await readerDetail(db, id, course.slug)) ?? first);
+  const course = asked ?? (await enrollmentsOf(db, id)).flatMap((e) => catalogue.get(e.course_slug) ?? [])[0] ?? chooseCourse(catalogue, undefined, "console");
+  const detail = await readerDetail(db, id, course.slug);
+  if (!detail) throw noSuchReader();
   const now = services.now();
   const enrollments = await Promise.all(
     detail.enrollments.map(async (enrollment): Promise<EnrollmentView> => {

@@ -356,10 +356,15 @@ export interface ReaderDetail {
   coursePaused: boolean;
 }
 
+/** Every enrollment of one reader, one per course, oldest first. */
+export async function enrollmentsOf(db: Database, subscriberId: string): Promise<Enrollment[]> {
+  return db.selectFrom("enrollments").selectAll().where("subscriber_id", "=", subscriberId).orderBy("created_at").orderBy("course_slug").execute();
+}
+
 export async function readerDetail(db: Database, subscriberId: string, courseSlug: string): Promise<ReaderDetail | undefined> {
   const subscriber = await db.selectFrom("subscribers").selectAll().where("id", "=", subscriberId).executeTakeFirst();
   if (!subscriber) return undefined;
-  const enrollments = await db.selectFrom("enrollments").selectAll().where("subscriber_id", "=", subscriberId).orderBy("created_at").orderBy("course_slug").execute();
+  const enrollments = await enrollmentsOf(db, subscriberId);
   const enrollment = enrollments.find((e) => e.course_slug === courseSlug);
   const sends = await db
     .selectFrom("sends")

@@ -200,8 +200,8 @@ describe.each(ENGINES)("admin with two courses (%s)", (engine) => {
     }
     expect(await isCoursePaused(db, "morning-pages")).toBe(false);
 
-    const paused = await postJson("/admin/api/course/pause", { course: "morning-pages" });
-    expect(await paused.json()).toEqual({ course: "morning-pages", paused: true });
+    const coursePaused = await postJson("/admin/api/course/pause", { course: "morning-pages" });
+    expect(await coursePaused.json()).toEqual({ course: "morning-pages", paused: true });
     expect([await isCoursePaused(db, "morning-pages"), await isCoursePaused(db, "evening-review")]).toEqual([true, false]);
 
     const stats = (await (await get("/admin/api/stats?course=evening-review")).json()) as { course: string; counts: { signups: number } };
@@ -210,6 +210,18 @@ describe.each(ENGINES)("admin with two courses (%s)", (engine) => {
     expect(list.items.map((r) => r.email).sort()).toEqual(["ann@example.com", "cat@example.com"]);
     const reader = (await (await get(`/admin/api/subscribers/${readers.cat}`)).json()) as { enrollments: { course: string }[] };
     expect(reader.enrollments.map((e) => e.course).sort()).toEqual(["evening-review", "morning-pages"]);
+
+    // A reader action names the course, unless the reader is in only one.
+    const ambiguous = await postJson(`/admin/api/subscribers/${readers.cat}/pause`, {});
+    expect(ambiguous.status).toBe(422);
+    expect(((await ambiguous.json()) as { error: { code: string } }).error.code).toBe("course_required");
+    expect((await postJson(`/admin/api/subscribers/${readers.cat}/pause`, { course: "evening-review" })).status).toBe(200);
+    expect((await postJson(`/admin/api/subscribers/${readers.ann}/pause`, {})).status).toBe(200);
+    const paused = await db.selectFrom("enrollments").select(["subscriber_id", "course_slug"]).where("status", "=", "paused").orderBy("course_slug").execute();
+    expect(paused).toEqual([
+      { subscriber_id: readers.cat, course_slug: "evening-review" },
+      { subscriber_id: readers.ann, course_slug: "morning-pages" },
+    ]);
 
     const created = await postJson("/admin/api/newsletters", { course: "evening-review", subject: "Dusk", markdown: "Hello.", audience: "course" });
     expect(created.status).toBe(201);
