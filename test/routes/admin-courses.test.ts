@@ -135,6 +135,10 @@ describe.each(ENGINES)("admin with two courses (%s)", (engine) => {
     expect(coursePage.querySelector('code[data-snippet="form"]')?.textContent).toContain('<input type="hidden" name="course" value="morning-pages">');
     expect(coursePage.querySelector('code[data-snippet="script"]')?.textContent).toContain('name="course" value="morning-pages"');
 
+    // A pause that names no course pauses none.
+    expect((await post("/admin/course/pause")).status).toBe(422);
+    expect((await post("/admin/broadcasts", { subject: "x", markdown: "y", audience: "course", when: "now", intent: "go" })).status).toBe(422);
+    expect([await isCoursePaused(db, "morning-pages"), await isCoursePaused(db, "evening-review")]).toEqual([false, false]);
     const paused = await post("/admin/course/pause?course=morning-pages");
     expect(paused.headers.get("location")).toBe("/admin/course?notice=paused&course=morning-pages");
     expect([await isCoursePaused(db, "morning-pages"), await isCoursePaused(db, "evening-review")]).toEqual([true, false]);

@@ -59,10 +59,13 @@ async function audienceChoice(services: Services, course: Course, broadcast: Bro
   return { value: key, label: audienceLabel(course, key, severalCourses(services)), size: audienceSize(await newsletterAudienceSizes(services, broadcast.course_slug), key) };
 }
 
-/** The course a list or compose page is about: `course` in the address (or the form), else the default. */
+/**
+ * The course a list page is about: `course` in the address, else the default. A newsletter posted
+ * (`body`) must name its course once there are several: it is never sent in a name nobody picked.
+ */
 function pageCourse(c: Ctx, body?: Record<string, unknown>): { course: Course; nav: CourseNav } {
   const { catalogue } = c.var.deps;
-  const course = chooseCourse(catalogue, c.req.query("course") ?? body?.course, "console");
+  const course = chooseCourse(catalogue, c.req.query("course") ?? body?.course, body ? "strict" : "console");
   return { course, nav: courseNav(catalogue, course) };
 }
 

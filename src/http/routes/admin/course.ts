@@ -6,10 +6,13 @@ import { servicesFor } from "../../services.ts";
 import { coursePage, lessonPreviewPage } from "../../views/admin/course.tsx";
 import { courseHref, courseNav } from "../../views/admin/parts.tsx";
 
-/** The course the page (or form) is about, from `?course=`; see chooseCourse. */
-function pageCourse(c: Context<AppEnv>) {
+/**
+ * The course the page is about, from `?course=` (else the default; see chooseCourse). Pausing or
+ * resuming ("strict") must name the course once there are several.
+ */
+function pageCourse(c: Context<AppEnv>, mode: "console" | "strict" = "console") {
   const { catalogue } = c.var.deps;
-  const course = chooseCourse(catalogue, c.req.query("course"), "console");
+  const course = chooseCourse(catalogue, c.req.query("course"), mode);
   return { course, nav: courseNav(catalogue, course) };
 }
 
@@ -32,12 +35,12 @@ export const courseAdminRoutes = new Hono<AppEnv>()
     return c.html(coursePage({ ...view, nav, embed, message: NOTICES[c.req.query("notice") ?? ""] }));
   })
   .post("/pause", async (c) => {
-    const { course, nav } = pageCourse(c);
+    const { course, nav } = pageCourse(c, "strict");
     await setCoursePausedByAdmin(servicesFor(c), course, true);
     return c.redirect(courseHref(nav, "/admin/course?notice=paused"), 303);
   })
   .post("/resume", async (c) => {
-    const { course, nav } = pageCourse(c);
+    const { course, nav } = pageCourse(c, "strict");
     await setCoursePausedByAdmin(servicesFor(c), course, false);
     return c.redirect(courseHref(nav, "/admin/course?notice=resumed"), 303);
   })

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { Context } from "hono";
 import { html } from "hono/html";
 import { stream } from "hono/streaming";
 import { chooseCourse } from "../../../commands/course-admin.ts";
@@ -44,9 +45,13 @@ function courseSelect(nav: CourseNav) {
     </select>`;
 }
 
-function pageCourse(c: { var: AppEnv["Variables"]; req: { query(name: string): string | undefined } }, value?: string): { course: Course; nav: CourseNav } {
+/**
+ * The page's course (`?course=`, else the default). An upload must name its course once there
+ * are several ("strict"): readers are never imported into a course nobody picked.
+ */
+function pageCourse(c: Context<AppEnv>, mode: "console" | "strict" = "console", value?: string): { course: Course; nav: CourseNav } {
   const { catalogue } = c.var.deps;
-  const course = chooseCourse(catalogue, value ?? c.req.query("course"), "console");
+  const course = chooseCourse(catalogue, value ?? c.req.query("course"), mode);
   return { course, nav: courseNav(catalogue, course) };
 }
 
@@ -115,7 +120,7 @@ export const importAdminRoutes = new Hono<AppEnv>()
     }
     let chosen: { course: Course; nav: CourseNav };
     try {
-      chosen = pageCourse(c, fields.course);
+      chosen = pageCourse(c, "strict", fields.course);
     } catch (error) {
       await parts.return(undefined);
       throw error;
