@@ -4,13 +4,15 @@ import { open, readFile, stat } from "node:fs/promises";
 import { Command, CommanderError } from "commander";
 import { SingleBar, Presets } from "cli-progress";
 import { hashAdminPassword } from "../commands/admin-password.ts";
-import { createNewsletter } from "../commands/broadcasts.ts";
+import { createNewsletter, parseAudienceField } from "../commands/broadcasts.ts";
+import { chooseCourse } from "../commands/course-admin.ts";
 import { exportReaderCsv, importReaderCsv } from "../commands/import-readers.ts";
 import { findReader as findReaderCommand, runReaderAction } from "../commands/reader-actions.ts";
 import { retryAll } from "../commands/retry-failed.ts";
 import type { Services } from "../commands/services.ts";
 import { parseConfig, ConfigError } from "../config.ts";
 import { loadCatalogue } from "../content/load.ts";
+import type { Course } from "../content/schema.ts";
 import { DomainError, errorMessage } from "../errors.ts";
 import type { DomainErrorKind } from "../errors.ts";
 import { createLogger } from "../log.ts";
@@ -84,6 +86,16 @@ async function withServices<T>(run: (services: Services) => Promise<T>): Promise
   }
 }
 
+/**
+ * `--course <slug>`: optional with one course, required with several (exit code 2 without it),
+ * and an unknown slug is refused with the install's courses named.
+ */
+function courseOption(services: Services, value: string | undefined): Course {
+  return chooseCourse(services.catalogue, value, "strict", "--course <slug>");
+}
+
+const COURSE_HELP = "the course (its slug); required when there are several";
+
 async function findReader(services: Services, who: string): Promise<string> {
   const reader = await findReaderCommand(services, who);
   if (!reader) throw new CliError(`No reader with id or address "${who}".`);
@@ -104,36 +116,43 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
     .description("send one lesson to one reader now")
     .argument("<reader>", "reader id or email address")
     .argument("<lesson>", "lesson slug")
-    .action(async (who: string, slug: string) =>
+    .option("--course <slug>", COURSE_HELP)
+    .action(async (who: string, slug: string, options: { course?: string }) =>
       withServices(async (services) => {
+        const course = courseOption(services, options.course);
         const id = await findReader(services, who);
-        const { sendId } = await runReaderAction(services, id, "send-lesson", { lesson: slug });
+        const { sendId } = await runReaderAction(services, id, "send-lesson", { lesson: slug, course: course.slug });
         out(`Queued lesson "${slug}" for ${who} (send ${sendId}).`);
       }),
     );
 
   program
     .command("broadcast")
-    .description("send a newsletter to every active reader, or to one course stage")
+    .description("send a newsletter, in a course's name, to every active reader, the course's readers, or one stage of it")
+    .option("--course <slug>", `${COURSE_HELP}: the newsletter is sent in its name`)
     .requiredOption("--subject <text>", "subject line")
     .option("--preview <text>", "inbox preview text shown after the subject (default: the first words)")
     .option("--markdown-file <path>", "the newsletter, as Markdown")
     .option("--lesson <slug>", "send this lesson as the newsletter")
-    .option("--stage <slug>", "only readers whose next lesson is this one")
+    .option("--audience <who>", '"all" (every active reader, the default), "course" (the course\'s readers) or "stage:<lesson-slug>"')
+    .option("--stage <slug>", "only the course's readers whose next lesson is this one (same as --audience stage:<slug>)")
     .option("--at <iso-time>", "schedule instead of sending now")
     .option("--wait", "show progress until every email is settled")
-    .action(async (options: { subject: string; preview?: string; markdownFile?: string; lesson?: string; stage?: string; at?: string; wait?: boolean }) =>
+    .action(async (options: { course?: string; subject: string; preview?: string; markdownFile?: string; lesson?: string; audience?: string; stage?: string; at?: string; wait?: boolean }) =>
       withServices(async (services) => {
         const { db } = services;
+        const course = courseOption(services, options.course);
+        if (options.stage && options.audience) throw new CliError("Give --audience or --stage, not both.", EXIT.usage);
+        const audience = parseAudienceField(options.stage ? `stage:${options.stage}` : (options.audience ?? "all"));
         const markdown = options.markdownFile ? await readFile(options.markdownFile, "utf8") : null;
         const scheduledAt = options.at ? Date.parse(options.at) : null;
         if (scheduledAt !== null && !Number.isFinite(scheduledAt)) throw new CliError(`--at must be an ISO time such as 2026-12-01T09:00:00Z, not "${options.at}".`, EXIT.usage);
-        const { id } = await createNewsletter(services, {
+        const { id } = await createNewsletter(services, course, {
           subject: options.subject,
           preview: options.preview ?? null,
           markdown,
           lessonSlug: options.lesson ?? null,
-          audience: options.stage ? { kind: "stage", lessonSlug: options.stage } : { kind: "all" },
+          audience,
           scheduledAt,
           start: true,
         });
@@ -160,11 +179,14 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
     .command("retry-failed")
     .description("put every failed email back in the queue (an email that may have reached the provider repeats its original request)")
     .option("--wait", "show progress until every retried email is settled")
-    .action(async (options: { wait?: boolean }) =>
+    .option("--course <slug>", "only this course's failed emails (default: every course's)")
+    .action(async (options: { wait?: boolean; course?: string }) =>
       withServices(async (services) => {
+        const course = options.course === undefined ? undefined : courseOption(services, options.course);
         const queueing = bar("Re-queuing");
         let started = false;
         const requeued = await retryAll(services, {
+          course,
           offerBatches: true,
           onPage: (done, total) => {
             if (!started && total > 0) queueing.start(total, 0);
@@ -194,12 +216,14 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
 
   program
     .command("import")
-    .description("import readers from a CSV file (columns: email, name, timezone)")
+    .description("import readers from a CSV file (columns: email, name, timezone) into a course")
     .argument("<file>", "CSV file")
     .requiredOption("--source <text>", "where these readers gave their consent")
+    .option("--course <slug>", `${COURSE_HELP}: the course they agreed to receive`)
     .option("--no-enroll", "do not start the course for them")
-    .action(async (file: string, options: { source: string; enroll: boolean }) =>
+    .action(async (file: string, options: { source: string; enroll: boolean; course?: string }) =>
       withServices(async (services) => {
+        const course = courseOption(services, options.course);
         const size = await stat(file).then((s) => s.size).catch(() => {
           throw new CliError(`Cannot read ${file}.`);
         });
@@ -207,10 +231,10 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
         let started = false;
         try {
           // Streamed, a page of rows at a time: a large file is never held whole.
-          const report = await importReaderCsv(services, createReadStream(file), {
+          const report = await importReaderCsv(services, course, createReadStream(file), {
             consentSource: options.source,
             enroll: options.enroll,
-            onProgress: ({ bytes }) => {
+            onProgress: ({ bytes }: { bytes: number }) => {
               if (!started) progress.start(Math.max(1, size), 0);
               started = true;
               progress.update(bytes);
@@ -218,6 +242,7 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
           });
           if (started) progress.stop();
           out(`Imported ${report.imported} of ${report.rows} rows.`);
+          for (const p of report.joined) out(`line ${p.line}: joined: ${p.email}: ${p.reason}`);
           for (const [label, list] of [["invalid", report.invalid], ["duplicate", report.duplicates], ["suppressed", report.suppressed], ["already a reader", report.existing]] as const) {
             for (const p of list) out(`line ${p.line}: ${label}: ${p.email}: ${p.reason}`);
           }
@@ -231,12 +256,14 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
 
   program
     .command("export")
-    .description("export every reader as CSV (to a file, or standard output)")
+    .description("export every reader as CSV, with their place in a course (to a file, or standard output)")
     .argument("[file]", "where to write")
-    .action(async (file?: string) =>
+    .option("--course <slug>", `${COURSE_HELP}: whose status and next lesson the columns show`)
+    .action(async (file: string | undefined, options: { course?: string }) =>
       withServices(async (services) => {
+        const course = courseOption(services, options.course);
         if (!file) {
-          for await (const chunk of exportReaderCsv(services)) if (!process.stdout.write(chunk)) await once(process.stdout, "drain");
+          for await (const chunk of exportReaderCsv(services, course)) if (!process.stdout.write(chunk)) await once(process.stdout, "drain");
           return;
         }
         const target = await open(file, "w").catch(() => {
@@ -244,7 +271,7 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
         });
         let lines = 0;
         try {
-          for await (const chunk of exportReaderCsv(services)) {
+          for await (const chunk of exportReaderCsv(services, course)) {
             lines += chunk.split("\r\n").length - 1;
             await target.write(chunk);
           }
@@ -259,9 +286,12 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
     .command("timeline")
     .description("show a reader's history and why their next lesson is (not) due")
     .argument("<reader>", "reader id or email address")
-    .action(async (who: string) =>
+    .option("--course <slug>", "the course to explain (default: the reader's first)")
+    .action(async (who: string, options: { course?: string }) =>
       withServices(async (services) => {
-        out(await readerTimelineText(services, await findReader(services, who)));
+        // Optional even with several courses: a reader's page is about their own first course by default.
+        const course = options.course === undefined ? undefined : courseOption(services, options.course);
+        out(await readerTimelineText(services, await findReader(services, who), course));
       }),
     );
 

@@ -1,9 +1,12 @@
 import { DateTime } from "luxon";
+import { courseFor } from "../content/catalogue.ts";
+import type { Course } from "../content/schema.ts";
 import { isValidTimezone } from "../domain/schedule.ts";
 import { conflict, DomainError, invalid, notFound } from "../errors.ts";
 import { composeEmail, ComposeError } from "../render/compose.ts";
 import type { OutgoingEmail } from "../send/mailer.ts";
 import {
+  audienceKey,
   audienceSizes,
   broadcastProgress,
   broadcastResults,
@@ -15,13 +18,16 @@ import {
   scheduleDraft,
   startBroadcast,
 } from "../store/broadcasts.ts";
-import type { Audience, Broadcast, BroadcastProgress, BroadcastResults } from "../store/broadcasts.ts";
+import type { Audience, AudienceCounts, Broadcast, BroadcastProgress, BroadcastResults } from "../store/broadcasts.ts";
 import type { Subscriber } from "../store/subscribers.ts";
+import { courseScope } from "./course-admin.ts";
 import type { Services } from "./services.ts";
 
 /**
- * Newsletters: compose (Markdown or a lesson; everyone or one course stage; now, later, or a
- * draft first), schedule, start, cancel, preview and follow. The console and the CLI call these.
+ * Newsletters: compose (Markdown or a lesson; everyone, one course, or one course stage; now,
+ * later, or a draft first), schedule, start, cancel, preview and follow. Every newsletter belongs
+ * to a course: it is sent in that course's name (sender, footer, List-Id), and "course" and
+ * "stage:" audiences are that course's readers. The console, the API and the CLI call these.
  */
 
 export async function requireBroadcast(services: Pick<Services, "db">, id: string): Promise<Broadcast> {
@@ -43,9 +49,18 @@ export function parseScheduledAt(local: string, zone: string, now: number): numb
   return at.toMillis();
 }
 
-function parseAudienceField(value: string): Audience {
-  if (value !== "all" && !value.startsWith("stage:")) throw badNewsletter("Pick who the newsletter goes to.");
+/** "all", "course" or "stage:<lesson-slug>"; anything else is refused. */
+export function parseAudienceField(value: string): Audience {
+  if (value !== "all" && value !== "course" && !value.startsWith("stage:")) throw badNewsletter('Pick who the newsletter goes to. It is "all", "course" or "stage:<lesson-slug>".');
   return parseAudience(value);
+}
+
+/**
+ * The course a newsletter speaks for: its own, or, for one written before newsletters had a
+ * course, the only (else first) course. Undefined when its course is gone from content/.
+ */
+export function courseOfNewsletter(services: Pick<Services, "catalogue">, broadcast: Broadcast): Course | undefined {
+  return courseFor(services.catalogue, broadcast.course_slug);
 }
 
 export interface NewNewsletter {
@@ -61,15 +76,15 @@ export interface NewNewsletter {
 
 export type NewsletterState = "started" | "scheduled" | "draft";
 
-/** Saves a newsletter and, when asked, starts it now; the tick turns its audience into ledger rows. */
-export async function createNewsletter(services: Services, input: NewNewsletter): Promise<{ id: string; state: NewsletterState }> {
+/** Saves a newsletter of the course and, when asked, starts it now; the tick turns its audience into ledger rows. */
+export async function createNewsletter(services: Services, course: Course, input: NewNewsletter): Promise<{ id: string; state: NewsletterState }> {
   const now = services.now();
   const { subject, preview, markdown, lessonSlug, audience, scheduledAt } = input;
-  const id = await createBroadcast(services.db, services.catalogue.primary, { subject, preview, markdown, lessonSlug, audience, scheduledAt }, now);
+  const id = await createBroadcast(services.db, course, { subject, preview, markdown, lessonSlug, audience, scheduledAt }, now);
   const sendNow = input.start && scheduledAt === null;
   if (sendNow) await startBroadcast(services.db, id, now);
   const state: NewsletterState = sendNow ? "started" : scheduledAt ? "scheduled" : "draft";
-  services.log.info("newsletter created by admin", { broadcast: id, audience: audience.kind === "all" ? "all" : `stage:${audience.lessonSlug}`, status: state === "started" ? "sending" : state });
+  services.log.info("newsletter created by admin", { broadcast: id, course: course.slug, audience: audienceKey(audience), status: state === "started" ? "sending" : state });
   return { id, state };
 }
 
@@ -88,12 +103,12 @@ export interface NewsletterForm {
 }
 
 /** The compose form's rules on top of createNewsletter's: one body, a time that is still ahead. */
-export async function createNewsletterFromForm(services: Services, form: NewsletterForm): Promise<{ id: string; state: NewsletterState }> {
+export async function createNewsletterFromForm(services: Services, course: Course, form: NewsletterForm): Promise<{ id: string; state: NewsletterState }> {
   const audience = parseAudienceField(form.audience);
   if (form.markdown.trim() && form.lesson) throw badNewsletter("Either write the newsletter or pick a lesson to send, not both.");
-  const lesson = services.catalogue.primary.lessons.find((l) => l.slug === form.lesson);
+  const lesson = course.lessons.find((l) => l.slug === form.lesson);
   const scheduledAt = form.intent === "go" && form.when === "schedule" ? parseScheduledAt(form.scheduledAt, form.timezone, services.now()) : null;
-  return createNewsletter(services, {
+  return createNewsletter(services, course, {
     subject: form.subject.trim() || lesson?.subject || "",
     preview: form.preview,
     markdown: form.markdown,
@@ -135,24 +150,25 @@ export async function cancelNewsletter(services: Services, id: string): Promise<
   services.log.info("newsletter cancelled by admin", { broadcast: broadcast.id });
 }
 
-export interface AudienceSizes {
-  all: number;
-  stages: Map<string, number>;
-}
+export type AudienceSizes = AudienceCounts;
 
-/** How many readers an audience key ("all", "stage:<slug>") reaches now. */
+/** How many readers an audience key ("all", "course", "stage:<slug>") reaches now. */
 export function audienceSize(sizes: AudienceSizes, key: string): number {
   const audience = parseAudience(key);
-  return audience.kind === "all" ? sizes.all : (sizes.stages.get(audience.lessonSlug) ?? 0);
+  if (audience.kind === "stage") return sizes.stages.get(audience.lessonSlug) ?? 0;
+  return audience.kind === "course" ? sizes.course : sizes.all;
 }
 
-export function newsletterAudienceSizes(services: Pick<Services, "db">): Promise<AudienceSizes> {
-  return audienceSizes(services.db);
+/** The audiences a newsletter of this course (null: of no course) could have, by size now. */
+export function newsletterAudienceSizes(services: Pick<Services, "db">, courseSlug: string | null): Promise<AudienceSizes> {
+  return audienceSizes(services.db, courseSlug);
 }
 
-/** The newest newsletters with their results, and the audiences a new one could have. */
-export async function listNewsletters(services: Pick<Services, "db">): Promise<{ broadcasts: { broadcast: Broadcast; results: BroadcastResults }[]; sizes: AudienceSizes }> {
-  const [broadcasts, sizes] = await Promise.all([listBroadcasts(services.db), audienceSizes(services.db)]);
+/** The course's newest newsletters with their results, and the audiences a new one could have. */
+export async function listNewsletters(services: Pick<Services, "db" | "catalogue">, course: Course): Promise<{ broadcasts: { broadcast: Broadcast; results: BroadcastResults }[]; sizes: AudienceSizes }> {
+  const scope = courseScope(services.catalogue, course);
+  const filter = scope.only ? undefined : { slug: course.slug, includeNoCourse: scope.isDefault };
+  const [broadcasts, sizes] = await Promise.all([listBroadcasts(services.db, 50, filter), audienceSizes(services.db, course.slug)]);
   const results = await broadcastResults(
     services.db,
     broadcasts.map((b) => b.id),
@@ -174,7 +190,7 @@ export async function newsletterProgress(services: Pick<Services, "db">, broadca
   if (!progress) throw notFound("unknown_broadcast", `There is no newsletter with the id "${broadcast.id}".`, "No such newsletter");
   // Until every recipient has a ledger row the count is partial; the audience's size keeps the bar honest meanwhile.
   const final = progress.materialized || progress.status === "sent" || progress.status === "cancelled";
-  const expected = final ? progress.total : Math.max(progress.total, audienceSize(await audienceSizes(services.db), broadcast.audience));
+  const expected = final ? progress.total : Math.max(progress.total, audienceSize(await audienceSizes(services.db, broadcast.course_slug), broadcast.audience));
   const settled = progress.sent + progress.failed + progress.cancelled;
   const done = (progress.status === "sent" || progress.status === "cancelled") && progress.queued === 0;
   const percent = expected === 0 ? (done ? 100 : 0) : Math.floor((settled * 100) / expected);
@@ -187,11 +203,13 @@ export async function newsletterProgress(services: Pick<Services, "db">, broadca
  */
 export async function previewNewsletter(services: Services, broadcast: Broadcast, subscriber: Subscriber, from: string): Promise<OutgoingEmail> {
   const now = services.now();
+  const course = courseOfNewsletter(services, broadcast);
+  if (!course) throw conflict("cannot_render", `This newsletter cannot be rendered: its course "${broadcast.course_slug ?? ""}" is no longer in content/.`, "Cannot preview");
   try {
     return await composeEmail(
       { id: "preview", kind: "newsletter", lesson_slug: null, created_at: now },
       subscriber,
-      { course: services.catalogue.primary, appUrl: services.appUrl, secretKey: services.secretKey, from, now },
+      { course, appUrl: services.appUrl, secretKey: services.secretKey, from, now },
       { subject: broadcast.subject, markdown: broadcast.markdown, lessonSlug: broadcast.lesson_slug, preview: broadcast.preview },
     );
   } catch (error) {

@@ -1,13 +1,15 @@
 import { z } from "zod";
+import type { Catalogue } from "../content/catalogue.ts";
 import type { Course, Lesson } from "../content/schema.ts";
 import { GRADUATION_SLUG } from "../domain/course-plan.ts";
-import { errorMessage, invalid, notFound, unavailable } from "../errors.ts";
+import { DomainError, errorMessage, invalid, notFound, unavailable } from "../errors.ts";
 import type { TestSend } from "../queue/queues.ts";
 import { composeEmail } from "../render/compose.ts";
 import type { ComposableSend } from "../render/compose.ts";
 import { sampleReader } from "../render/sample-reader.ts";
 import type { OutgoingEmail } from "../send/mailer.ts";
 import { courseStages, findReaderByIdOrEmail } from "../store/admin-queries.ts";
+import type { CourseScope } from "../store/admin-queries.ts";
 import { isCoursePaused, setCoursePaused } from "../store/course-state.ts";
 import type { Subscriber } from "../store/subscribers.ts";
 import { sentLessons } from "../store/web-version.ts";
@@ -18,10 +20,45 @@ import type { Services } from "./services.ts";
  * reader would receive it, and test sends to the admin's own address.
  */
 
-/** Pauses or resumes the whole course. Nothing queued is lost; parked emails go out after resume. */
-export async function setCoursePausedByAdmin(services: Services, paused: boolean): Promise<void> {
-  await setCoursePaused(services.db, services.catalogue.primary.slug, paused, services.now());
-  services.log.info(paused ? "course paused by admin" : "course resumed by admin", { course: services.catalogue.primary.slug });
+/**
+ * The course an admin means. "console": a page asked without one shows the default course (the
+ * only one, else the first), and an unknown slug is a page that is not there (404). "strict": the
+ * API and the CLI, where a script must say which course it acts on once there are several, and an
+ * unknown one is a mistake in its input.
+ */
+export function chooseCourse(catalogue: Catalogue, value: unknown, mode: "console" | "strict", field = "course"): Course {
+  const slug = typeof value === "string" ? value.trim() : "";
+  const names = catalogue.courses.map((c) => c.slug).join(", ");
+  if (!slug) {
+    if (catalogue.only) return catalogue.only;
+    if (mode === "console") return defaultCourse(catalogue);
+    throw invalid("course_required", `Name the course with ${field}: this install has several (${names}).`, "Which course?");
+  }
+  const course = catalogue.get(slug);
+  if (course) return course;
+  const message = `There is no course "${slug.slice(0, 100)}". Courses: ${names}.`;
+  throw mode === "console" ? notFound("course_unknown", message, "No such course") : invalid("course_unknown", message, "No such course");
+}
+
+/** Where readers and rows of no course are shown: the only course, else the first. */
+export function defaultCourse(catalogue: Catalogue): Course {
+  return catalogue.only ?? catalogue.courses[0]!;
+}
+
+/** The store's view of "this course" (see CourseScope in src/store/admin-queries.ts). */
+export function courseScope(catalogue: Catalogue, course: Course): CourseScope {
+  return { slug: course.slug, isDefault: defaultCourse(catalogue).slug === course.slug, only: catalogue.only !== undefined };
+}
+
+/** Is this a DomainError about the course named (so an edge can show it next to that field)? */
+export function isCourseError(error: unknown): boolean {
+  return error instanceof DomainError && (error.code === "course_required" || error.code === "course_unknown");
+}
+
+/** Pauses or resumes a whole course. Nothing queued is lost; parked emails go out after resume. */
+export async function setCoursePausedByAdmin(services: Services, course: Course, paused: boolean): Promise<void> {
+  await setCoursePaused(services.db, course.slug, paused, services.now());
+  services.log.info(paused ? "course paused by admin" : "course resumed by admin", { course: course.slug });
 }
 
 export interface StageCount {
@@ -41,9 +78,8 @@ export interface CourseFigures {
 }
 
 /** Where readers are in the course, lesson by lesson. */
-export async function courseFigures(services: Services): Promise<CourseFigures> {
+export async function courseFigures(services: Services, course: Course): Promise<CourseFigures> {
   const { db } = services;
-  const course = services.catalogue.primary;
   const [{ stages, days }, paused] = await Promise.all([courseStages(db, course.slug), isCoursePaused(db, course.slug)]);
   const stage = (slug: string): StageCount => ({
     waiting: stages.filter((r) => r.next_slug === slug && r.status === "active").reduce((sum, r) => sum + r.n, 0),
@@ -76,8 +112,7 @@ export async function previewReader(services: Services, param: string | undefine
 }
 
 /** "graduation" or a lesson's slug: what can be previewed and test-sent. */
-export function requirePreviewSlug(services: Pick<Services, "catalogue">, slug: string): void {
-  const course = services.catalogue.primary;
+export function requirePreviewSlug(course: Course, slug: string): void {
   if (slug === "graduation" || course.lessons.some((l) => l.slug === slug)) return;
   throw notFound("unknown_lesson", `There is no lesson "${slug}". Lessons: ${course.lessons.map((l) => l.slug).join(", ")}, graduation.`, "No such lesson");
 }
@@ -86,13 +121,13 @@ export function requirePreviewSlug(services: Pick<Services, "catalogue">, slug: 
  * A lesson (or the graduation email) exactly as this reader would receive it: the same composeEmail
  * call as the send worker, so what is shown is what is sent.
  */
-export async function previewLesson(services: Services, slug: string, subscriber: Subscriber, from: string): Promise<OutgoingEmail> {
-  requirePreviewSlug(services, slug);
+export async function previewLesson(services: Services, course: Course, slug: string, subscriber: Subscriber, from: string): Promise<OutgoingEmail> {
+  requirePreviewSlug(course, slug);
   const now = services.now();
   const isGraduation = slug === "graduation";
   const send: ComposableSend = { id: "preview", kind: isGraduation ? "graduation" : "lesson", lesson_slug: isGraduation ? GRADUATION_SLUG : slug, created_at: now };
-  const ctx = { course: services.catalogue.primary, appUrl: services.appUrl, secretKey: services.secretKey, from, now };
-  return composeEmail(send, subscriber, { ...ctx, sentLessons: (id) => sentLessons(services.db, id, services.catalogue.primary.slug) });
+  const ctx = { course, appUrl: services.appUrl, secretKey: services.secretKey, from, now };
+  return composeEmail(send, subscriber, { ...ctx, sentLessons: (id) => sentLessons(services.db, id, course.slug) });
 }
 
 const address = z.email();

@@ -1,6 +1,8 @@
+import type { Course } from "../content/schema.ts";
 import { errorMessage } from "../errors.ts";
 import { countFailedSends, dailySeries, dashboardCounts, failedSends } from "../store/admin-queries.ts";
 import type { DashboardCounts, DayPoint, FailedSendRow } from "../store/admin-queries.ts";
+import { courseScope } from "./course-admin.ts";
 import type { Services } from "./services.ts";
 
 const QUEUE_STATS_TIMEOUT_MS = 2_000;
@@ -28,6 +30,7 @@ export async function queueStatsOf(log: Services["log"], queueStats: QueueStats)
 }
 
 export interface DashboardFigures {
+  course: Course;
   counts: DashboardCounts;
   /** Signups and accepted emails per day, the last 30 days in the course's zone. */
   series: DayPoint[];
@@ -38,17 +41,20 @@ export interface DashboardFigures {
   zone: string;
 }
 
-/** The figures the dashboard and `GET /admin/api/stats` show. */
-export async function dashboardFigures(services: Services, queueStats: QueueStats): Promise<DashboardFigures> {
+/**
+ * The figures the dashboard and `GET /admin/api/stats` show, for one course: its readers, its
+ * signups and sends per day, its failed sends. The send queue is shared by every course.
+ */
+export async function dashboardFigures(services: Services, course: Course, queueStats: QueueStats): Promise<DashboardFigures> {
   const { db } = services;
-  const course = services.catalogue.primary;
   const zone = course.schedule.timezone;
+  const scope = courseScope(services.catalogue, course);
   const [counts, series, queue, failed, failedTotal] = await Promise.all([
-    dashboardCounts(db, course.slug),
-    dailySeries(db, zone, services.now(), 30),
+    dashboardCounts(db, course.slug, scope),
+    dailySeries(db, zone, services.now(), 30, scope),
     queueStatsOf(services.log, queueStats),
-    failedSends(db, 10),
-    countFailedSends(db),
+    failedSends(db, 10, scope),
+    countFailedSends(db, scope),
   ]);
-  return { counts, series, queue, failed, failedTotal, zone };
+  return { course, counts, series, queue, failed, failedTotal, zone };
 }

@@ -172,7 +172,7 @@ export async function importReaders(db: Database, course: Course, input: CsvInpu
   const source = singleLine(options.consentSource);
   if (source.length < 3) throw notImportable("consent_source_required", "Say where these readers gave their consent (at least a few words).");
   if (source.length > 200) throw notImportable("consent_source_too_long", "Keep the consent source under 200 characters.");
-  const report: ImportReport = { rows: 0, imported: 0, duplicates: [], invalid: [], suppressed: [], existing: [] };
+  const report: ImportReport = { rows: 0, imported: 0, joined: [], duplicates: [], invalid: [], suppressed: [], existing: [] };
   const header: string[] = [];
   const counter = { bytes: 0 };
   const seen = new FirstLines();
@@ -210,14 +210,18 @@ export async function importReaders(db: Database, course: Course, input: CsvInpu
   return report;
 }
 
-/** The import as a command: the console's upload and the CLI call this (importReaders is its body, by parts). */
-export async function importReaderCsv(services: Services, csv: CsvInput, options: ImportOptions): Promise<ImportReport> {
-  const report = await importReaders(services.db, services.catalogue.primary, csv, options, services.now());
-  services.log.info("admin action", { action: "import", rows: report.rows, imported: report.imported });
+/**
+ * The import as a command, into one course: its readers' consent is recorded for that course, and
+ * with `enroll` they start it. The console's upload, the API and the CLI call this (importReaders
+ * is its body, by parts).
+ */
+export async function importReaderCsv(services: Services, course: Course, csv: CsvInput, options: ImportOptions): Promise<ImportReport> {
+  const report = await importReaders(services.db, course, csv, options, services.now());
+  services.log.info("admin action", { action: "import", course: course.slug, rows: report.rows, imported: report.imported });
   return report;
 }
 
-/** Every reader as CSV lines, a page at a time. */
-export function exportReaderCsv(services: Pick<Services, "db" | "catalogue">): AsyncGenerator<string> {
-  return exportReadersCsv(services.db, services.catalogue.primary);
+/** Every reader as CSV lines, a page at a time, with their place in the course. */
+export function exportReaderCsv(services: Pick<Services, "db">, course: Course): AsyncGenerator<string> {
+  return exportReadersCsv(services.db, course);
 }

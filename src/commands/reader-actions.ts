@@ -1,16 +1,18 @@
-import type { Lesson } from "../content/schema.ts";
+import type { Course, Lesson } from "../content/schema.ts";
 import { nextItem } from "../domain/course-plan.ts";
 import { buildTimeline, explainNextLesson } from "../domain/reader-timeline.ts";
 import type { NextLesson, TimelineEvent } from "../domain/reader-timeline.ts";
 import { eraseEverywhere } from "./erase-reader.ts";
 import { conflict, malformed, notFound } from "../errors.ts";
-import { decodeCursor, findReaderByIdOrEmail, isReaderFilter, READER_FILTERS, readerDetail, searchReaders } from "../store/admin-queries.ts";
-import type { ReaderDetail, ReaderFilter, ReaderPage } from "../store/admin-queries.ts";
+import { decodeCursor, enrollmentsOf, findReaderByIdOrEmail, isReaderFilter, READER_FILTERS, readerDetail, searchReaders } from "../store/admin-queries.ts";
+import type { Enrollment, ReaderDetail, ReaderFilter, ReaderPage } from "../store/admin-queries.ts";
+import { isCoursePaused } from "../store/course-state.ts";
 import { findEnrollment, pauseEnrollment, resumeEnrollment } from "../store/enrollments.ts";
 import { moveToLesson, retryHeldLesson, sendLessonNow, skipHeldLesson } from "../store/manual-sends.ts";
 import { exportReaderData } from "../store/reader-data.ts";
 import { findSubscriber, unsubscribe } from "../store/subscribers.ts";
 import type { Subscriber } from "../store/subscribers.ts";
+import { chooseCourse, courseScope } from "./course-admin.ts";
 import { dispatchQuietly } from "./dispatch.ts";
 import type { Services } from "./services.ts";
 
@@ -24,15 +26,16 @@ export type ReaderAction = (typeof READER_ACTIONS)[number];
 
 export interface ActionOutcome {
   action: ReaderAction;
+  /** The course acted on; absent for an action on the reader as a whole (unsubscribe from all email). */
+  course?: Course;
   lesson?: Lesson;
   sendId?: string;
 }
 
 const noSuchReader = () => notFound("unknown_reader", "There is no reader with that id.", "No such reader");
 
-/** A lesson by slug or by its number in the course ("3"). */
-export function resolveLesson(services: Pick<Services, "catalogue">, value: unknown): Lesson {
-  const course = services.catalogue.primary;
+/** A lesson of the course by slug or by its number in the course ("3"). */
+export function resolveLesson(course: Course, value: unknown): Lesson {
   const text = typeof value === "string" ? value.trim() : typeof value === "number" ? String(value) : "";
   if (!text) throw malformed("lesson_required", "Pick a lesson.", "Pick a lesson");
   const lesson = /^\d{1,4}$/.test(text) ? course.lessons.find((l) => l.number === Number(text)) : course.lessons.find((l) => l.slug === text);
@@ -53,16 +56,27 @@ async function requireReader(services: Services, id: string) {
   return subscriber;
 }
 
-async function enrollmentOf(services: Services, subscriberId: string) {
-  const enrollment = await findEnrollment(services.db, subscriberId, services.catalogue.primary.slug);
-  if (!enrollment) throw conflict("not_enrolled", "This reader is not enrolled in the course.", "Not enrolled");
+async function enrollmentOf(services: Services, subscriberId: string, course: Course) {
+  const enrollment = await findEnrollment(services.db, subscriberId, course.slug);
+  if (!enrollment) throw conflict("not_enrolled", `This reader is not enrolled in “${course.name}”.`, "Not enrolled");
   return enrollment;
 }
 
+/**
+ * The course an action on one reader is about: the one named (`course`, a form field or API
+ * member), else the install's only course, else the reader's only enrollment's course. A reader
+ * in several courses must be acted on with the course named.
+ */
+export async function courseOfReader(services: Services, subscriberId: string, value: unknown): Promise<Course> {
+  if ((typeof value === "string" && value.trim()) || services.catalogue.only) return chooseCourse(services.catalogue, value, "strict");
+  const known = (await enrollmentsOf(services.db, subscriberId)).flatMap((e) => services.catalogue.get(e.course_slug) ?? []);
+  if (known.length === 1) return known[0]!;
+  return chooseCourse(services.catalogue, value, "strict");
+}
+
 /** "Send lesson N now": a ledger row like any other, handed to the queue at once. */
-export async function sendLessonToReader(services: Services, id: string, lesson: Lesson): Promise<string> {
+export async function sendLessonToReader(services: Services, course: Course, id: string, lesson: Lesson): Promise<string> {
   const { db } = services;
-  const course = services.catalogue.primary;
   const sendId = await sendLessonNow(db, course.slug, id, { slug: lesson.slug, day: lesson.day }, nextItem(course, lesson.day)?.slug ?? null, services.now());
   await dispatchQuietly(services, [sendId]);
   return sendId;
@@ -70,61 +84,62 @@ export async function sendLessonToReader(services: Services, id: string, lesson:
 
 export async function runReaderAction(services: Services, id: string, action: ReaderAction, fields: Record<string, unknown>): Promise<ActionOutcome> {
   const { db, log } = services;
-  const course = services.catalogue.primary;
   const now = services.now();
   await requireReader(services, id);
-  let outcome: ActionOutcome;
+  if (action === "unsubscribe") {
+    // From all email, so no course is asked for. The consent record says an admin did it; the
+    // admin's own address is not the reader's.
+    if (!(await unsubscribe(db, id, { ip: null, userAgent: null, how: "admin" }, now, "all"))) {
+      throw conflict("not_possible", "This reader cannot be unsubscribed.", "Not possible");
+    }
+    log.info("admin action", { action, subscriber: id });
+    return { action };
+  }
+  // Every other action is on the reader's place in one course.
+  const course = await courseOfReader(services, id, fields.course);
+  const outcome = await courseAction(services, course, id, action, fields);
+  log.info("admin action", { action, subscriber: id, course: course.slug, lesson: outcome.lesson?.slug });
+  return outcome;
+}
+
+async function courseAction(services: Services, course: Course, id: string, action: Exclude<ReaderAction, "unsubscribe">, fields: Record<string, unknown>): Promise<ActionOutcome> {
+  const { db } = services;
+  const now = services.now();
   switch (action) {
     case "send-lesson": {
-      const lesson = resolveLesson(services, fields.lesson);
-      outcome = { action, lesson, sendId: await sendLessonToReader(services, id, lesson) };
-      break;
+      const lesson = resolveLesson(course, fields.lesson);
+      return { action, course, lesson, sendId: await sendLessonToReader(services, course, id, lesson) };
     }
     case "move": {
-      const lesson = resolveLesson(services, fields.lesson);
+      const lesson = resolveLesson(course, fields.lesson);
       const index = course.lessons.indexOf(lesson);
       await moveToLesson(db, course.slug, id, lesson.slug, index <= 0 ? -1 : course.lessons[index - 1]!.day, now);
-      outcome = { action, lesson };
-      break;
+      return { action, course, lesson };
     }
     case "pause": {
-      const enrollment = await enrollmentOf(services, id);
+      const enrollment = await enrollmentOf(services, id, course);
       if (!(await pauseEnrollment(db, enrollment.id, now))) throw conflict("not_active", `The course is ${enrollment.status} for this reader, so it cannot be paused.`, "Not possible");
-      outcome = { action };
-      break;
+      return { action, course };
     }
     case "resume": {
-      const enrollment = await enrollmentOf(services, id);
+      const enrollment = await enrollmentOf(services, id, course);
       if (!(await resumeEnrollment(db, enrollment.id, now))) throw conflict("not_paused", `The course is ${enrollment.status} for this reader, not paused.`, "Not possible");
-      outcome = { action };
-      break;
+      return { action, course };
     }
     // A lesson that failed for good holds the course: retry it, or skip it for a stated reason.
     case "retry-lesson": {
-      const enrollment = await enrollmentOf(services, id);
+      const enrollment = await enrollmentOf(services, id, course);
       const requeued = await retryHeldLesson(db, enrollment.id, now);
       await dispatchQuietly(services, requeued.sendIds);
-      outcome = { action };
-      break;
+      return { action, course };
     }
     case "skip-lesson": {
       const reason = typeof fields.reason === "string" ? fields.reason.trim() : "";
       if (!reason) throw malformed("reason_required", "Say why the lesson is skipped; the reason is kept on the reader's record.", "Reason required");
-      const enrollment = await enrollmentOf(services, id);
-      outcome = { action, sendId: await skipHeldLesson(db, enrollment.id, reason, now) };
-      break;
-    }
-    case "unsubscribe": {
-      // The consent record says an admin did it; the admin's own address is not the reader's.
-      if (!(await unsubscribe(db, id, { ip: null, userAgent: null, how: "admin" }, now, "all"))) {
-        throw conflict("not_possible", "This reader cannot be unsubscribed.", "Not possible");
-      }
-      outcome = { action };
-      break;
+      const enrollment = await enrollmentOf(services, id, course);
+      return { action, course, sendId: await skipHeldLesson(db, enrollment.id, reason, now) };
     }
   }
-  log.info("admin action", { action, subscriber: id, lesson: outcome.lesson?.slug });
-  return outcome;
 }
 
 /** Pause or resume by enrollment id, for the API's scripts. */
@@ -168,8 +183,8 @@ export interface ReaderList {
 
 const badQuery = (code: string, message: string) => malformed(code, message, "Something is not right");
 
-/** One page of readers; a bad query is refused with what is wrong with it. */
-export async function listReaders(services: Services, query: ReaderListQuery, defaultLimit = 50): Promise<ReaderList> {
+/** One page of the course's readers; a bad query is refused with what is wrong with it. */
+export async function listReaders(services: Services, course: Course, query: ReaderListQuery, defaultLimit = 50): Promise<ReaderList> {
   const q = (query.q ?? "").trim();
   if (q.length > 200) throw badQuery("bad_query", "Search for at most 200 characters.");
   const statusParam = query.status ?? "";
@@ -189,21 +204,47 @@ export async function listReaders(services: Services, query: ReaderListQuery, de
   if (after && before) throw badQuery("bad_cursor", "Send cursor or before, not both.");
   const limit = query.limit === undefined ? defaultLimit : Number(query.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw badQuery("bad_limit", "limit must be a whole number from 1 to 200.");
-  const page = await searchReaders(services.db, { courseSlug: services.catalogue.primary.slug, q, status, after, before, limit });
+  const page = await searchReaders(services.db, { courseSlug: course.slug, scope: courseScope(services.catalogue, course), q, status, after, before, limit });
   return { q, status, page };
 }
 
+/** One of a reader's enrollments, and why its next email is (not) on its way. */
+export interface EnrollmentView {
+  /** Undefined when its course is no longer in content/. */
+  course: Course | undefined;
+  enrollment: Enrollment;
+  next: NextLesson | undefined;
+}
+
 export interface ReaderView {
+  /** The course the page is about: the one asked for, else the reader's first. */
+  course: Course;
   detail: ReaderDetail;
   timeline: TimelineEvent[];
   next: NextLesson;
+  /** Every course the reader is in. */
+  enrollments: EnrollmentView[];
 }
 
-/** One reader's record, their story in words and why their next email is (not) on its way. */
-export async function readerView(services: Services, id: string): Promise<ReaderView> {
-  const { db } = services;
-  const course = services.catalogue.primary;
+/**
+ * One reader's record, their story in words and why their next email is (not) on its way: in the
+ * course asked for (`course`, a slug) when they are in it, else in their first course; and a line
+ * for each of their enrollments.
+ */
+export async function readerView(services: Services, id: string, courseValue?: string): Promise<ReaderView> {
+  const { db, catalogue } = services;
+  const asked = courseValue ? chooseCourse(catalogue, courseValue, "console") : undefined;
+  const course = asked ?? (await enrollmentsOf(db, id)).flatMap((e) => catalogue.get(e.course_slug) ?? [])[0] ?? chooseCourse(catalogue, undefined, "console");
   const detail = await readerDetail(db, id, course.slug);
   if (!detail) throw noSuchReader();
-  return { detail, timeline: buildTimeline(course, detail), next: explainNextLesson(course, detail, services.now(), services.courseDaySeconds, services.catalogue) };
+  const now = services.now();
+  const enrollments = await Promise.all(
+    detail.enrollments.map(async (enrollment): Promise<EnrollmentView> => {
+      const of = catalogue.get(enrollment.course_slug);
+      if (!of) return { course: undefined, enrollment, next: undefined };
+      const history = { ...detail, enrollment, coursePaused: await isCoursePaused(db, of.slug) };
+      return { course: of, enrollment, next: explainNextLesson(of, history, now, services.courseDaySeconds, catalogue) };
+    }),
+  );
+  return { course, detail, timeline: buildTimeline(course, detail), next: explainNextLesson(course, detail, now, services.courseDaySeconds, catalogue), enrollments };
 }

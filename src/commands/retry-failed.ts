@@ -1,3 +1,4 @@
+import type { Course } from "../content/schema.ts";
 import { malformed, conflict } from "../errors.ts";
 import { countFailedSends, failedSends } from "../store/admin-queries.ts";
 import type { FailedSendRow } from "../store/admin-queries.ts";
@@ -5,11 +6,13 @@ import { retryAllFailed, retryFailedSend } from "../store/manual-sends.ts";
 import { retryProgress } from "../store/sends.ts";
 import type { RetryProgress } from "../store/sends.ts";
 import { dispatchQuietly } from "./dispatch.ts";
+import { courseScope } from "./course-admin.ts";
 import type { Services } from "./services.ts";
 
-/** The newest failed sends and how many there are in all. */
-export async function listFailedSends(services: Pick<Services, "db">, limit: number): Promise<{ rows: FailedSendRow[]; total: number }> {
-  const [rows, total] = await Promise.all([failedSends(services.db, limit), countFailedSends(services.db)]);
+/** The newest failed sends and how many there are in all; `course`: only that course's. */
+export async function listFailedSends(services: Pick<Services, "db" | "catalogue">, limit: number, course?: Course): Promise<{ rows: FailedSendRow[]; total: number }> {
+  const scope = course ? courseScope(services.catalogue, course) : undefined;
+  const [rows, total] = await Promise.all([failedSends(services.db, limit, scope), countFailedSends(services.db, scope)]);
   return { rows, total };
 }
 
@@ -30,16 +33,19 @@ export interface RetryAllOptions {
    * next tick; the CLI, which may wait for them, offers them at once.
    */
   offerBatches?: boolean;
+  /** Only this course's failed emails; absent: every course's. */
+  course?: Course | undefined;
 }
 
 /** Every failed send back in the queue in one step; `since` identifies them for the progress view. */
 export async function retryAll(services: Services, options: RetryAllOptions = {}): Promise<{ count: number; since: number }> {
   const since = services.now();
-  const requeued = await retryAllFailed(services.db, since, options.onPage);
+  const scope = options.course ? courseScope(services.catalogue, options.course) : undefined;
+  const requeued = await retryAllFailed(services.db, since, options.onPage, scope);
   await dispatchQuietly(services, requeued.sendIds);
   // The tick offers them anyway, so a queue that is down changes nothing here.
   if (options.offerBatches && requeued.batchIds.length > 0) await services.dispatcher?.enqueueBatches?.(requeued.batchIds).catch(() => undefined);
-  services.log.info("admin action", { action: "retry-all", sends: requeued.count });
+  services.log.info("admin action", { action: "retry-all", sends: requeued.count, ...(options.course ? { course: options.course.slug } : {}) });
   return { count: requeued.count, since };
 }
 

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
-import type { Selectable } from "kysely";
+import type { Expression, ExpressionBuilder, Selectable, SqlBool } from "kysely";
 import { DateTime } from "luxon";
-import type { ConsentEventsTable, Database, EnrollmentsTable, EnrollmentStatus, SendKind, SendStatus, SubscriberStatus } from "./database.ts";
+import type { ConsentEventsTable, Database, DB, EnrollmentsTable, EnrollmentStatus, SendKind, SendStatus, SubscriberStatus } from "./database.ts";
 import { emailKey } from "../email-address.ts";
 import { isCoursePaused } from "./course-state.ts";
 import type { Subscriber } from "./subscribers.ts";
@@ -13,6 +13,44 @@ import type { Subscriber } from "./subscribers.ts";
 
 export type Enrollment = Selectable<EnrollmentsTable>;
 export type ConsentEvent = Selectable<ConsentEventsTable>;
+
+/**
+ * The course a console view is about. A reader belongs to a course by their enrollment in it; a
+ * reader of no course yet (a signup from before courses had folders, an import that started no
+ * course) is shown under the default course (`isDefault`: the only course, else the first), the
+ * one confirming would enroll them in. Rows of no course (a confirmation email, a newsletter
+ * written before newsletters had a course) count for the default course too. With one course
+ * (`only`) nothing is filtered: the console is what it was before there were several.
+ */
+export interface CourseScope {
+  slug: string;
+  isDefault: boolean;
+  only: boolean;
+}
+
+/** The subscriber (`subscribers.id`) is a reader of the scope's course. */
+export function readerOfCourse(eb: ExpressionBuilder<DB, "subscribers">, scope: CourseScope): Expression<SqlBool> {
+  const enrolled = eb.exists(eb.selectFrom("enrollments as scoped").select("scoped.id").whereRef("scoped.subscriber_id", "=", "subscribers.id").where("scoped.course_slug", "=", scope.slug));
+  if (!scope.isDefault) return enrolled;
+  const inNoCourse = eb.not(eb.exists(eb.selectFrom("enrollments as any_course").select("any_course.id").whereRef("any_course.subscriber_id", "=", "subscribers.id")));
+  return eb.or([enrolled, inNoCourse]);
+}
+
+/** The ledger row (`sends`) speaks for the scope's course: through its enrollment, or its newsletter. */
+export function sendOfCourse(eb: ExpressionBuilder<DB, "sends">, scope: CourseScope): Expression<SqlBool> {
+  const byEnrollment = eb("sends.enrollment_id", "in", eb.selectFrom("enrollments as scoped").select("scoped.id").where("scoped.course_slug", "=", scope.slug));
+  const byNewsletter = eb(
+    "sends.broadcast_id",
+    "in",
+    eb
+      .selectFrom("broadcasts as scoped_b")
+      .select("scoped_b.id")
+      .where((b) => (scope.isDefault ? b.or([b("scoped_b.course_slug", "=", scope.slug), b("scoped_b.course_slug", "is", null)]) : b("scoped_b.course_slug", "=", scope.slug))),
+  );
+  if (!scope.isDefault) return eb.or([byEnrollment, byNewsletter]);
+  const ofNoCourse = eb.and([eb("sends.enrollment_id", "is", null), eb("sends.broadcast_id", "is", null)]);
+  return eb.or([byEnrollment, byNewsletter, ofNoCourse]);
+}
 
 /** Subscriber statuses, plus the course states an admin thinks of as statuses too. */
 export const READER_FILTERS = ["pending", "active", "paused", "completed", "unsubscribed", "bounced", "complained"] as const;
@@ -34,7 +72,10 @@ export interface ReaderRow {
 }
 
 export interface ReaderSearch {
+  /** The course whose enrollment each row shows. */
   courseSlug: string;
+  /** Only this course's readers (see CourseScope); absent: every reader. */
+  scope?: CourseScope | undefined;
   q?: string | undefined;
   status?: ReaderFilter | undefined;
   /** Keyset position: rows older than this one (the next page). */
@@ -96,6 +137,8 @@ export async function searchReaders(db: Database, search: ReaderSearch): Promise
       "enrollments.next_slug",
       "enrollments.next_due_at",
     ]);
+  const scope = search.scope;
+  if (scope && !scope.only) query = query.where((eb) => readerOfCourse(eb, scope));
   const q = search.q?.trim();
   if (q) {
     if (UUID.test(q)) {
@@ -151,8 +194,11 @@ export interface DashboardCounts {
   complained: number;
 }
 
-export async function dashboardCounts(db: Database, courseSlug: string): Promise<DashboardCounts> {
-  const subscribers = await db.selectFrom("subscribers").select(["status", (eb) => eb.fn.countAll().as("n")]).groupBy("status").execute();
+/** Readers by status, and the course's enrollments by state; `scope`: only that course's readers. */
+export async function dashboardCounts(db: Database, courseSlug: string, scope?: CourseScope): Promise<DashboardCounts> {
+  let readers = db.selectFrom("subscribers").select(["status", (eb) => eb.fn.countAll().as("n")]);
+  if (scope && !scope.only) readers = readers.where((eb) => readerOfCourse(eb, scope));
+  const subscribers = await readers.groupBy("status").execute();
   const enrollments = await db
     .selectFrom("enrollments")
     .select(["status", (eb) => eb.fn.countAll().as("n")])
@@ -188,7 +234,7 @@ const HOUR_MS = 3_600_000;
  * engines, at most 24 × days rows back); hours are then put on local days here, which stays right
  * across a DST change, where a fixed 24-hour bucket would not.
  */
-export async function dailySeries(db: Database, zone: string, now: number, days = 30): Promise<DayPoint[]> {
+export async function dailySeries(db: Database, zone: string, now: number, days = 30, scope?: CourseScope): Promise<DayPoint[]> {
   const today = DateTime.fromMillis(now, { zone }).startOf("day");
   const first = today.minus({ days: days - 1 });
   const start = first.toMillis();
@@ -201,19 +247,33 @@ export async function dailySeries(db: Database, zone: string, now: number, days 
   }
   // Literals, not parameters: better-sqlite3 binds numbers as REAL, and a REAL here would turn the
   // integer division into one group per row. Both are integers computed above, never input.
-  const hourOf = (column: "subscribers.created_at" | "sends.sent_at") => sql<number>`(${sql.ref(column)} - ${sql.lit(start)}) / ${sql.lit(HOUR_MS)}`;
-  const signups = await db
+  const hourOf = (column: "subscribers.created_at" | "sends.sent_at" | "enrollments.created_at") => sql<number>`(${sql.ref(column)} - ${sql.lit(start)}) / ${sql.lit(HOUR_MS)}`;
+  const scoped = scope && !scope.only ? scope : undefined;
+  // A course's signup is the day a reader joined it (their enrollment), which for a second course
+  // is not the day they first signed up; a reader of no course counts on their signup day.
+  let subscriberSignups = db
     .selectFrom("subscribers")
     .select([hourOf("subscribers.created_at").as("hour"), (eb) => eb.fn.countAll().as("n")])
-    .where("subscribers.created_at", ">=", start)
-    .groupBy(sql`1`)
-    .execute();
-  const sends = await db
+    .where("subscribers.created_at", ">=", start);
+  if (scoped) subscriberSignups = subscriberSignups.where((eb) => eb.not(eb.exists(eb.selectFrom("enrollments").select("enrollments.id").whereRef("enrollments.subscriber_id", "=", "subscribers.id"))));
+  const signups = !scoped || scoped.isDefault ? await subscriberSignups.groupBy(sql`1`).execute() : [];
+  if (scoped) {
+    signups.push(
+      ...(await db
+        .selectFrom("enrollments")
+        .select([hourOf("enrollments.created_at").as("hour"), (eb) => eb.fn.countAll().as("n")])
+        .where("enrollments.course_slug", "=", scoped.slug)
+        .where("enrollments.created_at", ">=", start)
+        .groupBy(sql`1`)
+        .execute()),
+    );
+  }
+  let sendQuery = db
     .selectFrom("sends")
     .select([hourOf("sends.sent_at").as("hour"), (eb) => eb.fn.countAll().as("n")])
-    .where("sends.sent_at", ">=", start)
-    .groupBy(sql`1`)
-    .execute();
+    .where("sends.sent_at", ">=", start);
+  if (scoped) sendQuery = sendQuery.where((eb) => sendOfCourse(eb, scoped));
+  const sends = await sendQuery.groupBy(sql`1`).execute();
   const add = (rows: { hour: number; n: unknown }[], key: "signups" | "sends") => {
     for (const row of rows) {
       const day = DateTime.fromMillis(start + Math.floor(Number(row.hour)) * HOUR_MS, { zone }).toISODate();
@@ -236,14 +296,20 @@ export interface FailedSendRow {
   attempts: number;
   updated_at: number;
   created_at: number;
+  /** The newsletter's subject, for a newsletter row. */
+  broadcast_subject: string | null;
 }
 
-export async function failedSends(db: Database, limit: number): Promise<FailedSendRow[]> {
-  const rows = await db
+/** The newest failed sends; `scope`: only that course's (see sendOfCourse). */
+export async function failedSends(db: Database, limit: number, scope?: CourseScope): Promise<FailedSendRow[]> {
+  let query = db
     .selectFrom("sends")
     .innerJoin("subscribers", "subscribers.id", "sends.subscriber_id")
-    .select(["sends.id", "sends.kind", "sends.lesson_slug", "sends.subscriber_id", "subscribers.email", "sends.error", "sends.attempts", "sends.updated_at", "sends.created_at"])
-    .where("sends.status", "=", "failed")
+    .leftJoin("broadcasts", "broadcasts.id", "sends.broadcast_id")
+    .select(["sends.id", "sends.kind", "sends.lesson_slug", "sends.subscriber_id", "subscribers.email", "sends.error", "sends.attempts", "sends.updated_at", "sends.created_at", "broadcasts.subject as broadcast_subject"])
+    .where("sends.status", "=", "failed");
+  if (scope && !scope.only) query = query.where((eb) => sendOfCourse(eb, scope));
+  const rows = await query
     .orderBy("sends.updated_at", "desc")
     .orderBy("sends.id", "desc")
     .limit(limit)
@@ -251,8 +317,10 @@ export async function failedSends(db: Database, limit: number): Promise<FailedSe
   return rows.map((r) => ({ ...r, attempts: Number(r.attempts), updated_at: Number(r.updated_at), created_at: Number(r.created_at) }));
 }
 
-export async function countFailedSends(db: Database): Promise<number> {
-  const row = await db.selectFrom("sends").select((eb) => eb.fn.countAll().as("n")).where("status", "=", "failed").executeTakeFirst();
+export async function countFailedSends(db: Database, scope?: CourseScope): Promise<number> {
+  let query = db.selectFrom("sends").select((eb) => eb.fn.countAll().as("n")).where("sends.status", "=", "failed");
+  if (scope && !scope.only) query = query.where((eb) => sendOfCourse(eb, scope));
+  const row = await query.executeTakeFirst();
   return Number(row?.n ?? 0);
 }
 
@@ -281,16 +349,25 @@ export interface ReaderSend {
 
 export interface ReaderDetail {
   subscriber: Subscriber;
+  /** Their enrollment in the course asked about. */
   enrollment: Enrollment | undefined;
+  /** Every enrollment of theirs, one per course, oldest first. */
+  enrollments: Enrollment[];
   sends: ReaderSend[];
   consent: ConsentEvent[];
   coursePaused: boolean;
 }
 
+/** Every enrollment of one reader, one per course, oldest first. */
+export async function enrollmentsOf(db: Database, subscriberId: string): Promise<Enrollment[]> {
+  return db.selectFrom("enrollments").selectAll().where("subscriber_id", "=", subscriberId).orderBy("created_at").orderBy("course_slug").execute();
+}
+
 export async function readerDetail(db: Database, subscriberId: string, courseSlug: string): Promise<ReaderDetail | undefined> {
   const subscriber = await db.selectFrom("subscribers").selectAll().where("id", "=", subscriberId).executeTakeFirst();
   if (!subscriber) return undefined;
-  const enrollment = await db.selectFrom("enrollments").selectAll().where("subscriber_id", "=", subscriberId).where("course_slug", "=", courseSlug).executeTakeFirst();
+  const enrollments = await enrollmentsOf(db, subscriberId);
+  const enrollment = enrollments.find((e) => e.course_slug === courseSlug);
   const sends = await db
     .selectFrom("sends")
     .leftJoin("broadcasts", "broadcasts.id", "sends.broadcast_id")
@@ -326,6 +403,7 @@ export async function readerDetail(db: Database, subscriberId: string, courseSlu
   return {
     subscriber,
     enrollment,
+    enrollments,
     sends: sends.map((s) => ({
       ...s,
       attempts: Number(s.attempts),

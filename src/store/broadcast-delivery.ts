@@ -1,4 +1,4 @@
-import { parseAudience } from "./broadcasts.ts";
+import { COURSE_READER_STATES, parseAudience } from "./broadcasts.ts";
 import type { Broadcast } from "./broadcasts.ts";
 import type { Database } from "./database.ts";
 import { queuedSend } from "./sends.ts";
@@ -36,14 +36,25 @@ export async function writeNewsletterRows(db: Database, broadcast: Broadcast, no
   const audience = parseAudience(broadcast.audience);
   let query = db.selectFrom("subscribers").select("subscribers.id").where("subscribers.status", "=", "active").orderBy("subscribers.id").limit(options.page);
   if (broadcast.cursor) query = query.where("subscribers.id", ">", broadcast.cursor);
+  // "all" is every active reader; "course" and "stage:" are the newsletter's course's readers. A
+  // newsletter of no course (older than courses) has no "course" audience, and its stage is any
+  // enrollment's, as it was written for.
+  const course = broadcast.course_slug;
   if (audience.kind === "stage") {
+    query = query.where((eb) => {
+      let enrolled = eb.selectFrom("enrollments").select("enrollments.id").whereRef("enrollments.subscriber_id", "=", "subscribers.id").where("enrollments.status", "=", "active").where("enrollments.next_slug", "=", audience.lessonSlug);
+      if (course !== null) enrolled = enrolled.where("enrollments.course_slug", "=", course);
+      return eb.exists(enrolled);
+    });
+  } else if (audience.kind === "course" && course !== null) {
     query = query.where((eb) =>
       eb.exists(
-        eb.selectFrom("enrollments").select("enrollments.id").whereRef("enrollments.subscriber_id", "=", "subscribers.id").where("enrollments.status", "=", "active").where("enrollments.next_slug", "=", audience.lessonSlug),
+        eb.selectFrom("enrollments").select("enrollments.id").whereRef("enrollments.subscriber_id", "=", "subscribers.id").where("enrollments.course_slug", "=", course).where("enrollments.status", "in", [...COURSE_READER_STATES]),
       ),
     );
   }
-  const readers = await query.execute();
+  // A "course" audience needs a course; a row without one reaches nobody rather than everyone.
+  const readers = audience.kind === "course" && course === null ? [] : await query.execute();
   await db.transaction().execute(async (trx) => {
     for (let i = 0; i < readers.length; i += options.batchSize) {
       const chunk = readers.slice(i, i + options.batchSize);

@@ -6,15 +6,24 @@ import type { BroadcastsTable, Database } from "./database.ts";
 
 export type Broadcast = Selectable<BroadcastsTable>;
 
-export type Audience = { kind: "all" } | { kind: "stage"; lessonSlug: string };
+/**
+ * Who a newsletter goes to. "all": every active reader, whatever their course (as before there
+ * were several). "course": the active readers enrolled in the newsletter's course who have not
+ * stopped it. "stage:<slug>": the readers of that course whose next lesson is that one.
+ */
+export type Audience = { kind: "all" } | { kind: "course" } | { kind: "stage"; lessonSlug: string };
 
 export function audienceKey(audience: Audience): string {
-  return audience.kind === "all" ? "all" : `stage:${audience.lessonSlug}`;
+  return audience.kind === "stage" ? `stage:${audience.lessonSlug}` : audience.kind;
 }
 
 export function parseAudience(key: string): Audience {
-  return key.startsWith("stage:") ? { kind: "stage", lessonSlug: key.slice("stage:".length) } : { kind: "all" };
+  if (key.startsWith("stage:")) return { kind: "stage", lessonSlug: key.slice("stage:".length) };
+  return key === "course" ? { kind: "course" } : { kind: "all" };
 }
+
+/** Enrollment states of a course's readers: not one still waiting for its opt-in, not one they stopped. */
+export const COURSE_READER_STATES = ["active", "paused", "completed"] as const;
 
 export interface NewBroadcast {
   subject: string;
@@ -58,6 +67,8 @@ export async function createBroadcast(db: Database, course: Course, input: NewBr
       preview,
       lesson_slug: lessonSlug,
       audience: audienceKey(input.audience),
+      // The newsletter speaks for this course: its sender identity, and its readers for "course" and "stage:".
+      course_slug: course.slug,
       status: input.scheduledAt ? "scheduled" : "draft",
       scheduled_at: input.scheduledAt ?? null,
       started_at: null,
@@ -102,8 +113,14 @@ export async function getBroadcast(db: Database, id: string): Promise<Broadcast 
   return db.selectFrom("broadcasts").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
-export async function listBroadcasts(db: Database, limit = 50): Promise<Broadcast[]> {
-  return db.selectFrom("broadcasts").selectAll().orderBy("created_at", "desc").limit(limit).execute();
+/**
+ * The newest newsletters; `course`: only that course's. A newsletter of no course (written before
+ * newsletters had one) belongs to the default course (`includeNoCourse`), as it is sent.
+ */
+export async function listBroadcasts(db: Database, limit = 50, course?: { slug: string; includeNoCourse: boolean }): Promise<Broadcast[]> {
+  let query = db.selectFrom("broadcasts").selectAll();
+  if (course) query = query.where((eb) => (course.includeNoCourse ? eb.or([eb("course_slug", "=", course.slug), eb("course_slug", "is", null)]) : eb("course_slug", "=", course.slug)));
+  return query.orderBy("created_at", "desc").limit(limit).execute();
 }
 
 export interface BroadcastProgress {
@@ -144,23 +161,43 @@ export async function broadcastProgress(db: Database, id: string): Promise<Broad
   };
 }
 
+export interface AudienceCounts {
+  /** Every active reader. */
+  all: number;
+  /** The course's readers (0 without a course). */
+  course: number;
+  /** Readers of the course by their next lesson. */
+  stages: Map<string, number>;
+}
+
 /**
- * Who a newsletter reaches, counted exactly as the tick selects them (src/store/broadcast-delivery.ts):
- * active readers, and for a stage the ones whose active enrollment's next lesson is that one.
+ * Who a newsletter of this course reaches, counted exactly as the tick selects them
+ * (src/store/broadcast-delivery.ts). `courseSlug` null: a newsletter of no course, whose stage
+ * audience is any enrollment at that stage, as before newsletters had a course.
  */
-export async function audienceSizes(db: Database): Promise<{ all: number; stages: Map<string, number> }> {
-  const [all, stages] = await Promise.all([
+export async function audienceSizes(db: Database, courseSlug: string | null): Promise<AudienceCounts> {
+  let stageQuery = db
+    .selectFrom("enrollments")
+    .innerJoin("subscribers", "subscribers.id", "enrollments.subscriber_id")
+    .select((eb) => ["enrollments.next_slug", eb.fn.count<number>("subscribers.id").distinct().as("n")])
+    .where("subscribers.status", "=", "active")
+    .where("enrollments.status", "=", "active");
+  if (courseSlug !== null) stageQuery = stageQuery.where("enrollments.course_slug", "=", courseSlug);
+  const [all, course, stages] = await Promise.all([
     db.selectFrom("subscribers").select((eb) => eb.fn.countAll<number>().as("n")).where("status", "=", "active").executeTakeFirstOrThrow(),
-    db
-      .selectFrom("enrollments")
-      .innerJoin("subscribers", "subscribers.id", "enrollments.subscriber_id")
-      .select((eb) => ["enrollments.next_slug", eb.fn.count<number>("subscribers.id").distinct().as("n")])
-      .where("subscribers.status", "=", "active")
-      .where("enrollments.status", "=", "active")
-      .groupBy("enrollments.next_slug")
-      .execute(),
+    courseSlug === null
+      ? { n: 0 }
+      : db
+          .selectFrom("enrollments")
+          .innerJoin("subscribers", "subscribers.id", "enrollments.subscriber_id")
+          .select((eb) => eb.fn.count<number>("subscribers.id").distinct().as("n"))
+          .where("subscribers.status", "=", "active")
+          .where("enrollments.course_slug", "=", courseSlug)
+          .where("enrollments.status", "in", [...COURSE_READER_STATES])
+          .executeTakeFirstOrThrow(),
+    stageQuery.groupBy("enrollments.next_slug").execute(),
   ]);
-  return { all: Number(all.n), stages: new Map(stages.flatMap((r) => (r.next_slug ? [[r.next_slug, Number(r.n)] as const] : []))) };
+  return { all: Number(all.n), course: Number(course.n), stages: new Map(stages.flatMap((r) => (r.next_slug ? [[r.next_slug, Number(r.n)] as const] : []))) };
 }
 
 export interface BroadcastResults {

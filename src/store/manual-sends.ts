@@ -1,4 +1,6 @@
 import { conflict } from "../errors.ts";
+import { sendOfCourse } from "./admin-queries.ts";
+import type { CourseScope } from "./admin-queries.ts";
 import type { Database } from "./database.ts";
 import { failedSendIds, queuedSend, requeueFailed } from "./sends.ts";
 import type { Requeued } from "./sends.ts";
@@ -78,13 +80,16 @@ export async function retryFailedSend(db: Database, sendId: string, now: number)
  * Every failed email back in the queue, a page at a time; `onPage` hears how far it got. Returns
  * what to hand to the queue (the tick offers it anyway if that fails).
  */
-export async function retryAllFailed(db: Database, now: number, onPage?: (done: number, total: number) => void): Promise<Requeued> {
-  const total = Number((await db.selectFrom("sends").select((eb) => eb.fn.countAll().as("n")).where("status", "=", "failed").executeTakeFirst())?.n ?? 0);
+export async function retryAllFailed(db: Database, now: number, onPage?: (done: number, total: number) => void, scope?: CourseScope): Promise<Requeued> {
+  const scoped = scope && !scope.only ? scope : undefined;
+  let counting = db.selectFrom("sends").select((eb) => eb.fn.countAll().as("n")).where("sends.status", "=", "failed");
+  if (scoped) counting = counting.where((eb) => sendOfCourse(eb, scoped));
+  const total = Number((await counting.executeTakeFirst())?.n ?? 0);
   const all: Requeued = { sendIds: [], batchIds: [], count: 0 };
   let after: string | null = null;
   onPage?.(0, total);
   for (;;) {
-    const ids = await failedSendIds(db, after, 500);
+    const ids: string[] = scoped ? await failedIdsOfCourse(db, after, 500, scoped) : await failedSendIds(db, after, 500);
     if (ids.length === 0) break;
     after = ids[ids.length - 1]!;
     const page = await requeueFailed(db, ids, now);
@@ -94,6 +99,13 @@ export async function retryAllFailed(db: Database, now: number, onPage?: (done: 
     onPage?.(all.count, Math.max(total, all.count));
   }
   return all;
+}
+
+/** One course's failed sends by id, a page after `after` (failedSendIds, for one course). */
+async function failedIdsOfCourse(db: Database, after: string | null, limit: number, scope: CourseScope): Promise<string[]> {
+  let query = db.selectFrom("sends").select("sends.id").where("sends.status", "=", "failed").where((eb) => sendOfCourse(eb, scope));
+  if (after !== null) query = query.where("sends.id", ">", after);
+  return (await query.orderBy("sends.id").limit(limit).execute()).map((r) => r.id);
 }
 
 /** The failed lesson that holds a reader's course, if any. */

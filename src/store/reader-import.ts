@@ -19,7 +19,10 @@ export interface ImportProblem {
 
 export interface ImportReport {
   rows: number;
+  /** New readers, and readers of another course who joined this one (`joined`). */
   imported: number;
+  /** Confirmed readers of another course of the install who were enrolled in this one. */
+  joined: ImportProblem[];
   duplicates: ImportProblem[];
   invalid: ImportProblem[];
   suppressed: ImportProblem[];
@@ -47,24 +50,40 @@ export const detached = (s: string) => structuredClone(s);
 export async function commitImportPage(db: Database, course: Course, chunk: ImportCandidate[], report: ImportReport, source: string, enroll: boolean, now: number): Promise<void> {
   const hashes = await Promise.all(chunk.map((c) => emailHash(c.email)));
   const suppressed = new Set((await db.selectFrom("suppressions").select("email_hash").where("email_hash", "in", hashes).where("reason", "in", ["bounced", "complained"]).execute()).map((r) => r.email_hash));
-  const existing = new Set((await db.selectFrom("subscribers").select("email_key").where("email_key", "in", chunk.map((c) => emailKey(c.email))).execute()).map((r) => r.email_key));
+  const found = await db.selectFrom("subscribers").select(["id", "email_key", "status"]).where("email_key", "in", chunk.map((c) => emailKey(c.email))).execute();
+  const existing = new Set(found.map((r) => r.email_key));
+  // A confirmed reader of another course, listed for this one, joins it: their consent for this
+  // course is what the admin states. Anyone else already here (pending, unsubscribed, in this
+  // course already, or in no course) is left as they are and reported.
+  const courses = found.length === 0 ? [] : await db.selectFrom("enrollments").select(["subscriber_id", "course_slug"]).where("subscriber_id", "in", found.map((r) => r.id)).execute();
+  const joining = new Map(
+    found
+      .filter((r) => enroll && r.status === "active" && courses.some((e) => e.subscriber_id === r.id) && !courses.some((e) => e.subscriber_id === r.id && e.course_slug === course.slug))
+      .map((r) => [r.email_key, r.id]),
+  );
   // A row the database refuses as already there: a duplicate within the file when its fingerprint
   // matched an earlier line, else a reader who was there before the import.
   const alreadyThere = (c: ImportCandidate) =>
     c.sameFingerprintAs !== undefined
       ? report.duplicates.push({ line: c.line, email: detached(c.email), reason: `same address as line ${c.sameFingerprintAs}` })
       : report.existing.push({ line: c.line, email: detached(c.email), reason: "already a reader" });
+  const joins: { c: ImportCandidate; id: string }[] = [];
   const fresh = chunk.filter((c, j) => {
     if (suppressed.has(hashes[j]!)) {
       report.suppressed.push({ line: c.line, email: detached(c.email), reason: "bounced or complained before: never mailed again" });
       return false;
     }
     if (existing.has(emailKey(c.email))) {
-      alreadyThere(c);
+      const id = c.sameFingerprintAs === undefined ? joining.get(emailKey(c.email)) : undefined;
+      if (id !== undefined) {
+        joins.push({ c, id });
+        joining.delete(emailKey(c.email));
+      } else alreadyThere(c);
       return false;
     }
     return true;
   });
+  if (joins.length > 0) await joinCourse(db, course, joins, report, source, now);
   if (fresh.length === 0) return;
   const rows = fresh.map((c) => ({ ...c, id: crypto.randomUUID() }));
   await db.transaction().execute(async (trx) => {
@@ -88,12 +107,43 @@ export async function commitImportPage(db: Database, course: Course, chunk: Impo
     const added = rows.filter((c) => ids.has(c.id));
     if (added.length === 0) return;
     const detail = JSON.stringify({ how: "import", source });
-    await trx.insertInto("consent_events").values(added.map((c) => ({ id: crypto.randomUUID(), subscriber_id: c.id, kind: "opt_in" as const, at: now, ip: null, user_agent: null, detail }))).execute();
+    // The consent was given for this course: the record says so, as a form signup's does.
+    await trx
+      .insertInto("consent_events")
+      .values(added.map((c) => ({ id: crypto.randomUUID(), subscriber_id: c.id, kind: "opt_in" as const, at: now, ip: null, user_agent: null, detail, course_slug: course.slug })))
+      .execute();
     if (enroll) {
       await trx
         .insertInto("enrollments")
         .values(added.map((c) => ({ id: crypto.randomUUID(), subscriber_id: c.id, course_slug: course.slug, status: "active" as const, started_at: now, next_slug: course.lessons[0]?.slug ?? null, next_due_at: now, last_day: -1, last_sent_at: null, completed_at: null, created_at: now, updated_at: now })))
         .execute();
+    }
+    report.imported += added.length;
+  });
+}
+
+/** Readers of another course enroll in this one, with the import's consent recorded for it. */
+async function joinCourse(db: Database, course: Course, joins: { c: ImportCandidate; id: string }[], report: ImportReport, source: string, now: number): Promise<void> {
+  const detail = JSON.stringify({ how: "import", source });
+  await db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto("enrollments")
+      .values(joins.map(({ id }) => ({ id: crypto.randomUUID(), subscriber_id: id, course_slug: course.slug, status: "active" as const, started_at: now, next_slug: course.lessons[0]?.slug ?? null, next_due_at: now, last_day: -1, last_sent_at: null, completed_at: null, created_at: now, updated_at: now })))
+      // Enrolled since the lookup (a signup for this course): left as it is.
+      .onConflict((oc) => oc.columns(["subscriber_id", "course_slug"]).doNothing())
+      .returning("subscriber_id")
+      .execute();
+    const joined = new Set(inserted.map((r) => r.subscriber_id));
+    const added = joins.filter(({ id }) => joined.has(id));
+    if (added.length > 0) {
+      await trx
+        .insertInto("consent_events")
+        .values(added.map(({ id }) => ({ id: crypto.randomUUID(), subscriber_id: id, kind: "opt_in" as const, at: now, ip: null, user_agent: null, detail, course_slug: course.slug })))
+        .execute();
+    }
+    for (const { c, id } of joins) {
+      if (joined.has(id)) report.joined.push({ line: c.line, email: detached(c.email), reason: "a reader of another course: joined this one" });
+      else report.existing.push({ line: c.line, email: detached(c.email), reason: "already a reader" });
     }
     report.imported += added.length;
   });

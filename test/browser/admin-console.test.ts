@@ -194,4 +194,35 @@ describe("admin console (headless Chromium)", () => {
     expect(await row.locator('[data-field="sent"]').textContent()).toBe("1000");
     expect(scriptErrors).toEqual([]);
   });
+
+  it("switches course with the switcher, at phone width too, and every section follows the chosen course", async () => {
+    stack = await startStack("sqlite", { env: { ADMIN_TOKEN: ADMIN, CONTENT_DIR: "test/fixtures/content/two-courses" } });
+    const { baseUrl, runtime } = stack;
+    const morning = runtime.catalogue.get("morning-pages")!;
+    const evening = runtime.catalogue.get("evening-review")!;
+    const now = Date.now();
+    await reader(runtime.db, morning, "mo@example.com", "Mo", now);
+    await reader(runtime.db, evening, "eve@example.com", "Eve", now);
+
+    context = await browser.newContext({ viewport: { width: 375, height: 800 } });
+    const page = await context.newPage();
+    const scriptErrors: string[] = [];
+    page.on("pageerror", (error) => scriptErrors.push(error.message));
+    await logIn(page, baseUrl);
+    await page.goto(`${baseUrl}/admin/readers`);
+    // The first course by slug is shown until another is picked.
+    expect(await page.locator("tr[data-reader] a").allTextContents()).toEqual(["eve@example.com"]);
+    await page.locator("#course-switch").selectOption("morning-pages");
+    await Promise.all([page.waitForURL(/\/admin\/readers\?course=morning-pages$/), page.getByRole("button", { name: "Switch" }).click()]);
+    await shoot(page, "readers-switched-375");
+    expect(await page.locator("tr[data-reader] a").allTextContents()).toEqual(["mo@example.com"]);
+    // Nothing sticks out sideways at 375 px.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+
+    await Promise.all([page.waitForURL(/\/admin\/course\?course=morning-pages$/), page.locator('nav[aria-label="Admin"]').getByRole("link", { name: "Course" }).click()]);
+    expect(await page.locator("h1").textContent()).toBe("Morning Pages");
+    expect(await page.locator("#course-switch").inputValue()).toBe("morning-pages");
+    expect(await page.locator('code[data-snippet="form"]').textContent()).toContain('name="course" value="morning-pages"');
+    expect(scriptErrors).toEqual([]);
+  });
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openDatabase } from "../../src/store/connect.ts";
 import { runEntry } from "../support/processes.ts";
 import { startStack, waitFor } from "../support/stack.ts";
 import type { Stack } from "../support/stack.ts";
@@ -90,5 +91,54 @@ describe("admin CLI", () => {
     expect(result.output).toContain("Done: 150 sent, 0 failed");
     expect(result.output).toMatch(/Sending \[[=\-\u2588\u2591 ]*\] 100% \| 150\/150/);
     expect(stack.fake.emails.filter((e) => e.subject === "Between lessons")).toHaveLength(150);
+  }, 60_000);
+});
+
+/** With several courses, a command that acts on one must say which: `--course <slug>`. */
+describe("admin CLI with two courses", () => {
+  let stack: Stack;
+  let dir: string;
+  beforeEach(async () => {
+    stack = await startStack("sqlite", { env: { CONTENT_DIR: "test/fixtures/content/two-courses" } });
+    dir = mkdtempSync(join(tmpdir(), "cli-courses-"));
+  });
+  afterEach(async () => {
+    await stack.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const cli = async (...args: string[]) => {
+    const child = runEntry("src/cli/admin-cli.ts", stack.env, args);
+    const { code } = await child.exited;
+    return { code, output: child.output() };
+  };
+
+  it("requires --course, refuses an unknown one with the courses named, and imports into the one given", async () => {
+    const csv = join(dir, "readers.csv");
+    writeFileSync(csv, "email\nann@example.com\n");
+    const missing = await cli("import", csv, "--source", "Workshop list, May 2026");
+    expect(missing.code, missing.output).toBe(2);
+    expect(missing.output).toContain("--course");
+    expect(missing.output).toContain("evening-review, morning-pages");
+    const unknown = await cli("import", csv, "--source", "Workshop list, May 2026", "--course", "no-such-course");
+    expect(unknown.code, unknown.output).toBe(2);
+    expect(unknown.output).toContain('There is no course "no-such-course"');
+    for (const args of [["broadcast", "--subject", "Hi", "--lesson", "first-light"], ["export"], ["send-lesson", "ann@example.com", "first-light"]]) {
+      const refused = await cli(...args);
+      expect(refused.code, `${args.join(" ")}: ${refused.output}`).toBe(2);
+      expect(refused.output).toContain("--course");
+    }
+    const db = await openDatabase(stack.db.url);
+    try {
+      expect(await db.selectFrom("subscribers").select("id").execute()).toHaveLength(0);
+      const imported = await cli("import", csv, "--source", "Workshop list, May 2026", "--course", "morning-pages");
+      expect(imported.code, imported.output).toBe(0);
+      const rows = await db.selectFrom("enrollments").innerJoin("subscribers", "subscribers.id", "enrollments.subscriber_id").select(["subscribers.email", "enrollments.course_slug"]).execute();
+      expect(rows).toEqual([{ email: "ann@example.com", course_slug: "morning-pages" }]);
+    } finally {
+      await db.destroy();
+    }
+    const timeline = await cli("timeline", "ann@example.com");
+    expect(timeline.code, timeline.output).toBe(0);
   }, 60_000);
 });

@@ -175,7 +175,7 @@ describe.each(ENGINES)("course page (admin console) (%s)", (engine) => {
     const sent = await post("/admin/course/test", { lesson: lesson.slug, to: " me@example.com " });
     expect(sent.status).toBe(303);
     expect(sent.headers.get("location")).toBe(`/admin/course/preview?lesson=${lesson.slug}&sent_to=me%40example.com`);
-    expect(t.dispatcher.tests).toEqual([{ to: "me@example.com", lessonSlug: lesson.slug }]);
+    expect(t.dispatcher.tests).toEqual([{ to: "me@example.com", lessonSlug: lesson.slug, courseSlug: t.course.slug }]);
     expect(await (await get(sent.headers.get("location")!)).text()).toContain("A test email is queued for me@example.com");
     // Only an address is echoed back from the link, never arbitrary text.
     expect(await (await get(`/admin/course/preview?lesson=${lesson.slug}&sent_to=${encodeURIComponent("your account is locked, call us")}`)).text()).not.toContain("your account is locked");

@@ -2,6 +2,7 @@ import type { DashboardFigures } from "../../commands/dashboard.ts";
 import type { ReaderView } from "../../commands/reader-actions.ts";
 import type { OutgoingEmail } from "../../send/mailer.ts";
 import type { FailedSendRow, ReaderPage } from "../../store/admin-queries.ts";
+import type { ImportReport } from "../../store/reader-import.ts";
 
 /**
  * The JSON shapes of /admin/api. Times are ISO strings (or null), names are camelCase, and only
@@ -11,8 +12,9 @@ import type { FailedSendRow, ReaderPage } from "../../store/admin-queries.ts";
 
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(Number(t)).toISOString());
 
+/** One course's figures; the queue is every course's. */
 export function presentStats(data: DashboardFigures) {
-  return { counts: data.counts, days: data.series, zone: data.zone, queue: data.queue, failedSends: data.failedTotal };
+  return { course: data.course.slug, counts: data.counts, days: data.series, zone: data.zone, queue: data.queue, failedSends: data.failedTotal };
 }
 
 export function presentReaderList(page: ReaderPage) {
@@ -30,7 +32,8 @@ export function presentReaderList(page: ReaderPage) {
   };
 }
 
-export function presentReader({ detail, timeline, next }: ReaderView) {
+/** `enrollment`, `next` and `timeline` are about `course`; `enrollments` lists every course the reader is in. */
+export function presentReader({ course, detail, timeline, next, enrollments }: ReaderView) {
   const { subscriber: s, enrollment: e } = detail;
   return {
     subscriber: {
@@ -44,9 +47,20 @@ export function presentReader({ detail, timeline, next }: ReaderView) {
       unsubscribedAt: iso(s.unsubscribed_at),
       consent: { at: iso(s.consent_at), form: s.consent_form, textVersion: s.consent_text_version },
     },
+    course: course.slug,
     enrollment: e
       ? { id: e.id, status: e.status, startedAt: iso(e.started_at), nextSlug: e.next_slug, nextDueAt: iso(e.next_due_at), pausedUntil: iso(e.paused_until), completedAt: iso(e.completed_at) }
       : null,
+    enrollments: enrollments.map(({ enrollment: x, next: n }) => ({
+      course: x.course_slug,
+      id: x.id,
+      status: x.status,
+      startedAt: iso(x.started_at),
+      nextSlug: x.next_slug,
+      nextDueAt: iso(x.next_due_at),
+      completedAt: iso(x.completed_at),
+      next: n ? n.sentence : null,
+    })),
     next: { sentence: next.sentence, slug: next.slug, dueAt: iso(next.dueAt) },
     timeline: timeline.map((t) => ({ at: iso(t.at), kind: t.kind, text: t.text, sendId: t.sendId ?? null })),
   };
@@ -57,6 +71,11 @@ export function presentFailedSends(rows: FailedSendRow[], total: number) {
     total,
     items: rows.map((r) => ({ id: r.id, kind: r.kind, lesson: r.lesson_slug, subscriberId: r.subscriber_id, email: r.email, error: r.error, attempts: r.attempts, failedAt: iso(r.updated_at) })),
   };
+}
+
+export function presentImport(report: ImportReport) {
+  const rows = (list: ImportReport["invalid"]) => list.map((p) => ({ line: p.line, email: p.email, reason: p.reason }));
+  return { rows: report.rows, imported: report.imported, joined: rows(report.joined), invalid: rows(report.invalid), duplicates: rows(report.duplicates), suppressed: rows(report.suppressed), existing: rows(report.existing) };
 }
 
 /** An email as a preview shows it whole: envelope, headers and both parts. */

@@ -1,6 +1,6 @@
 import { html } from "hono/html";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadCourse } from "../../../src/content/load.ts";
+import { loadCatalogue, loadCourse } from "../../../src/content/load.ts";
 import type { Course } from "../../../src/content/schema.ts";
 import { broadcastListPage, broadcastPage } from "../../../src/http/views/admin/broadcasts.tsx";
 import type { BroadcastPageView, ComposeValues, ProgressView } from "../../../src/http/views/admin/broadcasts.tsx";
@@ -9,6 +9,7 @@ import { dashboardPage, queuesPage } from "../../../src/http/views/admin/dashboa
 import { failedPage } from "../../../src/http/views/admin/failed.tsx";
 import { adminLayout } from "../../../src/http/views/admin/layout.tsx";
 import { loginPage } from "../../../src/http/views/admin/login.tsx";
+import type { CourseNav } from "../../../src/http/views/admin/parts.tsx";
 import { readersPage } from "../../../src/http/views/admin/readers.tsx";
 import type { OutgoingEmail } from "../../../src/send/mailer.ts";
 import type { Broadcast } from "../../../src/store/broadcasts.ts";
@@ -18,8 +19,10 @@ const HOSTILE = `<script>alert("x")</script>`;
 const ADMIN_CSS = ["app.css", "admin.css"];
 
 let course: Course;
+let nav: CourseNav;
 beforeAll(async () => {
   course = await loadCourse("content/couples-therapy-up-close");
+  nav = { current: course, courses: [course] };
 });
 
 const email: OutgoingEmail = {
@@ -67,6 +70,7 @@ const values: ComposeValues = { subject: "", preview: "", markdown: "", lesson: 
 function broadcastView(overrides: Partial<BroadcastPageView> = {}): BroadcastPageView {
   return {
     course,
+    nav,
     broadcast: draft(),
     audience: { value: "all", label: "All active readers", size: 3 },
     progress,
@@ -79,12 +83,12 @@ function broadcastView(overrides: Partial<BroadcastPageView> = {}): BroadcastPag
 describe("admin pages as components", () => {
   it("are each a sound page under the console shell, with one current section in the nav", async () => {
     const pages = [
-      dashboardPage({ course, counts: { signups: 1, pending: 0, active: 1, completed: 0, paused: 0, unsubscribed: 0, bounced: 0, complained: 0 }, series: [{ day: "2025-12-10", signups: 1, sends: 2 }], queue: null, failed: [], failedTotal: 0, zone: "UTC" }),
+      dashboardPage({ course, nav, counts: { signups: 1, pending: 0, active: 1, completed: 0, paused: 0, unsubscribed: 0, bounced: 0, complained: 0 }, series: [{ day: "2025-12-10", signups: 1, sends: 2 }], queue: null, failed: [], failedTotal: 0, zone: "UTC" }),
       queuesPage({ waiting: 1 }),
-      readersPage({ course, q: "", status: undefined, page: { items: [], next: null, prev: null }, zone: "UTC" }),
-      failedPage({ course, rows: [], total: 0, zone: "UTC" }),
-      coursePage({ course, paused: false, daySeconds: undefined, lessons: [], graduation: { waiting: 0, waitingPaused: 0 }, totals: { active: 0, paused: 0, completed: 0, cancelled: 0 } }),
-      broadcastListPage({ course, broadcasts: [], audiences: [{ value: "all", label: "All active readers", size: 3 }], zones: ["UTC"], values }),
+      readersPage({ course, nav, q: "", status: undefined, page: { items: [], next: null, prev: null }, zone: "UTC" }),
+      failedPage({ course, nav, rows: [], total: 0, zone: "UTC" }),
+      coursePage({ course, nav, paused: false, daySeconds: undefined, lessons: [], graduation: { waiting: 0, waitingPaused: 0 }, totals: { active: 0, paused: 0, completed: 0, cancelled: 0 } }),
+      broadcastListPage({ course, nav, broadcasts: [], audiences: [{ value: "all", label: "All active readers", size: 3 }], zones: ["UTC"], values }),
       broadcastPage(broadcastView()),
     ];
     for (const page of pages) {
@@ -117,6 +121,7 @@ describe("admin pages as components", () => {
     const doc = await render(
       readersPage({
         course,
+        nav,
         q: HOSTILE,
         status: "active",
         page: { items: [{ id: "r1", email: `${HOSTILE}@example.com`, name: HOSTILE, status: "active", created_at: 0, enrollment_status: null, next_slug: null, next_due_at: null }], next: null, prev: null },
@@ -134,7 +139,7 @@ describe("admin pages as components", () => {
 
   it("previews a lesson and a newsletter with the same email preview: a sandboxed frame and the text part", async () => {
     const lesson = await render(
-      lessonPreviewPage({ course, slug: course.lessons[0]!.slug, title: course.lessons[0]!.title, reader: { id: "r1", email: "ada@example.com", sample: false }, readerParam: "ada@example.com", email }),
+      lessonPreviewPage({ course, nav, slug: course.lessons[0]!.slug, title: course.lessons[0]!.title, reader: { id: "r1", email: "ada@example.com", sample: false }, readerParam: "ada@example.com", email }),
     );
     const newsletter = await render(broadcastPage(broadcastView()));
     for (const doc of [lesson, newsletter]) {
@@ -176,7 +181,7 @@ describe("admin pages as components", () => {
       { day: "2025-12-10", signups: 2, sends: 1 },
     ];
     const doc = await render(
-      dashboardPage({ course, counts: { signups: 3, pending: 0, active: 3, completed: 0, paused: 0, unsubscribed: 0, bounced: 0, complained: 0 }, series, queue: { waiting: 2 }, failed: [], failedTotal: 0, zone: "UTC" }),
+      dashboardPage({ course, nav, counts: { signups: 3, pending: 0, active: 3, completed: 0, paused: 0, unsubscribed: 0, bounced: 0, complained: 0 }, series, queue: { waiting: 2 }, failed: [], failedTotal: 0, zone: "UTC" }),
     );
     const svg = doc.querySelector("figure.chart svg");
     expect(svg?.getAttribute("viewBox")).toBe("0 0 720 240");
@@ -184,5 +189,26 @@ describe("admin pages as components", () => {
     expect([...doc.querySelectorAll("figure.chart tbody tr")].map((tr) => tr.textContent)).toEqual(["2025-12-0910", "2025-12-1021"]);
     expect(doc.querySelector('table.queue-stats th[scope="row"]')?.textContent).toBe("waiting");
     expect(doc.querySelector('li[data-count="signups"] strong')?.textContent).toBe("3");
+  });
+
+  it("shows a course switcher only when there are several courses, and keeps the nav's per-course links on the chosen one", async () => {
+    const catalogue = await loadCatalogue("test/fixtures/content/two-courses");
+    const two = await render(adminLayout("Readers", "readers", html`<h1>Readers</h1>`, { nav: { current: catalogue.get("evening-review")!, courses: catalogue.courses } }));
+    expectSoundPage(two, ADMIN_CSS);
+    const switcher = two.querySelector("form.course-switch");
+    expect(switcher?.getAttribute("method")).toBe("get");
+    expect(switcher?.getAttribute("action")).toBe("/admin/readers");
+    expect([...two.querySelectorAll("#course-switch option")].map((o) => [o.getAttribute("value"), o.hasAttribute("selected")])).toEqual([
+      ["evening-review", true],
+      ["morning-pages", false],
+    ]);
+    const links = Object.fromEntries([...two.querySelectorAll('nav[aria-label="Admin"] a')].map((a) => [a.textContent, a.getAttribute("href")]));
+    expect(links.Readers).toBe("/admin/readers?course=evening-review");
+    expect(links.Course).toBe("/admin/course?course=evening-review");
+    expect(links.Queues).toBe("/admin/queues");
+
+    const one = await render(adminLayout("Readers", "readers", "", { nav }));
+    expect(one.querySelector("form.course-switch")).toBeNull();
+    expect(one.querySelector('nav[aria-label="Admin"] a[aria-current="page"]')?.getAttribute("href")).toBe("/admin/readers");
   });
 });

@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { closeAllAdminSessions } from "../../../store/admin-sessions.ts";
-import { setCoursePausedByAdmin } from "../../../commands/course-admin.ts";
+import { createNewsletter, parseAudienceField } from "../../../commands/broadcasts.ts";
+import { chooseCourse, setCoursePausedByAdmin } from "../../../commands/course-admin.ts";
 import { dashboardFigures } from "../../../commands/dashboard.ts";
 import {
   eraseReaderAsAdmin,
@@ -13,15 +14,21 @@ import {
   resumeEnrollmentById,
   runReaderAction,
 } from "../../../commands/reader-actions.ts";
+import { importReaderCsv } from "../../../commands/import-readers.ts";
 import { listFailedSends, retryAll, retryProgressSince, retrySend } from "../../../commands/retry-failed.ts";
-import { malformed } from "../../../errors.ts";
+import type { Course } from "../../../content/schema.ts";
+import { invalid, malformed } from "../../../errors.ts";
 import type { AppEnv } from "../../env.ts";
-import { presentFailedSends, presentReader, presentReaderList, presentStats } from "../../presenters/admin-api.ts";
+import { presentFailedSends, presentImport, presentReader, presentReaderList, presentStats } from "../../presenters/admin-api.ts";
 import { servicesFor } from "../../services.ts";
 
 /**
  * The admin JSON API, for scripts and the CLI: `Authorization: Bearer <ADMIN_TOKEN>`. Every answer
  * is JSON, errors included, whatever the client's Accept header says.
+ *
+ * Endpoints that act on a course take `course` (a slug, in the query or the body). With one course
+ * it may be left out; with several, leaving it out is a 422 `course_required` that names the
+ * field, and an unknown slug a 422 `course_unknown`: a script never acts on a course it did not name.
  */
 
 type Ctx = Context<AppEnv>;
@@ -42,12 +49,28 @@ async function fieldsOf(c: Ctx): Promise<Record<string, unknown>> {
   return { ...c.req.query(), ...body };
 }
 
+/** The course an endpoint acts on (see above). */
+function apiCourse(c: Ctx, value: unknown): Course {
+  return chooseCourse(c.var.deps.catalogue, value, "strict");
+}
+
+/** An optional course filter: absent means every course. */
+function courseFilter(c: Ctx): Course | undefined {
+  const value = c.req.query("course");
+  return value === undefined ? undefined : apiCourse(c, value);
+}
+
+const text = (fields: Record<string, unknown>, name: string): string | null => (typeof fields[name] === "string" ? (fields[name] as string) : null);
+
 export const apiRoutes = new Hono<AppEnv>()
   // "Log out everywhere" for scripts: every console session ends (the bearer token is not a session).
   .delete("/sessions", async (c) => c.json({ ended: await closeAllAdminSessions(c.var.deps.db) }))
-  .get("/stats", async (c) => c.json(presentStats(await dashboardFigures(servicesFor(c), c.var.deps.queueStats))))
-  .get("/subscribers", async (c) => c.json(presentReaderList((await listReaders(servicesFor(c), c.req.query())).page)))
-  .get("/subscribers/:id", async (c) => c.json(presentReader(await readerView(servicesFor(c), c.req.param("id")))))
+  .get("/stats", async (c) => c.json(presentStats(await dashboardFigures(servicesFor(c), apiCourse(c, c.req.query("course")), c.var.deps.queueStats))))
+  .get("/subscribers", async (c) => {
+    const course = apiCourse(c, c.req.query("course"));
+    return c.json({ course: course.slug, ...presentReaderList((await listReaders(servicesFor(c), course, c.req.query())).page) });
+  })
+  .get("/subscribers/:id", async (c) => c.json(presentReader(await readerView(servicesFor(c), c.req.param("id"), courseFilter(c)?.slug))))
   .get("/subscribers/:id/export", async (c) => c.json(await exportReader(servicesFor(c), c.req.param("id"))))
   .delete("/subscribers/:id", async (c) => {
     await eraseReaderAsAdmin(servicesFor(c), c.req.param("id"));
@@ -56,11 +79,11 @@ export const apiRoutes = new Hono<AppEnv>()
   .get("/sends/failed", async (c) => {
     const limit = Number(c.req.query("limit") ?? 50);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw malformed("bad_limit", "limit must be a whole number from 1 to 500.", "Something is not right");
-    const { rows, total } = await listFailedSends(servicesFor(c), limit);
+    const { rows, total } = await listFailedSends(servicesFor(c), limit, courseFilter(c));
     return c.json(presentFailedSends(rows, total));
   })
   .post("/sends/retry-failed", async (c) => {
-    const { count, since } = await retryAll(servicesFor(c));
+    const { count, since } = await retryAll(servicesFor(c), { course: courseFilter(c) });
     return c.json({ retried: count, since, progress: `/admin/api/sends/retry-progress?since=${since}` });
   })
   .get("/sends/retry-progress", async (c) => c.json(await retryProgressSince(servicesFor(c), c.req.query("since"))))
@@ -79,12 +102,53 @@ export const apiRoutes = new Hono<AppEnv>()
     return c.json({ status: "active" });
   })
   .post("/course/pause", async (c) => {
-    await setCoursePausedByAdmin(servicesFor(c), true);
-    return c.json({ course: c.var.deps.catalogue.primary.slug, paused: true });
+    const course = apiCourse(c, (await fieldsOf(c)).course);
+    await setCoursePausedByAdmin(servicesFor(c), course, true);
+    return c.json({ course: course.slug, paused: true });
   })
   .post("/course/resume", async (c) => {
-    await setCoursePausedByAdmin(servicesFor(c), false);
-    return c.json({ course: c.var.deps.catalogue.primary.slug, paused: false });
+    const course = apiCourse(c, (await fieldsOf(c)).course);
+    await setCoursePausedByAdmin(servicesFor(c), course, false);
+    return c.json({ course: course.slug, paused: false });
+  })
+  /**
+   * A newsletter in a course's name: `subject`, `markdown` or `lesson`, `preview`, `audience`
+   * ("all" by default, "course", or "stage:<lesson-slug>"), `scheduledAt` (an ISO time; default
+   * now), `draft: true` to only save it.
+   */
+  .post("/newsletters", async (c) => {
+    const fields = await fieldsOf(c);
+    const course = apiCourse(c, fields.course);
+    const at = text(fields, "scheduledAt");
+    const scheduledAt = at === null || at === "" ? null : Date.parse(at);
+    if (scheduledAt !== null && (!Number.isFinite(scheduledAt) || scheduledAt <= servicesFor(c).now())) {
+      throw invalid("bad_schedule", "scheduledAt must be an ISO time still ahead, such as 2030-06-01T09:00:00Z.", "Cannot schedule");
+    }
+    const { id, state } = await createNewsletter(servicesFor(c), course, {
+      subject: text(fields, "subject") ?? "",
+      preview: text(fields, "preview"),
+      markdown: text(fields, "markdown"),
+      lessonSlug: text(fields, "lesson"),
+      audience: parseAudienceField(text(fields, "audience") ?? "all"),
+      scheduledAt,
+      start: fields.draft !== true && fields.draft !== "true",
+    });
+    return c.json({ id, state, course: course.slug, audience: text(fields, "audience") ?? "all", progress: `/admin/broadcasts/${id}/progress.json` }, 201);
+  })
+  /**
+   * Readers from a CSV body (`content-type: text/csv`) into a course: `course`, `source` (where
+   * they gave their consent) and `enroll` ("false" to not start the course) in the query.
+   */
+  .post("/import", async (c) => {
+    const course = apiCourse(c, c.req.query("course"));
+    if (!(c.req.header("content-type") ?? "").includes("text/csv") || !c.req.raw.body) {
+      throw malformed("bad_body", "Send the readers as a CSV body with content-type: text/csv.", "Nothing to import");
+    }
+    const report = await importReaderCsv(servicesFor(c), course, c.req.raw.body as unknown as AsyncIterable<Uint8Array>, {
+      consentSource: c.req.query("source") ?? "",
+      enroll: c.req.query("enroll") !== "false",
+    });
+    return c.json({ course: course.slug, ...presentImport(report) });
   });
 
 // One endpoint per reader action, each the same code the console's forms run.

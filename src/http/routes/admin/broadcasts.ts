@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import {
   audienceSize,
   cancelNewsletter,
+  courseOfNewsletter,
   createNewsletterFromForm,
   listNewsletters,
   newsletterAudienceSizes,
@@ -13,14 +14,17 @@ import {
   startNewsletter,
 } from "../../../commands/broadcasts.ts";
 import type { AudienceSizes, NewsletterForm } from "../../../commands/broadcasts.ts";
-import { previewReader, queueTestEmail, sentTo } from "../../../commands/course-admin.ts";
+import { chooseCourse, defaultCourse, previewReader, queueTestEmail, sentTo } from "../../../commands/course-admin.ts";
 import type { Services } from "../../../commands/services.ts";
+import type { Course } from "../../../content/schema.ts";
 import { DomainError } from "../../../errors.ts";
 import type { Broadcast } from "../../../store/broadcasts.ts";
 import type { AppEnv } from "../../env.ts";
 import { presentNewsletterProgress } from "../../presenters/admin-broadcasts.ts";
 import { servicesFor } from "../../services.ts";
 import { audienceLabel, broadcastListPage, broadcastPage } from "../../views/admin/broadcasts.tsx";
+import { courseHref, courseNav } from "../../views/admin/parts.tsx";
+import type { CourseNav } from "../../views/admin/parts.tsx";
 import type { AudienceChoice, BroadcastPageView, ComposeValues } from "../../views/admin/broadcasts.tsx";
 
 // Intl's list, the same on Node and Workers; it omits a few aliases such as "UTC".
@@ -35,16 +39,41 @@ const NOTICES: Record<string, string> = {
 
 type Ctx = Context<AppEnv>;
 
-function audienceChoices(services: Services, sizes: AudienceSizes): AudienceChoice[] {
-  const course = services.catalogue.primary;
+const severalCourses = (services: Services) => services.catalogue.courses.length > 1;
+
+/** What a newsletter of this course could go to: its readers, one of its stages, or everyone. */
+function audienceChoices(services: Services, course: Course, sizes: AudienceSizes): AudienceChoice[] {
+  const several = severalCourses(services);
+  const label = (key: string) => audienceLabel(course, key, several);
   return [
-    { value: "all", label: audienceLabel(course, "all"), size: sizes.all },
-    ...course.lessons.map((l) => ({ value: `stage:${l.slug}`, label: audienceLabel(course, `stage:${l.slug}`), size: sizes.stages.get(l.slug) ?? 0 })),
+    // With one course "everyone" and "the course's readers" are nearly the same; the one it always offered comes first.
+    ...(several ? [{ value: "course", label: label("course"), size: sizes.course }] : []),
+    { value: "all", label: label("all"), size: sizes.all },
+    ...(several ? [] : [{ value: "course", label: label("course"), size: sizes.course }]),
+    ...course.lessons.map((l) => ({ value: `stage:${l.slug}`, label: label(`stage:${l.slug}`), size: sizes.stages.get(l.slug) ?? 0 })),
   ];
 }
 
-async function audienceChoice(services: Services, key: string): Promise<AudienceChoice> {
-  return { value: key, label: audienceLabel(services.catalogue.primary, key), size: audienceSize(await newsletterAudienceSizes(services), key) };
+async function audienceChoice(services: Services, course: Course, broadcast: Broadcast): Promise<AudienceChoice> {
+  const key = broadcast.audience;
+  return { value: key, label: audienceLabel(course, key, severalCourses(services)), size: audienceSize(await newsletterAudienceSizes(services, broadcast.course_slug), key) };
+}
+
+/**
+ * The course a list page is about: `course` in the address, else the default. A newsletter posted
+ * (`body`) must name its course once there are several: it is never sent in a name nobody picked.
+ */
+function pageCourse(c: Ctx, body?: Record<string, unknown>): { course: Course; nav: CourseNav } {
+  const { catalogue } = c.var.deps;
+  const course = chooseCourse(catalogue, c.req.query("course") ?? body?.course, body ? "strict" : "console");
+  return { course, nav: courseNav(catalogue, course) };
+}
+
+/** A newsletter's own course (see courseOfNewsletter); one whose course is gone is shown under the default. */
+function newsletterCourse(c: Ctx, broadcast: Broadcast): { course: Course; nav: CourseNav } {
+  const { catalogue } = c.var.deps;
+  const course = courseOfNewsletter({ catalogue }, broadcast) ?? defaultCourse(catalogue);
+  return { course, nav: courseNav(catalogue, course) };
 }
 
 async function progressView(services: Services, broadcast: Broadcast) {
@@ -60,17 +89,21 @@ function field(body: Record<string, unknown>, name: string): string {
   return typeof value === "string" ? value : "";
 }
 
-function defaultValues(c: Ctx): ComposeValues {
-  return { subject: "", preview: "", markdown: "", lesson: "", audience: "all", when: "now", scheduledAt: "", timezone: c.var.deps.catalogue.primary.schedule.timezone };
+function defaultValues(c: Ctx, course: Course): ComposeValues {
+  // With several courses a newsletter is most often for the course it is written from.
+  const audience = c.var.deps.catalogue.courses.length > 1 ? "course" : "all";
+  return { subject: "", preview: "", markdown: "", lesson: "", audience, when: "now", scheduledAt: "", timezone: course.schedule.timezone };
 }
 
-async function listPage(c: Ctx, values: ComposeValues, error?: string) {
+async function listPage(c: Ctx, course: Course, nav: CourseNav, values: ComposeValues, error?: string) {
   const services = servicesFor(c);
-  const { broadcasts, sizes } = await listNewsletters(services);
+  const several = severalCourses(services);
+  const { broadcasts, sizes } = await listNewsletters(services, course);
   return broadcastListPage({
-    course: services.catalogue.primary,
-    broadcasts: broadcasts.map(({ broadcast, results }) => ({ broadcast, audience: audienceLabel(services.catalogue.primary, broadcast.audience), results })),
-    audiences: audienceChoices(services, sizes),
+    course,
+    nav,
+    broadcasts: broadcasts.map(({ broadcast, results }) => ({ broadcast, audience: audienceLabel(course, broadcast.audience, several), results })),
+    audiences: audienceChoices(services, course, sizes),
     zones: ZONES,
     values,
     error,
@@ -78,15 +111,20 @@ async function listPage(c: Ctx, values: ComposeValues, error?: string) {
 }
 
 /**
- * Newsletters in the admin console: list with results, compose (Markdown or a lesson; everyone or
- * one course stage; now, later, or a draft first), preview, test send, live progress, cancel.
- * Mounted at /admin/broadcasts; every form is a same-origin POST answered with a redirect.
+ * Newsletters in the admin console, per course: list with results, compose (Markdown or a lesson;
+ * the course's readers, one of its stages, or everyone; now, later, or a draft first), preview,
+ * test send, live progress, cancel. A newsletter is written from a course's page and is sent in
+ * that course's name. Mounted at /admin/broadcasts; every form is a same-origin POST answered with
+ * a redirect.
  */
 export const broadcastAdminRoutes = new Hono<AppEnv>()
-  .get("/", async (c) => c.html(await listPage(c, defaultValues(c))))
+  .get("/", async (c) => {
+    const { course, nav } = pageCourse(c);
+    return c.html(await listPage(c, course, nav, defaultValues(c, course)));
+  })
   .post("/", async (c) => {
-    const { deps } = c.var;
     const body = await c.req.parseBody();
+    const { course, nav } = pageCourse(c, body);
     const values: ComposeValues = {
       subject: field(body, "subject"),
       preview: field(body, "preview"),
@@ -95,15 +133,15 @@ export const broadcastAdminRoutes = new Hono<AppEnv>()
       audience: field(body, "audience") || "all",
       when: field(body, "when") === "schedule" ? "schedule" : "now",
       scheduledAt: field(body, "scheduled_at"),
-      timezone: field(body, "timezone") || deps.catalogue.primary.schedule.timezone,
+      timezone: field(body, "timezone") || course.schedule.timezone,
     };
     const form: NewsletterForm = { ...values, intent: field(body, "intent") === "draft" ? "draft" : "go" };
     try {
-      const { id, state } = await createNewsletterFromForm(servicesFor(c), form);
-      return c.redirect(`/admin/broadcasts/${id}?notice=${state}`, 303);
+      const { id, state } = await createNewsletterFromForm(servicesFor(c), course, form);
+      return c.redirect(courseHref(nav, `/admin/broadcasts/${id}?notice=${state}`), 303);
     } catch (error) {
       // Shown on the form itself, so a newsletter that took a while to write is not lost.
-      if (error instanceof DomainError && error.kind === "invalid") return c.html(await listPage(c, values, error.message), 422);
+      if (error instanceof DomainError && error.kind === "invalid") return c.html(await listPage(c, course, nav, values, error.message), 422);
       throw error;
     }
   })
@@ -111,7 +149,8 @@ export const broadcastAdminRoutes = new Hono<AppEnv>()
     const { deps } = c.var;
     const services = servicesFor(c);
     const broadcast = await load(c);
-    const [progress, audience] = await Promise.all([progressView(services, broadcast), audienceChoice(services, broadcast.audience)]);
+    const { course, nav } = newsletterCourse(c, broadcast);
+    const [progress, audience] = await Promise.all([progressView(services, broadcast), audienceChoice(services, course, broadcast)]);
     const readerParam = c.req.query("reader") ?? "";
     const { subscriber, sample } = await previewReader(services, readerParam);
     let preview: BroadcastPageView["preview"];
@@ -119,7 +158,7 @@ export const broadcastAdminRoutes = new Hono<AppEnv>()
       const email = await previewNewsletter(services, broadcast, subscriber, deps.emailFrom ?? "preview");
       preview = {
         email,
-        htmlUrl: `/admin/broadcasts/${broadcast.id}/preview${sample ? "" : `?reader=${encodeURIComponent(subscriber.id)}`}`,
+        htmlUrl: courseHref(nav, `/admin/broadcasts/${broadcast.id}/preview${sample ? "" : `?reader=${encodeURIComponent(subscriber.id)}`}`),
         readerParam,
         readerLabel: sample ? `a sample reader (${subscriber.email})` : subscriber.email,
       };
@@ -129,7 +168,7 @@ export const broadcastAdminRoutes = new Hono<AppEnv>()
     }
     const testedTo = sentTo(c.req.query("sent_to"));
     const message = testedTo ? `A test email is queued for ${testedTo}. It arrives with “[Test]” in front of the subject.` : NOTICES[c.req.query("notice") ?? ""];
-    return c.html(broadcastPage({ course: deps.catalogue.primary, broadcast, audience, progress, zones: ZONES, preview, message }));
+    return c.html(broadcastPage({ course, nav, broadcast, audience, progress, zones: ZONES, preview, message }));
   })
   .get("/:id/progress.json", async (c) => {
     const broadcast = await load(c);
@@ -148,24 +187,27 @@ export const broadcastAdminRoutes = new Hono<AppEnv>()
     return c.html(email.html);
   })
   .post("/:id/send", async (c) => {
-    const id = c.req.param("id");
-    await startNewsletter(servicesFor(c), id);
-    return c.redirect(`/admin/broadcasts/${id}?notice=started`, 303);
+    const broadcast = await load(c);
+    await startNewsletter(servicesFor(c), broadcast.id);
+    return c.redirect(courseHref(newsletterCourse(c, broadcast).nav, `/admin/broadcasts/${broadcast.id}?notice=started`), 303);
   })
   .post("/:id/schedule", async (c) => {
-    const id = c.req.param("id");
+    const broadcast = await load(c);
+    const { course, nav } = newsletterCourse(c, broadcast);
     const body = await c.req.parseBody();
-    await scheduleNewsletter(servicesFor(c), id, field(body, "scheduled_at"), field(body, "timezone") || c.var.deps.catalogue.primary.schedule.timezone);
-    return c.redirect(`/admin/broadcasts/${id}?notice=scheduled`, 303);
+    await scheduleNewsletter(servicesFor(c), broadcast.id, field(body, "scheduled_at"), field(body, "timezone") || course.schedule.timezone);
+    return c.redirect(courseHref(nav, `/admin/broadcasts/${broadcast.id}?notice=scheduled`), 303);
   })
   .post("/:id/cancel", async (c) => {
-    const id = c.req.param("id");
-    await cancelNewsletter(servicesFor(c), id);
-    return c.redirect(`/admin/broadcasts/${id}?notice=cancelled`, 303);
+    const broadcast = await load(c);
+    await cancelNewsletter(servicesFor(c), broadcast.id);
+    return c.redirect(courseHref(newsletterCourse(c, broadcast).nav, `/admin/broadcasts/${broadcast.id}?notice=cancelled`), 303);
   })
   .post("/:id/test", async (c) => {
     const broadcast = await load(c);
+    // The worker renders a newsletter test in its broadcast's course.
+    const { nav } = newsletterCourse(c, broadcast);
     const body = await c.req.parseBody();
     const to = await queueTestEmail(servicesFor(c), body.to, { broadcastId: broadcast.id });
-    return c.redirect(`/admin/broadcasts/${broadcast.id}?sent_to=${encodeURIComponent(to)}`, 303);
+    return c.redirect(courseHref(nav, `/admin/broadcasts/${broadcast.id}?sent_to=${encodeURIComponent(to)}`), 303);
   });

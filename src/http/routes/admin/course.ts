@@ -1,8 +1,20 @@
 import { Hono } from "hono";
-import { courseFigures, previewLesson, previewReader, queueTestEmail, requirePreviewSlug, sentTo, setCoursePausedByAdmin } from "../../../commands/course-admin.ts";
+import type { Context } from "hono";
+import { chooseCourse, courseFigures, previewLesson, previewReader, queueTestEmail, requirePreviewSlug, sentTo, setCoursePausedByAdmin } from "../../../commands/course-admin.ts";
 import type { AppEnv } from "../../env.ts";
 import { servicesFor } from "../../services.ts";
 import { coursePage, lessonPreviewPage } from "../../views/admin/course.tsx";
+import { courseHref, courseNav } from "../../views/admin/parts.tsx";
+
+/**
+ * The course the page is about, from `?course=` (else the default; see chooseCourse). Pausing or
+ * resuming ("strict") must name the course once there are several.
+ */
+function pageCourse(c: Context<AppEnv>, mode: "console" | "strict" = "console") {
+  const { catalogue } = c.var.deps;
+  const course = chooseCourse(catalogue, c.req.query("course"), mode);
+  return { course, nav: courseNav(catalogue, course) };
+}
 
 const NOTICES: Record<string, string> = {
   paused: "The course is paused. Queued lessons wait until you resume.",
@@ -10,37 +22,43 @@ const NOTICES: Record<string, string> = {
 };
 
 /**
- * The course in the admin console: its schedule, where readers are in it, each lesson as a
- * chosen reader receives it, test sends, and pausing the whole course. Mounted at /admin/course.
+ * A course in the admin console (the one `?course=` names, else the default): its schedule, where
+ * readers are in it, each lesson as a chosen reader receives it, test sends, pausing the whole
+ * course, and the signup form to embed. Mounted at /admin/course.
  */
 export const courseAdminRoutes = new Hono<AppEnv>()
   .get("/", async (c) => {
     const { deps } = c.var;
-    const view = await courseFigures(servicesFor(c));
+    const { course, nav } = pageCourse(c);
+    const view = await courseFigures(servicesFor(c), course);
     const embed = { appUrl: deps.appUrl, allowedOrigins: deps.allowedOrigins ?? [] };
-    return c.html(coursePage({ ...view, embed, message: NOTICES[c.req.query("notice") ?? ""] }));
+    return c.html(coursePage({ ...view, nav, embed, message: NOTICES[c.req.query("notice") ?? ""] }));
   })
   .post("/pause", async (c) => {
-    await setCoursePausedByAdmin(servicesFor(c), true);
-    return c.redirect("/admin/course?notice=paused", 303);
+    const { course, nav } = pageCourse(c, "strict");
+    await setCoursePausedByAdmin(servicesFor(c), course, true);
+    return c.redirect(courseHref(nav, "/admin/course?notice=paused"), 303);
   })
   .post("/resume", async (c) => {
-    await setCoursePausedByAdmin(servicesFor(c), false);
-    return c.redirect("/admin/course?notice=resumed", 303);
+    const { course, nav } = pageCourse(c, "strict");
+    await setCoursePausedByAdmin(servicesFor(c), course, false);
+    return c.redirect(courseHref(nav, "/admin/course?notice=resumed"), 303);
   })
   .get("/preview", async (c) => {
     const { deps } = c.var;
     const services = servicesFor(c);
-    const slug = c.req.query("lesson") || deps.catalogue.primary.lessons[0]?.slug || "graduation";
-    requirePreviewSlug(services, slug);
+    const { course, nav } = pageCourse(c);
+    const slug = c.req.query("lesson") || course.lessons[0]?.slug || "graduation";
+    requirePreviewSlug(course, slug);
     const readerParam = c.req.query("reader") ?? "";
     const { subscriber, sample } = await previewReader(services, readerParam);
-    const email = await previewLesson(services, slug, subscriber, deps.emailFrom ?? "preview");
-    const lesson = deps.catalogue.primary.lessons.find((l) => l.slug === slug);
+    const email = await previewLesson(services, course, slug, subscriber, deps.emailFrom ?? "preview");
+    const lesson = course.lessons.find((l) => l.slug === slug);
     const title = lesson ? `${lesson.number}. ${lesson.title}` : "Graduation email";
     return c.html(
       lessonPreviewPage({
-        course: deps.catalogue.primary,
+        course,
+        nav,
         slug,
         title,
         reader: { id: subscriber.id, email: subscriber.email, sample },
@@ -52,9 +70,10 @@ export const courseAdminRoutes = new Hono<AppEnv>()
   })
   .post("/test", async (c) => {
     const services = servicesFor(c);
+    const { course, nav } = pageCourse(c);
     const body = await c.req.parseBody();
     const slug = typeof body.lesson === "string" ? body.lesson : "";
-    requirePreviewSlug(services, slug);
-    const to = await queueTestEmail(services, body.to, { lessonSlug: slug });
-    return c.redirect(`/admin/course/preview?lesson=${encodeURIComponent(slug)}&sent_to=${encodeURIComponent(to)}`, 303);
+    requirePreviewSlug(course, slug);
+    const to = await queueTestEmail(services, body.to, { lessonSlug: slug, courseSlug: course.slug });
+    return c.redirect(courseHref(nav, `/admin/course/preview?lesson=${encodeURIComponent(slug)}&sent_to=${encodeURIComponent(to)}`), 303);
   });

@@ -1,10 +1,12 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
+import { chooseCourse } from "../../../commands/course-admin.ts";
 import { dashboardFigures, queueStatsOf } from "../../../commands/dashboard.ts";
 import { notFound } from "../../../errors.ts";
 import type { AppEnv } from "../../env.ts";
 import { servicesFor } from "../../services.ts";
 import { dashboardPage, queuesPage } from "../../views/admin/dashboard.tsx";
+import { courseNav } from "../../views/admin/parts.tsx";
 
 /**
  * bull-board's own CSP: its page sets <base href> (so base-uri 'self') and styles some elements
@@ -36,7 +38,11 @@ async function board(c: Context<AppEnv>) {
 }
 
 export const dashboardRoutes = new Hono<AppEnv>()
-  .get("/", async (c) => c.html(dashboardPage({ course: c.var.deps.catalogue.primary, ...(await dashboardFigures(servicesFor(c), c.var.deps.queueStats)) })))
+  .get("/", async (c) => {
+    const { catalogue } = c.var.deps;
+    const course = chooseCourse(catalogue, c.req.query("course"), "console");
+    return c.html(dashboardPage({ ...(await dashboardFigures(servicesFor(c), course, c.var.deps.queueStats)), nav: courseNav(catalogue, course) }));
+  })
   // The board is a separate app built on Node (src/http/queues-board.ts); it only ever sees
   // requests that already passed the admin gate.
   .all("/queues", board)

@@ -1,11 +1,16 @@
 import { Hono } from "hono";
+import type { Context } from "hono";
 import { html } from "hono/html";
 import { stream } from "hono/streaming";
+import { chooseCourse } from "../../../commands/course-admin.ts";
 import { exportReaderCsv, importReaderCsv } from "../../../commands/import-readers.ts";
+import type { Course } from "../../../content/schema.ts";
 import { DomainError, errorMessage, invalid, malformed } from "../../../errors.ts";
 import type { AppEnv } from "../../env.ts";
 import { servicesFor } from "../../services.ts";
 import { adminLayout } from "../../views/admin/layout.tsx";
+import { courseHref, courseNav } from "../../views/admin/parts.tsx";
+import type { CourseNav } from "../../views/admin/parts.tsx";
 import { multipartBoundary, MultipartError, multipartParts } from "../../multipart-stream.ts";
 import type { MultipartPart } from "../../multipart-stream.ts";
 import type { ImportProblem, ImportReport } from "../../../store/reader-import.ts";
@@ -27,12 +32,33 @@ function problems(title: string, list: ImportProblem[]) {
 export function reportHtml(report: ImportReport) {
   return html`<h2>Report</h2>
     <p><strong>${report.imported}</strong> of ${report.rows} rows imported.</p>
+    ${report.joined.length > 0 ? html`<p>${report.joined.length} of them were readers of another course and joined this one.</p>` : ""}
     ${problems("Invalid", report.invalid)}${problems("Duplicates in the file", report.duplicates)}${problems("Suppressed (bounced or complained)", report.suppressed)}${problems("Already readers", report.existing)}`;
 }
 
+/** With several courses, which one the readers are imported into: the page's course is preselected. */
+function courseSelect(nav: CourseNav) {
+  if (nav.courses.length < 2) return "";
+  return html`<label for="course">Course they agreed to receive</label>
+    <select id="course" name="course" required>
+      ${nav.courses.map((course) => html`<option value="${course.slug}" ${course.slug === nav.current.slug ? "selected" : ""}>${course.name}</option>`)}
+    </select>`;
+}
+
+/**
+ * The page's course (`?course=`, else the default). An upload must name its course once there
+ * are several ("strict"): readers are never imported into a course nobody picked.
+ */
+function pageCourse(c: Context<AppEnv>, mode: "console" | "strict" = "console", value?: string): { course: Course; nav: CourseNav } {
+  const { catalogue } = c.var.deps;
+  const course = chooseCourse(catalogue, value ?? c.req.query("course"), mode);
+  return { course, nav: courseNav(catalogue, course) };
+}
+
 export const importAdminRoutes = new Hono<AppEnv>()
-  .get("/", (c) =>
-    c.html(
+  .get("/", (c) => {
+    const { course, nav } = pageCourse(c);
+    return c.html(
       adminLayout(
         "Import and export",
         "import",
@@ -40,6 +66,7 @@ export const importAdminRoutes = new Hono<AppEnv>()
           <form class="card" method="post" action="/admin/import" enctype="multipart/form-data">
             <h2>Import readers from CSV</h2>
             <p class="hint">One reader per line with a header line naming the columns: <code>email</code> (required), <code>name</code>, <code>timezone</code>. Imported readers are confirmed: import only people who agreed to receive this course.</p>
+            ${courseSelect(nav)}
             <label for="source">Where did these readers give their consent?</label>
             <input id="source" name="source" type="text" required minlength="3" maxlength="200" placeholder="e.g. Signup sheet at the May 2026 workshop" />
             <label><input type="checkbox" name="enroll" value="yes" checked /> Start the course for them now</label>
@@ -50,11 +77,12 @@ export const importAdminRoutes = new Hono<AppEnv>()
           </form>
           <div class="card">
             <h2>Export</h2>
-            <p><a href="/admin/import/export.csv" download>Download every reader as CSV</a></p>
+            <p><a href="${courseHref(nav, "/admin/import/export.csv")}" download>Download every reader as CSV</a>${nav.courses.length > 1 ? html`, with their status in ${course.name}` : ""}</p>
           </div>`,
+        { nav },
       ),
-    ),
-  )
+    );
+  })
   .post("/", async (c) => {
     const { deps } = c.var;
     const services = servicesFor(c);
@@ -90,6 +118,14 @@ export const importAdminRoutes = new Hono<AppEnv>()
       await parts.return(undefined);
       throw invalid("source_after_file", "Name the consent source in a form field before the file (the import page's form does).", "Not imported");
     }
+    let chosen: { course: Course; nav: CourseNav };
+    try {
+      chosen = pageCourse(c, "strict", fields.course);
+    } catch (error) {
+      await parts.return(undefined);
+      throw error;
+    }
+    const { course, nav } = chosen;
     const source = fields.source;
     const enroll = fields.enroll === "yes";
     const total = Number(c.req.header("content-length")) || null;
@@ -97,15 +133,15 @@ export const importAdminRoutes = new Hono<AppEnv>()
     c.header("Content-Type", "text/html; charset=UTF-8");
     return stream(c, async (out) => {
       const page = String(
-        await adminLayout("Importing", "import", html`<h1>Importing readers</h1><div class="import-progress" aria-live="polite">%%BODY%%</div>`),
+        await adminLayout("Importing", "import", html`<h1>Importing readers${nav.courses.length > 1 ? ` into ${course.name}` : ""}</h1><div class="import-progress" aria-live="polite">%%BODY%%</div>`, { nav }),
       );
       const [head, tail] = page.split("%%BODY%%") as [string, string];
       await out.write(head);
       try {
-        const report = await importReaderCsv(services, csv, {
+        const report = await importReaderCsv(services, course, csv, {
           consentSource: source,
           enroll,
-          onProgress: ({ rows, bytes }) =>
+          onProgress: ({ rows, bytes }: { rows: number; bytes: number }) =>
             void out.write(total ? `<p><progress value="${bytes}" max="${total}">${rows} rows</progress> ${rows} rows</p>` : `<p>${rows} rows</p>`),
         });
         await out.write(String(await reportHtml(report)));
@@ -122,10 +158,11 @@ export const importAdminRoutes = new Hono<AppEnv>()
   })
   .get("/export.csv", async (c) => {
     const { deps } = c.var;
+    const { course } = pageCourse(c);
     c.header("Content-Type", "text/csv; charset=UTF-8");
     c.header("Content-Disposition", 'attachment; filename="lessonpost-readers.csv"');
     c.header("Cache-Control", "no-store");
     return stream(c, async (out) => {
-      for await (const chunk of exportReaderCsv(deps)) await out.write(chunk);
+      for await (const chunk of exportReaderCsv(deps, course)) await out.write(chunk);
     });
   });

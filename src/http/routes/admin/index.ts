@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { previewLesson, previewReader, requirePreviewSlug } from "../../../commands/course-admin.ts";
+import { chooseCourse, previewLesson, previewReader, requirePreviewSlug } from "../../../commands/course-admin.ts";
 import { malformed } from "../../../errors.ts";
 import type { AppEnv } from "../../env.ts";
 import { presentEmail } from "../../presenters/admin-api.ts";
@@ -31,14 +31,16 @@ export const adminRoutes = new Hono<AppEnv>()
   .route("/import", importAdminRoutes)
   /**
    * A lesson exactly as one reader would receive it: same template, same personalisation, same
-   * headers and unsubscribe link. `reader` is a subscriber id or address; without it, a sample reader.
+   * headers and unsubscribe link. `reader` is a subscriber id or address; without it, a sample
+   * reader. `course` names the course (default: the only one, else the first).
    */
   .get("/preview/:slug", async (c) => {
     const services = servicesFor(c);
+    const course = chooseCourse(services.catalogue, c.req.query("course"), "console");
     const slug = c.req.param("slug");
-    requirePreviewSlug(services, slug);
+    requirePreviewSlug(course, slug);
     const { subscriber } = await previewReader(services, c.req.query("reader"));
-    const email = await previewLesson(services, slug, subscriber, c.var.deps.emailFrom ?? "preview");
+    const email = await previewLesson(services, course, slug, subscriber, c.var.deps.emailFrom ?? "preview");
     const format = c.req.query("format") ?? "html";
     if (format === "text") return c.text(email.text);
     if (format === "json") return c.json(presentEmail(email));

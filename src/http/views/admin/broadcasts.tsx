@@ -4,7 +4,8 @@ import type { OutgoingEmail } from "../../../send/mailer.ts";
 import type { Broadcast, BroadcastProgress } from "../../../store/broadcasts.ts";
 import { EmailPreview } from "./email-preview.tsx";
 import { adminLayout } from "./layout.tsx";
-import { formatAt, LessonOptions, Notice } from "./parts.tsx";
+import { courseHref, formatAt, LessonOptions, Notice } from "./parts.tsx";
+import type { CourseNav } from "./parts.tsx";
 
 export const STATUS_LABELS: Record<Broadcast["status"], string> = {
   draft: "Draft",
@@ -54,6 +55,7 @@ export interface AudienceChoice {
 
 export interface BroadcastListView {
   course: Course;
+  nav: CourseNav;
   broadcasts: { broadcast: Broadcast; audience: string; results: BroadcastResults }[];
   audiences: AudienceChoice[];
   zones: readonly string[];
@@ -61,10 +63,16 @@ export interface BroadcastListView {
   error?: string | undefined;
 }
 
-export function audienceLabel(course: Course, key: string): string {
-  if (!key.startsWith("stage:")) return "All active readers";
+/**
+ * An audience in words. With several courses the words name the course, and "all" says it means
+ * every course's readers; with one they read as they always did.
+ */
+export function audienceLabel(course: Course, key: string, several = false): string {
+  const of = several ? ` of ${course.name}` : "";
+  if (key === "course") return `Readers${of || " of the course"}`;
+  if (!key.startsWith("stage:")) return several ? "Everyone: every active reader of every course" : "All active readers";
   const lesson = course.lessons.find((l) => l.slug === key.slice("stage:".length));
-  return lesson ? `Readers whose next lesson is ${lesson.number}. ${lesson.title}` : `Readers at stage ${key.slice("stage:".length)}`;
+  return lesson ? `Readers${of} whose next lesson is ${lesson.number}. ${lesson.title}` : `Readers${of} at stage ${key.slice("stage:".length)}`;
 }
 
 function whenCell(b: Broadcast, zone: string): string {
@@ -89,12 +97,18 @@ function ZoneOptions(props: { zones: readonly string[]; selected: string }) {
 export function broadcastListPage(view: BroadcastListView) {
   const zone = view.course.schedule.timezone;
   const v = view.values;
+  const { nav } = view;
+  const several = nav.courses.length > 1;
   return adminLayout(
     "Broadcasts",
     "broadcasts",
     <>
-      <h1>Broadcasts</h1>
-      <p class="lead">One-off newsletters to the course's readers, sent through the same ledger as lessons.</p>
+      <h1>Broadcasts{several ? ` · ${view.course.name}` : ""}</h1>
+      <p class="lead">
+        {several
+          ? `Newsletters sent in the name of ${view.course.name} (${view.course.publisher}): to its readers, one stage of it, or everyone. They go through the same ledger as lessons.`
+          : "One-off newsletters to the course's readers, sent through the same ledger as lessons."}
+      </p>
 
       <h2>Newsletters</h2>
       {view.broadcasts.length === 0 ? (
@@ -118,7 +132,7 @@ export function broadcastListPage(view: BroadcastListView) {
             {view.broadcasts.map(({ broadcast: b, audience, results: r }) => (
               <tr data-broadcast={b.id}>
                 <td>
-                  <a href={`/admin/broadcasts/${b.id}`}>{b.subject}</a>
+                  <a href={courseHref(nav, `/admin/broadcasts/${b.id}`)}>{b.subject}</a>
                 </td>
                 <td>{audience}</td>
                 <td data-field="status">{STATUS_LABELS[b.status]}</td>
@@ -135,7 +149,7 @@ export function broadcastListPage(view: BroadcastListView) {
       )}
 
       <h2 id="compose">Write a newsletter</h2>
-      <form class="card" method="post" action="/admin/broadcasts" aria-labelledby="compose">
+      <form class="card" method="post" action={courseHref(nav, "/admin/broadcasts")} aria-labelledby="compose">
         {view.error ? (
           <p class="error" role="alert">
             {view.error}
@@ -193,11 +207,14 @@ export function broadcastListPage(view: BroadcastListView) {
         <p class="hint">A draft goes out only when you send it from its page; there you can preview it and send yourself a test first.</p>
       </form>
     </>,
+    { nav },
   );
 }
 
 export interface BroadcastPageView {
+  /** The newsletter's course: its sender identity, and its readers for "course" and "stage:". */
   course: Course;
+  nav: CourseNav;
   broadcast: Broadcast;
   audience: AudienceChoice;
   progress: ProgressView;
@@ -214,6 +231,7 @@ export function broadcastPage(view: BroadcastPageView) {
   const cancellable = b.status === "draft" || b.status === "scheduled" || b.status === "sending";
   // Only a newsletter on its way changes by itself; a draft waits for the admin.
   const live = b.status === "scheduled" || b.status === "sending" || !p.done;
+  const { nav } = view;
   const pollUrl = b.status === "draft" ? undefined : `/admin/broadcasts/${b.id}/progress.json`;
   const row = (label: string, value: string | number) => (
     <tr>
@@ -232,12 +250,13 @@ export function broadcastPage(view: BroadcastPageView) {
     "broadcasts",
     <>
       <p>
-        <a href="/admin/broadcasts">← Broadcasts</a>
+        <a href={courseHref(nav, "/admin/broadcasts")}>← Broadcasts</a>
       </p>
       <h1>{b.subject}</h1>
       <Notice message={view.message} />
       <table>
         <tbody>
+          {nav.courses.length > 1 ? row("Sent in the name of", `${view.course.name} (${view.course.publisher})`) : null}
           <tr>
             <th scope="row">Audience</th>
             <td>
@@ -278,7 +297,7 @@ export function broadcastPage(view: BroadcastPageView) {
 
       <PreviewSection view={view} />
     </>,
-    { scripts: ["admin.js"] },
+    { scripts: ["admin.js"], nav },
   );
 }
 
@@ -290,12 +309,12 @@ function Actions(props: { view: BroadcastPageView; cancellable: boolean }) {
     <>
       {b.status === "draft" ? (
         <>
-          <form class="card" method="post" action={`/admin/broadcasts/${b.id}/send`}>
+          <form class="card" method="post" action={courseHref(view.nav, `/admin/broadcasts/${b.id}/send`)}>
             <button type="submit" data-confirm={`Send “${b.subject}” to ${size} readers now?`}>
               Send now to {size} readers
             </button>
           </form>
-          <form class="card" method="post" action={`/admin/broadcasts/${b.id}/schedule`}>
+          <form class="card" method="post" action={courseHref(view.nav, `/admin/broadcasts/${b.id}/schedule`)}>
             <label for="s-at">Schedule at</label>
             <input id="s-at" type="datetime-local" name="scheduled_at" required />
             <label for="s-zone">Time zone</label>
@@ -309,7 +328,7 @@ function Actions(props: { view: BroadcastPageView; cancellable: boolean }) {
         </>
       ) : null}
       {props.cancellable ? (
-        <form method="post" action={`/admin/broadcasts/${b.id}/cancel`} data-hide-when-done="">
+        <form method="post" action={courseHref(view.nav, `/admin/broadcasts/${b.id}/cancel`)} data-hide-when-done="">
           <button type="submit" class="secondary" data-confirm="Cancel this newsletter? Emails not yet sent will not go out.">
             {b.status === "draft" ? "Discard draft" : "Cancel newsletter"}
           </button>
@@ -334,6 +353,7 @@ function PreviewSection(props: { view: BroadcastPageView }) {
     <>
       <h2>Preview</h2>
       <form class="card" method="get" action={`/admin/broadcasts/${b.id}`}>
+        {props.view.nav.courses.length > 1 ? <input type="hidden" name="course" value={props.view.course.slug} /> : null}
         <label for="p-reader">Preview as reader (address or id; empty for a sample reader)</label>
         <input id="p-reader" type="text" name="reader" value={preview.readerParam} autocomplete="off" />
         <button type="submit" class="secondary">
@@ -346,7 +366,7 @@ function PreviewSection(props: { view: BroadcastPageView }) {
       <EmailPreview email={preview.email} htmlUrl={preview.htmlUrl} frameTitle="HTML version of the newsletter" envelope={false} headingLevel={3} />
 
       <h2>Send a test</h2>
-      <form class="card" method="post" action={`/admin/broadcasts/${b.id}/test`}>
+      <form class="card" method="post" action={courseHref(props.view.nav, `/admin/broadcasts/${b.id}/test`)}>
         <label for="t-to">Your address</label>
         <input id="t-to" type="email" name="to" required autocomplete="email" />
         <p class="hint">Rendered for a sample reader, sent outside the readers' ledger, subject prefixed with “[Test]”.</p>

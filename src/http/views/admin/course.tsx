@@ -3,7 +3,8 @@ import type { Course, Lesson } from "../../../content/schema.ts";
 import type { OutgoingEmail } from "../../../send/mailer.ts";
 import { EmailPreview } from "./email-preview.tsx";
 import { adminLayout } from "./layout.tsx";
-import { LessonOptions, Notice } from "./parts.tsx";
+import { CourseField, courseHref, LessonOptions, Notice } from "./parts.tsx";
+import type { CourseNav } from "./parts.tsx";
 import { htmlFormSnippet, scriptSnippet } from "./signup-snippets.ts";
 
 const WEEKDAY_NAMES: Record<string, string> = { mon: "Mon", tue: "Tue", wed: "Wed", thu: "Thu", fri: "Fri", sat: "Sat", sun: "Sun" };
@@ -22,6 +23,7 @@ export interface StageCount {
 
 export interface CourseOverview {
   course: Course;
+  nav: CourseNav;
   paused: boolean;
   daySeconds: number | undefined;
   lessons: (StageCount & { lesson: Lesson; received: number })[];
@@ -47,7 +49,7 @@ function Waiting(props: { count: StageCount }) {
 }
 
 export function coursePage(view: CourseOverview) {
-  const { course } = view;
+  const { course, nav } = view;
   const s = course.schedule;
   const hour = `${String(s.sendHour).padStart(2, "0")}:00`;
   return adminLayout(
@@ -61,9 +63,9 @@ export function coursePage(view: CourseOverview) {
         {view.paused ? (
           <>
             <p>
-              <strong>Paused.</strong> No lesson goes out while the course is paused; emails already queued wait and go out after you resume. Newsletters are not affected.
+              <strong>Paused.</strong> No lesson of this course goes out while it is paused; emails already queued wait and go out after you resume. Newsletters are not affected.
             </p>
-            <form method="post" action="/admin/course/resume">
+            <form method="post" action={courseHref(nav, "/admin/course/resume")}>
               <button type="submit">Resume the course</button>
             </form>
           </>
@@ -72,7 +74,7 @@ export function coursePage(view: CourseOverview) {
             <p>
               <strong>Running.</strong> Lessons go out on schedule.
             </p>
-            <form method="post" action="/admin/course/pause">
+            <form method="post" action={courseHref(nav, "/admin/course/pause")}>
               <button type="submit" class="secondary">
                 Pause the whole course
               </button>
@@ -140,7 +142,7 @@ export function coursePage(view: CourseOverview) {
               <Waiting count={row} />
               <td data-count="received">{row.received}</td>
               <td>
-                <a href={`/admin/course/preview?lesson=${encodeURIComponent(row.lesson.slug)}`}>Preview</a>
+                <a href={courseHref(nav, `/admin/course/preview?lesson=${encodeURIComponent(row.lesson.slug)}`)}>Preview</a>
               </td>
             </tr>
           ))}
@@ -156,7 +158,7 @@ export function coursePage(view: CourseOverview) {
             <Waiting count={view.graduation} />
             <td data-count="completed">{view.totals.completed} completed</td>
             <td>
-              <a href="/admin/course/preview?lesson=graduation">Preview</a>
+              <a href={courseHref(nav, "/admin/course/preview?lesson=graduation")}>Preview</a>
             </td>
           </tr>
         </tbody>
@@ -168,19 +170,23 @@ export function coursePage(view: CourseOverview) {
       </p>
 
       <h2>Preview as a reader</h2>
-      <PreviewPicker course={course} lesson={course.lessons[0]?.slug ?? "graduation"} reader="" />
+      <PreviewPicker course={course} nav={nav} lesson={course.lessons[0]?.slug ?? "graduation"} reader="" />
 
-      {view.embed ? <EmbedSnippets appUrl={view.embed.appUrl} allowedOrigins={view.embed.allowedOrigins} courseSlug={course.slug} /> : null}
+      {view.embed ? <EmbedSnippets appUrl={view.embed.appUrl} allowedOrigins={view.embed.allowedOrigins} course={course} /> : null}
     </>,
+    { nav },
   );
 }
 
 /** Copy-paste versions of the signup form for the publisher's own site. */
-function EmbedSnippets(props: { appUrl: string; allowedOrigins: readonly string[]; courseSlug: string }) {
+function EmbedSnippets(props: { appUrl: string; allowedOrigins: readonly string[]; course: Course }) {
   const example = props.allowedOrigins[0] ?? "https://www.example.com";
   return (
     <section aria-labelledby="embed-heading" data-embed>
       <h2 id="embed-heading">Embed the signup form on your site</h2>
+      <p class="hint">
+        These forms sign readers up for <strong>{props.course.name}</strong> (the hidden <code>course</code> field, <code>{props.course.slug}</code>).
+      </p>
       {props.allowedOrigins.length ? (
         <p>
           Sites that may post it (<code>ALLOWED_ORIGINS</code>):{" "}
@@ -200,17 +206,18 @@ function EmbedSnippets(props: { appUrl: string; allowedOrigins: readonly string[
       )}
       <h3>HTML form</h3>
       <p class="hint">Works without scripts. Readers land on this service's “check your inbox” page, or on your own page if you add the optional <code>redirect</code> field.</p>
-      <pre><code data-snippet="form">{htmlFormSnippet(props.appUrl, example, props.courseSlug)}</code></pre>
+      <pre><code data-snippet="form">{htmlFormSnippet(props.appUrl, example, props.course.slug)}</code></pre>
       <h3>With a script</h3>
       <p class="hint">Sends the form with <code>fetch</code>, adds the reader's time zone, and shows the answer in place, read out by screen readers. Without scripts it posts as the HTML form.</p>
-      <pre><code data-snippet="script">{scriptSnippet(props.appUrl, props.courseSlug)}</code></pre>
+      <pre><code data-snippet="script">{scriptSnippet(props.appUrl, props.course.slug)}</code></pre>
     </section>
   );
 }
 
-function PreviewPicker(props: { course: Course; lesson: string; reader: string }) {
+function PreviewPicker(props: { course: Course; nav: CourseNav; lesson: string; reader: string }) {
   return (
     <form class="card" method="get" action="/admin/course/preview">
+      <CourseField nav={props.nav} />
       <label for="preview-lesson">Lesson</label>
       <select id="preview-lesson" name="lesson">
         <LessonOptions course={props.course} selected={props.lesson} graduation />
@@ -226,6 +233,7 @@ function PreviewPicker(props: { course: Course; lesson: string; reader: string }
 
 export interface LessonPreviewView {
   course: Course;
+  nav: CourseNav;
   /** Lesson slug, or "graduation". */
   slug: string;
   title: string;
@@ -238,18 +246,19 @@ export interface LessonPreviewView {
 
 /** One lesson as a chosen reader receives it: HTML in a sandboxed frame, the text part, a test send. */
 export function lessonPreviewPage(view: LessonPreviewView) {
+  const { nav } = view;
   const readerQuery = view.reader.sample ? "" : `?reader=${encodeURIComponent(view.reader.id)}`;
-  const htmlUrl = `/admin/preview/${encodeURIComponent(view.slug)}${readerQuery}`;
+  const htmlUrl = courseHref(nav, `/admin/preview/${encodeURIComponent(view.slug)}${readerQuery}`);
   return adminLayout(
     `Preview: ${view.title}`,
     "course",
     <>
       <p>
-        <a href="/admin/course">← Course</a>
+        <a href={courseHref(nav, "/admin/course")}>← Course</a>
       </p>
       <h1>Preview: {view.title}</h1>
       {view.sentTo ? <Notice message={`A test email is queued for ${view.sentTo}. It arrives with “[Test]” in front of the subject.`} /> : null}
-      <PreviewPicker course={view.course} lesson={view.slug} reader={view.readerParam} />
+      <PreviewPicker course={view.course} nav={nav} lesson={view.slug} reader={view.readerParam} />
       <p>
         As{" "}
         {view.reader.sample ? (
@@ -266,7 +275,7 @@ export function lessonPreviewPage(view: LessonPreviewView) {
       <EmailPreview email={view.email} htmlUrl={htmlUrl} frameTitle="HTML version of the email" envelope headingLevel={2} />
 
       <h2>Send a test</h2>
-      <form class="card" method="post" action="/admin/course/test">
+      <form class="card" method="post" action={courseHref(nav, "/admin/course/test")}>
         <input type="hidden" name="lesson" value={view.slug} />
         <label for="test-to">Your address</label>
         <input id="test-to" type="email" name="to" required autocomplete="email" />
@@ -274,5 +283,6 @@ export function lessonPreviewPage(view: LessonPreviewView) {
         <button type="submit">Send test email</button>
       </form>
     </>,
+    { nav },
   );
 }

@@ -4,8 +4,8 @@ import { describeSend } from "../../../domain/reader-timeline.ts";
 import type { DashboardCounts, DayPoint, FailedSendRow } from "../../../store/admin-queries.ts";
 import { DailyChart } from "./chart.tsx";
 import { adminLayout } from "./layout.tsx";
-import { formatAt } from "./parts.tsx";
-import type { Html } from "./parts.tsx";
+import { courseHref, formatAt } from "./parts.tsx";
+import type { CourseNav, Html } from "./parts.tsx";
 
 const COUNT_LABELS: [keyof DashboardCounts, string, string][] = [
   ["signups", "Signups", "/admin/readers"],
@@ -45,8 +45,8 @@ export function QueueTable(props: { stats: Record<string, number> | null }) {
   );
 }
 
-export function FailedTable(props: { course: Course; rows: FailedSendRow[]; zone: string; retry: boolean }) {
-  const { course, rows, zone, retry } = props;
+export function FailedTable(props: { course: Course; rows: FailedSendRow[]; zone: string; retry: boolean; nav?: CourseNav | undefined }) {
+  const { course, rows, zone, retry, nav } = props;
   if (rows.length === 0) return <p class="muted">No failed sends.</p>;
   return (
     <table class="failed">
@@ -64,10 +64,10 @@ export function FailedTable(props: { course: Course; rows: FailedSendRow[]; zone
           <tr>
             <td>{formatAt(r.updated_at, zone)}</td>
             <td>
-              <a href={`/admin/readers/${encodeURIComponent(r.subscriber_id)}`}>{r.email}</a>
+              <a href={courseHref(nav, `/admin/readers/${encodeURIComponent(r.subscriber_id)}`)}>{r.email}</a>
             </td>
             <td>
-              {describeSend(course, { kind: r.kind, lesson_slug: r.lesson_slug, broadcast_subject: null })}
+              {describeSend(course, { kind: r.kind, lesson_slug: r.lesson_slug, broadcast_subject: r.broadcast_subject })}
               <br />
               <span class="muted">
                 {r.attempts} attempt{r.attempts === 1 ? "" : "s"}
@@ -76,7 +76,7 @@ export function FailedTable(props: { course: Course; rows: FailedSendRow[]; zone
             <td class="reason">{r.error ?? "no reason recorded"}</td>
             {retry ? (
               <td>
-                <form method="post" action={`/admin/failed/${encodeURIComponent(r.id)}/retry`} class="action">
+                <form method="post" action={courseHref(nav, `/admin/failed/${encodeURIComponent(r.id)}/retry`)} class="action">
                   <button type="submit" class="secondary">
                     Retry
                   </button>
@@ -92,6 +92,7 @@ export function FailedTable(props: { course: Course; rows: FailedSendRow[]; zone
 
 export function dashboardPage(input: {
   course: Course;
+  nav: CourseNav;
   counts: DashboardCounts;
   series: DayPoint[];
   queue: Record<string, number> | null;
@@ -99,18 +100,24 @@ export function dashboardPage(input: {
   failedTotal: number;
   zone: string;
 }): Html {
-  const { counts } = input;
+  const { counts, nav } = input;
+  const several = nav.courses.length > 1;
   return adminLayout(
     "Dashboard",
     "dashboard",
     <>
       <h1>{input.course.name}</h1>
+      {several ? (
+        <p class="muted">
+          Figures for this course: its readers, its signups and its emails. The send queue is shared by every course.
+        </p>
+      ) : null}
       <section aria-labelledby="counts-h">
         <h2 id="counts-h">Readers</h2>
         <ul class="counts">
           {COUNT_LABELS.map(([key, label, href]) => (
             <li data-count={key}>
-              <a href={href}>
+              <a href={courseHref(nav, href)}>
                 <strong>{counts[key]}</strong> {label}
               </a>
             </li>
@@ -131,18 +138,19 @@ export function dashboardPage(input: {
       </section>
       <section aria-labelledby="failed-h">
         <h2 id="failed-h">Latest failed sends</h2>
-        <FailedTable course={input.course} rows={input.failed} zone={input.zone} retry={false} />
+        <FailedTable course={input.course} rows={input.failed} zone={input.zone} retry={false} nav={nav} />
         {input.failedTotal > input.failed.length ? (
           <p>
-            <a href="/admin/failed">All {input.failedTotal} failed sends</a>
+            <a href={courseHref(nav, "/admin/failed")}>All {input.failedTotal} failed sends</a>
           </p>
         ) : input.failedTotal > 0 ? (
           <p>
-            <a href="/admin/failed">Retry them</a>
+            <a href={courseHref(nav, "/admin/failed")}>Retry them</a>
           </p>
         ) : null}
       </section>
     </>,
+    { nav },
   );
 }
 

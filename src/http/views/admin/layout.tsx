@@ -3,6 +3,8 @@ import type { Child } from "hono/jsx";
 import type { AssetName } from "../../assets.ts";
 import { Document } from "../document.tsx";
 import type { Html } from "../document.tsx";
+import { courseHref } from "./parts.tsx";
+import type { CourseNav } from "./parts.tsx";
 
 export type AdminSection = "dashboard" | "readers" | "course" | "broadcasts" | "failed" | "queues" | "import";
 
@@ -16,15 +18,47 @@ const NAV: [AdminSection, string, string][] = [
   ["queues", "Queues", "/admin/queues"],
 ];
 
-/** The admin console shell: one nav, no inline script (the CSP allows only /assets/*). */
-export function adminLayout(title: string, active: AdminSection | null, body: Child, options: { scripts?: AssetName[] } = {}): Html {
+/** Sections about one course: their links carry the course. The queues are every course's. */
+const PER_COURSE = new Set<AdminSection>(["dashboard", "readers", "course", "broadcasts", "failed", "import"]);
+
+/**
+ * Picks the course the console shows. A GET form, so it works without scripts and the choice is
+ * in the address (bookmarkable, back button); it reopens the current section for the new course.
+ */
+function CourseSwitcher(props: { nav: CourseNav; active: AdminSection | null }) {
+  const section = NAV.find(([key]) => key === props.active && PER_COURSE.has(key));
+  return (
+    <form method="get" action={section?.[2] ?? "/admin"} class="course-switch">
+      <label for="course-switch">Course</label>
+      <select id="course-switch" name="course">
+        {props.nav.courses.map((course) => (
+          <option value={course.slug} selected={course.slug === props.nav.current.slug}>
+            {course.name}
+          </option>
+        ))}
+      </select>
+      <button type="submit" class="secondary">
+        Switch
+      </button>
+    </form>
+  );
+}
+
+/**
+ * The admin console shell: one nav, no inline script (the CSP allows only /assets/*). With `nav`
+ * and several courses, a course switcher, and the nav's links stay on the chosen course.
+ */
+export function adminLayout(title: string, active: AdminSection | null, body: Child, options: { scripts?: AssetName[]; nav?: CourseNav | undefined } = {}): Html {
+  const { nav } = options;
+  const several = nav !== undefined && nav.courses.length > 1;
   return (
     <Document title={`${title} · Lessonpost admin`} stylesheets={["app.css", "admin.css"]} scripts={options.scripts} noindex bodyClass="admin">
       <header class="admin-bar">
         <strong>Lessonpost</strong>
+        {several ? <CourseSwitcher nav={nav} active={active} /> : null}
         <nav aria-label="Admin">
           {NAV.map(([key, label, href]) => (
-            <a href={href} aria-current={key === active ? "page" : undefined}>
+            <a href={PER_COURSE.has(key) ? courseHref(nav, href) : href} aria-current={key === active ? "page" : undefined}>
               {label}
             </a>
           ))}

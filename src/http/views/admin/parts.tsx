@@ -1,9 +1,36 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from "hono/jsx";
 import { DateTime } from "luxon";
+import type { Catalogue } from "../../../content/catalogue.ts";
 import type { Course } from "../../../content/schema.ts";
 
 export type { Html } from "../document.tsx";
+
+/** The course a console page is about, and the ones it could switch to. */
+export interface CourseNav {
+  current: Course;
+  courses: readonly Course[];
+}
+
+export function courseNav(catalogue: Pick<Catalogue, "courses">, current: Course): CourseNav {
+  return { current, courses: catalogue.courses };
+}
+
+/**
+ * A console address that stays on the page's course: `?course=<slug>` is added when the install
+ * has several courses. With one there is nothing to choose, and addresses stay as they always were.
+ */
+export function courseHref(nav: CourseNav | undefined, href: string): string {
+  if (!nav || nav.courses.length < 2) return href;
+  const url = new URL(href, "http://console.invalid");
+  url.searchParams.set("course", nav.current.slug);
+  return `${url.pathname}${url.search}${url.hash}`;
+}
+
+/** The course as a hidden field, for GET forms whose fields replace the address's query. */
+export function CourseField(props: { nav: CourseNav | undefined }) {
+  return props.nav && props.nav.courses.length > 1 ? <input type="hidden" name="course" value={props.nav.current.slug} /> : null;
+}
 
 /** "2025-12-09 09:00 UTC": the console names the zone so nobody has to guess it. */
 export function formatAt(at: number | null | undefined, zone: string): string {

@@ -2,11 +2,12 @@
 import type { Course } from "../../../content/schema.ts";
 import { READER_FILTERS } from "../../../store/admin-queries.ts";
 import type { ReaderDetail, ReaderFilter, ReaderPage } from "../../../store/admin-queries.ts";
+import type { EnrollmentView } from "../../../commands/reader-actions.ts";
 import type { NextLesson, TimelineEvent } from "../../../domain/reader-timeline.ts";
 import { GRADUATION_SLUG } from "../../../domain/course-plan.ts";
 import { adminLayout } from "./layout.tsx";
-import { ActionForm, formatAt, LessonOptions, Notice, StatusBadge } from "./parts.tsx";
-import type { Html } from "./parts.tsx";
+import { ActionForm, CourseField, courseHref, formatAt, LessonOptions, Notice, StatusBadge } from "./parts.tsx";
+import type { CourseNav, Html } from "./parts.tsx";
 
 function nextLabel(course: Course, slug: string | null): string {
   if (slug === null) return "—";
@@ -15,22 +16,30 @@ function nextLabel(course: Course, slug: string | null): string {
   return lesson ? `lesson ${lesson.number}` : slug;
 }
 
-function listUrl(params: Record<string, string | undefined>): string {
+function listUrl(nav: CourseNav, params: Record<string, string | undefined>): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) if (value) search.set(key, value);
   const query = search.toString();
-  return `/admin/readers${query ? `?${query}` : ""}`;
+  return courseHref(nav, `/admin/readers${query ? `?${query}` : ""}`);
 }
 
-export function readersPage(input: { course: Course; q: string; status: ReaderFilter | undefined; page: ReaderPage; zone: string; message?: string | undefined }): Html {
-  const { page, q, status } = input;
+export function readersPage(input: { course: Course; nav: CourseNav; q: string; status: ReaderFilter | undefined; page: ReaderPage; zone: string; message?: string | undefined }): Html {
+  const { page, q, status, nav } = input;
+  const several = nav.courses.length > 1;
   return adminLayout(
     "Readers",
     "readers",
     <>
-      <h1>Readers</h1>
+      <h1>Readers{several ? ` of ${input.course.name}` : ""}</h1>
       <Notice message={input.message} />
+      {several ? (
+        <p class="hint">
+          Readers enrolled in this course{nav.courses[0]?.slug === input.course.slug ? ", and readers not in any course yet" : ""}. A reader in several courses is listed under each; their page shows every
+          enrollment.
+        </p>
+      ) : null}
       <form method="get" action="/admin/readers" class="filters" role="search">
+        <CourseField nav={nav} />
         <label for="q">Email or name</label>
         <input type="search" id="q" name="q" value={q} maxlength={200} />
         <label for="status">Status</label>
@@ -53,7 +62,7 @@ export function readersPage(input: { course: Course; q: string; status: ReaderFi
               <th scope="col">Email</th>
               <th scope="col">Name</th>
               <th scope="col">Status</th>
-              <th scope="col">Course</th>
+              <th scope="col">{several ? input.course.name : "Course"}</th>
               <th scope="col">Signed up</th>
             </tr>
           </thead>
@@ -61,7 +70,7 @@ export function readersPage(input: { course: Course; q: string; status: ReaderFi
             {page.items.map((r) => (
               <tr data-reader={r.id}>
                 <td>
-                  <a href={`/admin/readers/${encodeURIComponent(r.id)}`}>{r.email}</a>
+                  <a href={courseHref(nav, `/admin/readers/${encodeURIComponent(r.id)}`)}>{r.email}</a>
                 </td>
                 <td>{r.name ?? ""}</td>
                 <td>
@@ -80,32 +89,77 @@ export function readersPage(input: { course: Course; q: string; status: ReaderFi
       )}
       <nav class="pager" aria-label="Pages">
         {page.prev ? (
-          <a rel="prev" href={listUrl({ q, status, before: page.prev })}>
+          <a rel="prev" href={listUrl(nav, { q, status, before: page.prev })}>
             ← Newer
           </a>
         ) : null}
-        {page.prev ? <a href={listUrl({ q, status })}>Newest</a> : null}
+        {page.prev ? <a href={listUrl(nav, { q, status })}>Newest</a> : null}
         {page.next ? (
-          <a rel="next" href={listUrl({ q, status, cursor: page.next })}>
+          <a rel="next" href={listUrl(nav, { q, status, cursor: page.next })}>
             Older →
           </a>
         ) : null}
       </nav>
     </>,
+    { nav },
+  );
+}
+
+/** Every course the reader is in, each with where they are; the page's own course is marked. */
+function Enrollments(props: { enrollments: EnrollmentView[]; current: Course; nav: CourseNav; base: string }) {
+  return (
+    <section aria-labelledby="courses-h">
+      <h2 id="courses-h">Courses</h2>
+      <table class="enrollments">
+        <thead>
+          <tr>
+            <th scope="col">Course</th>
+            <th scope="col">Status</th>
+            <th scope="col">Next</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.enrollments.map(({ course, enrollment, next }) => (
+            <tr data-enrollment={enrollment.course_slug}>
+              <td>
+                {course === undefined ? (
+                  <>
+                    {enrollment.course_slug} <span class="hint">(no longer in content/)</span>
+                  </>
+                ) : course.slug === props.current.slug ? (
+                  <strong aria-current="true">{course.name}</strong>
+                ) : (
+                  <a href={courseHref({ current: course, courses: props.nav.courses }, props.base)}>{course.name}</a>
+                )}
+              </td>
+              <td>
+                <StatusBadge status={enrollment.status} />
+              </td>
+              <td>{next?.sentence ?? "—"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 
 export function readerPage(input: {
   course: Course;
+  nav: CourseNav;
+  enrollments: EnrollmentView[];
   detail: ReaderDetail;
   timeline: TimelineEvent[];
   next: NextLesson;
   zone: string;
   message?: string | undefined;
 }): Html {
-  const { course, detail, zone } = input;
+  const { course, detail, zone, nav } = input;
   const { subscriber: s, enrollment } = detail;
   const base = `/admin/readers/${encodeURIComponent(s.id)}`;
+  const several = nav.courses.length > 1;
+  // Every action but "unsubscribe from all email" is on this course: the form says which.
+  const courseField = <input type="hidden" name="course" value={course.slug} />;
   const canSend = s.status === "active" && enrollment !== undefined && enrollment.status !== "cancelled";
   const canMove = enrollment !== undefined && ["active", "paused", "completed"].includes(enrollment.status);
   const nextSlug = input.next.slug && input.next.slug !== GRADUATION_SLUG ? input.next.slug : null;
@@ -114,11 +168,12 @@ export function readerPage(input: {
     "readers",
     <>
       <p>
-        <a href="/admin/readers">← Readers</a>
+        <a href={courseHref(nav, "/admin/readers")}>← Readers</a>
       </p>
       <h1>{s.email}</h1>
       <Notice message={input.message} />
       <p class="next-lesson" data-next-lesson="">
+        {several ? <>{course.name}: </> : null}
         {input.next.sentence}
       </p>
       <dl class="facts">
@@ -129,7 +184,7 @@ export function readerPage(input: {
           <StatusBadge status={s.status} />
           {enrollment ? (
             <>
-              {" · course "}
+              {several ? ` · ${course.name} ` : " · course "}
               <StatusBadge status={enrollment.status} />
             </>
           ) : null}
@@ -156,10 +211,13 @@ export function readerPage(input: {
         ) : null}
       </dl>
 
+      {input.enrollments.length > 1 || (several && input.enrollments.length > 0) ? <Enrollments enrollments={input.enrollments} current={course} nav={nav} base={base} /> : null}
+
       <section aria-labelledby="actions-h" class="actions">
-        <h2 id="actions-h">Actions</h2>
+        <h2 id="actions-h">Actions{several ? ` in ${course.name}` : ""}</h2>
         {canSend ? (
           <ActionForm action={`${base}/send-lesson`} label="Send now">
+            {courseField}
             <label for="send-lesson">Send a lesson now</label>
             <select id="send-lesson" name="lesson">
               <LessonOptions course={course} selected={nextSlug} />
@@ -168,6 +226,7 @@ export function readerPage(input: {
         ) : null}
         {canMove ? (
           <ActionForm action={`${base}/move`} label="Move" secondary>
+            {courseField}
             <label for="move-lesson">Make this their next lesson</label>
             <select id="move-lesson" name="lesson">
               <LessonOptions course={course} selected={nextSlug} />
@@ -176,15 +235,26 @@ export function readerPage(input: {
         ) : null}
         {input.next.held ? (
           <>
-            <ActionForm action={`${base}/retry-lesson`} label="Retry the held lesson" />
+            <ActionForm action={`${base}/retry-lesson`} label="Retry the held lesson">
+              {courseField}
+            </ActionForm>
             <ActionForm action={`${base}/skip-lesson`} label="Skip it" secondary>
+              {courseField}
               <label for="skip-reason">Skip the held lesson, because</label>
               <input id="skip-reason" name="reason" required maxlength={500} />
             </ActionForm>
           </>
         ) : null}
-        {enrollment?.status === "active" ? <ActionForm action={`${base}/pause`} label="Pause the course for this reader" secondary /> : null}
-        {enrollment?.status === "paused" ? <ActionForm action={`${base}/resume`} label="Resume" secondary /> : null}
+        {enrollment?.status === "active" ? (
+          <ActionForm action={`${base}/pause`} label="Pause the course for this reader" secondary>
+            {courseField}
+          </ActionForm>
+        ) : null}
+        {enrollment?.status === "paused" ? (
+          <ActionForm action={`${base}/resume`} label="Resume" secondary>
+            {courseField}
+          </ActionForm>
+        ) : null}
         {s.status !== "unsubscribed" && s.status !== "deleted" ? <ActionForm action={`${base}/unsubscribe`} label="Unsubscribe from all email" secondary /> : null}
         <ActionForm action={`${base}/export`} label="Download their data (JSON)" secondary />
         <ActionForm action={`${base}/delete`} label="Erase this reader" danger>
@@ -206,5 +276,6 @@ export function readerPage(input: {
         </ol>
       </section>
     </>,
+    { nav },
   );
 }
