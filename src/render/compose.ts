@@ -127,6 +127,10 @@ export async function composeEmail(send: ComposableSend, subscriber: Subscriber,
   // List mail (lessons, graduation, newsletters) carries the list headers; the confirmation is a
   // transactional reply to one signup, before the reader is on any list, so it carries none.
   // RFC 8058 one-click: mailbox providers POST to the List-Unsubscribe URL.
+  // The footer link of a course's own email names the course, so its page can offer "stop this
+  // course" beside "stop all email". The query selects, it grants nothing: the token is the
+  // reader's. The List-Unsubscribe header keeps the bare link, since one-click stops all email.
+  const courseUnsubscribeUrl = `${unsubscribeUrl}?course=${encodeURIComponent(ctx.course.slug)}`;
   const headers = {
     "List-Id": listIdHeader(ctx.course, ctx.appUrl),
     "List-Unsubscribe": `<${unsubscribeUrl}>`,
@@ -138,7 +142,7 @@ export async function composeEmail(send: ComposableSend, subscriber: Subscriber,
     const lesson = ctx.course.lessons.find((l) => l.slug === send.lesson_slug);
     if (!lesson) throw new ComposeError(`lesson "${send.lesson_slug}" is no longer in the course`);
     // Rendered once per lesson version, then personalised per reader (./personalize.ts).
-    const rendered = renderLessonEmailFast({ course: ctx.course, lesson, recipient, unsubscribeUrl, preferencesUrl, webVersionUrl });
+    const rendered = renderLessonEmailFast({ course: ctx.course, lesson, recipient, unsubscribeUrl: courseUnsubscribeUrl, preferencesUrl, webVersionUrl });
     return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers };
   }
   if (send.kind === "graduation" || send.lesson_slug === GRADUATION_SLUG) {
@@ -153,7 +157,7 @@ export async function composeEmail(send: ComposableSend, subscriber: Subscriber,
     // Chaining: the course `next:` names is offered, never joined for the reader.
     const next = ctx.course.next !== undefined ? ctx.catalogue?.get(ctx.course.next) : undefined;
     const joinNextUrl = next ? await joinNextUrlFor(ctx, send.id) : undefined;
-    const rendered = renderGraduationEmailFast({ course: ctx.course, recipient, unsubscribeUrl, preferencesUrl, webVersionUrl, lessonWebVersionUrls, next, ...(joinNextUrl ? { joinNextUrl } : {}) });
+    const rendered = renderGraduationEmailFast({ course: ctx.course, recipient, unsubscribeUrl: courseUnsubscribeUrl, preferencesUrl, webVersionUrl, lessonWebVersionUrls, next, ...(joinNextUrl ? { joinNextUrl } : {}) });
     return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers };
   }
   if (send.kind === "newsletter") {

@@ -102,7 +102,11 @@ describe.each(ENGINES)("web version of every email (%s)", (engine) => {
     expect(page).toBe(email.html);
     expect(page).toContain("Hi Robin,");
     expect(page).toContain(t.course.lessons[0]!.title);
-    expect(page).toContain(`href="${unsubscribeUrl}"`);
+    // The footer's link names the course, so its page can offer "stop this course"; the header's is bare.
+    expect(page).toContain(`href="${unsubscribeUrl}?course=${t.course.slug}"`);
+    expect(email.headers?.["List-Unsubscribe"]).toBe(`<${unsubscribeUrl}>`);
+    const choices = await (await t.app.request(`${new URL(unsubscribeUrl).pathname}?course=${t.course.slug}`)).text();
+    expect(choices).toContain(`Stop ${t.course.name}.`);
     expect(page).toContain(`href="${preferencesUrl}"`);
     // The email's HTML is the page: sandboxed, unframed, private, and its token never sent on as a Referer.
     expect(res.headers.get("content-security-policy")).toMatch(/^sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none';/);
