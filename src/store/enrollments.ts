@@ -45,7 +45,8 @@ export async function findEnrollment(db: Database, subscriberId: string, courseS
 
 /**
  * Enrolls a confirmed reader, due at once for `firstSlug`; a returning (cancelled) reader resumes
- * where they left off. Returns the enrollment's id.
+ * where they left off, and a course they asked for before confirming (pending) starts now. Returns
+ * the enrollment's id.
  */
 export async function upsertEnrollment(db: Database, subscriberId: string, courseSlug: string, firstSlug: string | null, now: number): Promise<string> {
   await db
@@ -65,7 +66,11 @@ export async function upsertEnrollment(db: Database, subscriberId: string, cours
       updated_at: now,
     })
     .onConflict((oc) =>
-      oc.columns(["subscriber_id", "course_slug"]).doUpdateSet({ status: "active", next_due_at: now, updated_at: now }).where("enrollments.status", "=", "cancelled"),
+      // A pending enrollment (asked for on the form) becomes active too: the reader is confirmed now.
+      oc
+        .columns(["subscriber_id", "course_slug"])
+        .doUpdateSet({ status: "active", started_at: startedAtOnActivation(now), next_due_at: now, updated_at: now })
+        .where("enrollments.status", "in", ["cancelled", "pending"]),
     )
     .execute();
   const row = await db.selectFrom("enrollments").select("id").where("subscriber_id", "=", subscriberId).where("course_slug", "=", courseSlug).executeTakeFirstOrThrow();
