@@ -3,6 +3,8 @@ import { catalogueOf } from "../../src/content/catalogue.ts";
 import { loadCatalogue } from "../../src/content/load.ts";
 import type { Course } from "../../src/content/schema.ts";
 import { composeEmail } from "../../src/render/compose.ts";
+import { newsletterText } from "../../src/store/broadcast-delivery.ts";
+import { createBroadcast } from "../../src/store/broadcasts.ts";
 import type { OutgoingEmail } from "../../src/send/mailer.ts";
 import { openDatabase } from "../../src/store/connect.ts";
 import type { Database } from "../../src/store/database.ts";
@@ -166,6 +168,26 @@ describe.each(ENGINES)("tracked links (%s)", (engine) => {
     const res = await app({ ...course, tracking: { clicks: false } }).request(walk!);
     expect(res.headers.get("location")).toBe(WALK);
     expect(await clicks()).toEqual([]);
+  });
+
+  it("follows and records a newsletter's links, found in the newsletter's own text, once per reader and link", async () => {
+    const NEWS = "https://news.example/spring?issue=1";
+    const broadcastId = await createBroadcast(db, course, { subject: "Spring", markdown: `Read [the spring issue](${NEWS}).`, audience: { kind: "course" } }, clock.now);
+    const id = crypto.randomUUID();
+    await db
+      .insertInto("sends")
+      .values({
+        id, dedupe_key: `newsletter:${broadcastId}:${subscriberId}`, kind: "newsletter", subscriber_id: subscriberId, enrollment_id: null, lesson_slug: null, broadcast_id: broadcastId,
+        status: "sent", provider_id: `p-${id}`, error: null, enqueued_at: clock.now, sent_at: clock.now, created_at: clock.now, updated_at: clock.now,
+      })
+      .execute();
+    const row = await db.selectFrom("sends").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+    const subscriber = await db.selectFrom("subscribers").selectAll().where("id", "=", subscriberId).executeTakeFirstOrThrow();
+    const news = await composeEmail(row, subscriber, { course, appUrl: APP_URL, secretKey: TEST_SECRET, from: "", now: clock.now }, await newsletterText(db, broadcastId));
+    const link = /href="(https:\/\/lessons\.example\.test\/r\/[^"]+)"/.exec(news.html)?.[1];
+    expect(link).toBeDefined();
+    for (let i = 0; i < 2; i++) expect((await app().request(new URL(link!).pathname)).headers.get("location")).toBe(NEWS);
+    expect((await clicks()).map((c) => [c.url, c.send_id, c.item])).toEqual([[NEWS, id, `newsletter:${broadcastId}`]]);
   });
 
   it("shows each link followed on the reader's timeline", async () => {
