@@ -200,6 +200,15 @@ describe.each(ENGINES)("tracked links (%s)", (engine) => {
     expect(clicked).toEqual([{ at: expect.any(String), kind: "clicked", text: `Lesson 1 “Look Around”: followed the link to ${WALK}`, sendId: lesson1.id }]);
   });
 
+  it("is in the reader's own data export", async () => {
+    const [walk] = await trackedPaths();
+    await app().request(walk!);
+    const res = await app().request(`/admin/api/subscribers/${subscriberId}/export`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(res.status).toBe(200);
+    const data = (await res.json()) as { linksFollowed: unknown };
+    expect(data.linksFollowed).toEqual([{ url: WALK, at: new Date(clock.now).toISOString(), lesson: "look-around" }]);
+  });
+
   it("goes with the reader when they are erased", async () => {
     const [walk] = await trackedPaths();
     await app().request(walk!);
