@@ -20,7 +20,7 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
  * The path segment after each route that takes a link token, and token-like query parameters. The
  * token segment may arrive percent-encoded or not, so anything up to the next separator goes.
  */
-const TOKEN_SEGMENT = /(\/(?:unsubscribe|confirm|preferences|email|join)(?:\/|%2F))[^/?#\s"'<>\\]+/gi;
+const TOKEN_SEGMENT = /(\/(?:unsubscribe|confirm|preferences|email|join|r)(?:\/|%2F))[^/?#\s"'<>\\]+/gi;
 const TOKEN_PARAM = /([?&]token=)[^&#\s"'<>\\]+/gi;
 
 /** Removes link tokens from any text bound for a log: paths, URLs, error messages. */

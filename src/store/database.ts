@@ -181,6 +181,27 @@ export interface SendRequestsTable {
   body: string;
 }
 
+/**
+ * A reader following a tracked link (course.yaml `tracking: { clicks: true }`): one row per reader,
+ * email and link, the first time they followed it (src/store/clicks.ts).
+ */
+export interface ClicksTable {
+  id: string;
+  /** The ledger row whose email held the link (the first one followed, if the reader got it twice). */
+  send_id: string;
+  subscriber_id: string;
+  /** The course the email spoke for; null for a newsletter of no course. */
+  course_slug: string | null;
+  /** What was sent: `lesson:<course>:<slug>` or `newsletter:<id>`; with the reader and link, unique. */
+  item: string;
+  /** The link's position in the email's body, and its hash (src/tokens.ts linkHash). */
+  link_index: number;
+  link_hash: string;
+  /** The address the reader was sent on to: one the publisher wrote, never the reader's own data. */
+  url: string;
+  clicked_at: Timestamp;
+}
+
 export interface DB {
   subscribers: SubscribersTable;
   enrollments: EnrollmentsTable;
@@ -192,6 +213,7 @@ export interface DB {
   broadcasts: BroadcastsTable;
   admin_sessions: AdminSessionsTable;
   send_requests: SendRequestsTable;
+  clicks: ClicksTable;
 }
 
 export type Database = Kysely<DB>;

@@ -243,6 +243,29 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable("consent_events").addColumn("course_slug", "text").execute();
     },
   },
+  "0012_click_tracking": {
+    async up(db: Kysely<unknown>) {
+      // One row per reader, email and link the first time it was followed: the unique key makes a
+      // second click (or a scanner's and then the reader's) a no-op. The rows go with their reader
+      // and ledger row (erasure deletes both).
+      await db.schema
+        .createTable("clicks")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("send_id", "text", (c) => c.notNull().references("sends.id").onDelete("cascade"))
+        .addColumn("subscriber_id", "text", (c) => c.notNull().references("subscribers.id").onDelete("cascade"))
+        .addColumn("course_slug", "text")
+        .addColumn("item", "text", (c) => c.notNull())
+        .addColumn("link_index", "integer", (c) => c.notNull())
+        .addColumn("link_hash", "text", (c) => c.notNull())
+        .addColumn("url", "text", (c) => c.notNull())
+        .addColumn("clicked_at", "bigint", (c) => c.notNull())
+        .addUniqueConstraint("clicks_reader_item_link_uq", ["subscriber_id", "item", "link_hash"])
+        .execute();
+      // The reader's timeline reads by reader; per-email figures and cascading deletes by send.
+      await db.schema.createIndex("clicks_subscriber_idx").on("clicks").columns(["subscriber_id", "clicked_at"]).execute();
+      await db.schema.createIndex("clicks_send_idx").on("clicks").column("send_id").execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

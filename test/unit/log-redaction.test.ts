@@ -15,6 +15,12 @@ describe("log redaction", () => {
     expect(redactTokens("/admin/readers/1234 and /subscribe")).toBe("/admin/readers/1234 and /subscribe");
   });
 
+  it("takes the token out of a tracked link's path too", () => {
+    expect(redactTokens(`GET /r/${TOKEN}`)).toBe("GET /r/[redacted]");
+    expect(redactTokens(`https://lessons.example/r/${TOKEN}`)).toBe("https://lessons.example/r/[redacted]");
+    expect(redactTokens(`path "/r%2F${TOKEN}"`)).toBe('path "/r%2F[redacted]"');
+  });
+
   it("applies to every line the logger writes, message and fields alike", () => {
     const lines: string[] = [];
     const log = createLogger("debug", (line) => lines.push(line));
