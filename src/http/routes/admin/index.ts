@@ -4,6 +4,7 @@ import { malformed } from "../../../errors.ts";
 import type { AppEnv } from "../../env.ts";
 import { presentEmail } from "../../presenters/admin-api.ts";
 import { servicesFor } from "../../services.ts";
+import { analyticsApiRoutes } from "./api-analytics.ts";
 import { apiRoutes } from "./api.ts";
 import { adminGate, authRoutes } from "./auth.ts";
 import { broadcastAdminRoutes } from "./broadcasts.ts";
@@ -23,6 +24,7 @@ export const adminRoutes = new Hono<AppEnv>()
   .use(adminGate)
   .route("/", authRoutes)
   .route("/api", apiRoutes)
+  .route("/api", analyticsApiRoutes)
   .route("/", dashboardRoutes)
   .route("/readers", readerRoutes)
   .route("/failed", failedRoutes)
