@@ -58,7 +58,17 @@ describe.each(ENGINES)("course analytics (%s)", (engine) => {
       sent: l.sent,
       ...Object.fromEntries((["delivered", "opened", "clicked", "bounced", "complained", "unsubscribed"] as const).map((k) => [k, [l[k].count, l[k].rate]])),
     }));
-    expect(figures).toEqual(MORNING_LESSONS.map((l) => ({ ...l, delivered: [...l.delivered], opened: [...l.opened], clicked: [...l.clicked], bounced: [...l.bounced], complained: [...l.complained], unsubscribed: [...l.unsubscribed] })));
+    expect(figures).toEqual(
+      MORNING_LESSONS.map((l) => ({
+        ...l,
+        delivered: [...l.delivered],
+        opened: [...l.opened],
+        clicked: [...l.clicked],
+        bounced: [...l.bounced],
+        complained: [...l.complained],
+        unsubscribed: [...l.unsubscribed],
+      })),
+    );
     expect(data.lessons.map((l) => l.title)).toEqual(["First Light", "Keep Going", "Graduation email"]);
     expect(data.tracking).toEqual({ opens: true, clicks: true });
 
@@ -85,7 +95,12 @@ describe.each(ENGINES)("course analytics (%s)", (engine) => {
   it("answers the same figures as JSON at GET /admin/api/courses/:slug/analytics, and 404 for a course that is not here", async () => {
     const response = await app.request(`/admin/api/courses/${MORNING}/analytics`, { headers: { authorization: `Bearer ${ADMIN}` } });
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { course: string; lessons: { key: string; sent: number; unsubscribed: { count: number; rate: number | null } }[]; funnel: { weeks: unknown[] }; leftWithinDays: number };
+    const body = (await response.json()) as {
+      course: string;
+      lessons: { key: string; sent: number; unsubscribed: { count: number; rate: number | null } }[];
+      funnel: { weeks: unknown[] };
+      leftWithinDays: number;
+    };
     expect(body.course).toBe(MORNING);
     expect(body.leftWithinDays).toBe(7);
     expect(body.lessons.map((l) => [l.key, l.sent, l.unsubscribed])).toEqual([

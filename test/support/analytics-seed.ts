@@ -39,7 +39,14 @@ type App = Pick<ReturnType<typeof createApp>, "request">;
 let deliveries = 0;
 
 /** Posts one Resend event about `emailId`, signed as Resend signs it. */
-export async function deliverEvent(app: App, type: string, emailId: string, at: number, data: Record<string, unknown> = {}, id = `msg_analytics_${++deliveries}_${Math.random().toString(36).slice(2, 8)}`): Promise<void> {
+export async function deliverEvent(
+  app: App,
+  type: string,
+  emailId: string,
+  at: number,
+  data: Record<string, unknown> = {},
+  id = `msg_analytics_${++deliveries}_${Math.random().toString(36).slice(2, 8)}`,
+): Promise<void> {
   const raw = JSON.stringify({ type, created_at: new Date(at).toISOString(), data: { email_id: emailId, ...data } });
   const signedAt = new Date();
   const response = await app.request("/webhooks/resend", {
