@@ -45,7 +45,8 @@ const SERIES = [
 
 const W = 480;
 const LABEL_W = 150;
-const BAR_MAX = W - LABEL_W - 56;
+/** Room on the right of the longest bar for its label, "7 (100.0%)". */
+const BAR_MAX = W - LABEL_W - 84;
 const FONT = 13;
 
 /** Delivered, opened and clicked rates of each lesson, as grouped horizontal bars (0–100%). */
@@ -53,15 +54,25 @@ function LessonChart(props: { lessons: LessonFigures[] }) {
   const rows = props.lessons;
   const barH = 10;
   const groupH = SERIES.length * (barH + 3) + 14;
-  const height = rows.length * groupH + 8;
+  const legendH = 24;
+  const height = legendH + rows.length * groupH + 8;
   const describe = rows.map((l) => `${lessonLabel(l)}: ${SERIES.map((s) => `${s.key} ${percent(l[s.key].rate)}`).join(", ")}`).join("; ");
   return (
     <figure class="chart">
       <svg xmlns="http://www.w3.org/2000/svg" viewBox={`0 0 ${W} ${height}`} role="img" aria-labelledby="lessons-chart-title lessons-chart-desc" data-chart="lessons">
         <title id="lessons-chart-title">Delivered, opened and clicked, per lesson</title>
         <desc id="lessons-chart-desc">{`Rates per lesson (delivered of sent; opened and clicked of delivered). ${describe}.`}</desc>
+        {/* The key, inside the drawing: a separate small SVG would be stretched by the chart's own CSS. */}
+        {SERIES.map((s, j) => (
+          <g data-key={s.key}>
+            <rect x={j * 160} y="4" width="12" height="12" fill={s.colour} />
+            <text x={j * 160 + 17} y="15" font-size={FONT - 1} fill="currentColor">
+              {s.label}
+            </text>
+          </g>
+        ))}
         {rows.map((l, i) => {
-          const top = 4 + i * groupH;
+          const top = legendH + 4 + i * groupH;
           return (
             <g data-lesson={l.key}>
               <text x="0" y={top + FONT} font-size={FONT} fill="currentColor">
@@ -85,16 +96,6 @@ function LessonChart(props: { lessons: LessonFigures[] }) {
           );
         })}
       </svg>
-      <figcaption>
-        {SERIES.map((s) => (
-          <span>
-            <svg xmlns="http://www.w3.org/2000/svg" width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">
-              <rect width="12" height="12" fill={s.colour} />
-            </svg>{" "}
-            {s.label}
-          </span>
-        ))}
-      </figcaption>
     </figure>
   );
 }
@@ -109,7 +110,9 @@ function Cell(props: { figure: Figure }) {
 
 function LessonTable(props: { lessons: LessonFigures[] }) {
   return (
-    <table class="analytics-lessons">
+    // Focusable: on a phone the console's CSS makes a wide table scroll inside itself, and a
+    // keyboard must be able to scroll it too.
+    <table class="analytics-lessons" tabindex={0}>
       <caption>Per lesson: each figure is a count, then its rate</caption>
       <thead>
         <tr>
@@ -180,7 +183,7 @@ function FunnelTable(props: { funnel: CourseAnalytics["funnel"] }) {
       </td>
     ));
   return (
-    <table class="analytics-funnel">
+    <table class="analytics-funnel" tabindex={0}>
       <caption>Readers by the week they joined (ISO week, UTC); percentages are of the readers who joined that week</caption>
       <thead>
         <tr>
