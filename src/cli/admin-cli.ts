@@ -4,6 +4,7 @@ import { open, readFile, stat } from "node:fs/promises";
 import { Command, CommanderError } from "commander";
 import { SingleBar, Presets } from "cli-progress";
 import { hashAdminPassword } from "../commands/admin-password.ts";
+import { courseAnalytics, funnelCsv, lessonsCsv } from "../commands/analytics.ts";
 import { createNewsletter, parseAudienceField } from "../commands/broadcasts.ts";
 import { chooseCourse } from "../commands/course-admin.ts";
 import { exportReaderCsv, importReaderCsv } from "../commands/import-readers.ts";
@@ -20,6 +21,7 @@ import { createProducer } from "../queue/producer.ts";
 import { broadcastProgress } from "../store/broadcasts.ts";
 import { openDatabase } from "../store/connect.ts";
 import { retryProgress } from "../store/sends.ts";
+import { analyticsText } from "./analytics-text.ts";
 import { readerTimelineText } from "./timeline-text.ts";
 
 /**
@@ -292,6 +294,22 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
         // Optional even with several courses: a reader's page is about their own first course by default.
         const course = options.course === undefined ? undefined : courseOption(services, options.course);
         out(await readerTimelineText(services, await findReader(services, who), course));
+      }),
+    );
+
+  program
+    .command("analytics")
+    .description("a course's per-lesson figures and its funnel by signup week (tables, or CSV)")
+    .option("--course <slug>", COURSE_HELP)
+    .option("--csv [table]", 'print one table as CSV instead: "lessons" (the default) or "funnel"')
+    .action(async (options: { course?: string; csv?: string | boolean }) =>
+      withServices(async (services) => {
+        const course = courseOption(services, options.course);
+        const csv = options.csv === true ? "lessons" : options.csv;
+        if (csv !== undefined && csv !== false && csv !== "lessons" && csv !== "funnel") throw new CliError(`--csv takes "lessons" or "funnel", not "${csv}".`, EXIT.usage);
+        const data = await courseAnalytics(services, course);
+        if (csv === "lessons" || csv === "funnel") process.stdout.write(csv === "lessons" ? lessonsCsv(data) : funnelCsv(data));
+        else out(analyticsText(data));
       }),
     );
 

@@ -266,6 +266,15 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex("clicks_send_idx").on("clicks").column("send_id").execute();
     },
   },
+  "0016_analytics": {
+    async up(db: Kysely<unknown>) {
+      // The analytics page groups a course's readers by the week they joined it: a range of this
+      // index instead of a scan of every enrollment of every course.
+      await db.schema.createIndex("enrollments_course_created_idx").on("enrollments").columns(["course_slug", "created_at"]).execute();
+      // "Who left after which lesson" starts from the unsubscribe records, not from all consent.
+      await db.schema.createIndex("consent_events_kind_at_idx").on("consent_events").columns(["kind", "at"]).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

@@ -4,6 +4,8 @@ import { malformed } from "../../../errors.ts";
 import type { AppEnv } from "../../env.ts";
 import { presentEmail } from "../../presenters/admin-api.ts";
 import { servicesFor } from "../../services.ts";
+import { analyticsAdminRoutes } from "./analytics.ts";
+import { analyticsApiRoutes } from "./api-analytics.ts";
 import { apiRoutes } from "./api.ts";
 import { adminGate, authRoutes } from "./auth.ts";
 import { broadcastAdminRoutes } from "./broadcasts.ts";
@@ -23,12 +25,14 @@ export const adminRoutes = new Hono<AppEnv>()
   .use(adminGate)
   .route("/", authRoutes)
   .route("/api", apiRoutes)
+  .route("/api", analyticsApiRoutes)
   .route("/", dashboardRoutes)
   .route("/readers", readerRoutes)
   .route("/failed", failedRoutes)
   .route("/course", courseAdminRoutes)
   .route("/broadcasts", broadcastAdminRoutes)
   .route("/import", importAdminRoutes)
+  .route("/analytics", analyticsAdminRoutes)
   /**
    * A lesson exactly as one reader would receive it: same template, same personalisation, same
    * headers and unsubscribe link. `reader` is a subscriber id or address; without it, a sample

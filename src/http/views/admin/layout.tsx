@@ -6,7 +6,7 @@ import type { Html } from "../document.tsx";
 import { courseHref } from "./parts.tsx";
 import type { CourseNav } from "./parts.tsx";
 
-export type AdminSection = "dashboard" | "readers" | "course" | "broadcasts" | "failed" | "queues" | "import";
+export type AdminSection = "dashboard" | "readers" | "course" | "broadcasts" | "failed" | "queues" | "import" | "analytics";
 
 const NAV: [AdminSection, string, string][] = [
   ["dashboard", "Dashboard", "/admin"],
@@ -15,11 +15,12 @@ const NAV: [AdminSection, string, string][] = [
   ["broadcasts", "Broadcasts", "/admin/broadcasts"],
   ["failed", "Failed sends", "/admin/failed"],
   ["import", "Import / export", "/admin/import"],
+  ["analytics", "Analytics", "/admin/analytics"],
   ["queues", "Queues", "/admin/queues"],
 ];
 
 /** Sections about one course: their links carry the course. The queues are every course's. */
-const PER_COURSE = new Set<AdminSection>(["dashboard", "readers", "course", "broadcasts", "failed", "import"]);
+const PER_COURSE = new Set<AdminSection>(["dashboard", "readers", "course", "broadcasts", "failed", "import", "analytics"]);
 
 /**
  * Picks the course the console shows. A GET form, so it works without scripts and the choice is
