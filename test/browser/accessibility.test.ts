@@ -82,6 +82,7 @@ beforeAll(async () => {
     { name: "broadcasts", path: "/admin/broadcasts?course=morning-pages", admin: true },
     { name: "failed sends", path: "/admin/failed", admin: true },
     { name: "import", path: "/admin/import", admin: true },
+    { name: "analytics", path: "/admin/analytics?course=morning-pages", admin: true },
   );
   expect(lesson.id).toBeTruthy();
 }, 60_000);
