@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import { courseFor } from "../src/content/catalogue.ts";
 import type { Catalogue } from "../src/content/catalogue.ts";
 import type { Course } from "../src/content/schema.ts";
+import { isGuardedKind } from "../src/domain/sending-guard.ts";
 import { errorMessage } from "../src/errors.ts";
 import type { Logger } from "../src/log.ts";
 import { QUEUES } from "../src/queue/queues.ts";
@@ -65,7 +66,7 @@ export type SendOutcome = { sent: number; failed: number; skipped: number };
  */
 type Verdict = { action: "send" } | { action: "cancel" | "park"; reason: string };
 
-/** What the verdict needs about a set of rows, read in four queries however many rows there are. */
+/** What the verdict needs about a set of rows, read in five queries however many rows there are. */
 async function loadState(db: Database, rows: readonly Send[]): Promise<ScreeningState> {
   const ids = (pick: (row: Send) => string | null) => [...new Set(rows.map(pick).filter((id): id is string => id !== null))];
   return readScreeningState(db, { subscriberIds: ids((r) => r.subscriber_id), enrollmentIds: ids((r) => r.enrollment_id), broadcastIds: ids((r) => r.broadcast_id) });
@@ -94,6 +95,8 @@ function verdict(send: Send, state: ScreeningState): Verdict {
     const status = state.broadcasts.get(send.broadcast_id);
     if (!status || status === "cancelled") return { action: "cancel", reason: "newsletter cancelled" };
   }
+  // After every reason to cancel: a reader who left is not kept waiting for a resume.
+  if (state.sendingPaused && isGuardedKind(send.kind)) return { action: "park", reason: "sending paused: complaint rate" };
   return { action: "send" };
 }
 
