@@ -3,10 +3,12 @@ import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { checkComplaintRate } from "../../src/commands/sending-guard.ts";
 import { silentLogger } from "../../src/log.ts";
+import { recordSendingPaused } from "../../src/store/sending-guard.ts";
 import { queuedSend } from "../../src/store/sends.ts";
 import { runTick } from "../../workers/tick-worker.ts";
 import { ENGINES } from "../support/databases.ts";
 import { createFakeDispatcher } from "../support/fake-dispatcher.ts";
+import { runEntry } from "../support/processes.ts";
 import { bulkReaders, confirmedReader } from "../support/readers.ts";
 import { formPost, linkPath, startStack, waitFor } from "../support/stack.ts";
 import type { Stack } from "../support/stack.ts";
@@ -112,5 +114,38 @@ describe.each(ENGINES)("the complaint-rate guard (%s)", (engine) => {
     await complain(3);
     expect(await status()).toMatchObject({ paused: true, pause: { complaints: 4, delivered: 1000 } });
     expect(await db.selectFrom("sending_pauses").select("id").execute()).toHaveLength(2);
+  });
+});
+
+describe("npm run admin -- resume-sending", () => {
+  let stack: Stack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  it("resumes a pause, records the CLI and its user, and exits 1 when nothing is paused", async () => {
+    stack = await startStack("sqlite", { roles: ["http"] });
+    const { db } = stack.runtime;
+    const now = Date.now();
+    await recordSendingPaused(db, { complaints: 4, delivered: 1200, windowStart: now - 7 * DAY, windowEnd: now, reason: "Complaints reached 0.33% (4 of 1200 delivered)." }, now);
+    const cli = async () => {
+      const child = runEntry("src/cli/admin-cli.ts", stack!.env, ["resume-sending"]);
+      const { code } = await child.exited;
+      return { code, output: child.output() };
+    };
+
+    const resumed = await cli();
+    expect(resumed.code, resumed.output).toBe(0);
+    expect(resumed.output).toContain("Sending resumed; it was paused at");
+    expect(resumed.output).toContain("Complaints reached 0.33% (4 of 1200 delivered).");
+    const row = await db.selectFrom("sending_pauses").select(["in_force", "resumed_at", "resumed_by"]).executeTakeFirstOrThrow();
+    expect(row.in_force).toBeNull();
+    expect(row.resumed_at).toBeGreaterThanOrEqual(now);
+    expect(row.resumed_by).toMatch(/^cli \(.+\)$/);
+
+    const again = await cli();
+    expect(again.code).toBe(1);
+    expect(again.output).toContain("admin: Sending is not paused.");
   });
 });
