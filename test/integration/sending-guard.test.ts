@@ -21,8 +21,8 @@ const DAY = 24 * 3600_000;
  * The complaint-rate guard on the real service (HTTP, send worker, tick, Redis) and both
  * databases: complaints arrive through the signed Resend webhook against 1,000 delivered emails.
  * At 2 (0.2%) the console warns and mail flows; the 3rd (0.3%) pauses lessons while a confirmation
- * still goes out; the admin's resume lets the parked lesson go, and only a new complaint pauses
- * again.
+ * still goes out; the admin's resume lets the parked lesson and the held newsletter go, and only a
+ * new complaint pauses again.
  */
 describe.each(ENGINES)("the complaint-rate guard (%s)", (engine) => {
   let stack: Stack | undefined;
@@ -91,11 +91,18 @@ describe.each(ENGINES)("the complaint-rate guard (%s)", (engine) => {
     expect(await lessonRow()).toEqual({ status: "queued", error: "sending paused: complaint rate", enqueued_at: null });
     expect(fake.emails.filter((e) => e.subject === lesson1.subject)).toEqual([]);
 
-    // The tick turns no due enrollment into a lesson while the pause holds.
+    // The tick turns no due enrollment into a lesson, and no newsletter into rows, while the pause holds.
     const due = await confirmedReader(db, course, { email: "due@example.com", confirmedAt: now - 2 * DAY });
+    const newsletter = await fetch(`${baseUrl}/admin/api/newsletters`, {
+      method: "POST",
+      headers: { ...admin, "content-type": "application/json" },
+      body: JSON.stringify({ subject: "A note while paused", markdown: "Between lessons.", audience: `stage:${course.lessons[1]!.slug}` }),
+    });
+    expect(newsletter.status).toBe(201);
     const ticked = await runTick({ db, catalogue: catalogueOf([course]), dispatcher: createFakeDispatcher(db) }, Date.now());
     expect(ticked).toMatchObject({ queued: 0, newsletter: 0 });
     expect(await db.selectFrom("sends").select("id").where("subscriber_id", "=", due.subscriberId).where("kind", "=", "lesson").execute()).toEqual([]);
+    expect(await db.selectFrom("sends").select("id").where("kind", "=", "newsletter").execute()).toEqual([]);
     expect(await db.selectFrom("enrollments").select("next_slug").where("id", "=", due.enrollmentId).executeTakeFirstOrThrow()).toEqual({ next_slug: lesson1.slug });
 
     // The admin resumes: the parked lesson and the waiting one go out.
@@ -105,6 +112,7 @@ describe.each(ENGINES)("the complaint-rate guard (%s)", (engine) => {
     const resumedAt = Date.now();
     await waitFor("lesson 1 for the new reader", () => fake.emails.find((e) => e.subject === lesson1.subject && e.to.some((to) => to.includes("new@example.com"))));
     await waitFor("lesson 1 for the waiting reader", () => fake.emails.find((e) => e.subject === lesson1.subject && e.to.some((to) => to.includes("due@example.com"))));
+    await waitFor("the newsletter for the reader at lesson 2", () => fake.emails.find((e) => e.subject === "A note while paused" && e.to.some((to) => to.includes("new@example.com"))));
     expect(fake.duplicates()).toEqual([]);
 
     // Still 0.3%, but the admin saw these figures: no pause again until a new complaint arrives.
