@@ -5,8 +5,8 @@ import type { Subscriber } from "./subscribers.ts";
 
 /**
  * What the send worker checks a set of ledger rows against at send time (is the reader still
- * active, the enrollment, the course or all sending paused, the newsletter cancelled?), read in five queries however
- * many rows there are.
+ * active; the enrollment, the course or all course mail paused; the newsletter cancelled?), read
+ * in five queries however many rows there are.
  */
 export interface ScreeningState {
   subscribers: Map<string, Subscriber>;
