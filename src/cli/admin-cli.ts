@@ -1,5 +1,6 @@
 import { createReadStream } from "node:fs";
 import { once } from "node:events";
+import { userInfo } from "node:os";
 import { open, readFile, stat } from "node:fs/promises";
 import { Command, CommanderError } from "commander";
 import { SingleBar, Presets } from "cli-progress";
@@ -10,6 +11,7 @@ import { chooseCourse } from "../commands/course-admin.ts";
 import { exportReaderCsv, importReaderCsv } from "../commands/import-readers.ts";
 import { findReader as findReaderCommand, runReaderAction } from "../commands/reader-actions.ts";
 import { retryAll } from "../commands/retry-failed.ts";
+import { resumeSending } from "../commands/sending-guard.ts";
 import type { Services } from "../commands/services.ts";
 import { parseConfig, ConfigError } from "../config.ts";
 import { loadCatalogue } from "../content/load.ts";
@@ -102,6 +104,15 @@ async function findReader(services: Services, who: string): Promise<string> {
   const reader = await findReaderCommand(services, who);
   if (!reader) throw new CliError(`No reader with id or address "${who}".`);
   return reader.id;
+}
+
+/** Who ran the command, as the resume record keeps it: the login name, when the system has one. */
+function cliUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return "unknown user";
+  }
 }
 
 function bar(label: string): SingleBar {
@@ -310,6 +321,17 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
         const data = await courseAnalytics(services, course);
         if (csv === "lessons" || csv === "funnel") process.stdout.write(csv === "lessons" ? lessonsCsv(data) : funnelCsv(data));
         else out(analyticsText(data));
+      }),
+    );
+
+  program
+    .command("resume-sending")
+    .description("resume lessons and newsletters after the complaint-rate guard paused them")
+    .action(async () =>
+      withServices(async (services) => {
+        const pause = await resumeSending(services, `cli (${cliUser()})`);
+        out(`Sending resumed; it was paused at ${new Date(pause.paused_at).toISOString()}: ${pause.reason}`);
+        out("Queued lessons and newsletters go out with the next scheduler tick.");
       }),
     );
 

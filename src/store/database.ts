@@ -202,6 +202,38 @@ export interface ClicksTable {
   clicked_at: Timestamp;
 }
 
+/**
+ * An automatic pause of course and newsletter mail by the complaint-rate guard: what it was decided
+ * on, and who resumed it. Append-only history; the one in force has `in_force` = 1.
+ */
+export interface SendingPausesTable {
+  id: string;
+  /** 1 while the pause holds, null once resumed; unique, so only one pause is ever in force. */
+  in_force: number | null;
+  paused_at: Timestamp;
+  complaints: number;
+  delivered: number;
+  window_start: Timestamp;
+  window_end: Timestamp;
+  /** The decision in words (rate, counts, window, threshold), as the console shows it. */
+  reason: string;
+  resumed_at: Timestamp | null;
+  /** Which door the admin used: "console", "api" or "cli (<user>)". */
+  resumed_by: string | null;
+}
+
+/** The latest complaint-rate check, one row (id "install"). */
+export interface SendingGuardTable {
+  id: string;
+  /** "too-few" | "ok" | "warn" | "pause" (see src/domain/sending-guard.ts). */
+  level: string;
+  complaints: number;
+  delivered: number;
+  window_start: Timestamp;
+  window_end: Timestamp;
+  checked_at: Timestamp;
+}
+
 export interface DB {
   subscribers: SubscribersTable;
   enrollments: EnrollmentsTable;
@@ -214,6 +246,8 @@ export interface DB {
   admin_sessions: AdminSessionsTable;
   send_requests: SendRequestsTable;
   clicks: ClicksTable;
+  sending_pauses: SendingPausesTable;
+  sending_guard: SendingGuardTable;
 }
 
 export type Database = Kysely<DB>;

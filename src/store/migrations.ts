@@ -275,6 +275,44 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex("consent_events_kind_at_idx").on("consent_events").columns(["kind", "at"]).execute();
     },
   },
+  "0013_sending_guard": {
+    async up(db: Kysely<unknown>) {
+      // Each automatic pause of course and newsletter mail, with the figures it was decided on, and
+      // the admin's resume. `in_force` is 1 while the pause holds and null once resumed: unique, so
+      // two processes deciding at once (a webhook and the tick) leave one pause, never two.
+      await db.schema
+        .createTable("sending_pauses")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("in_force", "integer", (c) => c.unique())
+        .addColumn("paused_at", "bigint", (c) => c.notNull())
+        .addColumn("complaints", "integer", (c) => c.notNull())
+        .addColumn("delivered", "integer", (c) => c.notNull())
+        .addColumn("window_start", "bigint", (c) => c.notNull())
+        .addColumn("window_end", "bigint", (c) => c.notNull())
+        .addColumn("reason", "text", (c) => c.notNull())
+        .addColumn("resumed_at", "bigint")
+        .addColumn("resumed_by", "text")
+        .execute();
+      await db.schema.createIndex("sending_pauses_resumed_idx").on("sending_pauses").column("resumed_at").execute();
+      // The latest check of the complaint rate (one row): the console's warning reads it, and the
+      // tick uses its time to check at most once a minute.
+      await db.schema
+        .createTable("sending_guard")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("level", "text", (c) => c.notNull())
+        .addColumn("complaints", "integer", (c) => c.notNull())
+        .addColumn("delivered", "integer", (c) => c.notNull())
+        .addColumn("window_start", "bigint", (c) => c.notNull())
+        .addColumn("window_end", "bigint", (c) => c.notNull())
+        .addColumn("checked_at", "bigint", (c) => c.notNull())
+        .execute();
+      // The rate counts the emails sent in the last 7 days: a range on sent_at, answered from the
+      // index alone (delivered_at and complained_at ride along), however large the ledger grows.
+      await db.schema.createIndex("sends_sent_events_idx").on("sends").columns(["sent_at", "delivered_at", "complained_at"]).execute();
+      // "New complaints since the admin resumed": complaint events received after a time.
+      await db.schema.createIndex("webhook_events_type_received_idx").on("webhook_events").columns(["type", "received_at"]).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

@@ -7,6 +7,7 @@ import { servicesFor } from "../../services.ts";
 import { analyticsAdminRoutes } from "./analytics.ts";
 import { analyticsApiRoutes } from "./api-analytics.ts";
 import { apiRoutes } from "./api.ts";
+import { apiSendingRoutes } from "./api-sending.ts";
 import { adminGate, authRoutes } from "./auth.ts";
 import { broadcastAdminRoutes } from "./broadcasts.ts";
 import { courseAdminRoutes } from "./course.ts";
@@ -14,6 +15,8 @@ import { dashboardRoutes } from "./dashboard.ts";
 import { failedRoutes } from "./failed.ts";
 import { importAdminRoutes } from "./import.ts";
 import { readerRoutes } from "./readers.ts";
+import { sendingAdminRoutes } from "./sending.ts";
+import { sendingStatusForPages } from "../../sending-notice.ts";
 
 /**
  * The admin console and its API. One gate (./auth.ts) stands in front of every route here, the
@@ -23,9 +26,11 @@ import { readerRoutes } from "./readers.ts";
  */
 export const adminRoutes = new Hono<AppEnv>()
   .use(adminGate)
+  .use(sendingStatusForPages)
   .route("/", authRoutes)
   .route("/api", apiRoutes)
   .route("/api", analyticsApiRoutes)
+  .route("/api/sending", apiSendingRoutes)
   .route("/", dashboardRoutes)
   .route("/readers", readerRoutes)
   .route("/failed", failedRoutes)
@@ -33,6 +38,7 @@ export const adminRoutes = new Hono<AppEnv>()
   .route("/broadcasts", broadcastAdminRoutes)
   .route("/import", importAdminRoutes)
   .route("/analytics", analyticsAdminRoutes)
+  .route("/sending", sendingAdminRoutes)
   /**
    * A lesson exactly as one reader would receive it: same template, same personalisation, same
    * headers and unsubscribe link. `reader` is a subscriber id or address; without it, a sample

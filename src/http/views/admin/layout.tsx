@@ -3,8 +3,10 @@ import type { Child } from "hono/jsx";
 import type { AssetName } from "../../assets.ts";
 import { Document } from "../document.tsx";
 import type { Html } from "../document.tsx";
+import { currentSendingStatus } from "../../sending-notice.ts";
 import { courseHref } from "./parts.tsx";
 import type { CourseNav } from "./parts.tsx";
+import { SendingBanner } from "./sending-banner.tsx";
 
 export type AdminSection = "dashboard" | "readers" | "course" | "broadcasts" | "failed" | "queues" | "import" | "analytics";
 
@@ -75,7 +77,10 @@ export function adminLayout(title: string, active: AdminSection | null, body: Ch
           </button>
         </form>
       </header>
-      <main class="admin-main">{body}</main>
+      <main class="admin-main">
+        <SendingBanner status={currentSendingStatus()} />
+        {body}
+      </main>
     </Document>
   );
 }
