@@ -21,10 +21,14 @@ import { invalid, malformed } from "../../../errors.ts";
 import type { AppEnv } from "../../env.ts";
 import { presentFailedSends, presentImport, presentReader, presentReaderList, presentStats } from "../../presenters/admin-api.ts";
 import { servicesFor } from "../../services.ts";
+import { requireScope } from "../../api-scopes.ts";
+import { apiKeyRoutes } from "./api-keys.ts";
 
 /**
- * The admin JSON API, for scripts and the CLI: `Authorization: Bearer <ADMIN_TOKEN>`. Every answer
- * is JSON, errors included, whatever the client's Accept header says.
+ * The admin JSON API, for scripts and the CLI: `Authorization: Bearer <ADMIN_TOKEN>` or an API key.
+ * Every answer is JSON, errors included, whatever the client's Accept header says. Each route
+ * needs one scope, declared in src/http/api-scopes.ts (not here): the guard below reads that table for
+ * every route, the sub-apps mounted with `.route()` included.
  *
  * Endpoints that act on a course take `course` (a slug, in the query or the body). With one course
  * it may be left out; with several, leaving it out is a 422 `course_required` that names the
@@ -63,6 +67,8 @@ function courseFilter(c: Ctx): Course | undefined {
 const text = (fields: Record<string, unknown>, name: string): string | null => (typeof fields[name] === "string" ? (fields[name] as string) : null);
 
 export const apiRoutes = new Hono<AppEnv>()
+  .use(requireScope)
+  .route("/keys", apiKeyRoutes)
   // "Log out everywhere" for scripts: every console session ends (the bearer token is not a session).
   .delete("/sessions", async (c) => c.json({ ended: await closeAllAdminSessions(c.var.deps.db) }))
   .get("/stats", async (c) => c.json(presentStats(await dashboardFigures(servicesFor(c), apiCourse(c, c.req.query("course")), c.var.deps.queueStats))))
