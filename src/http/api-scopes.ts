@@ -32,6 +32,7 @@ export const ROUTE_SCOPES: Readonly<Record<string, ApiScope>> = {
   "GET /admin/api/subscribers/:id/export": "read",
   "DELETE /admin/api/subscribers/:id": "readers:write",
   ...Object.fromEntries(Object.entries(READER_ACTION_SCOPES).map(([action, scope]) => [`POST /admin/api/subscribers/:id/${action}`, scope])),
+  "POST /admin/api/enrollments": "readers:write",
   "POST /admin/api/enrollments/:id/pause": "readers:write",
   "POST /admin/api/enrollments/:id/resume": "readers:write",
   "POST /admin/api/import": "readers:write",
@@ -41,6 +42,8 @@ export const ROUTE_SCOPES: Readonly<Record<string, ApiScope>> = {
   "POST /admin/api/sends/retry-failed": "send",
   "POST /admin/api/sends/:id/retry": "send",
   "POST /admin/api/newsletters": "send",
+  "POST /admin/api/broadcasts": "send",
+  "GET /admin/api/broadcasts/:id": "read",
 
   "POST /admin/api/course/pause": "admin",
   "POST /admin/api/course/resume": "admin",
