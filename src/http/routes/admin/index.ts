@@ -11,6 +11,7 @@ import { courseAdminRoutes } from "./course.ts";
 import { dashboardRoutes } from "./dashboard.ts";
 import { failedRoutes } from "./failed.ts";
 import { importAdminRoutes } from "./import.ts";
+import { keyAdminRoutes } from "./keys.ts";
 import { readerRoutes } from "./readers.ts";
 
 /**
@@ -29,6 +30,7 @@ export const adminRoutes = new Hono<AppEnv>()
   .route("/course", courseAdminRoutes)
   .route("/broadcasts", broadcastAdminRoutes)
   .route("/import", importAdminRoutes)
+  .route("/keys", keyAdminRoutes)
   /**
    * A lesson exactly as one reader would receive it: same template, same personalisation, same
    * headers and unsubscribe link. `reader` is a subscriber id or address; without it, a sample
