@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { memoryLoginLimiter } from "../../src/limits/login-limits.ts";
+import { createLogger } from "../../src/log.ts";
 import { appFor, makeTestApp } from "../support/app.ts";
 import type { TestApp } from "../support/app.ts";
 import { ENGINES } from "../support/databases.ts";
@@ -133,6 +134,21 @@ describe.each(ENGINES)("API keys (%s)", (engine) => {
     for (const path of ["/admin", "/admin/readers", "/admin/keys"]) {
       expect((await app.request(path, { headers: { authorization: `Bearer ${key}`, accept: "text/html" } })).status, path).toBe(401);
     }
+  });
+
+  it("keeps keys out of the logs: created, used, refused and revoked, only the key's id is named", async () => {
+    const lines: string[] = [];
+    app = appFor(t, { adminToken: ADMIN, log: createLogger("debug", (line) => lines.push(line)) });
+    const { id, key } = await create("Logged", ["read"]);
+    expect((await call("/admin/api/stats", key)).status).toBe(200);
+    expect((await call("/admin/api/keys", key)).status).toBe(403);
+    expect((await call(`/admin/api/keys/${id}`, ADMIN, { method: "DELETE" })).status).toBe(200);
+    expect((await call("/admin/api/stats", key)).status).toBe(401);
+    const log = lines.join("\n");
+    expect(log).toContain(id);
+    expect(log).toContain("revoked api key refused");
+    expect(log).not.toContain(key);
+    expect(log).not.toContain(key.slice(3, 20));
   });
 
   it("counts wrong keys toward the admin lockout, like wrong tokens", async () => {

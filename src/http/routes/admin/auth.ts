@@ -213,7 +213,9 @@ export const adminGate: MiddlewareHandler<AppEnv> = async (c, next) => {
       return next();
     }
     deps.log.warn(key?.reason === "revoked" ? "revoked api key refused" : "admin bearer token refused");
-    return unauthorized(c, key?.reason === "revoked" ? "This API key has been revoked." : "That bearer token is not valid.");
+    if (key?.reason === "revoked") return unauthorized(c, "This API key has been revoked.");
+    if (token && !isApi(path) && looksLikeApiKey(token)) return unauthorized(c, "API keys open /admin/api only. The console takes ADMIN_TOKEN, the password or a session.");
+    return unauthorized(c, "That bearer token is not valid.");
   }
 
   if (PUBLIC_PATHS.has(path)) {
