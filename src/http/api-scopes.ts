@@ -59,8 +59,9 @@ export function scopeFor(method: string, path: string): ApiScope {
 }
 
 /**
- * Mounted in front of every /admin/api route (the sub-apps' too): the route that will answer is
- * the first matched one registered for a method (middleware is registered as ALL). A request
+ * Mounted by the admin router right behind the gate, before any route, so it runs for every
+ * /admin/api route wherever its sub-app is mounted: the route that will answer is the first
+ * matched one registered for a method (middleware is registered as ALL). A request
  * that matches no route goes on to the 404, which says nothing a key could not learn anyway.
  */
 export const requireScope: MiddlewareHandler<AppEnv> = async (c, next) => {

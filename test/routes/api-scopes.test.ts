@@ -1,7 +1,10 @@
+import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_SCOPES } from "../../src/commands/api-keys.ts";
 import type { ApiScope } from "../../src/commands/api-keys.ts";
-import { ROUTE_SCOPES } from "../../src/http/api-scopes.ts";
+import { requireScope, ROUTE_SCOPES } from "../../src/http/api-scopes.ts";
+import type { AppEnv } from "../../src/http/env.ts";
+import { AppError } from "../../src/http/errors.ts";
 import { appFor, makeTestApp } from "../support/app.ts";
 import type { TestApp } from "../support/app.ts";
 import { ENGINES } from "../support/databases.ts";
@@ -110,5 +113,32 @@ describe.each(ENGINES)("API key scopes (%s)", (engine) => {
       if (response.status !== 401) failures.push(`${route.method} ${route.path}: ${response.status}`);
     }
     expect(failures).toEqual([]);
+  });
+});
+
+describe("the scope guard", () => {
+  it("covers a sub-app mounted beside the API from the admin router, in any order, with admin by default", async () => {
+    // The shape of src/http/routes/admin/index.ts: the guard right behind the gate, then the API
+    // and a feature's own API sub-app, mounted even before the API, outside api.ts.
+    const api = new Hono<AppEnv>().get("/stats", (c) => c.text("stats"));
+    const feature = new Hono<AppEnv>().get("/", (c) => c.text("list")).post("/:id/test", (c) => c.text("tested"));
+    const app = new Hono<AppEnv>()
+      .use(async (c, next) => {
+        c.set("adminScopes", (c.req.header("x-scopes") ?? "").split(" ").filter(Boolean) as ApiScope[]);
+        await next();
+      })
+      .route("/admin", new Hono<AppEnv>().use("/api/*", requireScope).route("/api/feature", feature).route("/api", api))
+      .onError((error, c) => (error instanceof AppError ? c.text(error.code, error.status) : c.text(String(error), 500)));
+    const as = (scopes: string, path: string, method = "GET") => app.request(path, { method, headers: { "x-scopes": scopes } });
+
+    expect((await as("read", "/admin/api/stats")).status).toBe(200);
+    expect((await as("send", "/admin/api/stats")).status).toBe(403);
+    // Undeclared routes need admin.
+    expect((await as("read readers:write send", "/admin/api/feature")).status).toBe(403);
+    expect((await as("read readers:write send", "/admin/api/feature/x/test", "POST")).status).toBe(403);
+    expect((await as("admin", "/admin/api/feature")).status).toBe(200);
+    expect((await as("admin", "/admin/api/feature/x/test", "POST")).status).toBe(200);
+    // A path nobody registered is the 404 it would be anyway.
+    expect((await as("read", "/admin/api/nothing-here")).status).toBe(404);
   });
 });

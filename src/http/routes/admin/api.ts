@@ -26,13 +26,12 @@ import { servicesFor } from "../../services.ts";
 import { emailSchema } from "../../../email-address.ts";
 import { presentBroadcast } from "../../presenters/admin-broadcasts.ts";
 import { apiKeyRoutes } from "./api-keys.ts";
-import { requireScope } from "../../api-scopes.ts";
 
 /**
  * The admin JSON API, for scripts and the CLI: `Authorization: Bearer <ADMIN_TOKEN>` or an API key.
  * Every answer is JSON, errors included, whatever the client's Accept header says. Each route
- * needs one scope, declared in src/http/api-scopes.ts (not here): the guard below reads that table for
- * every route, the sub-apps mounted with `.route()` included.
+ * needs one scope, declared in src/http/api-scopes.ts (not here): the guard the admin router puts
+ * in front of /admin/api reads that table for every route, sub-apps included.
  *
  * Endpoints that act on a course take `course` (a slug, in the query or the body). With one course
  * it may be left out; with several, leaving it out is a 422 `course_required` that names the
@@ -106,7 +105,6 @@ async function newNewsletter(c: Ctx) {
 }
 
 export const apiRoutes = new Hono<AppEnv>()
-  .use(requireScope)
   .route("/keys", apiKeyRoutes)
   // "Log out everywhere" for scripts: every console session ends (the bearer token is not a session).
   .delete("/sessions", async (c) => c.json({ ended: await closeAllAdminSessions(c.var.deps.db) }))

@@ -4,6 +4,7 @@ import { malformed } from "../../../errors.ts";
 import type { AppEnv } from "../../env.ts";
 import { presentEmail } from "../../presenters/admin-api.ts";
 import { servicesFor } from "../../services.ts";
+import { requireScope } from "../../api-scopes.ts";
 import { apiRoutes } from "./api.ts";
 import { adminGate, authRoutes } from "./auth.ts";
 import { broadcastAdminRoutes } from "./broadcasts.ts";
@@ -22,6 +23,9 @@ import { readerRoutes } from "./readers.ts";
  */
 export const adminRoutes = new Hono<AppEnv>()
   .use(adminGate)
+  // Right behind the gate, before any route: every /admin/api route, wherever its sub-app is
+  // mounted (api.ts, or a feature's own /api/<feature>), needs its scope (src/http/api-scopes.ts).
+  .use("/api/*", requireScope)
   .route("/", authRoutes)
   .route("/api", apiRoutes)
   .route("/", dashboardRoutes)
