@@ -6,6 +6,7 @@ import { Command, CommanderError } from "commander";
 import { SingleBar, Presets } from "cli-progress";
 import { hashAdminPassword } from "../commands/admin-password.ts";
 import { courseAnalytics, funnelCsv, lessonsCsv } from "../commands/analytics.ts";
+import { API_SCOPES, createApiKey, listApiKeys, revokeApiKey } from "../commands/api-keys.ts";
 import { createNewsletter, parseAudienceField } from "../commands/broadcasts.ts";
 import { chooseCourse } from "../commands/course-admin.ts";
 import { exportReaderCsv, importReaderCsv } from "../commands/import-readers.ts";
@@ -305,6 +306,44 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
         // Optional even with several courses: a reader's page is about their own first course by default.
         const course = options.course === undefined ? undefined : courseOption(services, options.course);
         out(await readerTimelineText(services, await findReader(services, who), course));
+      }),
+    );
+
+  const keys = program.command("keys").description("API keys for /admin/api, each with its scopes (read, readers:write, send, admin)");
+  keys
+    .command("create")
+    .description("create a key; it is printed once, and only its hash is kept")
+    .requiredOption("--name <name>", "who uses the key, such as \"CRM sync\"")
+    .option("--scope <scope>", `a scope the key holds (repeat for several): ${API_SCOPES.join(", ")}`, (value: string, all: string[]) => [...all, value], [] as string[])
+    .action(async (options: { name: string; scope: string[] }) =>
+      withServices(async (services) => {
+        const { key, summary } = await createApiKey(services, { name: options.name, scopes: options.scope });
+        out(`Created API key ${summary.id} "${summary.name}" with ${summary.scopes.join(", ")}.`);
+        out("The key (shown once; keep it somewhere safe):");
+        out(key);
+      }),
+    );
+  keys
+    .command("list")
+    .description("list the keys: never the keys themselves, their first characters, scopes and last use")
+    .action(async () =>
+      withServices(async (services) => {
+        const all = await listApiKeys(services);
+        if (all.length === 0) out("No API keys yet.");
+        const when = (t: number | null) => (t === null ? "never" : new Date(t).toISOString());
+        for (const k of all) {
+          out(`${k.id}  ${k.hint}…  ${JSON.stringify(k.name)}  ${k.scopes.join(",")}  created ${when(k.createdAt)}  last used ${when(k.lastUsedAt)}${k.revokedAt === null ? "" : `  REVOKED ${when(k.revokedAt)}`}`);
+        }
+      }),
+    );
+  keys
+    .command("revoke")
+    .description("revoke a key at once: every request with it is refused from now on")
+    .argument("<id>", "the key's id (see keys list)")
+    .action(async (id: string) =>
+      withServices(async (services) => {
+        const revoked = await revokeApiKey(services, id);
+        out(`Revoked API key ${revoked.id} "${revoked.name}".`);
       }),
     );
 

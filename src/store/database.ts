@@ -234,6 +234,21 @@ export interface SendingGuardTable {
   checked_at: Timestamp;
 }
 
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  /** SHA-256 (hex) of the whole key; the key itself is shown once and never stored. */
+  key_hash: string;
+  /** The key's first characters ("lp_AbCd"), so a list can tell keys apart without holding them. */
+  key_hint: string;
+  /** The scopes, space-separated ("read send"). */
+  scopes: string;
+  created_at: Timestamp;
+  /** Updated at most once a minute per key, so a busy script costs no write per request. */
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
 export interface DB {
   subscribers: SubscribersTable;
   enrollments: EnrollmentsTable;
@@ -248,6 +263,7 @@ export interface DB {
   clicks: ClicksTable;
   sending_pauses: SendingPausesTable;
   sending_guard: SendingGuardTable;
+  api_keys: ApiKeysTable;
 }
 
 export type Database = Kysely<DB>;

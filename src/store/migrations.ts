@@ -313,6 +313,24 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex("webhook_events_type_received_idx").on("webhook_events").columns(["type", "received_at"]).execute();
     },
   },
+  "0015_api_keys": {
+    async up(db: Kysely<unknown>) {
+      // Keys for scripts and integrations, each with its scopes. Only a SHA-256 of the key is kept,
+      // so a copy of the database opens nothing; a revoked key keeps its row (and its name in the
+      // list) and is refused from then on.
+      await db.schema
+        .createTable("api_keys")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("key_hash", "text", (c) => c.notNull().unique())
+        .addColumn("key_hint", "text", (c) => c.notNull())
+        .addColumn("scopes", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("last_used_at", "bigint")
+        .addColumn("revoked_at", "bigint")
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

@@ -83,6 +83,7 @@ beforeAll(async () => {
     { name: "failed sends", path: "/admin/failed", admin: true },
     { name: "import", path: "/admin/import", admin: true },
     { name: "analytics", path: "/admin/analytics?course=morning-pages", admin: true },
+    { name: "API keys", path: "/admin/keys", admin: true },
   );
   expect(lesson.id).toBeTruthy();
 }, 60_000);

@@ -6,6 +6,7 @@ import { presentEmail } from "../../presenters/admin-api.ts";
 import { servicesFor } from "../../services.ts";
 import { analyticsAdminRoutes } from "./analytics.ts";
 import { analyticsApiRoutes } from "./api-analytics.ts";
+import { requireScope } from "../../api-scopes.ts";
 import { apiRoutes } from "./api.ts";
 import { apiSendingRoutes } from "./api-sending.ts";
 import { adminGate, authRoutes } from "./auth.ts";
@@ -14,6 +15,7 @@ import { courseAdminRoutes } from "./course.ts";
 import { dashboardRoutes } from "./dashboard.ts";
 import { failedRoutes } from "./failed.ts";
 import { importAdminRoutes } from "./import.ts";
+import { keyAdminRoutes } from "./keys.ts";
 import { readerRoutes } from "./readers.ts";
 import { sendingAdminRoutes } from "./sending.ts";
 import { sendingStatusForPages } from "../../sending-notice.ts";
@@ -26,6 +28,9 @@ import { sendingStatusForPages } from "../../sending-notice.ts";
  */
 export const adminRoutes = new Hono<AppEnv>()
   .use(adminGate)
+  // Right behind the gate, before any route: every /admin/api route, wherever its sub-app is
+  // mounted (api.ts, or a feature's own /api/<feature>), needs its scope (src/http/api-scopes.ts).
+  .use("/api/*", requireScope)
   .use(sendingStatusForPages)
   .route("/", authRoutes)
   .route("/api", apiRoutes)
@@ -39,6 +44,7 @@ export const adminRoutes = new Hono<AppEnv>()
   .route("/import", importAdminRoutes)
   .route("/analytics", analyticsAdminRoutes)
   .route("/sending", sendingAdminRoutes)
+  .route("/keys", keyAdminRoutes)
   /**
    * A lesson exactly as one reader would receive it: same template, same personalisation, same
    * headers and unsubscribe link. `reader` is a subscriber id or address; without it, a sample

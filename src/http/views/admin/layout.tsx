@@ -8,7 +8,7 @@ import { courseHref } from "./parts.tsx";
 import type { CourseNav } from "./parts.tsx";
 import { SendingBanner } from "./sending-banner.tsx";
 
-export type AdminSection = "dashboard" | "readers" | "course" | "broadcasts" | "failed" | "queues" | "import" | "analytics";
+export type AdminSection = "dashboard" | "readers" | "course" | "broadcasts" | "failed" | "queues" | "import" | "analytics" | "keys";
 
 const NAV: [AdminSection, string, string][] = [
   ["dashboard", "Dashboard", "/admin"],
@@ -19,6 +19,7 @@ const NAV: [AdminSection, string, string][] = [
   ["import", "Import / export", "/admin/import"],
   ["analytics", "Analytics", "/admin/analytics"],
   ["queues", "Queues", "/admin/queues"],
+  ["keys", "API keys", "/admin/keys"],
 ];
 
 /** Sections about one course: their links carry the course. The queues are every course's. */
