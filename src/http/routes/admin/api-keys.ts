@@ -1,20 +1,17 @@
 import { Hono } from "hono";
-import { z } from "zod";
-import { API_SCOPES, createApiKey, listApiKeys, revokeApiKey } from "../../../commands/api-keys.ts";
-import { invalid, malformed } from "../../../errors.ts";
+import { createApiKey, listApiKeys, revokeApiKey } from "../../../commands/api-keys.ts";
+import { malformed } from "../../../errors.ts";
+import { apiKeyBody, parseInput } from "../../api-schemas.ts";
 import type { AppEnv } from "../../env.ts";
 import { presentApiKey } from "../../presenters/api-keys.ts";
 import { servicesFor } from "../../services.ts";
 
 /**
  * /admin/api/keys: create (the key is in this one answer, never again), list (no secrets, last
- * use), revoke. Every route here needs the `admin` scope (src/http/api-scopes.ts).
+ * use), revoke. Every route here needs the `admin` scope (src/http/api-scopes.ts); the body's
+ * schema is in src/http/api-schemas.ts, where the OpenAPI document reads it too.
  */
 
-const newKey = z.object({
-  name: z.string({ error: "name is required: say who uses the key." }).max(1000),
-  scopes: z.array(z.string().max(100), { error: `scopes is required: a list of ${API_SCOPES.join(", ")}.` }).max(20),
-});
 
 export const apiKeyRoutes = new Hono<AppEnv>()
   .post("/", async (c) => {
@@ -22,9 +19,8 @@ export const apiKeyRoutes = new Hono<AppEnv>()
     const body: unknown = await c.req.json().catch(() => {
       throw malformed("bad_json", "The body is not valid JSON.", "Something is not right");
     });
-    const parsed = newKey.safeParse(body);
-    if (!parsed.success) throw invalid("bad_api_key", parsed.error.issues[0]?.message ?? "Send a name and scopes.", "Please check the key");
-    const { key, summary } = await createApiKey(servicesFor(c), parsed.data);
+    const input = parseInput(apiKeyBody, body, "bad_api_key", "invalid", "Please check the key");
+    const { key, summary } = await createApiKey(servicesFor(c), input);
     c.header("cache-control", "no-store");
     return c.json({ ...presentApiKey(summary), key }, 201);
   })

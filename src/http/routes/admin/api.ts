@@ -1,7 +1,7 @@
 import { Hono } from "hono";
+import type { z } from "zod";
 import type { Context } from "hono";
 import { closeAllAdminSessions } from "../../../store/admin-sessions.ts";
-import { z } from "zod";
 import { createNewsletter, newsletterProgress, parseAudienceField, requireBroadcast } from "../../../commands/broadcasts.ts";
 import { enrollFromIntegration } from "../../../commands/integration-enroll.ts";
 import { chooseCourse, setCoursePausedByAdmin } from "../../../commands/course-admin.ts";
@@ -23,7 +23,19 @@ import { invalid, malformed } from "../../../errors.ts";
 import type { AppEnv } from "../../env.ts";
 import { presentFailedSends, presentImport, presentReader, presentReaderList, presentStats } from "../../presenters/admin-api.ts";
 import { servicesFor } from "../../services.ts";
-import { emailSchema } from "../../../email-address.ts";
+import {
+  courseBody,
+  courseFilterQuery,
+  courseQuery,
+  enrollmentBody,
+  failedSendsQuery,
+  importQuery,
+  newsletterBody,
+  parseInput,
+  readerActionBodies,
+  readerListQuery,
+  retryProgressQuery,
+} from "../../api-schemas.ts";
 import { presentBroadcast } from "../../presenters/admin-broadcasts.ts";
 import { apiKeyRoutes } from "./api-keys.ts";
 
@@ -36,6 +48,9 @@ import { apiKeyRoutes } from "./api-keys.ts";
  * Endpoints that act on a course take `course` (a slug, in the query or the body). With one course
  * it may be left out; with several, leaving it out is a 422 `course_required` that names the
  * field, and an unknown slug a 422 `course_unknown`: a script never acts on a course it did not name.
+ *
+ * Each route reads its query and body through its zod schema in src/http/api-schemas.ts, the same
+ * object GET /admin/api/openapi.json documents it with.
  */
 
 type Ctx = Context<AppEnv>;
@@ -62,74 +77,59 @@ function apiCourse(c: Ctx, value: unknown): Course {
 }
 
 /** An optional course filter: absent means every course. */
-function courseFilter(c: Ctx): Course | undefined {
-  const value = c.req.query("course");
+function courseFilter(c: Ctx, value: string | undefined): Course | undefined {
   return value === undefined ? undefined : apiCourse(c, value);
 }
 
-const text = (fields: Record<string, unknown>, name: string): string | null => (typeof fields[name] === "string" ? (fields[name] as string) : null);
-
-/** POST /admin/api/enrollments: what an integration sends. */
-const enrollmentSchema = z.object({
-  email: emailSchema,
-  name: z
-    .string()
-    .max(100, "keep the name under 100 characters")
-    // eslint-disable-next-line no-control-regex
-    .transform((v) => v.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim() || null)
-    .nullish(),
-  timezone: z.string().max(64).optional(),
-  course: z.unknown().optional(),
-  consentSource: z.string({ error: "consentSource is required: where the reader gave their consent" }).max(1000),
-  doubleOptIn: z.union([z.boolean(), z.enum(["true", "false"])]).optional(),
-});
+/** The query, as its schema reads it (a wrong value is a 422 `bad_query` naming the parameter). */
+const queryOf = <S extends z.ZodType>(c: Ctx, schema: S): z.output<S> => parseInput(schema, c.req.query(), "bad_query");
 
 async function newNewsletter(c: Ctx) {
-  const fields = await fieldsOf(c);
+  const fields = parseInput(newsletterBody, await fieldsOf(c), "bad_newsletter", "invalid", "Please check the newsletter");
   const course = apiCourse(c, fields.course);
-  const at = text(fields, "scheduledAt");
+  const at = fields.scheduledAt ?? null;
   const scheduledAt = at === null || at === "" ? null : Date.parse(at);
   if (scheduledAt !== null && (!Number.isFinite(scheduledAt) || scheduledAt <= servicesFor(c).now())) {
     throw invalid("bad_schedule", "scheduledAt must be an ISO time still ahead, such as 2030-06-01T09:00:00Z.", "Cannot schedule");
   }
   const { id, state } = await createNewsletter(servicesFor(c), course, {
-    subject: text(fields, "subject") ?? "",
-    preview: text(fields, "preview"),
-    markdown: text(fields, "markdown"),
-    lessonSlug: text(fields, "lesson"),
-    audience: parseAudienceField(text(fields, "audience") ?? "all"),
+    subject: fields.subject ?? "",
+    preview: fields.preview ?? null,
+    markdown: fields.markdown ?? null,
+    lessonSlug: fields.lesson ?? null,
+    audience: parseAudienceField(fields.audience ?? "all"),
     scheduledAt,
     start: fields.draft !== true && fields.draft !== "true",
   });
-  return c.json({ id, state, course: course.slug, audience: text(fields, "audience") ?? "all", progress: `/admin/api/broadcasts/${id}` }, 201);
+  return c.json({ id, state, course: course.slug, audience: fields.audience ?? "all", progress: `/admin/api/broadcasts/${id}` }, 201);
 }
 
 export const apiRoutes = new Hono<AppEnv>()
   .route("/keys", apiKeyRoutes)
   // "Log out everywhere" for scripts: every console session ends (the bearer token is not a session).
   .delete("/sessions", async (c) => c.json({ ended: await closeAllAdminSessions(c.var.deps.db) }))
-  .get("/stats", async (c) => c.json(presentStats(await dashboardFigures(servicesFor(c), apiCourse(c, c.req.query("course")), c.var.deps.queueStats))))
+  .get("/stats", async (c) => c.json(presentStats(await dashboardFigures(servicesFor(c), apiCourse(c, queryOf(c, courseQuery).course), c.var.deps.queueStats))))
   .get("/subscribers", async (c) => {
-    const course = apiCourse(c, c.req.query("course"));
-    return c.json({ course: course.slug, ...presentReaderList((await listReaders(servicesFor(c), course, c.req.query())).page) });
+    const query = queryOf(c, readerListQuery);
+    const course = apiCourse(c, query.course);
+    return c.json({ course: course.slug, ...presentReaderList((await listReaders(servicesFor(c), course, query)).page) });
   })
-  .get("/subscribers/:id", async (c) => c.json(presentReader(await readerView(servicesFor(c), c.req.param("id"), courseFilter(c)?.slug))))
+  .get("/subscribers/:id", async (c) => c.json(presentReader(await readerView(servicesFor(c), c.req.param("id"), courseFilter(c, queryOf(c, courseFilterQuery).course)?.slug))))
   .get("/subscribers/:id/export", async (c) => c.json(await exportReader(servicesFor(c), c.req.param("id"))))
   .delete("/subscribers/:id", async (c) => {
     await eraseReaderAsAdmin(servicesFor(c), c.req.param("id"));
     return c.json({ erased: true });
   })
   .get("/sends/failed", async (c) => {
-    const limit = Number(c.req.query("limit") ?? 50);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw malformed("bad_limit", "limit must be a whole number from 1 to 500.", "Something is not right");
-    const { rows, total } = await listFailedSends(servicesFor(c), limit, courseFilter(c));
+    const query = parseInput(failedSendsQuery, c.req.query(), "bad_limit", "malformed", "Something is not right");
+    const { rows, total } = await listFailedSends(servicesFor(c), query.limit, courseFilter(c, query.course));
     return c.json(presentFailedSends(rows, total));
   })
   .post("/sends/retry-failed", async (c) => {
-    const { count, since } = await retryAll(servicesFor(c), { course: courseFilter(c) });
+    const { count, since } = await retryAll(servicesFor(c), { course: courseFilter(c, queryOf(c, courseFilterQuery).course) });
     return c.json({ retried: count, since, progress: `/admin/api/sends/retry-progress?since=${since}` });
   })
-  .get("/sends/retry-progress", async (c) => c.json(await retryProgressSince(servicesFor(c), c.req.query("since"))))
+  .get("/sends/retry-progress", async (c) => c.json(await retryProgressSince(servicesFor(c), queryOf(c, retryProgressQuery).since)))
   .post("/sends/:id/retry", async (c) => {
     await retrySend(servicesFor(c), c.req.param("id"));
     return c.json({ id: c.req.param("id"), status: "queued" });
@@ -145,12 +145,12 @@ export const apiRoutes = new Hono<AppEnv>()
     return c.json({ status: "active" });
   })
   .post("/course/pause", async (c) => {
-    const course = apiCourse(c, (await fieldsOf(c)).course);
+    const course = apiCourse(c, parseInput(courseBody, await fieldsOf(c), "bad_field").course);
     await setCoursePausedByAdmin(servicesFor(c), course, true);
     return c.json({ course: course.slug, paused: true });
   })
   .post("/course/resume", async (c) => {
-    const course = apiCourse(c, (await fieldsOf(c)).course);
+    const course = apiCourse(c, parseInput(courseBody, await fieldsOf(c), "bad_field").course);
     await setCoursePausedByAdmin(servicesFor(c), course, false);
     return c.json({ course: course.slug, paused: false });
   })
@@ -173,12 +173,7 @@ export const apiRoutes = new Hono<AppEnv>()
    * consent: enrolled now, or with `doubleOptIn` sent a confirmation email first.
    */
   .post("/enrollments", async (c) => {
-    const parsed = enrollmentSchema.safeParse(await fieldsOf(c));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw invalid("bad_enrollment", `${issue.path.join(".") || "body"}: ${issue.message}`, "Not enrolled");
-    }
-    const fields = parsed.data;
+    const fields = parseInput(enrollmentBody, await fieldsOf(c), "bad_enrollment", "invalid", "Not enrolled");
     const course = apiCourse(c, fields.course);
     const done = await enrollFromIntegration(servicesFor(c), {
       course,
@@ -196,13 +191,14 @@ export const apiRoutes = new Hono<AppEnv>()
    * they gave their consent) and `enroll` ("false" to not start the course) in the query.
    */
   .post("/import", async (c) => {
-    const course = apiCourse(c, c.req.query("course"));
+    const query = queryOf(c, importQuery);
+    const course = apiCourse(c, query.course);
     if (!(c.req.header("content-type") ?? "").includes("text/csv") || !c.req.raw.body) {
       throw malformed("bad_body", "Send the readers as a CSV body with content-type: text/csv.", "Nothing to import");
     }
     const report = await importReaderCsv(servicesFor(c), course, c.req.raw.body as unknown as AsyncIterable<Uint8Array>, {
-      consentSource: c.req.query("source") ?? "",
-      enroll: c.req.query("enroll") !== "false",
+      consentSource: query.source ?? "",
+      enroll: query.enroll !== "false",
     });
     return c.json({ course: course.slug, ...presentImport(report) });
   });
@@ -210,7 +206,8 @@ export const apiRoutes = new Hono<AppEnv>()
 // One endpoint per reader action, each the same code the console's forms run.
 for (const action of READER_ACTIONS) {
   apiRoutes.post(`/subscribers/:id/${action}`, async (c) => {
-    const outcome = await runReaderAction(servicesFor(c), c.req.param("id"), action, await fieldsOf(c));
+    const fields = parseInput(readerActionBodies[action], await fieldsOf(c), "bad_field", "malformed");
+    const outcome = await runReaderAction(servicesFor(c), c.req.param("id"), action, fields);
     return c.json({ ok: true, action, ...(outcome.lesson ? { lesson: outcome.lesson.slug } : {}), ...(outcome.sendId ? { sendId: outcome.sendId } : {}) });
   });
 }
