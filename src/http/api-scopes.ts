@@ -47,6 +47,8 @@ export const ROUTE_SCOPES: Readonly<Record<string, ApiScope>> = {
   "POST /admin/api/newsletters": "send",
   "POST /admin/api/broadcasts": "send",
   "GET /admin/api/broadcasts/:id": "read",
+  "GET /admin/api/openapi.json": "read",
+  "GET /admin/api/docs": "read",
 
   "POST /admin/api/course/pause": "admin",
   "POST /admin/api/course/resume": "admin",

@@ -8,6 +8,7 @@ import { analyticsAdminRoutes } from "./analytics.ts";
 import { analyticsApiRoutes } from "./api-analytics.ts";
 import { requireScope } from "../../api-scopes.ts";
 import { apiRoutes } from "./api.ts";
+import { apiReferenceRoutes } from "./api-reference.ts";
 import { apiSendingRoutes } from "./api-sending.ts";
 import { adminGate, authRoutes } from "./auth.ts";
 import { broadcastAdminRoutes } from "./broadcasts.ts";
@@ -35,6 +36,7 @@ export const adminRoutes = new Hono<AppEnv>()
   .route("/", authRoutes)
   .route("/api", apiRoutes)
   .route("/api", analyticsApiRoutes)
+  .route("/api", apiReferenceRoutes)
   .route("/api/sending", apiSendingRoutes)
   .route("/", dashboardRoutes)
   .route("/readers", readerRoutes)
