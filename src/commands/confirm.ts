@@ -5,6 +5,7 @@ import { confirmSubscriber, findSubscriber, lastOptInCourse } from "../store/sub
 import type { ConsentMeta } from "../store/subscribers.ts";
 import { CONFIRM_TOKEN_TTL_SECONDS, verifyToken } from "../tokens.ts";
 import { dispatchQuietly } from "./dispatch.ts";
+import { emit } from "./emit-event.ts";
 import { courseOfLegacyOptIn, enrollPending } from "./enroll.ts";
 import { queueDueEmails } from "./queue-due-emails.ts";
 import type { Services } from "./services.ts";
@@ -74,6 +75,8 @@ export async function confirm(services: Services, input: { token: string; meta: 
   // folders) falls back to the install's course; a finished course asked for again starts nothing.
   const legacy = outcome === "confirmed" && (await lastOptInCourse(services.db, subscriberId)) === null;
   const activated = await enrollPending(services, { subscriberId, legacy });
+  if (outcome === "confirmed") await emit(services, { type: "subscriber.confirmed", subscriberId, data: { courses: activated.map((e) => e.courseSlug) } });
+  for (const e of activated) await emit(services, { type: "enrollment.started", subscriberId, data: { course: e.courseSlug, enrollmentId: e.id } });
   const before = new Map((await upcomingOf(services.db, activated.map((e) => e.id))).map((e) => [e.id, e]));
   if (activated.length > 0) {
     const { sendIds } = await queueDueEmails(services, { enrollmentIds: activated.map((e) => e.id) });

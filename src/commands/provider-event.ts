@@ -1,6 +1,7 @@
 import { malformed } from "../errors.ts";
 import { readResendEvent, recordProviderEvent } from "../store/provider-events.ts";
 import type { RecordOutcome } from "../store/provider-events.ts";
+import { emitProviderEvent } from "./emit-event.ts";
 import type { Services } from "./services.ts";
 
 export interface ProviderDelivery {
@@ -20,6 +21,7 @@ export async function recordResendDelivery(services: Services, delivery: Provide
   const event = readResendEvent(delivery.deliveryId, delivery.rawBody, delivery.body);
   if (!event) throw malformed("invalid_json", "The body is not a JSON object.", "Something is not right");
   const outcome = await recordProviderEvent(services.db, event, services.now());
+  if (outcome.recorded) await emitProviderEvent(services, { providerEventId: delivery.deliveryId, type: event.type, sendId: outcome.sendId });
   services.log.info(outcome.recorded ? "webhook recorded" : "webhook replayed", { event: delivery.deliveryId, type: event.type, send: outcome.sendId, suppressed: outcome.suppressed });
   return outcome;
 }
