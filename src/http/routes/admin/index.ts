@@ -5,6 +5,7 @@ import type { AppEnv } from "../../env.ts";
 import { presentEmail } from "../../presenters/admin-api.ts";
 import { servicesFor } from "../../services.ts";
 import { apiRoutes } from "./api.ts";
+import { webhookApiRoutes } from "./api-webhooks.ts";
 import { adminGate, authRoutes } from "./auth.ts";
 import { broadcastAdminRoutes } from "./broadcasts.ts";
 import { courseAdminRoutes } from "./course.ts";
@@ -12,6 +13,7 @@ import { dashboardRoutes } from "./dashboard.ts";
 import { failedRoutes } from "./failed.ts";
 import { importAdminRoutes } from "./import.ts";
 import { readerRoutes } from "./readers.ts";
+import { webhookAdminRoutes } from "./webhooks.ts";
 
 /**
  * The admin console and its API. One gate (./auth.ts) stands in front of every route here, the
@@ -22,6 +24,7 @@ import { readerRoutes } from "./readers.ts";
 export const adminRoutes = new Hono<AppEnv>()
   .use(adminGate)
   .route("/", authRoutes)
+  .route("/api/webhooks", webhookApiRoutes)
   .route("/api", apiRoutes)
   .route("/", dashboardRoutes)
   .route("/readers", readerRoutes)
@@ -29,6 +32,7 @@ export const adminRoutes = new Hono<AppEnv>()
   .route("/course", courseAdminRoutes)
   .route("/broadcasts", broadcastAdminRoutes)
   .route("/import", importAdminRoutes)
+  .route("/webhooks", webhookAdminRoutes)
   /**
    * A lesson exactly as one reader would receive it: same template, same personalisation, same
    * headers and unsubscribe link. `reader` is a subscriber id or address; without it, a sample

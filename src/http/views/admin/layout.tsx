@@ -6,7 +6,7 @@ import type { Html } from "../document.tsx";
 import { courseHref } from "./parts.tsx";
 import type { CourseNav } from "./parts.tsx";
 
-export type AdminSection = "dashboard" | "readers" | "course" | "broadcasts" | "failed" | "queues" | "import";
+export type AdminSection = "dashboard" | "readers" | "course" | "broadcasts" | "failed" | "queues" | "import" | "webhooks";
 
 const NAV: [AdminSection, string, string][] = [
   ["dashboard", "Dashboard", "/admin"],
@@ -16,6 +16,7 @@ const NAV: [AdminSection, string, string][] = [
   ["failed", "Failed sends", "/admin/failed"],
   ["import", "Import / export", "/admin/import"],
   ["queues", "Queues", "/admin/queues"],
+  ["webhooks", "Webhooks", "/admin/webhooks"],
 ];
 
 /** Sections about one course: their links carry the course. The queues are every course's. */
