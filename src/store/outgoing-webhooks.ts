@@ -65,10 +65,16 @@ export interface NewEvent {
 
 /**
  * The event and its deliveries, in one transaction: every enabled endpoint subscribed to the type
- * gets a pending row, due now. Null when the dedupe key was already used (nothing is recorded).
+ * gets a pending row, due now. An event no endpoint wants is not recorded at all. Null when the
+ * dedupe key was already used (nothing is recorded).
  */
 export async function recordEvent(db: Database, event: NewEvent): Promise<{ deliveryIds: string[] } | null> {
   return db.transaction().execute(async (trx) => {
+    let query = trx.selectFrom("webhook_endpoints").select(["id", "events"]);
+    query = event.onlyEndpoint ? query.where("id", "=", event.onlyEndpoint) : query.where("enabled", "=", 1);
+    const endpoints = (await query.execute()).filter((e) => event.onlyEndpoint !== undefined || (JSON.parse(e.events) as string[]).includes(event.type));
+    // No one listens: nothing is kept (no copy of a reader's address for no one).
+    if (endpoints.length === 0) return { deliveryIds: [] };
     const inserted = await trx
       .insertInto("outgoing_events")
       .values({ id: event.id, type: event.type, subscriber_id: event.subscriberId, data: JSON.stringify(event.data), dedupe_key: event.dedupeKey, created_at: event.createdAt })
@@ -76,10 +82,6 @@ export async function recordEvent(db: Database, event: NewEvent): Promise<{ deli
       .returning("seq")
       .executeTakeFirst();
     if (!inserted) return null;
-    let query = trx.selectFrom("webhook_endpoints").select(["id", "events"]);
-    query = event.onlyEndpoint ? query.where("id", "=", event.onlyEndpoint) : query.where("enabled", "=", 1);
-    const endpoints = (await query.execute()).filter((e) => event.onlyEndpoint !== undefined || (JSON.parse(e.events) as string[]).includes(event.type));
-    if (endpoints.length === 0) return { deliveryIds: [] };
     const rows = endpoints.map(
       (e): WebhookDeliveriesTable => ({
         id: crypto.randomUUID(),

@@ -138,3 +138,34 @@ describe("private addresses", () => {
     expect(isPrivateAddress(ip)).toBe(false);
   });
 });
+
+describe("the console's webhooks page", () => {
+  const page = (target: typeof app, path: string, fields?: Record<string, string | string[]>) => {
+    if (!fields) return target.request(`/admin/webhooks${path}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    const body = new URLSearchParams();
+    for (const [k, v] of Object.entries(fields)) for (const one of [v].flat()) body.append(k, one);
+    return target.request(`/admin/webhooks${path}`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}`, origin: "http://localhost", "content-type": "application/x-www-form-urlencoded" }, body });
+  };
+
+  it("adds an endpoint and shows its secret once, refuses a private target with the reason, tests and deletes", async () => {
+    const added = await page(app, "", { url: PUBLIC_URL, events: ["lesson.sent", "course.completed"] });
+    expect(added.status).toBe(201);
+    const html = await added.text();
+    const secret = /data-secret="">(whsec_[^<]+)</.exec(html)?.[1];
+    expect(secret).toBeDefined();
+    const listed = await (await page(app, "")).text();
+    expect(listed).toContain(PUBLIC_URL);
+    expect(listed).not.toContain(secret!);
+
+    const refused = await page(app, "", { url: "http://127.0.0.1/x", events: ["lesson.sent"] });
+    expect(refused.status).toBe(422);
+    expect(await refused.text()).toContain("WEBHOOKS_ALLOW_PRIVATE_TARGETS");
+
+    const [endpoint] = await t.db.selectFrom("webhook_endpoints").select("id").execute();
+    const tested = await page(app, `/${endpoint!.id}/test`, {});
+    expect(tested.status).toBe(303);
+    expect(await (await page(app, "?notice=tested")).text()).toContain("webhook.test");
+    expect((await page(app, `/${endpoint!.id}/delete`, {})).status).toBe(303);
+    expect(await t.db.selectFrom("webhook_endpoints").select("id").execute()).toEqual([]);
+  });
+});
