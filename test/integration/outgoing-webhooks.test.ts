@@ -3,8 +3,21 @@ import type { IncomingHttpHeaders, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
-import { ENGINES } from "../support/databases.ts";
-import { formPost, linkPath, startStack, waitFor } from "../support/stack.ts";
+import { registerWebhook } from "../../src/commands/webhook-endpoints.ts";
+import { emit } from "../../src/commands/emit-event.ts";
+import { silentLogger } from "../../src/log.ts";
+import { workerConnection } from "../../src/queue/redis.ts";
+import { createWebhookSender } from "../../src/send/webhook-delivery.ts";
+import { openDatabase } from "../../src/store/connect.ts";
+import type { Database } from "../../src/store/database.ts";
+import { catalogueOf } from "../../src/content/catalogue.ts";
+import { loadCourse } from "../../src/content/load.ts";
+import { createWebhookWorker } from "../../workers/webhook-worker.ts";
+import type { WebhookWorker } from "../../workers/webhook-worker.ts";
+import { createTestDatabase, ENGINES } from "../support/databases.ts";
+import type { TestDatabase } from "../support/databases.ts";
+import { deleteKeys, REDIS_URL, uniquePrefix } from "../support/redis.ts";
+import { formPost, linkPath, startStack, TEST_SECRET, waitFor } from "../support/stack.ts";
 import type { Stack } from "../support/stack.ts";
 
 /**
@@ -29,6 +42,8 @@ interface Receiver {
   received: Received[];
   /** Which delivery the receiver fails (500) the first time it sees it. */
   failOnce: (payload: { type: string }) => boolean;
+  /** Set: every request gets this answer (a receiver that is down). */
+  always?: number | undefined;
   close(): Promise<void>;
 }
 
@@ -42,7 +57,7 @@ async function startReceiver(): Promise<Receiver> {
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
       const payload = JSON.parse(body) as { type: string };
-      const answered = !failed && receiver.failOnce(payload) ? 500 : 204;
+      const answered = receiver.always ?? (!failed && receiver.failOnce(payload) ? 500 : 204);
       if (answered === 500) failed = true;
       received.push({ id: String(req.headers["webhook-id"]), headers: req.headers, body, answered });
       res.writeHead(answered).end();
@@ -135,4 +150,83 @@ describe.each(ENGINES)("outgoing webhooks (%s)", (engine) => {
     expect(twice.attempts).toBe(2);
     expect(twice.tries!.map((t) => t.responseCode)).toEqual([500, 204]);
   }, 90_000);
+});
+
+describe.each(ENGINES)("the webhook worker on its own (%s)", (engine) => {
+  let testDb: TestDatabase;
+  let db: Database;
+  let worker: WebhookWorker | undefined;
+  let receiver: Receiver | undefined;
+  let prefix: string;
+  const connection = () => workerConnection(REDIS_URL);
+  let redis: ReturnType<typeof connection> | undefined;
+
+  afterEach(async () => {
+    await worker?.close();
+    redis?.disconnect();
+    await receiver?.close();
+    await db.destroy();
+    await testDb.drop();
+    await deleteKeys(prefix);
+    worker = undefined;
+    receiver = undefined;
+  });
+
+  async function setUp(answer: number, options: { reofferAfterMs?: number; disableAfterMs?: number } = {}) {
+    testDb = await createTestDatabase(engine);
+    db = await openDatabase(testDb.url);
+    prefix = uniquePrefix(engine);
+    receiver = await startReceiver();
+    const fixed = receiver;
+    // Every answer is `answer`: a receiver that is down, or one that is fine.
+    fixed.always = answer;
+    const services = { db, log: silentLogger, now: Date.now, secretKey: TEST_SECRET, appUrl: "https://x.test", catalogue: catalogueOf([await loadCourse(CONTENT_DIR)]) };
+    const { endpoint } = await registerWebhook(services, { allowPrivateTargets: true }, { url: fixed.url, events: ["sending.paused"] });
+    redis = connection();
+    worker = createWebhookWorker({
+      db,
+      log: silentLogger,
+      connection: redis,
+      prefix,
+      sender: createWebhookSender({ allowPrivate: true, timeoutMs: 2_000 }),
+      secretKey: TEST_SECRET,
+      offerEveryMs: 50,
+      reofferAfterMs: options.reofferAfterMs ?? 60_000,
+      retryDelaysMs: [50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50],
+      disableAfterMs: options.disableAfterMs ?? 24 * 3600_000,
+    });
+    return { services, endpoint };
+  }
+
+  it("disables an endpoint that has failed for the whole window and fails what it had pending, shown with the reason", async () => {
+    const { services, endpoint } = await setUp(500, { disableAfterMs: 400 });
+    const received = receiver!.received;
+    await emit(services, { type: "sending.paused", data: { reason: "complaint rate 0.31%" } });
+    await emit(services, { type: "sending.paused", data: { reason: "again" } });
+    void worker!.worker.run();
+    const disabled = await waitFor("the endpoint to be disabled", async () => {
+      const row = await db.selectFrom("webhook_endpoints").selectAll().where("id", "=", endpoint.id).executeTakeFirstOrThrow();
+      return row.enabled === 0 ? row : undefined;
+    });
+    expect(disabled.disabled_reason).toMatch(/^failing since .* \(24 h\)$/);
+    const deliveries = await db.selectFrom("webhook_deliveries").select(["status", "attempts"]).execute();
+    expect(deliveries.map((d) => d.status)).toEqual(["failed", "failed"]);
+    expect(received.length).toBeGreaterThanOrEqual(2);
+    // Nothing is delivered to a disabled endpoint, and a new event is not even queued for it.
+    expect(await emit(services, { type: "sending.paused", data: {} })).toEqual({ deliveryIds: [] });
+  });
+
+  it("offers again a delivery that Redis lost, once it has waited REOFFER_AFTER_MS", async () => {
+    const { services } = await setUp(204, { reofferAfterMs: 300 });
+    const recorded = await emit(services, { type: "sending.paused", data: { reason: "test" } });
+    // As if handed to Redis just now, and the job then lost with a restart.
+    await db.updateTable("webhook_deliveries").set({ enqueued_at: Date.now() }).execute();
+    void worker!.worker.run();
+    const delivered = await waitFor("the delivery to be recorded as delivered", async () => {
+      const rows = await db.selectFrom("webhook_deliveries").select(["id", "status"]).execute();
+      return rows.every((r) => r.status === "delivered") ? rows : undefined;
+    });
+    expect(delivered).toEqual([{ id: recorded!.deliveryIds[0], status: "delivered" }]);
+    expect(receiver!.received).toHaveLength(1);
+  });
 });
