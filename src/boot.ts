@@ -28,7 +28,7 @@ import { adoptFormerSlugs, enrollmentsOutside } from "./store/course-state.ts";
 import { createSendWorker } from "../workers/send-worker.ts";
 import { createTickWorker } from "../workers/tick-worker.ts";
 import { createWebhookWorker } from "../workers/webhook-worker.ts";
-import { createWebhookSender } from "./send/webhook-delivery.ts";
+import { createWebhookSender } from "./send/webhook-sender.ts";
 
 /**
  * The Node process: config, storage, queue, then whichever roles this process plays. One process

@@ -6,7 +6,7 @@ import type { Logger } from "../src/log.ts";
 import { QUEUES, WEBHOOK_DISABLE_AFTER_MS, WEBHOOK_OFFER_SCHEDULER_ID, WEBHOOK_RETRY_DELAYS_MS, webhookJobId, webhookJobOptions } from "../src/queue/queues.ts";
 import type { WebhookJobData } from "../src/queue/queues.ts";
 import { openSecret } from "../src/send/webhook-delivery.ts";
-import type { WebhookSender } from "../src/send/webhook-delivery.ts";
+import type { WebhookSender } from "../src/send/webhook-sender.ts";
 import type { Database } from "../src/store/database.ts";
 import { deliveryWork, disableEndpoint, markDeliveriesEnqueued, offerableDeliveries, recordDeliveryAttempt, releaseDelivery } from "../src/store/outgoing-webhooks.ts";
 
@@ -69,7 +69,7 @@ export function createWebhookWorker(deps: WebhookWorkerDeps) {
     const body = JSON.stringify({ type: event.type, timestamp: new Date(Number(event.created_at)).toISOString(), data: JSON.parse(event.data) as unknown });
     let result;
     try {
-      result = await deps.sender.send({ url: endpoint.url, secret: openSecret(deps.secretKey, endpoint.secret_sealed), messageId: event.id, body });
+      result = await deps.sender.send({ url: endpoint.url, secret: await openSecret(deps.secretKey, endpoint.secret_sealed), messageId: event.id, body });
     } catch (error) {
       result = { ok: false, statusCode: null, durationMs: 0, error: errorMessage(error) };
     }

@@ -43,7 +43,7 @@ export async function registerWebhook(services: Services, policy: TargetPolicy, 
   const events = checkEvents(input.events);
   const secret = newWebhookSecret();
   const id = `ep_${crypto.randomUUID().replaceAll("-", "")}`;
-  await insertEndpoint(services.db, { id, url, events, secretSealed: sealSecret(services.secretKey, secret) }, services.now());
+  await insertEndpoint(services.db, { id, url, events, secretSealed: await sealSecret(services.secretKey, secret) }, services.now());
   return { endpoint: (await findEndpoint(services.db, id))!, secret };
 }
 

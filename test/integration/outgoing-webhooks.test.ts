@@ -7,7 +7,7 @@ import { registerWebhook } from "../../src/commands/webhook-endpoints.ts";
 import { emit } from "../../src/commands/emit-event.ts";
 import { silentLogger } from "../../src/log.ts";
 import { workerConnection } from "../../src/queue/redis.ts";
-import { createWebhookSender } from "../../src/send/webhook-delivery.ts";
+import { createWebhookSender } from "../../src/send/webhook-sender.ts";
 import { openDatabase } from "../../src/store/connect.ts";
 import type { Database } from "../../src/store/database.ts";
 import { catalogueOf } from "../../src/content/catalogue.ts";

@@ -36,7 +36,7 @@ describe("POST /admin/api/webhooks", () => {
     expect(list).not.toContain(created.secret);
     const row = await t.db.selectFrom("webhook_endpoints").selectAll().where("id", "=", created.id).executeTakeFirstOrThrow();
     expect(row.secret_sealed).not.toContain(created.secret.slice(6));
-    expect(openSecret(TEST_SECRET, row.secret_sealed)).toBe(created.secret);
+    expect(await openSecret(TEST_SECRET, row.secret_sealed)).toBe(created.secret);
   });
 
   it.each([
@@ -131,10 +131,10 @@ describe("the other /admin/api/webhooks endpoints", () => {
 });
 
 describe("private addresses", () => {
-  it.each(["127.0.0.1", "10.0.0.1", "172.16.4.4", "192.168.0.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "::", "fe80::1", "fc00::1", "::ffff:10.0.0.1", "::ffff:7f00:1", "64:ff9b::a9fe:a9fe", "ff02::1"])("%s is private", (ip) => {
+  it.each(["127.0.0.1", "10.0.0.1", "172.16.4.4", "192.168.0.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "::", "fe80::1", "fc00::1", "::ffff:10.0.0.1", "::ffff:7f00:1", "64:ff9b::a9fe:a9fe", "ff02::1", "192.0.2.1", "2001:db8::1", "::a00:1", "[::1]", "not-an-address"])("%s is private", (ip) => {
     expect(isPrivateAddress(ip)).toBe(true);
   });
-  it.each(["203.0.113.10", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8"])("%s is public", (ip) => {
+  it.each(["203.0.113.10", "8.8.8.8", "192.0.32.8", "172.32.0.1", "2606:4700::1111", "::ffff:8.8.8.8", "2a00:1450:4001:82b::200e"])("%s is public", (ip) => {
     expect(isPrivateAddress(ip)).toBe(false);
   });
 });
