@@ -169,3 +169,38 @@ describe("the console's webhooks page", () => {
     expect(await t.db.selectFrom("webhook_endpoints").select("id").execute()).toEqual([]);
   });
 });
+
+describe("the facts that raise events", () => {
+  const RESEND_SECRET = `whsec_${Buffer.from("lessonpost-webhook-test-secret-0123").toString("base64")}`;
+
+  it("a reader's signup, confirmation, a provider's delivered event (once, however often replayed) and an admin's unsubscribe each record their event, in that order", async () => {
+    const { Webhook } = await import("standardwebhooks");
+    const { confirmToken } = await import("../../src/tokens.ts");
+    const full = appFor(t, { adminToken: ADMIN, webhookSecret: RESEND_SECRET });
+    await call(full, "POST", "", { url: PUBLIC_URL, events: ["subscriber.created", "subscriber.confirmed", "enrollment.started", "email.delivered", "subscriber.unsubscribed"] });
+    await full.request("/subscribe", form({ email: "cy@example.com", name: "Cy" }));
+    const reader = await t.db.selectFrom("subscribers").select("id").executeTakeFirstOrThrow();
+    expect((await full.request(`/confirm/${await confirmToken(TEST_SECRET, reader.id, t.clock.now)}`, { method: "POST", headers: { origin: "http://localhost" } })).status).toBe(200);
+    const lesson = await t.db.selectFrom("sends").select(["id", "lesson_slug"]).where("kind", "=", "lesson").executeTakeFirstOrThrow();
+    await t.db.updateTable("sends").set({ status: "sent", provider_id: "re_email_1", sent_at: t.clock.now }).where("id", "=", lesson.id).execute();
+    const body = JSON.stringify({ type: "email.delivered", created_at: new Date(t.clock.now).toISOString(), data: { email_id: "re_email_1", to: ["cy@example.com"] } });
+    for (let i = 0; i < 2; i++) {
+      const at = new Date();
+      const res = await full.request("/webhooks/resend", {
+        method: "POST",
+        headers: { "content-type": "application/json", "svix-id": "msg_delivered_1", "svix-timestamp": String(Math.floor(at.getTime() / 1000)), "svix-signature": new Webhook(RESEND_SECRET).sign("msg_delivered_1", at, body) },
+        body,
+      });
+      expect(res.status).toBe(200);
+    }
+    expect((await full.request(`/admin/api/subscribers/${reader.id}/unsubscribe`, { method: "POST", headers, body: "{}" })).status).toBe(200);
+
+    const events = await t.db.selectFrom("outgoing_events").select(["type", "data"]).orderBy("seq").execute();
+    expect(events.map((e) => e.type)).toEqual(["subscriber.created", "subscriber.confirmed", "enrollment.started", "email.delivered", "subscriber.unsubscribed"]);
+    for (const e of events) expect(JSON.parse(e.data)).toMatchObject({ subscriberId: reader.id, email: "cy@example.com" });
+    expect(JSON.parse(events[2]!.data)).toMatchObject({ course: t.course.slug });
+    expect(JSON.parse(events[3]!.data)).toMatchObject({ course: t.course.slug, lesson: lesson.lesson_slug, sendId: lesson.id });
+    expect(JSON.parse(events[4]!.data)).toMatchObject({ scope: "all", how: "admin" });
+    expect(await t.db.selectFrom("webhook_deliveries").select("id").execute()).toHaveLength(5);
+  });
+});
