@@ -97,6 +97,9 @@ export function createWebhookSender(options: { allowPrivate: boolean; timeoutMs?
           },
         );
         req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+        // The socket timeout is per silence; a receiver that drips its answer meets this deadline instead.
+        const deadline = setTimeout(() => req.destroy(new Error(`no complete answer within ${timeoutMs} ms`)), timeoutMs);
+        req.on("close", () => clearTimeout(deadline));
         req.on("error", (error) => done(null, error.message));
         req.end(message.body);
       });
