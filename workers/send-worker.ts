@@ -206,6 +206,7 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     if (error instanceof MailerError && error.kind === "accepted_earlier") {
       // Not a failure: the provider already sent an email under this key.
       await markAcceptedEarlier(deps.db, rows.map((r) => r.id), `accepted by the provider under this key earlier (${message}); provider id unknown`, Date.now());
+      await emitSent({ db: deps.db, log: deps.log, now: Date.now }, rows.map((r) => r.id));
       deps.log.warn("send resolved as accepted earlier", { job: job.id, emails: rows.length });
       throw new UnrecoverableError(message);
     }
