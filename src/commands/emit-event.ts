@@ -1,5 +1,5 @@
 import { errorMessage } from "../errors.ts";
-import { recordEvent, scrubReaderFromEvents, sendFacts, subscriberAddress } from "../store/outgoing-webhooks.ts";
+import { anyEndpointEnabled, recordEvent, scrubReaderFromEvents, sendFacts, subscriberAddress } from "../store/outgoing-webhooks.ts";
 import type { Services } from "./services.ts";
 
 /**
@@ -70,8 +70,11 @@ export async function emit(services: Pick<Services, "db" | "log" | "now">, input
  * `course.completed`. Keyed on the row, so a job that runs twice reports each once.
  */
 export async function emitSent(services: Pick<Services, "db" | "log" | "now">, sendIds: readonly string[]): Promise<void> {
+  if (sendIds.length === 0) return;
   let facts;
   try {
+    // Every accepted email passes here: with no endpoint, one cheap read and nothing more.
+    if (!(await anyEndpointEnabled(services.db))) return;
     facts = await sendFacts(services.db, sendIds);
   } catch (error) {
     services.log.warn("webhook events not recorded", { sends: sendIds.length, reason: errorMessage(error) });
@@ -93,7 +96,7 @@ const PROVIDER_TYPES: ReadonlySet<string> = new Set(["email.delivered", "email.b
 
 /** A provider event recorded for the first time, about one of our sends. */
 export async function emitProviderEvent(services: Pick<Services, "db" | "log" | "now">, input: { providerEventId: string; type: string; sendId: string | null; extra?: Record<string, unknown> }): Promise<void> {
-  if (!PROVIDER_TYPES.has(input.type) || !input.sendId) return;
+  if (!PROVIDER_TYPES.has(input.type) || !input.sendId || !(await anyEndpointEnabled(services.db).catch(() => true))) return;
   const [f] = await sendFacts(services.db, [input.sendId]).catch(() => []);
   if (!f) return;
   await emit(services, {

@@ -70,7 +70,7 @@ export interface NewEvent {
  */
 export async function recordEvent(db: Database, event: NewEvent): Promise<{ deliveryIds: string[] } | null> {
   // The common case, an install with no endpoints, costs one read and no transaction.
-  if (!event.onlyEndpoint && !(await db.selectFrom("webhook_endpoints").select("id").where("enabled", "=", 1).executeTakeFirst())) return { deliveryIds: [] };
+  if (!event.onlyEndpoint && !(await anyEndpointEnabled(db))) return { deliveryIds: [] };
   return db.transaction().execute(async (trx) => {
     let query = trx.selectFrom("webhook_endpoints").select(["id", "events"]);
     query = event.onlyEndpoint ? query.where("id", "=", event.onlyEndpoint) : query.where("enabled", "=", 1);
@@ -217,6 +217,11 @@ export async function disableEndpoint(db: Database, id: string, reason: string, 
     await trx.updateTable("webhook_endpoints").set({ enabled: 0, disabled_reason: reason, updated_at: now }).where("id", "=", id).execute();
     await trx.updateTable("webhook_deliveries").set({ status: "failed", last_error: reason, enqueued_at: null, updated_at: now }).where("endpoint_id", "=", id).where("status", "=", "pending").execute();
   });
+}
+
+/** Whether any endpoint is enabled: callers skip gathering an event's facts when none is. */
+export async function anyEndpointEnabled(db: Database): Promise<boolean> {
+  return (await db.selectFrom("webhook_endpoints").select("id").where("enabled", "=", 1).executeTakeFirst()) !== undefined;
 }
 
 export interface DeliveryLogRow {
