@@ -20,10 +20,12 @@ export interface LessonEmailProps {
   unsubscribeUrl: string;
   preferencesUrl?: string;
   webVersionUrl?: string;
+  /** A course that records clicks: the body's links, tracked (ReaderProps.clickUrls). */
+  clickUrls?: readonly string[];
 }
 
 export default function LessonEmail(props: LessonEmailProps) {
-  const { course, lesson, lessonCount, recipientName, unsubscribeUrl, preferencesUrl, webVersionUrl } = props;
+  const { course, lesson, lessonCount, recipientName, unsubscribeUrl, preferencesUrl, webVersionUrl, clickUrls } = props;
   const name = cleanName(recipientName);
   return (
     <EmailShell
@@ -43,7 +45,7 @@ export default function LessonEmail(props: LessonEmailProps) {
       <Meta style={{ margin: "0 0 14px" }}>{lessonMeta(lesson, lessonCount)}</Meta>
       <Title>{lesson.title}</Title>
       <Paragraph>{greeting(name)}</Paragraph>
-      <MarkdownBody markdown={lesson.markdown} />
+      <MarkdownBody markdown={lesson.markdown} links={clickUrls} />
       <Rule />
       <Credit lesson={lesson} />
     </EmailShell>
@@ -55,12 +57,12 @@ export const lessonEmail: EmailTemplate<LessonEmailProps> = {
   Component: LessonEmail,
   subject: ({ lesson }) => cleanSubject(lesson.subject),
   preview: ({ lesson }) => lesson.preview,
-  text: ({ course, lesson, lessonCount, recipientName, unsubscribeUrl, preferencesUrl, webVersionUrl }) =>
+  text: ({ course, lesson, lessonCount, recipientName, unsubscribeUrl, preferencesUrl, webVersionUrl, clickUrls }) =>
     joinBlocks([
       `${course.name}\n${lessonMeta(lesson, lessonCount)}`,
       underline(lesson.title),
       greeting(cleanName(recipientName)),
-      renderMarkdown(lesson.markdown).text,
+      renderMarkdown(lesson.markdown, clickUrls).text,
       SEPARATOR,
       [creditText(lesson), lesson.credit].filter(Boolean).join("\n"),
       footerText(course, lessonReason(course), unsubscribeUrl, preferencesUrl, webVersionUrl),

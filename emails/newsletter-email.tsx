@@ -27,10 +27,12 @@ export interface NewsletterEmailProps {
   unsubscribeUrl: string;
   preferencesUrl?: string;
   webVersionUrl?: string;
+  /** A course that records clicks: the body's links, tracked (ReaderProps.clickUrls). */
+  clickUrls?: readonly string[];
 }
 
 export default function NewsletterEmail(props: NewsletterEmailProps) {
-  const { course, markdown, unsubscribeUrl, preferencesUrl, webVersionUrl } = props;
+  const { course, markdown, unsubscribeUrl, preferencesUrl, webVersionUrl, clickUrls } = props;
   const subject = cleanSubject(props.subject);
   return (
     <EmailShell
@@ -48,7 +50,7 @@ export default function NewsletterEmail(props: NewsletterEmailProps) {
     >
       <Eyebrow>{course.name}</Eyebrow>
       <Title>{subject}</Title>
-      <MarkdownBody markdown={markdown} />
+      <MarkdownBody markdown={markdown} links={clickUrls} />
     </EmailShell>
   );
 }
@@ -58,11 +60,11 @@ export const newsletterEmail: EmailTemplate<NewsletterEmailProps> = {
   Component: NewsletterEmail,
   subject: ({ subject }) => cleanSubject(subject),
   preview: ({ preview, markdown }) => preview?.trim() || renderMarkdown(markdown).summary,
-  text: ({ course, subject, markdown, unsubscribeUrl, preferencesUrl, webVersionUrl }) =>
+  text: ({ course, subject, markdown, unsubscribeUrl, preferencesUrl, webVersionUrl, clickUrls }) =>
     joinBlocks([
       course.name,
       underline(cleanSubject(subject)),
-      renderMarkdown(markdown).text,
+      renderMarkdown(markdown, clickUrls).text,
       footerText(course, newsletterReason(course), unsubscribeUrl, preferencesUrl, webVersionUrl),
     ]),
   cacheKey: ({ course, subject, markdown, preview }) => [

@@ -8,6 +8,7 @@ import { DomainError, errorMessage } from "./errors.ts";
 import { redactTokens } from "./log.ts";
 import type { AppDeps, AppEnv } from "./http/env.ts";
 import { adminRoutes } from "./http/routes/admin/index.ts";
+import { clickRoutes } from "./http/routes/click.ts";
 import { confirmRoutes } from "./http/routes/confirm.ts";
 import { healthRoutes } from "./http/routes/health.ts";
 import { joinNextRoutes } from "./http/routes/join-next.ts";
@@ -75,6 +76,7 @@ export function createApp(deps: AppDeps) {
   app.route("/preferences", preferencesRoutes);
   app.route("/email", webVersionRoutes);
   app.route("/join", joinNextRoutes);
+  app.route("/r", clickRoutes);
   app.route("/healthz", healthRoutes);
   app.route("/admin", adminRoutes);
   app.route("/webhooks", webhookRoutes);

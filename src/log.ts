@@ -20,12 +20,14 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
  * The path segment after each route that takes a link token, and token-like query parameters. The
  * token segment may arrive percent-encoded or not, so anything up to the next separator goes.
  */
-const TOKEN_SEGMENT = /(\/(?:unsubscribe|confirm|preferences|email|join)(?:\/|%2F))[^/?#\s"'<>\\]+/gi;
+const TOKEN_SEGMENT = /(\/(?:unsubscribe|confirm|preferences|email|join|r)(?:\/|%2F))[^/?#\s"'<>\\]+/gi;
 const TOKEN_PARAM = /([?&]token=)[^&#\s"'<>\\]+/gi;
+/** An API key pasted where it should not be (an error message, a URL) keeps only its prefix. */
+const API_KEY = /\b(lp_)[A-Za-z0-9_-]{20,}/g;
 
 /** Removes link tokens from any text bound for a log: paths, URLs, error messages. */
 export function redactTokens(text: string): string {
-  return text.replace(TOKEN_SEGMENT, "$1[redacted]").replace(TOKEN_PARAM, "$1[redacted]");
+  return text.replace(TOKEN_SEGMENT, "$1[redacted]").replace(TOKEN_PARAM, "$1[redacted]").replace(API_KEY, "$1[redacted]");
 }
 
 function redactFields(fields: LogFields): LogFields {

@@ -1,7 +1,7 @@
 import type * as NodeCrypto from "node:crypto";
 
 /**
- * Signed, expiring tokens for links in emails (confirm, unsubscribe, preferences, undo, web version). HMAC-SHA256 via Web Crypto,
+ * Signed, expiring tokens for links in emails (confirm, unsubscribe, preferences, undo, web version, join next, tracked clicks). HMAC-SHA256 via Web Crypto,
  * so the same code runs on Node and on Cloudflare Workers. Verification goes through
  * crypto.subtle.verify, which compares in constant time.
  */
@@ -13,7 +13,7 @@ import type * as NodeCrypto from "node:crypto";
  * the undo token is minted by the unsubscribe that it undoes, on our own page, and lives an hour;
  * the web-version token names one ledger row (a send id, never a reader) and only shows that email.
  */
-export type TokenPurpose = "confirm" | "unsubscribe" | "preferences" | "undo" | "web-version" | "join-next";
+export type TokenPurpose = "confirm" | "unsubscribe" | "preferences" | "undo" | "web-version" | "join-next" | "click";
 
 export interface TokenClaims {
   purpose: TokenPurpose;
@@ -132,4 +132,33 @@ export function webVersionToken(secret: string, sendId: string): Promise<string>
  */
 export function joinNextToken(secret: string, graduationSendId: string): Promise<string> {
   return signToken(secret, { purpose: "join-next", subject: graduationSendId, expiresAt: 0 });
+}
+
+/**
+ * A tracked link of a course that records clicks (course.yaml `tracking: { clicks: true }`): it names
+ * one ledger row, the link's position in that email's body and a hash of the link's address. The
+ * address itself is never in the link: the server finds it again in the email's own content (the
+ * lesson's or newsletter's Markdown), and the hash makes sure it is the same link the reader saw,
+ * even after an edit moved it. So a valid token can only ever lead to a link the publisher wrote,
+ * and a tampered one leads nowhere (no open redirect). It never expires, like the web version:
+ * a link in an old email keeps working.
+ */
+export async function clickToken(secret: string, sendId: string, index: number, url: string): Promise<string> {
+  return signToken(secret, { purpose: "click", subject: `${sendId}~${index}~${await linkHash(url)}`, expiresAt: 0 });
+}
+
+/** What a click token names; null when its subject is not one (a token of another shape). */
+export function readClickSubject(subject: string): { sendId: string; index: number; hash: string } | null {
+  const match = /^([^~]+)~(\d{1,4})~([\w-]{12})$/.exec(subject);
+  return match ? { sendId: match[1]!, index: Number(match[2]), hash: match[3]! } : null;
+}
+
+/**
+ * 72 bits of SHA-256 of a link's address, base64url: enough to tell the links of one email apart,
+ * short enough to keep the tracked link short. Not a secret: the signature is what protects it.
+ */
+export async function linkHash(url: string): Promise<string> {
+  const bytes = encoder.encode(url);
+  const digest = nodeCrypto?.createHash ? new Uint8Array(nodeCrypto.createHash("sha256").update(bytes).digest()) : new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return toBase64Url(digest.slice(0, 9));
 }

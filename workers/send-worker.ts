@@ -5,6 +5,7 @@ import { courseFor } from "../src/content/catalogue.ts";
 import type { Catalogue } from "../src/content/catalogue.ts";
 import type { Course } from "../src/content/schema.ts";
 import { emitSent } from "../src/commands/emit-event.ts";
+import { isGuardedKind } from "../src/domain/sending-guard.ts";
 import { errorMessage } from "../src/errors.ts";
 import type { Logger } from "../src/log.ts";
 import { QUEUES } from "../src/queue/queues.ts";
@@ -66,7 +67,7 @@ export type SendOutcome = { sent: number; failed: number; skipped: number };
  */
 type Verdict = { action: "send" } | { action: "cancel" | "park"; reason: string };
 
-/** What the verdict needs about a set of rows, read in four queries however many rows there are. */
+/** What the verdict needs about a set of rows, read in five queries however many rows there are. */
 async function loadState(db: Database, rows: readonly Send[]): Promise<ScreeningState> {
   const ids = (pick: (row: Send) => string | null) => [...new Set(rows.map(pick).filter((id): id is string => id !== null))];
   return readScreeningState(db, { subscriberIds: ids((r) => r.subscriber_id), enrollmentIds: ids((r) => r.enrollment_id), broadcastIds: ids((r) => r.broadcast_id) });
@@ -95,6 +96,8 @@ function verdict(send: Send, state: ScreeningState): Verdict {
     const status = state.broadcasts.get(send.broadcast_id);
     if (!status || status === "cancelled") return { action: "cancel", reason: "newsletter cancelled" };
   }
+  // After every reason to cancel: a reader who left is not kept waiting for a resume.
+  if (state.sendingPaused && isGuardedKind(send.kind)) return { action: "park", reason: "sending paused: complaint rate" };
   return { action: "send" };
 }
 
@@ -148,13 +151,18 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
    * screened before its batch's first request, and leaves the batch if it is cancelled.
    */
   async function screen(send: Send, state: ScreeningState): Promise<boolean> {
+    return (await screenAs(send, state)) === "send";
+  }
+
+  /** screen(), saying what it did with the row. */
+  async function screenAs(send: Send, state: ScreeningState): Promise<Verdict["action"]> {
     const v = verdict(send, state);
-    if (v.action === "send") return true;
+    if (v.action === "send") return "send";
     if (v.action === "park") await parkSend(deps.db, send.id, v.reason, Date.now());
     else if (send.batch_id) await cancelUnattempted(deps.db, send.id, v.reason, Date.now());
     else await markCancelled(deps.db, send.id, v.reason, Date.now());
     deps.log.info(v.action === "park" ? "send parked" : "send cancelled", { send: send.id, reason: v.reason });
-    return false;
+    return v.action;
   }
 
   // A newsletter's text is read once per process, not once per reader.
@@ -234,7 +242,12 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     if (!send) return { sent: 0, failed: 0, skipped: 1 };
     const state = await loadState(deps.db, [send]);
     // A single send may always be dropped, even on a retry: no other email shares its request.
-    if (!(await screen(send, state))) return { sent: 0, failed: 0, skipped: 1 };
+    const action = await screenAs(send, state);
+    // A parked row's job ends as failed, not completed: BullMQ keeps a completed job's id for a day
+    // (removeOnComplete), so when the pause ends the tick's offer of the row, under that same id,
+    // would be a no-op and the email would wait a day; a failed job is removed at once (removeOnFail).
+    if (action === "park") throw new UnrecoverableError("parked until the pause ends");
+    if (action === "cancel") return { sent: 0, failed: 0, skipped: 1 };
     let email: OutgoingEmail | undefined;
     const frozen = (await storedRequests(deps.db, [send.id])).get(send.id);
     if (frozen !== undefined) email = storedEmail(frozen);

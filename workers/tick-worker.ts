@@ -1,6 +1,7 @@
 import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Catalogue } from "../src/content/catalogue.ts";
+import { silentLogger } from "../src/log.ts";
 import type { Logger } from "../src/log.ts";
 import type { Dispatcher } from "../src/queue/dispatcher.ts";
 import { BATCH_SIZE, QUEUES, REOFFER_AFTER_MS, TICK_LOCK_KEY, TICK_SCHEDULER_ID, tickJobOptions } from "../src/queue/queues.ts";
@@ -8,6 +9,8 @@ import { advanceBroadcasts, BROADCAST_PAGE } from "../src/commands/advance-broad
 import { queueDueEmails } from "../src/commands/queue-due-emails.ts";
 import { remindUnconfirmed } from "../src/commands/remind-unconfirmed.ts";
 import { rescheduleEnrollments } from "../src/commands/reschedule-enrollments.ts";
+import { sendingPausedForTick } from "../src/commands/sending-guard.ts";
+import { GUARDED_KINDS } from "../src/domain/sending-guard.ts";
 import { scheduleVersion } from "../src/domain/course-plan.ts";
 import { pausedCourseSlugs, storedScheduleVersion, storeScheduleVersion } from "../src/store/course-state.ts";
 import type { Database } from "../src/store/database.ts";
@@ -50,12 +53,18 @@ const TICK_BUDGET_MS = 10_000;
  * row Redis may not hold (never handed over, or lost with a Redis restart) is offered again under
  * its deterministic job id.
  */
-export async function runTick(deps: Pick<TickDeps, "db" | "catalogue" | "dispatcher" | "courseDaySeconds" | "reofferAfterMs" | "confirmReminderHours">, now: number): Promise<TickResult> {
+export async function runTick(
+  deps: Pick<TickDeps, "db" | "catalogue" | "dispatcher" | "courseDaySeconds" | "reofferAfterMs" | "confirmReminderHours"> & Partial<Pick<TickDeps, "log">>,
+  now: number,
+): Promise<TickResult> {
   const started = Date.now();
   const pausedCourses = await pausedCourseSlugs(deps.db);
   // Every command in this pass sees the tick's one clock.
   const services = { db: deps.db, catalogue: deps.catalogue, courseDaySeconds: deps.courseDaySeconds, now: () => now };
   const result: TickResult = { queued: 0, batches: 0, offered: 0, rescheduled: 0, newsletter: 0, reminders: 0 };
+  // The complaint-rate guard (checked here at most once a minute): while it holds, no lesson or
+  // newsletter row is made or offered; confirmations and their reminders still are.
+  const sendingPaused = await sendingPausedForTick({ ...services, log: deps.log ?? silentLogger });
 
   await resumeExpiredPauses(deps.db, now);
 
@@ -72,7 +81,7 @@ export async function runTick(deps: Pick<TickDeps, "db" | "catalogue" | "dispatc
   // One pass over every running course at once: the one-lesson-a-day rule compares a reader's
   // courses, so their due lessons are best decided together.
   const running = deps.catalogue.courses.map((c) => c.slug).filter((slug) => !pausedCourses.includes(slug));
-  if (running.length > 0) {
+  if (running.length > 0 && !sendingPaused) {
     for (;;) {
       const created = await queueDueEmails(services, { limit: PAGE, batchSize: BATCH_SIZE, courseSlugs: running });
       result.batches += created.batchIds.length;
@@ -81,7 +90,7 @@ export async function runTick(deps: Pick<TickDeps, "db" | "catalogue" | "dispatc
     }
   }
 
-  for (;;) {
+  while (!sendingPaused) {
     const advanced = await advanceBroadcasts(services, { batchSize: BATCH_SIZE });
     result.newsletter += advanced.rows;
     if (advanced.rows < BROADCAST_PAGE || Date.now() - started > TICK_BUDGET_MS) break;
@@ -95,7 +104,7 @@ export async function runTick(deps: Pick<TickDeps, "db" | "catalogue" | "dispatc
   }
 
   for (;;) {
-    const waiting = await findUnqueuedSends(deps.db, now, deps.reofferAfterMs ?? REOFFER_AFTER_MS, PAGE * 10, pausedCourses);
+    const waiting = await findUnqueuedSends(deps.db, now, deps.reofferAfterMs ?? REOFFER_AFTER_MS, PAGE * 10, pausedCourses, sendingPaused ? GUARDED_KINDS : []);
     const batchIds = [...new Set(waiting.flatMap((r) => (r.batch_id ? [r.batch_id] : [])))];
     const sendIds = waiting.flatMap((r) => (r.batch_id ? [] : [r.id]));
     await deps.dispatcher.enqueueBatches(batchIds);

@@ -15,7 +15,7 @@ export interface EmailTemplate<Props extends object> {
   /** Written from the same copy and Markdown tokens as the HTML, not scraped from it. */
   text(props: Props): string;
   /**
-   * Every value other than the reader's own (name, unsubscribe, preferences, web-version and join-next links) that decides
+   * Every value other than the reader's own (name, unsubscribe, preferences, web-version, join-next and tracked links) that decides
    * what the email says, field by field: src/render/personalize.ts serves one cached render per
    * key. Null for an email that is never cached: one per reader, nothing shared between readers.
    */
@@ -44,6 +44,12 @@ export interface ReaderProps {
   lessonWebVersionUrls?: readonly string[];
   /** Graduation's one-click link to join the next course: one per send, so per reader too. */
   joinNextUrl?: string;
+  /**
+   * A course that records clicks: the tracked address (APP_URL/r/…) of each http(s) link of the
+   * Markdown body, by its position (src/render/markdown.ts trackedLinks); each names the send, so
+   * per reader too. Absent: the links stay as written. Footer links are never in it.
+   */
+  clickUrls?: readonly string[];
 }
 
 /**

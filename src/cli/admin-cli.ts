@@ -1,14 +1,18 @@
 import { createReadStream } from "node:fs";
 import { once } from "node:events";
+import { userInfo } from "node:os";
 import { open, readFile, stat } from "node:fs/promises";
 import { Command, CommanderError } from "commander";
 import { SingleBar, Presets } from "cli-progress";
 import { hashAdminPassword } from "../commands/admin-password.ts";
+import { courseAnalytics, funnelCsv, lessonsCsv } from "../commands/analytics.ts";
+import { API_SCOPES, createApiKey, listApiKeys, revokeApiKey } from "../commands/api-keys.ts";
 import { createNewsletter, parseAudienceField } from "../commands/broadcasts.ts";
 import { chooseCourse } from "../commands/course-admin.ts";
 import { exportReaderCsv, importReaderCsv } from "../commands/import-readers.ts";
 import { findReader as findReaderCommand, runReaderAction } from "../commands/reader-actions.ts";
 import { retryAll } from "../commands/retry-failed.ts";
+import { resumeSending } from "../commands/sending-guard.ts";
 import type { Services } from "../commands/services.ts";
 import { parseConfig, ConfigError } from "../config.ts";
 import { loadCatalogue } from "../content/load.ts";
@@ -20,6 +24,7 @@ import { createProducer } from "../queue/producer.ts";
 import { broadcastProgress } from "../store/broadcasts.ts";
 import { openDatabase } from "../store/connect.ts";
 import { retryProgress } from "../store/sends.ts";
+import { analyticsText } from "./analytics-text.ts";
 import { readerTimelineText } from "./timeline-text.ts";
 
 /**
@@ -100,6 +105,15 @@ async function findReader(services: Services, who: string): Promise<string> {
   const reader = await findReaderCommand(services, who);
   if (!reader) throw new CliError(`No reader with id or address "${who}".`);
   return reader.id;
+}
+
+/** Who ran the command, as the resume record keeps it: the login name, when the system has one. */
+function cliUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return "unknown user";
+  }
 }
 
 function bar(label: string): SingleBar {
@@ -292,6 +306,71 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
         // Optional even with several courses: a reader's page is about their own first course by default.
         const course = options.course === undefined ? undefined : courseOption(services, options.course);
         out(await readerTimelineText(services, await findReader(services, who), course));
+      }),
+    );
+
+  const keys = program.command("keys").description("API keys for /admin/api, each with its scopes (read, readers:write, send, admin)");
+  keys
+    .command("create")
+    .description("create a key; it is printed once, and only its hash is kept")
+    .requiredOption("--name <name>", "who uses the key, such as \"CRM sync\"")
+    .option("--scope <scope>", `a scope the key holds (repeat for several): ${API_SCOPES.join(", ")}`, (value: string, all: string[]) => [...all, value], [] as string[])
+    .action(async (options: { name: string; scope: string[] }) =>
+      withServices(async (services) => {
+        const { key, summary } = await createApiKey(services, { name: options.name, scopes: options.scope });
+        out(`Created API key ${summary.id} "${summary.name}" with ${summary.scopes.join(", ")}.`);
+        out("The key (shown once; keep it somewhere safe):");
+        out(key);
+      }),
+    );
+  keys
+    .command("list")
+    .description("list the keys: never the keys themselves, their first characters, scopes and last use")
+    .action(async () =>
+      withServices(async (services) => {
+        const all = await listApiKeys(services);
+        if (all.length === 0) out("No API keys yet.");
+        const when = (t: number | null) => (t === null ? "never" : new Date(t).toISOString());
+        for (const k of all) {
+          out(`${k.id}  ${k.hint}…  ${JSON.stringify(k.name)}  ${k.scopes.join(",")}  created ${when(k.createdAt)}  last used ${when(k.lastUsedAt)}${k.revokedAt === null ? "" : `  REVOKED ${when(k.revokedAt)}`}`);
+        }
+      }),
+    );
+  keys
+    .command("revoke")
+    .description("revoke a key at once: every request with it is refused from now on")
+    .argument("<id>", "the key's id (see keys list)")
+    .action(async (id: string) =>
+      withServices(async (services) => {
+        const revoked = await revokeApiKey(services, id);
+        out(`Revoked API key ${revoked.id} "${revoked.name}".`);
+      }),
+    );
+
+  program
+    .command("analytics")
+    .description("a course's per-lesson figures and its funnel by signup week (tables, or CSV)")
+    .option("--course <slug>", COURSE_HELP)
+    .option("--csv [table]", 'print one table as CSV instead: "lessons" (the default) or "funnel"')
+    .action(async (options: { course?: string; csv?: string | boolean }) =>
+      withServices(async (services) => {
+        const course = courseOption(services, options.course);
+        const csv = options.csv === true ? "lessons" : options.csv;
+        if (csv !== undefined && csv !== false && csv !== "lessons" && csv !== "funnel") throw new CliError(`--csv takes "lessons" or "funnel", not "${csv}".`, EXIT.usage);
+        const data = await courseAnalytics(services, course);
+        if (csv === "lessons" || csv === "funnel") process.stdout.write(csv === "lessons" ? lessonsCsv(data) : funnelCsv(data));
+        else out(analyticsText(data));
+      }),
+    );
+
+  program
+    .command("resume-sending")
+    .description("resume lessons and newsletters after the complaint-rate guard paused them")
+    .action(async () =>
+      withServices(async (services) => {
+        const pause = await resumeSending(services, `cli (${cliUser()})`);
+        out(`Sending resumed; it was paused at ${new Date(pause.paused_at).toISOString()}: ${pause.reason}`);
+        out("Queued lessons and newsletters go out with the next scheduler tick.");
       }),
     );
 

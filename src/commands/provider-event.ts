@@ -1,7 +1,8 @@
-import { malformed } from "../errors.ts";
+import { errorMessage, malformed } from "../errors.ts";
 import { readResendEvent, recordProviderEvent } from "../store/provider-events.ts";
 import type { RecordOutcome } from "../store/provider-events.ts";
 import { emitProviderEvent } from "./emit-event.ts";
+import { checkComplaintRate } from "./sending-guard.ts";
 import type { Services } from "./services.ts";
 
 export interface ProviderDelivery {
@@ -23,5 +24,15 @@ export async function recordResendDelivery(services: Services, delivery: Provide
   const outcome = await recordProviderEvent(services.db, event, services.now());
   if (outcome.recorded) await emitProviderEvent(services, { providerEventId: delivery.deliveryId, type: event.type, sendId: outcome.sendId });
   services.log.info(outcome.recorded ? "webhook recorded" : "webhook replayed", { event: delivery.deliveryId, type: event.type, send: outcome.sendId, suppressed: outcome.suppressed });
+  // A new complaint may tip the complaint rate over the limit: check it now, not at the next tick.
+  if (outcome.recorded && event.type === "email.complained") {
+    try {
+      await checkComplaintRate(services);
+    } catch (error) {
+      // The event is recorded, and a failed answer would only bring a replay that changes nothing:
+      // the tick checks again within a minute.
+      services.log.error("complaint-rate check failed", { error: errorMessage(error) });
+    }
+  }
   return outcome;
 }

@@ -22,8 +22,8 @@ export interface SignupInput {
   timezone?: string | undefined;
   ip: string | null;
   userAgent: string | null;
-  /** Which form the consent was given on, kept with the opt-in. */
-  form: "signup-page" | "api";
+  /** Which form the consent was given on, kept with the opt-in; `api: <source>` names an integration's stated source. */
+  form: "signup-page" | "api" | `api: ${string}`;
   /**
    * Present when the deployment requires a bot check (TURNSTILE_SECRET_KEY): the check, and the
    * token the widget put in the form (`cf-turnstile-response`), if any.

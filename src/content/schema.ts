@@ -58,6 +58,16 @@ export const courseFileSchema = z.object({
     /** Days after the last lesson's day offset. */
     daysAfterLastLesson: z.number().int().min(1).default(7),
   }),
+  /**
+   * What the course measures about its readers. Off unless the publisher turns it on: `clicks: true`
+   * rewrites the links of its lessons and newsletters to APP_URL/r/… and records who followed which
+   * (the course's pages say so in their privacy note). Optional, so a course written before it
+   * existed (or built in code) reads as "nothing tracked".
+   */
+  tracking: z
+    .object({ clicks: z.boolean().default(false) })
+    .strict()
+    .optional(),
 });
 export type CourseFile = z.infer<typeof courseFileSchema>;
 
@@ -95,4 +105,9 @@ export interface Course extends Omit<CourseFile, "publisher"> {
   lessons: Lesson[];
   /** Day offset of the graduation email. */
   graduationDay: number;
+}
+
+/** Whether a course rewrites its links to record clicks (course.yaml `tracking: { clicks: true }`). */
+export function tracksClicks(course: Pick<Course, "tracking">): boolean {
+  return course.tracking?.clicks === true;
 }

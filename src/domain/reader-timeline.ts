@@ -40,6 +40,8 @@ export interface ReaderHistory {
   sends: HistorySend[];
   consent: { kind: ConsentKind; at: number; ip: string | null; detail: string | null }[];
   coursePaused: boolean;
+  /** Tracked links the reader followed, first click of each (a course with `tracking: { clicks: true }`). */
+  clicks?: readonly { sendId: string; url: string; clickedAt: number }[] | undefined;
 }
 
 export interface HistorySend {
@@ -161,7 +163,10 @@ export function buildTimeline(course: Course, detail: ReaderHistory): TimelineEv
     add(send.delayed_at, "delayed", `${what} delayed by the receiving server`);
     add(send.delivered_at, "delivered", `${what} delivered`);
     add(send.opened_at, "opened", `${what} opened`);
-    add(send.clicked_at, "clicked", `${what} clicked`);
+    // Our own tracked links say which link; without them, the provider's click tracking only says that one was.
+    const followed = detail.clicks?.filter((c) => c.sendId === send.id) ?? [];
+    for (const click of followed) add(click.clickedAt, "clicked", `${what}: followed the link to ${click.url}`);
+    if (followed.length === 0) add(send.clicked_at, "clicked", `${what} clicked`);
     add(send.bounced_at, "bounced", `${what} bounced`);
     add(send.complained_at, "complained", `${what} marked as spam`);
     if (send.status === "failed") add(send.updated_at, "failed", `${what} failed after ${send.attempts} attempt${send.attempts === 1 ? "" : "s"}: ${send.error ?? "no reason recorded"}`);

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import type { ApiScope } from "../commands/api-keys.ts";
 import type { Services } from "../commands/services.ts";
 import type { OutboxReader } from "../send/outbox.ts";
 import type { LoginLimiter } from "../limits/login-limits.ts";
@@ -46,5 +47,7 @@ export type AppEnv = {
   Variables: {
     deps: AppDeps;
     now: number;
+    /** Set by the admin gate: what the request's credentials may do under /admin/api. */
+    adminScopes: readonly ApiScope[];
   };
 };

@@ -1,5 +1,6 @@
 import { DomainError } from "../errors.ts";
 import type { Catalogue } from "../content/catalogue.ts";
+import { tracksClicks } from "../content/schema.ts";
 import type { Course } from "../content/schema.ts";
 import { parseMailbox } from "../email-address.ts";
 import { GRADUATION_SLUG } from "../domain/course-plan.ts";
@@ -9,9 +10,10 @@ import { idempotencyKeyFor } from "../store/sends.ts";
 import type { Send } from "../store/sends.ts";
 import type { Subscriber } from "../store/subscribers.ts";
 import type { SentLesson } from "../store/web-version.ts";
-import { confirmToken, joinNextToken, preferencesToken, unsubscribeToken, webVersionToken } from "../tokens.ts";
+import { clickToken, confirmToken, joinNextToken, preferencesToken, unsubscribeToken, webVersionToken } from "../tokens.ts";
 import { renderConfirmEmail, renderConfirmReminderEmail, renderPreferencesLinkEmail } from "./emails.ts";
 import { listIdHeader } from "./list-id.ts";
+import { trackedLinks } from "./markdown.ts";
 import { renderGraduationEmailFast, renderLessonEmailFast, renderNewsletterEmailFast } from "./personalize.ts";
 
 export interface ComposeContext {
@@ -66,6 +68,18 @@ export async function webVersionUrlFor(ctx: Pick<ComposeContext, "appUrl" | "sec
 /** Graduation's "Join <next course>": names the graduation's ledger row, so it offers that one course to that one reader. */
 export async function joinNextUrlFor(ctx: Pick<ComposeContext, "appUrl" | "secretKey">, sendId: string): Promise<string> {
   return `${ctx.appUrl}/join/${await joinNextToken(ctx.secretKey, sendId)}`;
+}
+
+/**
+ * A course that records clicks: the tracked address of each http(s) link of the body, by position
+ * (markdown.ts trackedLinks), each naming this send, the link's position and its hash, never the
+ * address itself. Undefined when the course does not record clicks: its links stay as written.
+ * Only the body's links: the footer's (unsubscribe, preferences, web version) and the credit's
+ * source link are not the body, so they are never rewritten.
+ */
+export async function clickUrlsFor(ctx: Pick<ComposeContext, "appUrl" | "secretKey" | "course">, sendId: string, markdown: string): Promise<string[] | undefined> {
+  if (!tracksClicks(ctx.course)) return undefined;
+  return Promise.all(trackedLinks(markdown).map(async (url, i) => `${ctx.appUrl}/r/${await clickToken(ctx.secretKey, sendId, i, url)}`));
 }
 
 /**
@@ -141,11 +155,14 @@ export async function composeEmail(send: ComposableSend, subscriber: Subscriber,
   if (send.kind === "lesson") {
     const lesson = ctx.course.lessons.find((l) => l.slug === send.lesson_slug);
     if (!lesson) throw new ComposeError(`lesson "${send.lesson_slug}" is no longer in the course`);
+    const clickUrls = await clickUrlsFor(ctx, send.id, lesson.markdown);
     // Rendered once per lesson version, then personalised per reader (./personalize.ts).
-    const rendered = renderLessonEmailFast({ course: ctx.course, lesson, recipient, unsubscribeUrl: courseUnsubscribeUrl, preferencesUrl, webVersionUrl });
+    const rendered = renderLessonEmailFast({ course: ctx.course, lesson, recipient, unsubscribeUrl: courseUnsubscribeUrl, preferencesUrl, webVersionUrl, ...(clickUrls ? { clickUrls } : {}) });
     return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers };
   }
   if (send.kind === "graduation" || send.lesson_slug === GRADUATION_SLUG) {
+    // No tracked links here, even in a course that records clicks: the graduation email has no
+    // body of the publisher's, only the reader's own web versions and the join-next offer.
     // Each lesson links to the reader's own copy of it; a lesson they were never sent has no link.
     const sent = new Map((ctx.sentLessons ? await ctx.sentLessons(subscriber.id) : []).map((row) => [row.lessonSlug, row.id]));
     const lessonWebVersionUrls = await Promise.all(
@@ -166,7 +183,8 @@ export async function composeEmail(send: ComposableSend, subscriber: Subscriber,
     if (newsletter.lessonSlug && !lesson) throw new ComposeError(`lesson "${newsletter.lessonSlug}" is no longer in the course`);
     const markdown = lesson ? lesson.markdown : (newsletter.markdown ?? "");
     const preview = newsletter.preview || lesson?.preview;
-    const rendered = renderNewsletterEmailFast({ course: ctx.course, recipient, subject: newsletter.subject, markdown, ...(preview ? { preview } : {}), unsubscribeUrl, preferencesUrl, webVersionUrl });
+    const clickUrls = await clickUrlsFor(ctx, send.id, markdown);
+    const rendered = renderNewsletterEmailFast({ course: ctx.course, recipient, subject: newsletter.subject, markdown, ...(preview ? { preview } : {}), unsubscribeUrl, preferencesUrl, webVersionUrl, ...(clickUrls ? { clickUrls } : {}) });
     return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers };
   }
   throw new ComposeError(`no template for emails of kind "${send.kind}"`);

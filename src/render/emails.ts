@@ -60,7 +60,7 @@ export const confirmProps = ({ course, recipient, confirmUrl }: ConfirmEmailInpu
   confirmUrl,
 });
 
-export const lessonProps = ({ course, lesson, recipient, unsubscribeUrl, preferencesUrl, webVersionUrl }: LessonEmailInput): LessonEmailProps => ({
+export const lessonProps = ({ course, lesson, recipient, unsubscribeUrl, preferencesUrl, webVersionUrl, clickUrls }: LessonEmailInput): LessonEmailProps => ({
   course,
   lesson,
   lessonCount: course.lessons.length,
@@ -68,6 +68,8 @@ export const lessonProps = ({ course, lesson, recipient, unsubscribeUrl, prefere
   unsubscribeUrl,
   preferencesUrl,
   webVersionUrl,
+  // Only when there are some, so an untracked email's props are what they always were.
+  ...(clickUrls?.length ? { clickUrls } : {}),
 });
 
 export const graduationProps = ({ course, recipient, unsubscribeUrl, preferencesUrl, webVersionUrl, lessonWebVersionUrls, next, joinNextUrl }: GraduationEmailInput): GraduationEmailProps => ({
@@ -83,7 +85,7 @@ export const graduationProps = ({ course, recipient, unsubscribeUrl, preferences
   joinNextUrl,
 });
 
-export const newsletterProps = ({ course, subject, markdown, preview, unsubscribeUrl, preferencesUrl, webVersionUrl }: NewsletterEmailInput): NewsletterEmailProps => ({
+export const newsletterProps = ({ course, subject, markdown, preview, unsubscribeUrl, preferencesUrl, webVersionUrl, clickUrls }: NewsletterEmailInput): NewsletterEmailProps => ({
   course,
   subject,
   markdown,
@@ -91,6 +93,7 @@ export const newsletterProps = ({ course, subject, markdown, preview, unsubscrib
   unsubscribeUrl,
   preferencesUrl,
   webVersionUrl,
+  ...(clickUrls?.length ? { clickUrls } : {}),
 });
 
 export const preferencesLinkProps = ({ course, recipient, preferencesUrl }: PreferencesLinkEmailInput): PreferencesLinkEmailProps => ({

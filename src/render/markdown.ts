@@ -171,7 +171,7 @@ function inlineTokenHtml(token: Token): string {
       const href = safeHref(t.href);
       if (href === null) return inner;
       const title = t.title ? ` title="${escapeHtml(t.title)}"` : "";
-      return `<a href="${escapeHtml(href)}"${title} target="_blank" rel="noopener"${S.a}>${inner}</a>`;
+      return `<a href="${escapeHtml(trackedHref(t) ?? href)}"${title} target="_blank" rel="noopener"${S.a}>${inner}</a>`;
     }
     case "image": {
       const t = token as Tokens.Image;
@@ -282,6 +282,10 @@ function inlineTokenText(token: Token): string {
       const label = inlineText(t.tokens);
       const href = safeHref(t.href);
       if (href === null) return label;
+      // A tracked link always shows its words and then where it goes, even when the words are
+      // the address itself: the reader still sees the destination before following it.
+      const tracked = trackedHref(t);
+      if (tracked !== undefined) return `${label} (${tracked})`;
       const bare = href.replace(/^mailto:/i, "");
       if (label === href || label === bare || `http://${label}` === href) return label;
       return `${label} (${href})`;
@@ -389,21 +393,86 @@ function summarize(tokens: readonly Token[]): string {
  * without limit; Map iteration order makes the oldest entry cheap to find.
  */
 const CACHE_LIMIT = 64;
-const cache = new Map<string, RenderedMarkdown>();
 
-export function renderMarkdown(markdown: string): RenderedMarkdown {
+interface Lexed {
+  tokens: Token[];
+  /** Each http(s) link token's position among the body's links (see trackedLinks). */
+  linkIndex: Map<Token, number>;
+  /** The address of each, as safeHref cleaned it, by that position. */
+  links: string[];
+  plain: RenderedMarkdown;
+}
+
+const cache = new Map<string, Lexed>();
+
+/**
+ * The body's http(s) links in a fixed order, each occurrence its own position: the order a course
+ * that records clicks numbers them in (compose.ts gives position i the tracked address
+ * `hrefs[i]`, src/commands/click.ts finds the address again by it). mailto: links are not there:
+ * they open the reader's mail program, not a page. Images are not links: nothing is added to
+ * them, so no email carries a tracking pixel of ours.
+ */
+function indexLinks(tokens: readonly Token[], index: Map<Token, number>, links: string[]): void {
+  for (const token of tokens) {
+    if (token.type === "link") {
+      const href = safeHref((token as Tokens.Link).href, { allowMailto: false });
+      if (href !== null) {
+        index.set(token, links.length);
+        links.push(href);
+      }
+      continue;
+    }
+    if ("tokens" in token && Array.isArray(token.tokens)) indexLinks(token.tokens as Token[], index, links);
+    if (token.type === "list") for (const item of (token as Tokens.List).items) indexLinks(item.tokens, index, links);
+    if (token.type === "table") {
+      const table = token as Tokens.Table;
+      for (const cell of [...table.header, ...table.rows.flat()]) indexLinks(cell.tokens, index, links);
+    }
+  }
+}
+
+function lex(markdown: string): Lexed {
   const hit = cache.get(markdown);
   if (hit) return hit;
   const tokens = Lexer.lex(markdown, { gfm: true, breaks: false });
-  const result: RenderedMarkdown = {
-    html: blocksHtml(tokens, "root"),
-    text: blocksText(tokens).join("\n\n"),
-    summary: summarize(tokens),
-  };
+  const linkIndex = new Map<Token, number>();
+  const links: string[] = [];
+  indexLinks(tokens, linkIndex, links);
+  const lexed: Lexed = { tokens, linkIndex, links, plain: { html: blocksHtml(tokens, "root"), text: blocksText(tokens).join("\n\n"), summary: summarize(tokens) } };
   if (cache.size >= CACHE_LIMIT) {
     const oldest = cache.keys().next();
     if (!oldest.done) cache.delete(oldest.value);
   }
-  cache.set(markdown, result);
-  return result;
+  cache.set(markdown, lexed);
+  return lexed;
+}
+
+/** The addresses a walk puts in place of the body's links, while it runs (the walk is synchronous). */
+let rewrite: { index: Map<Token, number>; hrefs: readonly string[] } | null = null;
+
+function trackedHref(token: Token): string | undefined {
+  if (!rewrite) return undefined;
+  const i = rewrite.index.get(token);
+  return i === undefined ? undefined : rewrite.hrefs[i] || undefined;
+}
+
+/** The body's http(s) links, by the position a tracked address replaces them at. */
+export function trackedLinks(markdown: string): readonly string[] {
+  return lex(markdown).links;
+}
+
+/**
+ * `hrefs`: the address to put in place of each http(s) link, by its position in trackedLinks
+ * (a course that records clicks); "" or missing keeps the link as written. The summary is always
+ * the body's own words and links: it is the inbox preview, which links nothing.
+ */
+export function renderMarkdown(markdown: string, hrefs?: readonly string[]): RenderedMarkdown {
+  const lexed = lex(markdown);
+  if (!hrefs || hrefs.length === 0 || lexed.links.length === 0) return lexed.plain;
+  rewrite = { index: lexed.linkIndex, hrefs };
+  try {
+    return { html: blocksHtml(lexed.tokens, "root"), text: blocksText(lexed.tokens).join("\n\n"), summary: lexed.plain.summary };
+  } finally {
+    rewrite = null;
+  }
 }

@@ -5,6 +5,7 @@ import { lessonEmail } from "../../emails/lesson-email.tsx";
 import { newsletterEmail } from "../../emails/newsletter-email.tsx";
 import { titleRule } from "../../emails/_components/plain-text.ts";
 import { graduationProps, lessonProps, newsletterProps, renderEmail } from "./emails.ts";
+import { escapeHtml } from "./markdown.ts";
 import type { GraduationEmailInput, LessonEmailInput, NewsletterEmailInput, RenderedEmail } from "./types.ts";
 
 /**
@@ -31,6 +32,9 @@ import type { GraduationEmailInput, LessonEmailInput, NewsletterEmailInput, Rend
  *   used, and those readers get the per-recipient render.
  * - URLs React or the text part would alter (javascript: sanitising, trimming) are not
  *   substituted either: anything but a whitespace-free http(s) URL takes the per-recipient render.
+ * - A course that records clicks has a tracked address per link of the body, per send: one more
+ *   numbered slot each. The body is Markdown HTML set as it is (not React text), so those values
+ *   are escaped the way the Markdown walk escapes an href (markdown.ts escapeHtml), not React's way.
  */
 
 // -- Placeholders -----------------------------------------------------------------------------
@@ -52,7 +56,10 @@ const UNDERLINE = 3;
 const WEB_VERSION = 4;
 /** Graduation's link to join the next course (per send, like the web version). */
 const JOIN_NEXT = 5;
-/** Slot of the web version of the lesson at position i (graduation's recap): FIRST_LESSON + i. */
+/**
+ * Slot of the web version of the lesson at position i (graduation's recap): FIRST_LESSON + i; then
+ * the tracked address of the body's link at position i: FIRST_LESSON + (number of lessons) + i.
+ */
 const FIRST_LESSON = SLOT_LETTERS.length;
 
 /** A value per slot: the fixed slots above, then one per lesson link. */
@@ -61,15 +68,16 @@ type SlotValues = readonly string[];
 const token = (letter: (typeof SLOT_LETTERS)[number]): string => `lp${currentNonce()}${letter}`;
 // A numbered slot ends in "x", so lesson 1's token is never the start of lesson 12's.
 const lessonToken = (index: number): string => `lp${currentNonce()}g${index}x`;
+const clickSlotToken = (index: number): string => `lp${currentNonce()}k${index}x`;
 let tokens: SlotValues | undefined;
 let tokenPattern: RegExp | undefined;
 const liveTokens = (): SlotValues => (tokens ??= SLOT_LETTERS.map(token));
-const tokenPatternNow = (): RegExp => (tokenPattern ??= new RegExp(`lp${currentNonce()}(?:([${SLOT_LETTERS.join("")}])|g(\\d+)x)`, "g"));
+const tokenPatternNow = (): RegExp => (tokenPattern ??= new RegExp(`lp${currentNonce()}(?:([${SLOT_LETTERS.join("")}])|g(\\d+)x|k(\\d+)x)`, "g"));
 
 /** The live tokens, so tests can feed them back in as hostile names and URLs. */
-export function placeholderTokens(): { name: string; unsubscribeUrl: string; preferencesUrl: string; webVersionUrl: string; joinNextUrl: string; lessonUrl: string } {
+export function placeholderTokens(): { name: string; unsubscribeUrl: string; preferencesUrl: string; webVersionUrl: string; joinNextUrl: string; lessonUrl: string; clickUrl: string } {
   const live = liveTokens();
-  return { name: live[NAME]!, unsubscribeUrl: live[UNSUBSCRIBE]!, preferencesUrl: live[PREFERENCES]!, webVersionUrl: live[WEB_VERSION]!, joinNextUrl: live[JOIN_NEXT]!, lessonUrl: lessonToken(0) };
+  return { name: live[NAME]!, unsubscribeUrl: live[UNSUBSCRIBE]!, preferencesUrl: live[PREFERENCES]!, webVersionUrl: live[WEB_VERSION]!, joinNextUrl: live[JOIN_NEXT]!, lessonUrl: lessonToken(0), clickUrl: clickSlotToken(0) };
 }
 
 /** Exactly react-dom's escapeTextForBrowser, used for both text children and attribute values. */
@@ -95,14 +103,17 @@ interface Template {
   text: Compiled;
 }
 
-function compile(rendered: string): Compiled {
+/** `lessonCount`: the template's number of lesson slots, after which the click slots begin. */
+function compile(rendered: string, lessonCount: number): Compiled {
   const parts: string[] = [];
   const slots: number[] = [];
   let at = 0;
   for (const match of rendered.matchAll(tokenPatternNow())) {
     parts.push(rendered.slice(at, match.index));
-    const [, letter, lesson] = match;
-    slots.push(letter !== undefined ? SLOT_LETTERS.indexOf(letter as (typeof SLOT_LETTERS)[number]) : FIRST_LESSON + Number(lesson));
+    const [, letter, lesson, click] = match;
+    slots.push(
+      letter !== undefined ? SLOT_LETTERS.indexOf(letter as (typeof SLOT_LETTERS)[number]) : lesson !== undefined ? FIRST_LESSON + Number(lesson) : FIRST_LESSON + lessonCount + Number(click),
+    );
     at = match.index + match[0].length;
   }
   parts.push(rendered.slice(at));
@@ -143,6 +154,8 @@ interface Reader {
   hasJoinNext: boolean;
   /** Per lesson position: whether the reader has a web-version link for it. */
   lessonLinks: readonly boolean[];
+  /** Per link of the body: whether the reader's copy has a tracked address for it. */
+  clickLinks: readonly boolean[];
   html: SlotValues;
   text: SlotValues;
 }
@@ -167,11 +180,17 @@ function readerFor(props: ReaderProps, underlinedTitle?: UnderlinedTitle): Reade
   const webVersion = props.webVersionUrl || "";
   const joinNext = props.joinNextUrl || "";
   const lessons = props.lessonWebVersionUrls ?? [];
+  const clicks = props.clickUrls ?? [];
   if (notPlain(unsubscribe) || notPlain(preferences) || notPlain(webVersion) || notPlain(joinNext)) return null;
   const lessonLinks: boolean[] = [];
   for (const url of lessons) {
     if (url && notPlain(url)) return null;
     lessonLinks.push(Boolean(url));
+  }
+  const clickLinks: boolean[] = [];
+  for (const url of clicks) {
+    if (url && notPlain(url)) return null;
+    clickLinks.push(Boolean(url));
   }
   const name = cleanName(props.recipientName);
   const underline = name !== null && underlinedTitle ? titleRule(underlinedTitle(name)) : "";
@@ -182,15 +201,21 @@ function readerFor(props: ReaderProps, underlinedTitle?: UnderlinedTitle): Reade
     html.push(escapeLikeReact(url || ""));
     text.push(url || "");
   }
+  for (const url of clicks) {
+    html.push(escapeHtml(url || ""));
+    text.push(url || "");
+  }
+  const bits = (links: readonly boolean[]) => links.map((has) => (has ? "1" : "0")).join("");
   return {
-    // A string only when there are lesson links, so every other email keeps a numeric variant.
-    variant: lessons.length === 0 ? flags : `${flags}:${lessonLinks.map((has) => (has ? "1" : "0")).join("")}`,
+    // A string only when there are lesson or tracked links, so every other email keeps a numeric variant.
+    variant: lessons.length === 0 && clicks.length === 0 ? flags : `${flags}:${bits(lessonLinks)}:${bits(clickLinks)}`,
     name,
     hasUnsubscribe: unsubscribe !== "",
     hasPreferences: preferences !== "",
     hasWebVersion: webVersion !== "",
     hasJoinNext: joinNext !== "",
     lessonLinks,
+    clickLinks,
     html,
     text,
   };
@@ -200,7 +225,7 @@ function readerFor(props: ReaderProps, underlinedTitle?: UnderlinedTitle): Reade
  * The reader's props for the given values, laid over a template's props. Every field is set, so
  * none of the real reader's values shows through; "" and undefined are the same variant.
  */
-function readerProps(name: string | null, values: SlotValues, lessonCount: number): Required<ReaderProps> {
+function readerProps(name: string | null, values: SlotValues, lessonCount: number, clickCount: number): Required<ReaderProps> {
   return {
     recipientName: name,
     unsubscribeUrl: values[UNSUBSCRIBE] ?? "",
@@ -208,6 +233,7 @@ function readerProps(name: string | null, values: SlotValues, lessonCount: numbe
     webVersionUrl: values[WEB_VERSION] ?? "",
     joinNextUrl: values[JOIN_NEXT] ?? "",
     lessonWebVersionUrls: Array.from({ length: lessonCount }, (_, i) => values[FIRST_LESSON + i] ?? ""),
+    clickUrls: Array.from({ length: clickCount }, (_, i) => values[FIRST_LESSON + lessonCount + i] ?? ""),
   };
 }
 
@@ -219,6 +245,8 @@ const PROBE_PREFERENCES = "https://probe.invalid/preferences/t0k?x=&amp;";
 const PROBE_WEB_VERSION = "https://probe.invalid/email/t0k?w='1'&v=<2>";
 const PROBE_JOIN_NEXT = "https://probe.invalid/join/t0k?j='1'&k=<2>";
 const probeLesson = (index: number): string => `https://probe.invalid/email/l${index}?n=${index}&q="${index}"`;
+// An apostrophe too: the Markdown walk escapes it unlike React (&#39;, not &#x27;).
+const probeClick = (index: number): string => `https://probe.invalid/r/c${index}?n=${index}&q="${index}'"`;
 
 function sameEmail(a: RenderedEmail, b: RenderedEmail): boolean {
   return a.subject === b.subject && a.html === b.html && a.text === b.text;
@@ -235,13 +263,15 @@ function buildTemplate(
 ): Template | null {
   const live = liveTokens();
   const lessonCount = reader.lessonLinks.length;
+  const clickCount = reader.clickLinks.length;
   const tokenValues = [...live];
   tokenValues[UNSUBSCRIBE] = reader.hasUnsubscribe ? live[UNSUBSCRIBE]! : "";
   tokenValues[PREFERENCES] = reader.hasPreferences ? live[PREFERENCES]! : "";
   tokenValues[WEB_VERSION] = reader.hasWebVersion ? live[WEB_VERSION]! : "";
   tokenValues[JOIN_NEXT] = reader.hasJoinNext ? live[JOIN_NEXT]! : "";
   reader.lessonLinks.forEach((has, i) => (tokenValues[FIRST_LESSON + i] = has ? lessonToken(i) : ""));
-  const withTokens = render(readerProps(reader.name === null ? null : live[NAME]!, tokenValues, lessonCount));
+  reader.clickLinks.forEach((has, i) => (tokenValues[FIRST_LESSON + lessonCount + i] = has ? clickSlotToken(i) : ""));
+  const withTokens = render(readerProps(reader.name === null ? null : live[NAME]!, tokenValues, lessonCount, clickCount));
   let text = withTokens.text;
   if (underlinedTitle && reader.name !== null) {
     // The underline's length is the one thing that follows the name; make it a slot too.
@@ -250,7 +280,7 @@ function buildTemplate(
     if (pieces.length !== 2) return null;
     text = pieces.join(`${title}\n${live[UNDERLINE]}\n`);
   }
-  const template: Template = { subject: withTokens.subject, html: compile(withTokens.html), text: compile(text) };
+  const template: Template = { subject: withTokens.subject, html: compile(withTokens.html, lessonCount), text: compile(text, lessonCount) };
 
   const probe = readerFor(
     {
@@ -260,11 +290,12 @@ function buildTemplate(
       webVersionUrl: reader.hasWebVersion ? PROBE_WEB_VERSION : "",
       joinNextUrl: reader.hasJoinNext ? PROBE_JOIN_NEXT : "",
       lessonWebVersionUrls: reader.lessonLinks.map((has, i) => (has ? probeLesson(i) : "")),
+      clickUrls: reader.clickLinks.map((has, i) => (has ? probeClick(i) : "")),
     },
     underlinedTitle,
   );
   if (!probe || probe.variant !== reader.variant) return null;
-  const expected = render(readerProps(probe.name, probe.text, lessonCount));
+  const expected = render(readerProps(probe.name, probe.text, lessonCount, clickCount));
   return sameEmail(personalise(template, probe), expected) ? template : null;
 }
 

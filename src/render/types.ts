@@ -31,6 +31,8 @@ export interface LessonEmailInput extends BaseEmailInput {
   preferencesUrl?: string;
   /** This email's "View in your browser" link. */
   webVersionUrl?: string;
+  /** A course that records clicks: the tracked address of each link of the body, by position. */
+  clickUrls?: readonly string[];
 }
 
 export interface GraduationEmailInput extends BaseEmailInput {
@@ -53,4 +55,6 @@ export interface NewsletterEmailInput extends BaseEmailInput {
   unsubscribeUrl: string;
   preferencesUrl?: string;
   webVersionUrl?: string;
+  /** A course that records clicks: the tracked address of each link of the body, by position. */
+  clickUrls?: readonly string[];
 }

@@ -3,6 +3,8 @@ import type { Expression, ExpressionBuilder, Selectable, SqlBool } from "kysely"
 import { DateTime } from "luxon";
 import type { ConsentEventsTable, Database, DB, EnrollmentsTable, EnrollmentStatus, SendKind, SendStatus, SubscriberStatus } from "./database.ts";
 import { emailKey } from "../email-address.ts";
+import { clicksOf } from "./clicks.ts";
+import type { ReaderClick } from "./clicks.ts";
 import { isCoursePaused } from "./course-state.ts";
 import type { Subscriber } from "./subscribers.ts";
 
@@ -356,6 +358,8 @@ export interface ReaderDetail {
   sends: ReaderSend[];
   consent: ConsentEvent[];
   coursePaused: boolean;
+  /** Tracked links they followed (src/store/clicks.ts). */
+  clicks: ReaderClick[];
 }
 
 /** Every enrollment of one reader, one per course, oldest first. */
@@ -399,6 +403,7 @@ export async function readerDetail(db: Database, subscriberId: string, courseSlu
     .execute();
   const consent = await db.selectFrom("consent_events").selectAll().where("subscriber_id", "=", subscriberId).orderBy("at").orderBy("id").execute();
   const coursePaused = await isCoursePaused(db, courseSlug);
+  const clicks = await clicksOf(db, subscriberId);
   const n = (v: number | null) => (v === null ? null : Number(v));
   return {
     subscriber,
@@ -419,6 +424,7 @@ export async function readerDetail(db: Database, subscriberId: string, courseSlu
     })),
     consent,
     coursePaused,
+    clicks,
   };
 }
 

@@ -181,6 +181,74 @@ export interface SendRequestsTable {
   body: string;
 }
 
+/**
+ * A reader following a tracked link (course.yaml `tracking: { clicks: true }`): one row per reader,
+ * email and link, the first time they followed it (src/store/clicks.ts).
+ */
+export interface ClicksTable {
+  id: string;
+  /** The ledger row whose email held the link (the first one followed, if the reader got it twice). */
+  send_id: string;
+  subscriber_id: string;
+  /** The course the email spoke for; null for a newsletter of no course. */
+  course_slug: string | null;
+  /** What was sent: `lesson:<course>:<slug>` or `newsletter:<id>`; with the reader and link, unique. */
+  item: string;
+  /** The link's position in the email's body, and its hash (src/tokens.ts linkHash). */
+  link_index: number;
+  link_hash: string;
+  /** The address the reader was sent on to: one the publisher wrote, never the reader's own data. */
+  url: string;
+  clicked_at: Timestamp;
+}
+
+/**
+ * An automatic pause of course and newsletter mail by the complaint-rate guard: what it was decided
+ * on, and who resumed it. Append-only history; the one in force has `in_force` = 1.
+ */
+export interface SendingPausesTable {
+  id: string;
+  /** 1 while the pause holds, null once resumed; unique, so only one pause is ever in force. */
+  in_force: number | null;
+  paused_at: Timestamp;
+  complaints: number;
+  delivered: number;
+  window_start: Timestamp;
+  window_end: Timestamp;
+  /** The decision in words (rate, counts, window, threshold), as the console shows it. */
+  reason: string;
+  resumed_at: Timestamp | null;
+  /** Which door the admin used: "console", "api" or "cli (<user>)". */
+  resumed_by: string | null;
+}
+
+/** The latest complaint-rate check, one row (id "install"). */
+export interface SendingGuardTable {
+  id: string;
+  /** "too-few" | "ok" | "warn" | "pause" (see src/domain/sending-guard.ts). */
+  level: string;
+  complaints: number;
+  delivered: number;
+  window_start: Timestamp;
+  window_end: Timestamp;
+  checked_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  /** SHA-256 (hex) of the whole key; the key itself is shown once and never stored. */
+  key_hash: string;
+  /** The key's first characters ("lp_AbCd"), so a list can tell keys apart without holding them. */
+  key_hint: string;
+  /** The scopes, space-separated ("read send"). */
+  scopes: string;
+  created_at: Timestamp;
+  /** Updated at most once a minute per key, so a busy script costs no write per request. */
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
 export interface WebhookEndpointsTable {
   id: string;
   url: string;
@@ -246,6 +314,10 @@ export interface DB {
   broadcasts: BroadcastsTable;
   admin_sessions: AdminSessionsTable;
   send_requests: SendRequestsTable;
+  clicks: ClicksTable;
+  sending_pauses: SendingPausesTable;
+  sending_guard: SendingGuardTable;
+  api_keys: ApiKeysTable;
   webhook_endpoints: WebhookEndpointsTable;
   outgoing_events: OutgoingEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;

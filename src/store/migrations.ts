@@ -243,6 +243,94 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable("consent_events").addColumn("course_slug", "text").execute();
     },
   },
+  "0012_click_tracking": {
+    async up(db: Kysely<unknown>) {
+      // One row per reader, email and link the first time it was followed: the unique key makes a
+      // second click (or a scanner's and then the reader's) a no-op. The rows go with their reader
+      // and ledger row (erasure deletes both).
+      await db.schema
+        .createTable("clicks")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("send_id", "text", (c) => c.notNull().references("sends.id").onDelete("cascade"))
+        .addColumn("subscriber_id", "text", (c) => c.notNull().references("subscribers.id").onDelete("cascade"))
+        .addColumn("course_slug", "text")
+        .addColumn("item", "text", (c) => c.notNull())
+        .addColumn("link_index", "integer", (c) => c.notNull())
+        .addColumn("link_hash", "text", (c) => c.notNull())
+        .addColumn("url", "text", (c) => c.notNull())
+        .addColumn("clicked_at", "bigint", (c) => c.notNull())
+        .addUniqueConstraint("clicks_reader_item_link_uq", ["subscriber_id", "item", "link_hash"])
+        .execute();
+      // The reader's timeline reads by reader; per-email figures and cascading deletes by send.
+      await db.schema.createIndex("clicks_subscriber_idx").on("clicks").columns(["subscriber_id", "clicked_at"]).execute();
+      await db.schema.createIndex("clicks_send_idx").on("clicks").column("send_id").execute();
+    },
+  },
+  "0016_analytics": {
+    async up(db: Kysely<unknown>) {
+      // The analytics page groups a course's readers by the week they joined it: a range of this
+      // index instead of a scan of every enrollment of every course.
+      await db.schema.createIndex("enrollments_course_created_idx").on("enrollments").columns(["course_slug", "created_at"]).execute();
+      // "Who left after which lesson" starts from the unsubscribe records, not from all consent.
+      await db.schema.createIndex("consent_events_kind_at_idx").on("consent_events").columns(["kind", "at"]).execute();
+    },
+  },
+  "0013_sending_guard": {
+    async up(db: Kysely<unknown>) {
+      // Each automatic pause of course and newsletter mail, with the figures it was decided on, and
+      // the admin's resume. `in_force` is 1 while the pause holds and null once resumed: unique, so
+      // two processes deciding at once (a webhook and the tick) leave one pause, never two.
+      await db.schema
+        .createTable("sending_pauses")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("in_force", "integer", (c) => c.unique())
+        .addColumn("paused_at", "bigint", (c) => c.notNull())
+        .addColumn("complaints", "integer", (c) => c.notNull())
+        .addColumn("delivered", "integer", (c) => c.notNull())
+        .addColumn("window_start", "bigint", (c) => c.notNull())
+        .addColumn("window_end", "bigint", (c) => c.notNull())
+        .addColumn("reason", "text", (c) => c.notNull())
+        .addColumn("resumed_at", "bigint")
+        .addColumn("resumed_by", "text")
+        .execute();
+      await db.schema.createIndex("sending_pauses_resumed_idx").on("sending_pauses").column("resumed_at").execute();
+      // The latest check of the complaint rate (one row): the console's warning reads it, and the
+      // tick uses its time to check at most once a minute.
+      await db.schema
+        .createTable("sending_guard")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("level", "text", (c) => c.notNull())
+        .addColumn("complaints", "integer", (c) => c.notNull())
+        .addColumn("delivered", "integer", (c) => c.notNull())
+        .addColumn("window_start", "bigint", (c) => c.notNull())
+        .addColumn("window_end", "bigint", (c) => c.notNull())
+        .addColumn("checked_at", "bigint", (c) => c.notNull())
+        .execute();
+      // The rate counts the emails sent in the last 7 days: a range on sent_at, answered from the
+      // index alone (delivered_at and complained_at ride along), however large the ledger grows.
+      await db.schema.createIndex("sends_sent_events_idx").on("sends").columns(["sent_at", "delivered_at", "complained_at"]).execute();
+      // "New complaints since the admin resumed": complaint events received after a time.
+      await db.schema.createIndex("webhook_events_type_received_idx").on("webhook_events").columns(["type", "received_at"]).execute();
+    },
+  },
+  "0015_api_keys": {
+    async up(db: Kysely<unknown>) {
+      // Keys for scripts and integrations, each with its scopes. Only a SHA-256 of the key is kept,
+      // so a copy of the database opens nothing; a revoked key keeps its row (and its name in the
+      // list) and is refused from then on.
+      await db.schema
+        .createTable("api_keys")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("key_hash", "text", (c) => c.notNull().unique())
+        .addColumn("key_hint", "text", (c) => c.notNull())
+        .addColumn("scopes", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("last_used_at", "bigint")
+        .addColumn("revoked_at", "bigint")
+        .execute();
+    },
+  },
   "0014_outgoing_webhooks": {
     async up(db: Kysely<unknown>) {
       const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;

@@ -1,4 +1,5 @@
 import type { Database } from "./database.ts";
+import { clicksOf } from "./clicks.ts";
 import { eraseProviderEventsFor } from "./provider-events.ts";
 import { suppress } from "./suppressions.ts";
 
@@ -43,6 +44,8 @@ export async function exportReaderData(db: Database, subscriberId: string) {
   const enrollments = await db.selectFrom("enrollments").selectAll().where("subscriber_id", "=", subscriberId).execute();
   const sends = await db.selectFrom("sends").selectAll().where("subscriber_id", "=", subscriberId).orderBy("created_at").execute();
   const consent = await db.selectFrom("consent_events").selectAll().where("subscriber_id", "=", subscriberId).orderBy("at").execute();
+  // Tracked links they followed (a course with `tracking: { clicks: true }`): kept, so theirs to download.
+  const clicks = await clicksOf(db, subscriberId);
   return {
     exportedAt: new Date().toISOString(),
     subscriber: {
@@ -69,6 +72,7 @@ export async function exportReaderData(db: Database, subscriberId: string) {
       bouncedAt: iso(s.bounced_at),
       complainedAt: iso(s.complained_at),
     })),
+    linksFollowed: clicks.map((c) => ({ url: c.url, at: iso(c.clickedAt), lesson: sends.find((s) => s.id === c.sendId)?.lesson_slug ?? null })),
   };
 }
 

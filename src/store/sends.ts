@@ -121,7 +121,15 @@ export interface UnqueuedSend {
  * with a Redis restart. Re-adding a job whose id still exists is a no-op in BullMQ. Rows parked by
  * a pause stay out until it ends.
  */
-export async function findUnqueuedSends(db: Database, now: number, staleMs: number, limit: number, pausedCourses: readonly string[] = []): Promise<UnqueuedSend[]> {
+export async function findUnqueuedSends(
+  db: Database,
+  now: number,
+  staleMs: number,
+  limit: number,
+  pausedCourses: readonly string[] = [],
+  /** Kinds held back install-wide (the complaint-rate guard's pause). */
+  heldKinds: readonly SendKind[] = [],
+): Promise<UnqueuedSend[]> {
   let query = db
     .selectFrom("sends")
     .leftJoin("enrollments", "enrollments.id", "sends.enrollment_id")
@@ -132,6 +140,7 @@ export async function findUnqueuedSends(db: Database, now: number, staleMs: numb
   if (pausedCourses.length > 0) {
     query = query.where((eb) => eb.or([eb("enrollments.course_slug", "is", null), eb("enrollments.course_slug", "not in", pausedCourses)]));
   }
+  if (heldKinds.length > 0) query = query.where("sends.kind", "not in", [...heldKinds]);
   return query.orderBy("sends.created_at").limit(limit).execute();
 }
 

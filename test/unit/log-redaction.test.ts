@@ -15,6 +15,18 @@ describe("log redaction", () => {
     expect(redactTokens("/admin/readers/1234 and /subscribe")).toBe("/admin/readers/1234 and /subscribe");
   });
 
+  it("takes the token out of a tracked link's path too", () => {
+    expect(redactTokens(`GET /r/${TOKEN}`)).toBe("GET /r/[redacted]");
+    expect(redactTokens(`https://lessons.example/r/${TOKEN}`)).toBe("https://lessons.example/r/[redacted]");
+    expect(redactTokens(`path "/r%2F${TOKEN}"`)).toBe('path "/r%2F[redacted]"');
+  });
+
+  it("keeps only the prefix of an API key that strays into a line", () => {
+    const key = "lp_Zm9vYmFyYmF6cXV4cXV1eHF1dXpxdXV6cXV1enF1dXo";
+    expect(redactTokens(`Authorization: Bearer ${key}`)).toBe("Authorization: Bearer lp_[redacted]");
+    expect(redactTokens("help_desk and lp_short stay")).toBe("help_desk and lp_short stay");
+  });
+
   it("applies to every line the logger writes, message and fields alike", () => {
     const lines: string[] = [];
     const log = createLogger("debug", (line) => lines.push(line));

@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from "hono/jsx";
+import { tracksClicks } from "../../content/schema.ts";
 import type { Course } from "../../content/schema.ts";
 import type { AssetName } from "../assets.ts";
 import { Document } from "./document.tsx";
@@ -50,6 +51,18 @@ export function defaultPrivacyNote(course: Pick<Course, "publisher">): string {
 }
 
 /**
+ * Said after the privacy note, the publisher's own or the default, of a course that records clicks
+ * (course.yaml `tracking: { clicks: true }`): a reader is told before they sign up. It must stay true
+ * of src/commands/click.ts and src/render/compose.ts.
+ */
+export function clickTrackingNote(course: Pick<Course, "publisher">): string {
+  return (
+    `The links in this course's lessons and newsletters pass through this site first, which records the first time you follow each link of each email, so that ${course.publisher} can see which links readers find useful. ` +
+    "No tracking image is added to the emails."
+  );
+}
+
+/**
  * The publisher behind the page, as a reader (and the law on commercial email) expects: who they
  * are, where to write to them, and what is kept about a reader. The publisher, never the software.
  */
@@ -65,6 +78,7 @@ function CourseFooter(props: { courses: readonly Course[] }) {
           </p>
           <p class="privacy" data-privacy>
             <strong>Privacy.</strong> {course.privacy ?? defaultPrivacyNote(course)}
+            {tracksClicks(course) ? <> {clickTrackingNote(course)}</> : null}
           </p>
         </div>
       ))}

@@ -1,7 +1,9 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { closeAllAdminSessions } from "../../../store/admin-sessions.ts";
-import { createNewsletter, parseAudienceField } from "../../../commands/broadcasts.ts";
+import { z } from "zod";
+import { createNewsletter, newsletterProgress, parseAudienceField, requireBroadcast } from "../../../commands/broadcasts.ts";
+import { enrollFromIntegration } from "../../../commands/integration-enroll.ts";
 import { chooseCourse, setCoursePausedByAdmin } from "../../../commands/course-admin.ts";
 import { dashboardFigures } from "../../../commands/dashboard.ts";
 import {
@@ -21,10 +23,15 @@ import { invalid, malformed } from "../../../errors.ts";
 import type { AppEnv } from "../../env.ts";
 import { presentFailedSends, presentImport, presentReader, presentReaderList, presentStats } from "../../presenters/admin-api.ts";
 import { servicesFor } from "../../services.ts";
+import { emailSchema } from "../../../email-address.ts";
+import { presentBroadcast } from "../../presenters/admin-broadcasts.ts";
+import { apiKeyRoutes } from "./api-keys.ts";
 
 /**
- * The admin JSON API, for scripts and the CLI: `Authorization: Bearer <ADMIN_TOKEN>`. Every answer
- * is JSON, errors included, whatever the client's Accept header says.
+ * The admin JSON API, for scripts and the CLI: `Authorization: Bearer <ADMIN_TOKEN>` or an API key.
+ * Every answer is JSON, errors included, whatever the client's Accept header says. Each route
+ * needs one scope, declared in src/http/api-scopes.ts (not here): the guard the admin router puts
+ * in front of /admin/api reads that table for every route, sub-apps included.
  *
  * Endpoints that act on a course take `course` (a slug, in the query or the body). With one course
  * it may be left out; with several, leaving it out is a 422 `course_required` that names the
@@ -62,7 +69,43 @@ function courseFilter(c: Ctx): Course | undefined {
 
 const text = (fields: Record<string, unknown>, name: string): string | null => (typeof fields[name] === "string" ? (fields[name] as string) : null);
 
+/** POST /admin/api/enrollments: what an integration sends. */
+const enrollmentSchema = z.object({
+  email: emailSchema,
+  name: z
+    .string()
+    .max(100, "keep the name under 100 characters")
+    // eslint-disable-next-line no-control-regex
+    .transform((v) => v.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim() || null)
+    .nullish(),
+  timezone: z.string().max(64).optional(),
+  course: z.unknown().optional(),
+  consentSource: z.string({ error: "consentSource is required: where the reader gave their consent" }).max(1000),
+  doubleOptIn: z.union([z.boolean(), z.enum(["true", "false"])]).optional(),
+});
+
+async function newNewsletter(c: Ctx) {
+  const fields = await fieldsOf(c);
+  const course = apiCourse(c, fields.course);
+  const at = text(fields, "scheduledAt");
+  const scheduledAt = at === null || at === "" ? null : Date.parse(at);
+  if (scheduledAt !== null && (!Number.isFinite(scheduledAt) || scheduledAt <= servicesFor(c).now())) {
+    throw invalid("bad_schedule", "scheduledAt must be an ISO time still ahead, such as 2030-06-01T09:00:00Z.", "Cannot schedule");
+  }
+  const { id, state } = await createNewsletter(servicesFor(c), course, {
+    subject: text(fields, "subject") ?? "",
+    preview: text(fields, "preview"),
+    markdown: text(fields, "markdown"),
+    lessonSlug: text(fields, "lesson"),
+    audience: parseAudienceField(text(fields, "audience") ?? "all"),
+    scheduledAt,
+    start: fields.draft !== true && fields.draft !== "true",
+  });
+  return c.json({ id, state, course: course.slug, audience: text(fields, "audience") ?? "all", progress: `/admin/api/broadcasts/${id}` }, 201);
+}
+
 export const apiRoutes = new Hono<AppEnv>()
+  .route("/keys", apiKeyRoutes)
   // "Log out everywhere" for scripts: every console session ends (the bearer token is not a session).
   .delete("/sessions", async (c) => c.json({ ended: await closeAllAdminSessions(c.var.deps.db) }))
   .get("/stats", async (c) => c.json(presentStats(await dashboardFigures(servicesFor(c), apiCourse(c, c.req.query("course")), c.var.deps.queueStats))))
@@ -114,26 +157,39 @@ export const apiRoutes = new Hono<AppEnv>()
   /**
    * A newsletter in a course's name: `subject`, `markdown` or `lesson`, `preview`, `audience`
    * ("all" by default, "course", or "stage:<lesson-slug>"), `scheduledAt` (an ISO time; default
-   * now), `draft: true` to only save it.
+   * now), `draft: true` to only save it. /broadcasts is the same endpoint under the console's name.
    */
-  .post("/newsletters", async (c) => {
-    const fields = await fieldsOf(c);
-    const course = apiCourse(c, fields.course);
-    const at = text(fields, "scheduledAt");
-    const scheduledAt = at === null || at === "" ? null : Date.parse(at);
-    if (scheduledAt !== null && (!Number.isFinite(scheduledAt) || scheduledAt <= servicesFor(c).now())) {
-      throw invalid("bad_schedule", "scheduledAt must be an ISO time still ahead, such as 2030-06-01T09:00:00Z.", "Cannot schedule");
+  .post("/newsletters", newNewsletter)
+  .post("/broadcasts", newNewsletter)
+  /** A newsletter's progress (what the provider accepted so far) and its results. */
+  .get("/broadcasts/:id", async (c) => {
+    const services = servicesFor(c);
+    const broadcast = await requireBroadcast(services, c.req.param("id"));
+    c.header("cache-control", "no-store");
+    return c.json(presentBroadcast(broadcast, await newsletterProgress(services, broadcast)));
+  })
+  /**
+   * One address into one course for a server-side integration, with where they gave their
+   * consent: enrolled now, or with `doubleOptIn` sent a confirmation email first.
+   */
+  .post("/enrollments", async (c) => {
+    const parsed = enrollmentSchema.safeParse(await fieldsOf(c));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw invalid("bad_enrollment", `${issue.path.join(".") || "body"}: ${issue.message}`, "Not enrolled");
     }
-    const { id, state } = await createNewsletter(servicesFor(c), course, {
-      subject: text(fields, "subject") ?? "",
-      preview: text(fields, "preview"),
-      markdown: text(fields, "markdown"),
-      lessonSlug: text(fields, "lesson"),
-      audience: parseAudienceField(text(fields, "audience") ?? "all"),
-      scheduledAt,
-      start: fields.draft !== true && fields.draft !== "true",
+    const fields = parsed.data;
+    const course = apiCourse(c, fields.course);
+    const done = await enrollFromIntegration(servicesFor(c), {
+      course,
+      email: fields.email,
+      name: fields.name ?? null,
+      timezone: fields.timezone,
+      consentSource: fields.consentSource,
+      doubleOptIn: fields.doubleOptIn === true || fields.doubleOptIn === "true",
     });
-    return c.json({ id, state, course: course.slug, audience: text(fields, "audience") ?? "all", progress: `/admin/broadcasts/${id}/progress.json` }, 201);
+    const status = done.outcome === "unchanged" ? 200 : done.outcome === "pending" ? 202 : 201;
+    return c.json({ course: course.slug, email: fields.email, ...done }, status);
   })
   /**
    * Readers from a CSV body (`content-type: text/csv`) into a course: `course`, `source` (where

@@ -7,12 +7,14 @@ import type { AppDeps, AppEnv } from "../../env.ts";
 import { memoryLoginLimiter } from "../../../limits/login-limits.ts";
 import type { LoginLimiter } from "../../../limits/login-limits.ts";
 import { toBase64, verifyAdminPassword } from "../../../commands/admin-password.ts";
+import { API_SCOPES, authenticateApiKey, looksLikeApiKey } from "../../../commands/api-keys.ts";
 import { loginPage } from "../../views/admin/login.tsx";
 import { adminSessionValid, closeAdminSession, closeAllAdminSessions, openAdminSession } from "../../../store/admin-sessions.ts";
 
 /**
- * One admin, two ways in. Scripts send `Authorization: Bearer <ADMIN_TOKEN>`; people log in once
- * with the token or the password and get a session cookie. Everything here is Web Crypto, so the
+ * One admin, two ways in. Scripts send `Authorization: Bearer <ADMIN_TOKEN>` (the owner's key, every
+ * scope) or an API key (`lp_…`, its own scopes, /admin/api only; see src/http/api-scopes.ts); people log in
+ * once with the token or the password and get a session cookie. Everything here is Web Crypto, so the
  * same code runs on Node and on Cloudflare Workers.
  */
 
@@ -193,14 +195,26 @@ export const adminGate: MiddlewareHandler<AppEnv> = async (c, next) => {
 
   const authorization = c.req.header("authorization");
   if (authorization !== undefined) {
-    // A bearer token is a guess like any login: it counts toward the same lockout.
+    // A bearer token is a guess like any login: it counts toward the same lockout, API keys included.
     const attempt = await claimAttempt(c);
     if (!attempt.allowed) return tooManyAttempts(c, attempt.retryAfterSeconds);
     const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
-    const ok = Boolean(token && deps.adminToken && token.length <= MAX_SECRET_LENGTH && (await timingSafeEqual(deps.adminToken, token)));
-    if (!ok) deps.log.warn("admin bearer token refused");
-    await attempt.settle(ok);
-    if (ok) return next();
+    const owner = Boolean(token && deps.adminToken && token.length <= MAX_SECRET_LENGTH && (await timingSafeEqual(deps.adminToken, token)));
+    if (owner) {
+      await attempt.settle(true);
+      c.set("adminScopes", API_SCOPES);
+      return next();
+    }
+    // An API key opens the JSON API only, with its own scopes; the console stays the owner's.
+    const key = token && isApi(path) && looksLikeApiKey(token) ? await authenticateApiKey({ db: deps.db, now: () => c.var.now }, token) : undefined;
+    await attempt.settle(key?.ok === true);
+    if (key?.ok) {
+      c.set("adminScopes", key.scopes);
+      return next();
+    }
+    deps.log.warn(key?.reason === "revoked" ? "revoked api key refused" : "admin bearer token refused");
+    if (key?.reason === "revoked") return unauthorized(c, "This API key has been revoked.");
+    if (token && !isApi(path) && looksLikeApiKey(token)) return unauthorized(c, "API keys open /admin/api only. The console takes ADMIN_TOKEN, the password or a session.");
     return unauthorized(c, "That bearer token is not valid.");
   }
 
@@ -216,9 +230,11 @@ export const adminGate: MiddlewareHandler<AppEnv> = async (c, next) => {
       const next = SAFE_METHOD.test(c.req.method) ? safeNext(url.pathname + url.search) : "/admin";
       return c.redirect(`/admin/login?next=${encodeURIComponent(next)}`, 302);
     }
-    return unauthorized(c, isApi(path) ? "Send Authorization: Bearer <ADMIN_TOKEN>." : "Log in at /admin/login, or send Authorization: Bearer <ADMIN_TOKEN>.");
+    return unauthorized(c, isApi(path) ? "Send Authorization: Bearer <ADMIN_TOKEN> or an API key." : "Log in at /admin/login, or send Authorization: Bearer <ADMIN_TOKEN>.");
   }
   if (unsafe && !sameOrigin(c)) throw crossSite();
+  // A console session is the owner's: every scope.
+  c.set("adminScopes", API_SCOPES);
   return next();
 };
 

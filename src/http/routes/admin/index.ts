@@ -4,7 +4,11 @@ import { malformed } from "../../../errors.ts";
 import type { AppEnv } from "../../env.ts";
 import { presentEmail } from "../../presenters/admin-api.ts";
 import { servicesFor } from "../../services.ts";
+import { analyticsAdminRoutes } from "./analytics.ts";
+import { analyticsApiRoutes } from "./api-analytics.ts";
+import { requireScope } from "../../api-scopes.ts";
 import { apiRoutes } from "./api.ts";
+import { apiSendingRoutes } from "./api-sending.ts";
 import { webhookApiRoutes } from "./api-webhooks.ts";
 import { adminGate, authRoutes } from "./auth.ts";
 import { broadcastAdminRoutes } from "./broadcasts.ts";
@@ -12,7 +16,10 @@ import { courseAdminRoutes } from "./course.ts";
 import { dashboardRoutes } from "./dashboard.ts";
 import { failedRoutes } from "./failed.ts";
 import { importAdminRoutes } from "./import.ts";
+import { keyAdminRoutes } from "./keys.ts";
 import { readerRoutes } from "./readers.ts";
+import { sendingAdminRoutes } from "./sending.ts";
+import { sendingStatusForPages } from "../../sending-notice.ts";
 import { webhookAdminRoutes } from "./webhooks.ts";
 
 /**
@@ -23,15 +30,24 @@ import { webhookAdminRoutes } from "./webhooks.ts";
  */
 export const adminRoutes = new Hono<AppEnv>()
   .use(adminGate)
+  // Right behind the gate, before any route: every /admin/api route, wherever its sub-app is
+  // mounted (api.ts, or a feature's own /api/<feature>), needs its scope (src/http/api-scopes.ts).
+  .use("/api/*", requireScope)
+  .use(sendingStatusForPages)
   .route("/", authRoutes)
   .route("/api/webhooks", webhookApiRoutes)
   .route("/api", apiRoutes)
+  .route("/api", analyticsApiRoutes)
+  .route("/api/sending", apiSendingRoutes)
   .route("/", dashboardRoutes)
   .route("/readers", readerRoutes)
   .route("/failed", failedRoutes)
   .route("/course", courseAdminRoutes)
   .route("/broadcasts", broadcastAdminRoutes)
   .route("/import", importAdminRoutes)
+  .route("/analytics", analyticsAdminRoutes)
+  .route("/sending", sendingAdminRoutes)
+  .route("/keys", keyAdminRoutes)
   .route("/webhooks", webhookAdminRoutes)
   /**
    * A lesson exactly as one reader would receive it: same template, same personalisation, same

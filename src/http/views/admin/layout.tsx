@@ -3,10 +3,12 @@ import type { Child } from "hono/jsx";
 import type { AssetName } from "../../assets.ts";
 import { Document } from "../document.tsx";
 import type { Html } from "../document.tsx";
+import { currentSendingStatus } from "../../sending-notice.ts";
 import { courseHref } from "./parts.tsx";
 import type { CourseNav } from "./parts.tsx";
+import { SendingBanner } from "./sending-banner.tsx";
 
-export type AdminSection = "dashboard" | "readers" | "course" | "broadcasts" | "failed" | "queues" | "import" | "webhooks";
+export type AdminSection = "dashboard" | "readers" | "course" | "broadcasts" | "failed" | "queues" | "import" | "analytics" | "keys" | "webhooks";
 
 const NAV: [AdminSection, string, string][] = [
   ["dashboard", "Dashboard", "/admin"],
@@ -15,12 +17,14 @@ const NAV: [AdminSection, string, string][] = [
   ["broadcasts", "Broadcasts", "/admin/broadcasts"],
   ["failed", "Failed sends", "/admin/failed"],
   ["import", "Import / export", "/admin/import"],
+  ["analytics", "Analytics", "/admin/analytics"],
   ["queues", "Queues", "/admin/queues"],
+  ["keys", "API keys", "/admin/keys"],
   ["webhooks", "Webhooks", "/admin/webhooks"],
 ];
 
 /** Sections about one course: their links carry the course. The queues are every course's. */
-const PER_COURSE = new Set<AdminSection>(["dashboard", "readers", "course", "broadcasts", "failed", "import"]);
+const PER_COURSE = new Set<AdminSection>(["dashboard", "readers", "course", "broadcasts", "failed", "import", "analytics"]);
 
 /**
  * Picks the course the console shows. A GET form, so it works without scripts and the choice is
@@ -75,7 +79,10 @@ export function adminLayout(title: string, active: AdminSection | null, body: Ch
           </button>
         </form>
       </header>
-      <main class="admin-main">{body}</main>
+      <main class="admin-main">
+        <SendingBanner status={currentSendingStatus()} />
+        {body}
+      </main>
     </Document>
   );
 }
