@@ -3,6 +3,7 @@ import { isPrivateAddress, openSecret } from "../../src/send/webhook-delivery.ts
 import { appFor, form, makeTestApp } from "../support/app.ts";
 import type { TestApp } from "../support/app.ts";
 import { TEST_SECRET } from "../support/stack.ts";
+import { silentLogger } from "../../src/log.ts";
 
 const ADMIN = "admin-token-for-tests-0123456789";
 /** TEST-NET-3: a public-looking literal address, so no DNS is needed to accept it. */
@@ -202,5 +203,31 @@ describe("the facts that raise events", () => {
     expect(JSON.parse(events[3]!.data)).toMatchObject({ course: t.course.slug, lesson: lesson.lesson_slug, sendId: lesson.id });
     expect(JSON.parse(events[4]!.data)).toMatchObject({ scope: "all", how: "admin" });
     expect(await t.db.selectFrom("webhook_deliveries").select("id").execute()).toHaveLength(5);
+  });
+});
+
+describe("events raised by the guard", () => {
+  it("the complaint-rate guard's pause raises sending.paused once, with the rate it paused at", async () => {
+    const { checkComplaintRate } = await import("../../src/commands/sending-guard.ts");
+    const { queuedSend } = await import("../../src/store/sends.ts");
+    await call(app, "POST", "", { url: PUBLIC_URL, events: ["sending.paused"] });
+    await t.app.request("/subscribe", form({ email: "dee@example.com", name: "Dee" }));
+    const reader = await t.db.selectFrom("subscribers").select("id").executeTakeFirstOrThrow();
+    const now = t.clock.now;
+    const rows = Array.from({ length: 1000 }, (_, i) => ({
+      ...queuedSend({ dedupeKey: `seed:${i}`, kind: "lesson", subscriberId: reader.id, lessonSlug: t.course.lessons[0]!.slug }, now - 3600_000),
+      status: "sent" as const,
+      sent_at: now - 3600_000,
+      delivered_at: now - 3500_000,
+      complained_at: i < 3 ? now - 3400_000 : null,
+    }));
+    for (let i = 0; i < rows.length; i += 250) await t.db.insertInto("sends").values(rows.slice(i, i + 250)).execute();
+    const services = { db: t.db, log: silentLogger, now: () => now };
+    expect((await checkComplaintRate(services)).pausedNow).toBe(true);
+    await checkComplaintRate(services);
+    const events = await t.db.selectFrom("outgoing_events").select(["type", "data", "subscriber_id"]).execute();
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: "sending.paused", subscriber_id: null });
+    expect(JSON.parse(events[0]!.data)).toMatchObject({ reason: "complaint_rate", complaints: 3, delivered: 1000 });
   });
 });
