@@ -27,6 +27,8 @@ import type { Database } from "./store/database.ts";
 import { adoptFormerSlugs, enrollmentsOutside } from "./store/course-state.ts";
 import { createSendWorker } from "../workers/send-worker.ts";
 import { createTickWorker } from "../workers/tick-worker.ts";
+import { createWebhookWorker } from "../workers/webhook-worker.ts";
+import { createWebhookSender } from "./send/webhook-sender.ts";
 
 /**
  * The Node process: config, storage, queue, then whichever roles this process plays. One process
@@ -123,9 +125,17 @@ export async function start(roles: readonly Role[], env: Record<string, string |
       reofferAfterMs: config.REOFFER_AFTER_MS,
       confirmReminderHours: config.CONFIRM_REMINDER_HOURS,
     });
+    const webhooks = createWebhookWorker({
+      ...common,
+      sender: createWebhookSender({ allowPrivate: config.WEBHOOKS_ALLOW_PRIVATE_TARGETS }),
+      secretKey: config.SECRET_KEY,
+      offerEveryMs: config.TICK_MS,
+      reofferAfterMs: config.REOFFER_AFTER_MS,
+    });
     void sender.worker.run();
     void ticker.worker.run();
-    closers.push(() => ticker.close(), () => sender.close());
+    void webhooks.worker.run();
+    closers.push(() => ticker.close(), () => webhooks.close(), () => sender.close());
     log.info("workers started", { concurrency: config.SEND_CONCURRENCY, provider: mailer.name });
   }
 
@@ -162,6 +172,7 @@ export async function start(roles: readonly Role[], env: Record<string, string |
       },
       courseDaySeconds: config.COURSE_DAY_SECONDS,
       allowedOrigins: config.ALLOWED_ORIGINS,
+      webhooksAllowPrivateTargets: config.WEBHOOKS_ALLOW_PRIVATE_TARGETS,
     });
     server = await new Promise<Server>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.PORT, hostname: "0.0.0.0" }, () => resolve(s as Server)) as Server;

@@ -119,6 +119,11 @@ const schema = z
       .enum(["true", "false", "1", "0", ""])
       .default("false")
       .transform((v) => v === "true" || v === "1"),
+    /** Outgoing webhooks may target loopback, private and link-local addresses only when this is true (tests, a receiver on the same host). */
+    WEBHOOKS_ALLOW_PRIVATE_TARGETS: z
+      .enum(["true", "false", "1", "0", ""])
+      .default("false")
+      .transform((v) => v === "true" || v === "1"),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     /** Hours after the confirmation email before the one reminder to a reader who has not confirmed; 0 = no reminder. */
     CONFIRM_REMINDER_HOURS: z.coerce.number().min(0).max(720).default(24),

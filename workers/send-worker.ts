@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import { courseFor } from "../src/content/catalogue.ts";
 import type { Catalogue } from "../src/content/catalogue.ts";
 import type { Course } from "../src/content/schema.ts";
+import { emitSent } from "../src/commands/emit-event.ts";
 import { isGuardedKind } from "../src/domain/sending-guard.ts";
 import { errorMessage } from "../src/errors.ts";
 import type { Logger } from "../src/log.ts";
@@ -213,6 +214,7 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     if (error instanceof MailerError && error.kind === "accepted_earlier") {
       // Not a failure: the provider already sent an email under this key.
       await markAcceptedEarlier(deps.db, rows.map((r) => r.id), `accepted by the provider under this key earlier (${message}); provider id unknown`, Date.now());
+      await emitSent({ db: deps.db, log: deps.log, now: Date.now }, rows.map((r) => r.id));
       deps.log.warn("send resolved as accepted earlier", { job: job.id, emails: rows.length });
       throw new UnrecoverableError(message);
     }
@@ -264,6 +266,7 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     try {
       const { id } = await deps.mailer.send(email);
       await markSent(deps.db, send.id, id, Date.now());
+      await emitSent({ db: deps.db, log: deps.log, now: Date.now }, [send.id]);
       deps.log.info("sent", { send: send.id, kind: send.kind, provider: deps.mailer.name, attempt: send.attempts });
       return { sent: 1, failed: 0, skipped: 0 };
     } catch (error) {
@@ -333,6 +336,7 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
       "id" in result ? { id: members[index]!.id, providerId: result.id } : { id: members[index]!.id, error: result.error },
     );
     await settleBatch(deps.db, outcomes, Date.now(), batchId);
+    await emitSent({ db: deps.db, log: deps.log, now: Date.now }, outcomes.flatMap((o) => (o.providerId ? [o.id] : [])));
     const sent = outcomes.filter((o) => o.providerId).length;
     const failed = outcomes.length - sent;
     deps.log.info("batch sent", { batch: batchId, sent, failed, skipped, provider: deps.mailer.name });

@@ -7,6 +7,7 @@ import { clickTarget, recordClick } from "../store/clicks.ts";
 import type { ClickTarget } from "../store/clicks.ts";
 import { linkHash, readClickSubject, verifyToken } from "../tokens.ts";
 import type { Services } from "./services.ts";
+import { emit } from "./emit-event.ts";
 
 // One answer for a cut-off, tampered or foreign link, a link of a preview or test email (it names
 // no ledger row) and a link of an erased reader's email: the page must not tell which, and it
@@ -56,6 +57,8 @@ export async function followClick(services: Services, token: string, options: { 
     { sendId: target.sendId, subscriberId: target.subscriberId, courseSlug: target.courseSlug, item: body.item, linkIndex: link.index, linkHash: named.hash, url: link.url },
     services.now(),
   );
+  // Lessonpost's own click tracking raises email.clicked too, once per reader, email and link (as recorded).
+  if (recorded) await emit(services, { type: "email.clicked", subscriberId: target.subscriberId, dedupeKey: `email.clicked:${target.sendId}:${link.index}`, data: { course: target.courseSlug, lesson: target.kind === "lesson" ? target.lessonSlug : undefined, sendId: target.sendId, url: link.url, source: "lessonpost" } });
   return { url: link.url, recorded };
 }
 

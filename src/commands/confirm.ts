@@ -5,6 +5,7 @@ import { confirmSubscriber, findSubscriber, lastOptInCourse } from "../store/sub
 import type { ConsentMeta } from "../store/subscribers.ts";
 import { CONFIRM_TOKEN_TTL_SECONDS, verifyToken } from "../tokens.ts";
 import { dispatchQuietly } from "./dispatch.ts";
+import { emit } from "./emit-event.ts";
 import { courseOfLegacyOptIn, enrollPending } from "./enroll.ts";
 import { queueDueEmails } from "./queue-due-emails.ts";
 import type { Services } from "./services.ts";
@@ -69,12 +70,16 @@ export async function confirm(services: Services, input: { token: string; meta: 
   const outcome = await confirmSubscriber(services.db, subscriberId, { ...input.meta, how: "confirm-page" }, now, issuedAt);
   if (outcome === "not-allowed") throw invalidLink();
   if (outcome === "superseded") throw gone("token_superseded", SUPERSEDED, "Link no longer valid");
+  // Before any course is activated: no lesson of this reader can be queued, let alone sent, before it.
+  if (outcome === "confirmed") await emit(services, { type: "subscriber.confirmed", subscriberId });
 
   // Only a fresh confirmation of an opt-in that named no course (one made before courses had
   // folders) falls back to the install's course; a finished course asked for again starts nothing.
   const legacy = outcome === "confirmed" && (await lastOptInCourse(services.db, subscriberId)) === null;
   const activated = await enrollPending(services, { subscriberId, legacy });
   const before = new Map((await upcomingOf(services.db, activated.map((e) => e.id))).map((e) => [e.id, e]));
+  // After `before` is read (the tick may queue lesson 1 any moment now), before lesson 1 is queued here.
+  for (const e of activated) await emit(services, { type: "enrollment.started", subscriberId, data: { course: e.courseSlug, enrollmentId: e.id } });
   if (activated.length > 0) {
     const { sendIds } = await queueDueEmails(services, { enrollmentIds: activated.map((e) => e.id) });
     await dispatchQuietly(services, sendIds);

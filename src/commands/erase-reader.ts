@@ -1,5 +1,6 @@
 import { errorMessage } from "../errors.ts";
 import { eraseReader } from "../store/reader-data.ts";
+import { emitErased } from "./emit-event.ts";
 import type { Services } from "./services.ts";
 
 /**
@@ -11,6 +12,7 @@ import type { Services } from "./services.ts";
 export async function eraseEverywhere(services: Pick<Services, "db" | "outbox" | "signupLimiter" | "log" | "now">, subscriberId: string): Promise<boolean> {
   const erased = await eraseReader(services.db, subscriberId, services.now());
   if (!erased) return false;
+  await emitErased(services, subscriberId);
   const outside: [string, Promise<unknown> | undefined][] = [
     ["outbox", services.outbox?.eraseFor(erased.email)],
     ["rate limits", services.signupLimiter?.forget(erased.email)],

@@ -8,6 +8,7 @@ import { findSubscriber } from "../store/subscribers.ts";
 import type { ConsentMeta, Subscriber } from "../store/subscribers.ts";
 import { verifyToken } from "../tokens.ts";
 import { dispatchQuietly } from "./dispatch.ts";
+import { emit } from "./emit-event.ts";
 import { queueDueEmails } from "./queue-due-emails.ts";
 import type { Services } from "./services.ts";
 
@@ -83,6 +84,7 @@ export async function joinNext(services: Services, input: { token: string; meta:
     services.now(),
   );
   if (!outcome.joined) return { course, from, already: alreadyFrom(outcome.status) ?? "done" };
+  await emit(services, { type: "enrollment.started", subscriberId, data: { course: course.slug, enrollmentId: outcome.enrollmentId, from: from.slug } });
   const { sendIds } = await queueDueEmails(services, { enrollmentIds: [outcome.enrollmentId] });
   await dispatchQuietly(services, sendIds);
   services.log.info("reader joined the next course", { course: course.slug, from: from.slug });

@@ -11,6 +11,7 @@ import { sentLessons } from "../store/web-version.ts";
 import type { ConsentMeta, Subscriber } from "../store/subscribers.ts";
 import { unsubscribeToken, verifyToken } from "../tokens.ts";
 import { dispatchQuietly } from "./dispatch.ts";
+import { emit } from "./emit-event.ts";
 import { eraseEverywhere } from "./erase-reader.ts";
 import type { Services } from "./services.ts";
 
@@ -160,6 +161,7 @@ export async function leaveCourseOf(services: Services, input: ReaderChange): Pr
   const enrollment = await enrollmentFor(services, input.subscriberId, input.course);
   const outcome = enrollment ? await leaveCourse(services.db, input.subscriberId, enrollment.course_slug, { ...input.meta, how: "preferences" }, services.now()) : "unchanged";
   if (outcome !== "stopped") throw conflict("not_in_course", "You're no longer getting this course, so there is nothing to leave.", "Nothing to leave");
+  await emit(services, { type: "subscriber.unsubscribed", subscriberId: input.subscriberId, data: { scope: "course", course: enrollment!.course_slug, how: "preferences" } });
 }
 
 export async function changeTimezone(services: Services, input: ReaderChange & { timezone: string }): Promise<void> {

@@ -1,6 +1,7 @@
 import { errorMessage, malformed } from "../errors.ts";
 import { readResendEvent, recordProviderEvent } from "../store/provider-events.ts";
 import type { RecordOutcome } from "../store/provider-events.ts";
+import { emitProviderEvent } from "./emit-event.ts";
 import { checkComplaintRate } from "./sending-guard.ts";
 import type { Services } from "./services.ts";
 
@@ -21,6 +22,7 @@ export async function recordResendDelivery(services: Services, delivery: Provide
   const event = readResendEvent(delivery.deliveryId, delivery.rawBody, delivery.body);
   if (!event) throw malformed("invalid_json", "The body is not a JSON object.", "Something is not right");
   const outcome = await recordProviderEvent(services.db, event, services.now());
+  if (outcome.recorded) await emitProviderEvent(services, { providerEventId: delivery.deliveryId, type: event.type, sendId: outcome.sendId });
   services.log.info(outcome.recorded ? "webhook recorded" : "webhook replayed", { event: delivery.deliveryId, type: event.type, send: outcome.sendId, suppressed: outcome.suppressed });
   // A new complaint may tip the complaint rate over the limit: check it now, not at the next tick.
   if (outcome.recorded && event.type === "email.complained") {

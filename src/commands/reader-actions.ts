@@ -2,6 +2,7 @@ import type { Course, Lesson } from "../content/schema.ts";
 import { nextItem } from "../domain/course-plan.ts";
 import { buildTimeline, explainNextLesson } from "../domain/reader-timeline.ts";
 import type { NextLesson, TimelineEvent } from "../domain/reader-timeline.ts";
+import { emit } from "./emit-event.ts";
 import { eraseEverywhere } from "./erase-reader.ts";
 import { conflict, malformed, notFound } from "../errors.ts";
 import { decodeCursor, enrollmentsOf, findReaderByIdOrEmail, isReaderFilter, READER_FILTERS, readerDetail, searchReaders } from "../store/admin-queries.ts";
@@ -92,6 +93,7 @@ export async function runReaderAction(services: Services, id: string, action: Re
     if (!(await unsubscribe(db, id, { ip: null, userAgent: null, how: "admin" }, now, "all"))) {
       throw conflict("not_possible", "This reader cannot be unsubscribed.", "Not possible");
     }
+    await emit(services, { type: "subscriber.unsubscribed", subscriberId: id, data: { scope: "all", how: "admin" } });
     log.info("admin action", { action, subscriber: id });
     return { action };
   }

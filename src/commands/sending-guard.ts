@@ -12,6 +12,7 @@ import {
   storeGuardCheck,
 } from "../store/sending-guard.ts";
 import type { SendingPause } from "../store/sending-guard.ts";
+import { emit } from "./emit-event.ts";
 import type { Services } from "./services.ts";
 
 export type { SendingPause } from "../store/sending-guard.ts";
@@ -50,6 +51,7 @@ export async function checkComplaintRate(services: GuardServices): Promise<Compl
       pausedNow = made !== undefined;
       pause = made ?? (await sendingPauseInForce(db));
       if (made) services.log.warn("sending paused: complaint rate", { rate: formatRate(counts), complaints: counts.complaints, delivered: counts.delivered, pause: made.id });
+      if (made) await emit(services, { type: "sending.paused", dedupeKey: `sending.paused:${made.id}`, data: { pauseId: made.id, reason: "complaint_rate", rate: formatRate(counts), complaints: counts.complaints, delivered: counts.delivered } });
     }
   }
   await storeGuardCheck(db, { level, complaints: counts.complaints, delivered: counts.delivered, window_start: window.start, window_end: window.end, checked_at: now });

@@ -4,6 +4,7 @@ import { forbidden, invalid, unavailable } from "../errors.ts";
 import type { BotCheck } from "../limits/turnstile.ts";
 import { recordSignup } from "../store/subscribers.ts";
 import { dispatchQuietly } from "./dispatch.ts";
+import { emit } from "./emit-event.ts";
 import { firstSlugOf } from "./enroll.ts";
 import { queueDueEmails } from "./queue-due-emails.ts";
 import type { Services } from "./services.ts";
@@ -70,8 +71,11 @@ export async function signup(services: Services, input: SignupInput): Promise<vo
     now,
     { enqueuedAt: services.dispatcher ? now : null },
   );
+  // Keyed on the reader: a repeated signup of a known address reports nothing new.
+  if (result.subscriberId) await emit(services, { type: "subscriber.created", subscriberId: result.subscriberId, dedupeKey: `subscriber.created:${result.subscriberId}`, data: { course: input.course.slug } });
   if (result.confirmationSendId) await dispatchQuietly(services, [result.confirmationSendId], { alreadyMarked: true });
   if (result.enrolledId) {
+    await emit(services, { type: "enrollment.started", subscriberId: result.subscriberId, data: { course: input.course.slug, enrollmentId: result.enrolledId } });
     // The same path as a confirmation: lesson 1 is due now, so it needs no tick.
     const { sendIds } = await queueDueEmails(services, { enrollmentIds: [result.enrolledId] });
     await dispatchQuietly(services, sendIds);

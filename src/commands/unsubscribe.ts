@@ -4,6 +4,7 @@ import { conflict, gone, invalid, malformed } from "../errors.ts";
 import { leaveCourse, rejoinCourse, resubscribe, unsubscribe as stopEmails } from "../store/subscribers.ts";
 import type { ConsentMeta, UnsubscribeScope } from "../store/subscribers.ts";
 import { undoToken, verifyToken } from "../tokens.ts";
+import { emit } from "./emit-event.ts";
 import type { Services } from "./services.ts";
 
 const INVALID = "This link is not valid. Use the link at the bottom of any email from us, or reply to one and we'll remove you by hand.";
@@ -101,12 +102,14 @@ export async function unsubscribe(services: Services, input: UnsubscribeInput): 
   const meta = { ...input.meta, how: input.oneClick ? "one-click" : "page" };
   if (input.oneClick || input.scope === "all") {
     const outcome = await stopEmails(services.db, subscriberId, meta, now);
+    if (outcome === "stopped") await emit(services, { type: "subscriber.unsubscribed", subscriberId, data: { scope: "all", how: meta.how } });
     // One-click answers no page, so it needs no undo.
     const undo = !input.oneClick && outcome === "stopped" ? await undoToken(services.secretKey, undoSubject(subscriberId, undefined), now) : null;
     return { scope: "all", undoToken: undo };
   }
   const course = courseToLeave(services.catalogue, input.course);
   const outcome = await leaveCourse(services.db, subscriberId, course.slug, meta, now);
+  if (outcome === "stopped") await emit(services, { type: "subscriber.unsubscribed", subscriberId, data: { scope: "course", course: course.slug, how: meta.how } });
   const undo = outcome === "stopped" ? await undoToken(services.secretKey, undoSubject(subscriberId, course.slug), now) : null;
   return { scope: "course", undoToken: undo, course };
 }

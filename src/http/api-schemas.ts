@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { API_SCOPES } from "../commands/api-keys.ts";
+import { EVENT_TYPES } from "../commands/emit-event.ts";
 import { READER_ACTIONS } from "../commands/reader-actions.ts";
 import type { ReaderAction } from "../commands/reader-actions.ts";
 import { emailSchema } from "../email-address.ts";
@@ -124,6 +125,30 @@ export const apiKeyBody = z.object({
     .describe(`Any of ${API_SCOPES.join(", ")}.`),
 });
 
+/** POST and PATCH /webhooks. Event names and targets are checked by the command (it names what is wrong). */
+const webhookUrl = z.string({ error: "url must be a string" }).min(1, "url is required").describe("Where events are POSTed: an https URL on a public address.");
+const webhookEvents = z
+  .array(z.string({ error: "each event must be a string" }).max(100), { error: "events must be an array of event names" })
+  .max(50)
+  .describe(`The events to send: any of ${EVENT_TYPES.join(", ")}.`);
+export const webhookCreateBody = z.object({ url: webhookUrl, events: webhookEvents });
+export const webhookChangeBody = z.object({
+  url: webhookUrl.optional(),
+  events: webhookEvents.optional(),
+  enabled: z.boolean({ error: "enabled must be true or false" }).optional().describe("false to stop deliveries; true to enable an endpoint again (also one disabled after failing)."),
+});
+
+/** GET /webhooks/deliveries and /webhooks/:id/deliveries. */
+export const deliveryLogQuery = z.object({
+  limit: z.coerce
+    .number({ error: LIMIT_MESSAGE })
+    .int(LIMIT_MESSAGE)
+    .min(1, LIMIT_MESSAGE)
+    .max(500, LIMIT_MESSAGE)
+    .default(50)
+    .describe("How many deliveries to list, newest first, 1 to 500 (default 50)."),
+});
+
 /**
  * Validates `value` with `schema`; a refusal names the first field that is wrong. `code` is the
  * error code the route has always answered with (bad_enrollment, bad_limit, …).
@@ -177,6 +202,34 @@ const sendingPause = z.object({
   window: z.object({ start: isoOrNull, end: isoOrNull }),
   resumedAt: isoOrNull,
   resumedBy: z.string().nullable(),
+});
+
+const webhookEndpoint = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  enabled: z.boolean(),
+  disabledReason: z.string().nullable(),
+  failingSince: isoOrNull,
+  createdAt: isoOrNull,
+  updatedAt: isoOrNull,
+});
+
+const webhookDelivery = z.object({
+  id: z.string(),
+  endpointId: z.string(),
+  eventId: z.string(),
+  type: z.string(),
+  subscriberId: z.string().nullable(),
+  status: z.string().describe("pending, delivered or failed."),
+  attempts: z.number().int(),
+  responseCode: z.number().int().nullable(),
+  durationMs: z.number().nullable(),
+  error: z.string().nullable(),
+  nextAttemptAt: isoOrNull,
+  deliveredAt: isoOrNull,
+  createdAt: isoOrNull,
+  tries: z.array(z.object({ at: isoOrNull, responseCode: z.number().int().nullable(), durationMs: z.number(), error: z.string().nullable() })).optional(),
 });
 
 /** The answers of the routes whose shape a client can count on; each is checked against a real answer in test/routes/openapi.test.ts. */
@@ -257,6 +310,13 @@ export const answers = {
     rules: z.object({ windowDays: z.number(), minimumDelivered: z.number(), warnRate: z.number(), pauseRate: z.number() }),
   }),
   sendingResumed: z.object({ resumed: z.literal(true), pause: sendingPause }),
+  webhook: webhookEndpoint,
+  webhookCreated: webhookEndpoint.extend({ secret: z.string().describe("The signing secret (whsec_…): shown in this answer only.") }),
+  webhookList: z.object({ items: z.array(webhookEndpoint) }),
+  webhookDeleted: z.object({ deleted: z.literal(true) }),
+  webhookTest: z.object({ deliveryId: z.string() }),
+  deliveryLog: z.object({ items: z.array(webhookDelivery) }),
+  deliveryReplayed: z.object({ replayed: z.literal(true), id: z.string() }),
   /** Rich answers whose full shape the README describes; documented as objects with their main fields. */
   stats: z.object({ course: z.string(), counts: z.record(z.string(), z.unknown()), days: z.array(z.unknown()), zone: z.string(), queue: z.record(z.string(), z.unknown()), failedSends: z.number() }).loose(),
   reader: z.object({ subscriber: z.object({ id: z.string(), email: z.string() }).loose(), course: z.string(), enrollment: z.unknown(), enrollments: z.array(z.unknown()), next: z.unknown(), timeline: z.array(z.unknown()) }).loose(),
@@ -490,6 +550,71 @@ export const API_OPERATIONS: Readonly<Record<string, ApiOperation>> = {
     params: { id: "The key's id." },
     ok: { status: 200, description: "The revoked key.", schema: answers.apiKey },
     errors: [404],
+  },
+  "POST /admin/api/webhooks": {
+    summary: "Register a webhook endpoint",
+    description: "Targets on loopback, private or link-local addresses are refused unless WEBHOOKS_ALLOW_PRIVATE_TARGETS=true.",
+    tag: "Webhooks",
+    body: { schema: webhookCreateBody, contentTypes: JSON_ONLY, required: true },
+    ok: { status: 201, description: "Registered; the signing secret is in this answer only.", schema: answers.webhookCreated },
+    errors: [400, 422],
+  },
+  "GET /admin/api/webhooks": {
+    summary: "List webhook endpoints (never their secrets)",
+    tag: "Webhooks",
+    ok: { status: 200, description: "The endpoints, enabled or disabled (with the reason).", schema: answers.webhookList },
+    errors: [],
+  },
+  "GET /admin/api/webhooks/deliveries": {
+    summary: "The delivery log of every endpoint",
+    tag: "Webhooks",
+    query: deliveryLogQuery,
+    ok: { status: 200, description: "Deliveries, newest first, with each attempt's response code and duration.", schema: answers.deliveryLog },
+    errors: [422],
+  },
+  "POST /admin/api/webhooks/deliveries/:id/replay": {
+    summary: "Replay a delivery (same webhook-id)",
+    tag: "Webhooks",
+    params: { id: "The delivery's id." },
+    ok: { status: 202, description: "Queued again.", schema: answers.deliveryReplayed },
+    errors: [404, 409],
+  },
+  "GET /admin/api/webhooks/:id": {
+    summary: "One webhook endpoint",
+    tag: "Webhooks",
+    params: { id: "The endpoint's id." },
+    ok: { status: 200, description: "The endpoint.", schema: answers.webhook },
+    errors: [404],
+  },
+  "PATCH /admin/api/webhooks/:id": {
+    summary: "Change a webhook endpoint's URL or events, or enable or disable it",
+    tag: "Webhooks",
+    params: { id: "The endpoint's id." },
+    body: { schema: webhookChangeBody, contentTypes: JSON_ONLY, required: true },
+    ok: { status: 200, description: "The endpoint as changed.", schema: answers.webhook },
+    errors: [400, 404, 422],
+  },
+  "DELETE /admin/api/webhooks/:id": {
+    summary: "Delete a webhook endpoint",
+    tag: "Webhooks",
+    params: { id: "The endpoint's id." },
+    ok: { status: 200, description: "Deleted.", schema: answers.webhookDeleted },
+    errors: [404],
+  },
+  "POST /admin/api/webhooks/:id/test": {
+    summary: "Send a test event (webhook.test) to one endpoint",
+    tag: "Webhooks",
+    params: { id: "The endpoint's id." },
+    ok: { status: 202, description: "Recorded for delivery; follow it in the delivery log.", schema: answers.webhookTest },
+    errors: [404],
+  },
+  "GET /admin/api/webhooks/:id/deliveries": {
+    summary: "One endpoint's delivery log",
+    tag: "Webhooks",
+    params: { id: "The endpoint's id." },
+    query: deliveryLogQuery,
+    ok: { status: 200, description: "Its deliveries, newest first, with each attempt.", schema: answers.deliveryLog },
+    errors: [404, 422],
   },
   "GET /admin/api/openapi.json": {
     summary: "This API's OpenAPI 3.1 document",

@@ -56,6 +56,16 @@ export const ROUTE_SCOPES: Readonly<Record<string, ApiScope>> = {
   "GET /admin/api/keys": "admin",
   "POST /admin/api/keys": "admin",
   "DELETE /admin/api/keys/:id": "admin",
+  // Webhooks send readers' data elsewhere: managing them is the owner's ("admin", issue #13).
+  "GET /admin/api/webhooks": "admin",
+  "POST /admin/api/webhooks": "admin",
+  "GET /admin/api/webhooks/deliveries": "admin",
+  "POST /admin/api/webhooks/deliveries/:id/replay": "admin",
+  "GET /admin/api/webhooks/:id": "admin",
+  "PATCH /admin/api/webhooks/:id": "admin",
+  "DELETE /admin/api/webhooks/:id": "admin",
+  "POST /admin/api/webhooks/:id/test": "admin",
+  "GET /admin/api/webhooks/:id/deliveries": "admin",
 };
 
 /** What a route needs: its row, else `admin`. */

@@ -38,6 +38,8 @@ export interface AppDeps extends Omit<Services, "now" | "outbox" | "signupLimite
   clientIp?: ((c: Context) => string | null) | undefined;
   /** Origins (scheme://host[:port]) of other sites that may post the signup form (ALLOWED_ORIGINS); none by default. */
   allowedOrigins?: readonly string[] | undefined;
+  /** WEBHOOKS_ALLOW_PRIVATE_TARGETS: registration accepts loopback, private and link-local webhook targets. */
+  webhooksAllowPrivateTargets?: boolean | undefined;
   now?: () => number;
 }
 

@@ -10,6 +10,8 @@ export const QUEUES = {
   send: "send",
   /** Job-scheduler ticks: turn due enrollments into sends, re-offer rows Redis may have lost. */
   tick: "tick",
+  /** Outgoing webhooks: one job per delivery attempt, plus the pass that offers due deliveries. */
+  webhook: "webhook",
 } as const;
 
 export const TICK_SCHEDULER_ID = "course-tick";
@@ -76,3 +78,27 @@ export const tickJobOptions: DefaultJobOptions = {
 
 /** How long a ledger row may sit handed-over before the tick offers it to Redis again. */
 export const REOFFER_AFTER_MS = 60_000;
+
+export const WEBHOOK_OFFER_SCHEDULER_ID = "webhook-offer";
+
+/** One attempt of one delivery row; the attempt number in the id lets a retry be offered after its predecessor completed. */
+export interface WebhookJobData {
+  deliveryId: string;
+  attempt: number;
+}
+
+export function webhookJobId(deliveryId: string, attempt: number): string {
+  return `webhook-${deliveryId}-${attempt}`;
+}
+
+/**
+ * Retries are decided by the database (the row's next attempt), not by BullMQ: a job is one
+ * attempt, and the delays between attempts (Standard Webhooks' usual schedule) add up to about
+ * 24 h. After the last, the delivery fails for good (and can be replayed).
+ */
+export const WEBHOOK_RETRY_DELAYS_MS: readonly number[] = [5_000, 5 * 60_000, 30 * 60_000, 2 * 3600_000, 5 * 3600_000, 8 * 3600_000, 8 * 3600_000];
+
+/** An endpoint that has answered nothing but failures for this long is disabled. */
+export const WEBHOOK_DISABLE_AFTER_MS = 24 * 3600_000;
+
+export const webhookJobOptions: DefaultJobOptions = { attempts: 1, removeOnComplete: true, removeOnFail: true };

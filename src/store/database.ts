@@ -1,4 +1,4 @@
-import type { ColumnType, GeneratedAlways, Kysely } from "kysely";
+import type { ColumnType, Generated, GeneratedAlways, Kysely } from "kysely";
 
 /**
  * Table types shared by SQLite and PostgreSQL. Timestamps are epoch milliseconds in integer
@@ -249,6 +249,60 @@ export interface ApiKeysTable {
   revoked_at: Timestamp | null;
 }
 
+export interface WebhookEndpointsTable {
+  id: string;
+  url: string;
+  /** JSON array of event types. */
+  events: string;
+  /** The whsec_ secret, sealed with SECRET_KEY (see src/send/webhook-delivery.ts). */
+  secret_sealed: string;
+  enabled: number;
+  disabled_reason: string | null;
+  failing_since: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface OutgoingEventsTable {
+  seq: Generated<number>;
+  id: string;
+  type: string;
+  subscriber_id: string | null;
+  /** JSON: the payload's `data`. */
+  data: string;
+  dedupe_key: string | null;
+  created_at: Timestamp;
+}
+
+export type WebhookDeliveryStatus = "pending" | "delivered" | "failed";
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  endpoint_id: string;
+  event_id: string;
+  event_seq: number;
+  subscriber_id: string | null;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  next_attempt_at: number | null;
+  enqueued_at: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  last_duration_ms: number | null;
+  delivered_at: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WebhookAttemptsTable {
+  id: string;
+  delivery_id: string;
+  at: Timestamp;
+  status_code: number | null;
+  duration_ms: number;
+  error: string | null;
+}
+
 export interface DB {
   subscribers: SubscribersTable;
   enrollments: EnrollmentsTable;
@@ -264,6 +318,10 @@ export interface DB {
   sending_pauses: SendingPausesTable;
   sending_guard: SendingGuardTable;
   api_keys: ApiKeysTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  outgoing_events: OutgoingEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 export type Database = Kysely<DB>;

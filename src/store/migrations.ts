@@ -331,6 +331,72 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0014_outgoing_webhooks": {
+    async up(db: Kysely<unknown>) {
+      const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+      // Where events go. The signing secret is stored sealed with SECRET_KEY (AES-GCM): it must be
+      // readable to sign, but a copy of the database alone must not let anyone forge deliveries.
+      await db.schema
+        .createTable("webhook_endpoints")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("url", "text", (c) => c.notNull())
+        .addColumn("events", "text", (c) => c.notNull())
+        .addColumn("secret_sealed", "text", (c) => c.notNull())
+        .addColumn("enabled", "integer", (c) => c.notNull().defaultTo(1))
+        .addColumn("disabled_reason", "text")
+        // First failure since the last success: 24 h of nothing but failures disables the endpoint.
+        .addColumn("failing_since", "bigint")
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .execute();
+      // The outbox: each fact, recorded by the command that made it. `seq` orders one reader's
+      // events whatever the clocks say; `dedupe_key` makes a repeated emit (a retried job) a no-op.
+      await db.schema
+        .createTable("outgoing_events")
+        .addColumn("seq", sqlite ? "integer" : "serial", (c) => (sqlite ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn("id", "text", (c) => c.notNull().unique())
+        .addColumn("type", "text", (c) => c.notNull())
+        .addColumn("subscriber_id", "text")
+        .addColumn("data", "text", (c) => c.notNull())
+        .addColumn("dedupe_key", "text", (c) => c.unique())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("outgoing_events_subscriber_idx").on("outgoing_events").column("subscriber_id").execute();
+      // One row per (endpoint, event): the fact that it must be delivered, and how that went.
+      await db.schema
+        .createTable("webhook_deliveries")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("endpoint_id", "text", (c) => c.notNull())
+        .addColumn("event_id", "text", (c) => c.notNull())
+        .addColumn("event_seq", "integer", (c) => c.notNull())
+        .addColumn("subscriber_id", "text")
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("next_attempt_at", "bigint")
+        .addColumn("enqueued_at", "bigint")
+        .addColumn("last_status_code", "integer")
+        .addColumn("last_error", "text")
+        .addColumn("last_duration_ms", "integer")
+        .addColumn("delivered_at", "bigint")
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .addUniqueConstraint("webhook_deliveries_endpoint_event_uq", ["endpoint_id", "event_id"])
+        .execute();
+      await db.schema.createIndex("webhook_deliveries_due_idx").on("webhook_deliveries").columns(["status", "next_attempt_at"]).execute();
+      await db.schema.createIndex("webhook_deliveries_chain_idx").on("webhook_deliveries").columns(["endpoint_id", "subscriber_id", "status", "event_seq"]).execute();
+      // Every attempt, for the delivery log.
+      await db.schema
+        .createTable("webhook_attempts")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("delivery_id", "text", (c) => c.notNull())
+        .addColumn("at", "bigint", (c) => c.notNull())
+        .addColumn("status_code", "integer")
+        .addColumn("duration_ms", "integer", (c) => c.notNull())
+        .addColumn("error", "text")
+        .execute();
+      await db.schema.createIndex("webhook_attempts_delivery_idx").on("webhook_attempts").columns(["delivery_id", "at"]).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

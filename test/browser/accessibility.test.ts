@@ -84,6 +84,7 @@ beforeAll(async () => {
     { name: "import", path: "/admin/import", admin: true },
     { name: "analytics", path: "/admin/analytics?course=morning-pages", admin: true },
     { name: "API keys", path: "/admin/keys", admin: true },
+    { name: "webhooks", path: "/admin/webhooks", admin: true },
   );
   expect(lesson.id).toBeTruthy();
 }, 60_000);

@@ -32,7 +32,8 @@ describe("the admin API's OpenAPI document", () => {
 
   beforeAll(async () => {
     t = await makeTestApp();
-    app = appFor(t, { adminToken: ADMIN, queueStats: async () => ({ waiting: 0, active: 0, delayed: 0, failed: 0 }) });
+    // A loopback target, so registering needs no DNS; nothing is delivered here (no worker runs).
+    app = appFor(t, { adminToken: ADMIN, webhooksAllowPrivateTargets: true, queueStats: async () => ({ waiting: 0, active: 0, delayed: 0, failed: 0 }) });
     const response = await call("GET", "/admin/api/openapi.json");
     expect(response.status).toBe(200);
     doc = (await response.json()) as OpenApiDocument;
@@ -147,6 +148,16 @@ describe("the admin API's OpenAPI document", () => {
     await expectDocumented("GET /admin/api/keys", await call("GET", "/admin/api/keys"));
     await expectDocumented("DELETE /admin/api/keys/:id", await call("DELETE", `/admin/api/keys/${String(key.id)}`));
     await expectDocumented("DELETE /admin/api/sessions", await call("DELETE", "/admin/api/sessions"));
+    const hook = await expectDocumented("POST /admin/api/webhooks", await call("POST", "/admin/api/webhooks", { url: "http://127.0.0.1:9/hooks", events: ["lesson.sent", "course.completed"] }));
+    const hookId = String(hook.id);
+    await expectDocumented("GET /admin/api/webhooks", await call("GET", "/admin/api/webhooks"));
+    await expectDocumented("GET /admin/api/webhooks/:id", await call("GET", `/admin/api/webhooks/${hookId}`));
+    await expectDocumented("PATCH /admin/api/webhooks/:id", await call("PATCH", `/admin/api/webhooks/${hookId}`, { events: ["lesson.sent"] }));
+    const test = await expectDocumented("POST /admin/api/webhooks/:id/test", await call("POST", `/admin/api/webhooks/${hookId}/test`));
+    await expectDocumented("GET /admin/api/webhooks/:id/deliveries", await call("GET", `/admin/api/webhooks/${hookId}/deliveries?limit=5`));
+    await expectDocumented("GET /admin/api/webhooks/deliveries", await call("GET", "/admin/api/webhooks/deliveries"));
+    await expectDocumented("POST /admin/api/webhooks/deliveries/:id/replay", await call("POST", `/admin/api/webhooks/deliveries/${String(test.deliveryId)}/replay`));
+    await expectDocumented("DELETE /admin/api/webhooks/:id", await call("DELETE", `/admin/api/webhooks/${hookId}`));
     await expectDocumented("POST /admin/api/subscribers/:id/unsubscribe", await call("POST", `/admin/api/subscribers/${reader}/unsubscribe`, {}));
     await expectDocumented("DELETE /admin/api/subscribers/:id", await call("DELETE", `/admin/api/subscribers/${reader}`));
 

@@ -10,6 +10,7 @@ import { requireScope } from "../../api-scopes.ts";
 import { apiRoutes } from "./api.ts";
 import { apiReferenceRoutes } from "./api-reference.ts";
 import { apiSendingRoutes } from "./api-sending.ts";
+import { webhookApiRoutes } from "./api-webhooks.ts";
 import { adminGate, authRoutes } from "./auth.ts";
 import { broadcastAdminRoutes } from "./broadcasts.ts";
 import { courseAdminRoutes } from "./course.ts";
@@ -20,6 +21,7 @@ import { keyAdminRoutes } from "./keys.ts";
 import { readerRoutes } from "./readers.ts";
 import { sendingAdminRoutes } from "./sending.ts";
 import { sendingStatusForPages } from "../../sending-notice.ts";
+import { webhookAdminRoutes } from "./webhooks.ts";
 
 /**
  * The admin console and its API. One gate (./auth.ts) stands in front of every route here, the
@@ -34,6 +36,7 @@ export const adminRoutes = new Hono<AppEnv>()
   .use("/api/*", requireScope)
   .use(sendingStatusForPages)
   .route("/", authRoutes)
+  .route("/api/webhooks", webhookApiRoutes)
   .route("/api", apiRoutes)
   .route("/api", analyticsApiRoutes)
   .route("/api", apiReferenceRoutes)
@@ -47,6 +50,7 @@ export const adminRoutes = new Hono<AppEnv>()
   .route("/analytics", analyticsAdminRoutes)
   .route("/sending", sendingAdminRoutes)
   .route("/keys", keyAdminRoutes)
+  .route("/webhooks", webhookAdminRoutes)
   /**
    * A lesson exactly as one reader would receive it: same template, same personalisation, same
    * headers and unsubscribe link. `reader` is a subscriber id or address; without it, a sample

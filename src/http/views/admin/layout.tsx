@@ -8,7 +8,7 @@ import { courseHref } from "./parts.tsx";
 import type { CourseNav } from "./parts.tsx";
 import { SendingBanner } from "./sending-banner.tsx";
 
-export type AdminSection = "dashboard" | "readers" | "course" | "broadcasts" | "failed" | "queues" | "import" | "analytics" | "keys" | "api";
+export type AdminSection = "dashboard" | "readers" | "course" | "broadcasts" | "failed" | "queues" | "import" | "analytics" | "keys" | "webhooks" | "api";
 
 const NAV: [AdminSection, string, string][] = [
   ["dashboard", "Dashboard", "/admin"],
@@ -20,6 +20,7 @@ const NAV: [AdminSection, string, string][] = [
   ["analytics", "Analytics", "/admin/analytics"],
   ["queues", "Queues", "/admin/queues"],
   ["keys", "API keys", "/admin/keys"],
+  ["webhooks", "Webhooks", "/admin/webhooks"],
   ["api", "API reference", "/admin/api/docs"],
 ];
 
