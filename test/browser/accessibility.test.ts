@@ -104,13 +104,17 @@ describe.each(WIDTHS)("every page at %i px", (width) => {
       await page.route("**/assets/confirm*.js", (route) => route.fulfill({ status: 200, contentType: "text/javascript", body: "" }));
       const problems: string[] = [];
       // Reader pages and the login page first, then the console once logged in.
+      let loggedIn = false;
       for (const { name, path, admin } of [...pages.filter((p) => !p.admin), ...pages.filter((p) => p.admin)]) {
-        if (admin && new URL(page.url()).pathname !== "/admin" && !page.url().includes("/admin/")) {
+        if (admin && !loggedIn) {
+          loggedIn = true;
           await page.goto(`${stack.baseUrl}/admin/login`);
           await page.locator('input[name="secret"]').fill(ADMIN);
           await Promise.all([page.waitForURL((url) => !url.pathname.startsWith("/admin/login")), page.locator('input[name="secret"]').press("Enter")]);
         }
         await page.goto(`${stack.baseUrl}${path}`);
+        // A console page that answered with the login form would be audited in its place.
+        if (admin) expect(new URL(page.url()).pathname, name).not.toBe("/admin/login");
         const { findings, overflow } = await audit(page);
         for (const f of findings) problems.push(`${name} (${path.split("?")[0]!.replace(/\/[\w-]{20,}[\w.-]*$/, "/…")}): ${f.impact} ${f.id}: ${f.help} at ${f.nodes.join(", ")}`);
         if (overflow > 0) problems.push(`${name}: ${overflow} px wider than a ${width} px screen`);

@@ -38,7 +38,7 @@ function clip(text: string, max: number): string {
 const lessonLabel = (l: LessonFigures) => (l.number !== null ? `${l.number}. ${l.title}` : l.title);
 
 const SERIES = [
-  { key: "delivered", label: "Delivered, of sent", colour: "#2e7d9a" },
+  { key: "delivered", label: "Delivered, of sent", colour: "#28718c" },
   { key: "opened", label: "Opened, of delivered", colour: "#8e5bb5" },
   { key: "clicked", label: "Clicked, of delivered", colour: "#b26a00" },
 ] as const;
@@ -159,7 +159,7 @@ function FunnelChart(props: { steps: CourseAnalytics["funnel"]["steps"]; total: 
               <text x="0" y={y + FONT + 2} font-size={FONT} fill="currentColor">
                 {clip(s.label, 22)}
               </text>
-              <rect x={LABEL_W} y={y + 3} width={width.toFixed(1)} height={rowH - 8} fill="#2e7d9a">
+              <rect x={LABEL_W} y={y + 3} width={width.toFixed(1)} height={rowH - 8} fill="#28718c">
                 <title>{`${s.label}: ${n} (${percent(share(n))} of the readers who joined)`}</title>
               </rect>
               <text x={(LABEL_W + width + 4).toFixed(1)} y={y + FONT + 2} font-size={FONT - 1} fill="currentColor">
