@@ -130,6 +130,11 @@ describe.each(ENGINES)("several courses, one reader (%s)", (engine) => {
       const { enrollments } = await readerInBoth(db, "gone@example.com", "UTC", t0);
       await runTick({ db, catalogue, dispatcher: producer }, t0);
       await waitFor("both lesson 1s", () => (stack.fake.emails.length === 2 ? true : undefined));
+      // The provider has them; the ledger settles once the worker has recorded its answers (a lesson
+      // still in flight holds its course, so nothing would be due yet).
+      await waitFor("both lesson 1 rows settled", async () =>
+        (await db.selectFrom("sends").select("id").where("status", "in", ["queued", "sending"]).execute()).length === 0 ? true : undefined,
+      );
       // Evening-review's folder is renamed away (its readers now under a slug content/ no longer
       // has), with its lesson 2 due; morning-pages is left, so nothing else has the day.
       await db.updateTable("enrollments").set({ status: "cancelled" }).where("id", "=", enrollments["morning-pages"]!).execute();
