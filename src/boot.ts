@@ -1,5 +1,6 @@
 import { errorMessage } from "./errors.ts";
 import type { Server } from "node:http";
+import { resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Redis } from "ioredis";
@@ -56,6 +57,20 @@ function redactUrl(url: string): string {
   return url.replace(/\/\/([^@/]*)@/, "//***@");
 }
 
+/** The database for the start-up log: the SQLite file's full path, or PostgreSQL's host and database, never the user or password. */
+function describeDatabase(url: string): string {
+  if (url.startsWith("sqlite:")) {
+    const file = url.slice("sqlite:".length);
+    return file === ":memory:" ? "SQLite in memory (nothing is kept after a stop)" : `SQLite at ${resolve(file)}`;
+  }
+  try {
+    const parsed = new URL(url);
+    return `PostgreSQL, database "${decodeURIComponent(parsed.pathname.replace(/^\//, "")) || "(default)"}" on ${parsed.host}`;
+  } catch {
+    return "PostgreSQL (DATABASE_URL could not be read for this line)";
+  }
+}
+
 export async function start(roles: readonly Role[], env: Record<string, string | undefined> = process.env, options: { log?: Logger } = {}): Promise<Runtime> {
   const config = parseConfig(env);
   const log = options.log ?? createLogger(config.LOG_LEVEL);
@@ -77,6 +92,13 @@ export async function start(roles: readonly Role[], env: Record<string, string |
   if (config.usingDevSecret) log.warn("SECRET_KEY is not set: using the development key. Set SECRET_KEY (32+ random characters) before real readers sign up.");
 
   const db = await openDatabase(config.DATABASE_URL);
+  // What a newcomer needs to find their way, once the checks that can stop the start have passed
+  // (a refused start says one line): one line each, nothing secret in any of them.
+  log.info(`database: ${describeDatabase(config.DATABASE_URL)}`);
+  log.info(`courses loaded from ${resolve(config.CONTENT_DIR)}: ${catalogue.courses.map((course) => course.slug).join(", ")}`);
+  if (config.COURSE_DAY_SECONDS !== undefined) {
+    log.info(`COURSE_DAY_SECONDS=${config.COURSE_DAY_SECONDS}: the calendar is compressed, one course day lasts ${config.COURSE_DAY_SECONDS} seconds (send hours and weekdays are ignored); unset it for real readers`);
+  }
   const moved = await adoptFormerSlugs(db, catalogue.courses, Date.now());
   if (moved > 0) log.info(`moved ${moved} enrollment${moved === 1 ? "" : "s"} from a course's former slug to its folder's (formerSlugs in course.yaml)`);
   for (const { courseSlug, count } of await enrollmentsOutside(db, catalogue.courses.map((c) => c.slug))) {
@@ -93,6 +115,7 @@ export async function start(roles: readonly Role[], env: Record<string, string |
   let mailer: Mailer;
   if (config.RESEND_API_KEY) {
     mailer = createResendMailer(config.RESEND_API_KEY, config.RESEND_BASE_URL);
+    log.info(`emails go out through Resend (RESEND_API_KEY is set), from ${config.EMAIL_FROM}`);
   } else {
     outbox = createOutbox(config.OUTBOX_DIR);
     mailer = outbox;
@@ -181,6 +204,11 @@ export async function start(roles: readonly Role[], env: Record<string, string |
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
     log.info(`listening on ${config.APP_URL} (port ${port})`);
+    log.info(
+      config.ADMIN_TOKEN || config.ADMIN_PASSWORD_HASH
+        ? `admin console is on: ${config.APP_URL}/admin (signs in with ${config.ADMIN_PASSWORD_HASH ? "the password of ADMIN_PASSWORD_HASH" : "ADMIN_TOKEN"})`
+        : "admin console is off: set ADMIN_TOKEN or ADMIN_PASSWORD_HASH to turn it on (/admin answers 404 until then)",
+    );
   }
 
   let stopping: Promise<void> | undefined;

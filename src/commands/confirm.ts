@@ -71,7 +71,10 @@ export async function confirm(services: Services, input: { token: string; meta: 
   if (outcome === "not-allowed") throw invalidLink();
   if (outcome === "superseded") throw gone("token_superseded", SUPERSEDED, "Link no longer valid");
   // Before any course is activated: no lesson of this reader can be queued, let alone sent, before it.
-  if (outcome === "confirmed") await emit(services, { type: "subscriber.confirmed", subscriberId });
+  if (outcome === "confirmed") {
+    services.log.info("reader confirmed", { event: "confirm", subscriber: subscriberId });
+    await emit(services, { type: "subscriber.confirmed", subscriberId });
+  }
 
   // Only a fresh confirmation of an opt-in that named no course (one made before courses had
   // folders) falls back to the install's course; a finished course asked for again starts nothing.

@@ -12,6 +12,7 @@ import type { Services } from "./services.ts";
 export async function eraseEverywhere(services: Pick<Services, "db" | "outbox" | "signupLimiter" | "log" | "now">, subscriberId: string): Promise<boolean> {
   const erased = await eraseReader(services.db, subscriberId, services.now());
   if (!erased) return false;
+  services.log.info("reader erased", { event: "erase", subscriber: subscriberId });
   await emitErased(services, subscriberId);
   const outside: [string, Promise<unknown> | undefined][] = [
     ["outbox", services.outbox?.eraseFor(erased.email)],

@@ -71,6 +71,8 @@ export async function signup(services: Services, input: SignupInput): Promise<vo
     now,
     { enqueuedAt: services.dispatcher ? now : null },
   );
+  // By id and course, never the address: logs leave the database's protection.
+  if (result.subscriberId) services.log.info("reader signed up", { event: "signup", subscriber: result.subscriberId, course: input.course.slug });
   // Keyed on the reader: a repeated signup of a known address reports nothing new.
   if (result.subscriberId) await emit(services, { type: "subscriber.created", subscriberId: result.subscriberId, dedupeKey: `subscriber.created:${result.subscriberId}`, data: { course: input.course.slug } });
   if (result.confirmationSendId) await dispatchQuietly(services, [result.confirmationSendId], { alreadyMarked: true });

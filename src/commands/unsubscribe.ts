@@ -102,14 +102,20 @@ export async function unsubscribe(services: Services, input: UnsubscribeInput): 
   const meta = { ...input.meta, how: input.oneClick ? "one-click" : "page" };
   if (input.oneClick || input.scope === "all") {
     const outcome = await stopEmails(services.db, subscriberId, meta, now);
-    if (outcome === "stopped") await emit(services, { type: "subscriber.unsubscribed", subscriberId, data: { scope: "all", how: meta.how } });
+    if (outcome === "stopped") {
+      services.log.info("reader unsubscribed", { event: "unsubscribe", subscriber: subscriberId, scope: "all", how: meta.how });
+      await emit(services, { type: "subscriber.unsubscribed", subscriberId, data: { scope: "all", how: meta.how } });
+    }
     // One-click answers no page, so it needs no undo.
     const undo = !input.oneClick && outcome === "stopped" ? await undoToken(services.secretKey, undoSubject(subscriberId, undefined), now) : null;
     return { scope: "all", undoToken: undo };
   }
   const course = courseToLeave(services.catalogue, input.course);
   const outcome = await leaveCourse(services.db, subscriberId, course.slug, meta, now);
-  if (outcome === "stopped") await emit(services, { type: "subscriber.unsubscribed", subscriberId, data: { scope: "course", course: course.slug, how: meta.how } });
+  if (outcome === "stopped") {
+    services.log.info("reader unsubscribed", { event: "unsubscribe", subscriber: subscriberId, scope: "course", course: course.slug, how: meta.how });
+    await emit(services, { type: "subscriber.unsubscribed", subscriberId, data: { scope: "course", course: course.slug, how: meta.how } });
+  }
   const undo = outcome === "stopped" ? await undoToken(services.secretKey, undoSubject(subscriberId, course.slug), now) : null;
   return { scope: "course", undoToken: undo, course };
 }
