@@ -51,7 +51,18 @@
     setTimeout(poll, delay);
   }
 
+  // The console menu is a <details>, open in the page so it works without this script; on a
+  // phone's width it starts closed (the links would fill the screen) and opens from its summary.
+  function fitMenu() {
+    var menu = document.querySelector("details.admin-menu");
+    if (!menu || !window.matchMedia) return;
+    var narrow = window.matchMedia("(max-width: 48rem)");
+    menu.open = !narrow.matches;
+    narrow.addEventListener("change", function () { menu.open = !narrow.matches; });
+  }
+
   function start() {
+    fitMenu();
     document.querySelectorAll("progress[data-progress-url]").forEach(function (bar) {
       if (bar.getAttribute("data-done") !== "true") watch(bar);
     });

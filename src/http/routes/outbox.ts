@@ -32,14 +32,12 @@ export const outboxRoutes = new Hono<AppEnv>()
           <p class="lead">No <code>RESEND_API_KEY</code> is set, so emails are kept here instead of being sent. Newest first.</p>
           ${entries.length === 0
             ? html`<p>Nothing yet. <a href="/">Sign up</a> and the confirmation email will appear here.</p>`
-            : html`<table>
-                <thead><tr><th>When</th><th>To</th><th>Subject</th></tr></thead>
-                <tbody>
-                  ${entries.map(
-                    (e) => html`<tr><td>${new Date(e.createdAt).toISOString().replace("T", " ").slice(0, 19)}</td><td>${e.to}</td><td><a href="/outbox/${e.id}">${e.subject}</a></td></tr>`,
-                  )}
-                </tbody>
-              </table>`}`,
+            : // A list, not a table: a phone shows each email on its own lines instead of a row wider than the screen.
+              html`<ul class="outbox-list">
+                ${entries.map(
+                  (e) => html`<li><a href="/outbox/${e.id}">${e.subject}</a><br /><span class="hint">To <span class="address">${e.to}</span> · ${new Date(e.createdAt).toISOString().replace("T", " ").slice(0, 19)} UTC</span></li>`,
+                )}
+              </ul>`}`,
       ),
     );
   })
@@ -51,7 +49,7 @@ export const outboxRoutes = new Hono<AppEnv>()
         entry.subject,
         html`<p><a href="/outbox">← Outbox</a></p>
           <h1>${entry.subject}</h1>
-          <table>
+          <table class="outbox-headers">
             <tr><th>From</th><td>${entry.from}</td></tr>
             <tr><th>To</th><td>${entry.to}</td></tr>
             ${Object.entries(entry.headers).map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}

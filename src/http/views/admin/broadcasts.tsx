@@ -4,7 +4,7 @@ import type { OutgoingEmail } from "../../../send/mailer.ts";
 import type { Broadcast, BroadcastProgress } from "../../../store/broadcasts.ts";
 import { EmailPreview } from "./email-preview.tsx";
 import { adminLayout } from "./layout.tsx";
-import { courseHref, formatAt, LessonOptions, Notice } from "./parts.tsx";
+import { courseHref, formatAt, LessonOptions, Notice, TableBox } from "./parts.tsx";
 import type { CourseNav } from "./parts.tsx";
 
 export const STATUS_LABELS: Record<Broadcast["status"], string> = {
@@ -114,38 +114,40 @@ export function broadcastListPage(view: BroadcastListView) {
       {view.broadcasts.length === 0 ? (
         <p>No newsletters yet.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Subject</th>
-              <th scope="col">Audience</th>
-              <th scope="col">Status</th>
-              <th scope="col">When</th>
-              <th scope="col">Recipients</th>
-              <th scope="col">Sent</th>
-              <th scope="col">Failed</th>
-              <th scope="col">Bounced</th>
-              <th scope="col">Delivered</th>
-            </tr>
-          </thead>
-          <tbody>
-            {view.broadcasts.map(({ broadcast: b, audience, results: r }) => (
-              <tr data-broadcast={b.id}>
-                <td>
-                  <a href={courseHref(nav, `/admin/broadcasts/${b.id}`)}>{b.subject}</a>
-                </td>
-                <td>{audience}</td>
-                <td data-field="status">{STATUS_LABELS[b.status]}</td>
-                <td>{whenCell(b, zone)}</td>
-                <td data-field="total">{r.total}</td>
-                <td data-field="sent">{r.sent}</td>
-                <td data-field="failed">{r.failed}</td>
-                <td data-field="bounced">{r.bounced}</td>
-                <td data-field="delivered">{r.delivered}</td>
+        <TableBox label="Newsletters">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Subject</th>
+                <th scope="col">Audience</th>
+                <th scope="col">Status</th>
+                <th scope="col">When</th>
+                <th scope="col">Recipients</th>
+                <th scope="col">Sent</th>
+                <th scope="col">Failed</th>
+                <th scope="col">Bounced</th>
+                <th scope="col">Delivered</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {view.broadcasts.map(({ broadcast: b, audience, results: r }) => (
+                <tr data-broadcast={b.id}>
+                  <td>
+                    <a href={courseHref(nav, `/admin/broadcasts/${b.id}`)}>{b.subject}</a>
+                  </td>
+                  <td>{audience}</td>
+                  <td data-field="status">{STATUS_LABELS[b.status]}</td>
+                  <td>{whenCell(b, zone)}</td>
+                  <td data-field="total">{r.total}</td>
+                  <td data-field="sent">{r.sent}</td>
+                  <td data-field="failed">{r.failed}</td>
+                  <td data-field="bounced">{r.bounced}</td>
+                  <td data-field="delivered">{r.delivered}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableBox>
       )}
 
       <h2 id="compose">Write a newsletter</h2>

@@ -3,7 +3,7 @@ import type { Course, Lesson } from "../../../content/schema.ts";
 import type { OutgoingEmail } from "../../../send/mailer.ts";
 import { EmailPreview } from "./email-preview.tsx";
 import { adminLayout } from "./layout.tsx";
-import { CourseField, courseHref, LessonOptions, Notice } from "./parts.tsx";
+import { CourseField, courseHref, LessonOptions, Notice, TableBox } from "./parts.tsx";
 import type { CourseNav } from "./parts.tsx";
 import { htmlFormSnippet, scriptSnippet } from "./signup-snippets.ts";
 
@@ -114,55 +114,57 @@ export function coursePage(view: CourseOverview) {
       </table>
 
       <h2>Lessons and readers</h2>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">#</th>
-            <th scope="col">Lesson</th>
-            <th scope="col">Day</th>
-            <th scope="col">Week</th>
-            <th scope="col">Next up for</th>
-            <th scope="col">Last received</th>
-            <th scope="col">Preview</th>
-          </tr>
-        </thead>
-        <tbody>
-          {view.lessons.map((row) => (
-            <tr data-lesson={row.lesson.slug}>
-              <td>{row.lesson.number}</td>
+      <TableBox label="Lessons and readers">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">#</th>
+              <th scope="col">Lesson</th>
+              <th scope="col">Day</th>
+              <th scope="col">Week</th>
+              <th scope="col">Next up for</th>
+              <th scope="col">Last received</th>
+              <th scope="col">Preview</th>
+            </tr>
+          </thead>
+          <tbody>
+            {view.lessons.map((row) => (
+              <tr data-lesson={row.lesson.slug}>
+                <td>{row.lesson.number}</td>
+                <td>
+                  {row.lesson.title}
+                  <br />
+                  <span class="hint">
+                    {row.lesson.slug} · subject: {row.lesson.subject}
+                  </span>
+                </td>
+                <td>{row.lesson.day}</td>
+                <td>week {weekOf(row.lesson.day)}</td>
+                <Waiting count={row} />
+                <td data-count="received">{row.received}</td>
+                <td>
+                  <a href={courseHref(nav, `/admin/course/preview?lesson=${encodeURIComponent(row.lesson.slug)}`)}>Preview</a>
+                </td>
+              </tr>
+            ))}
+            <tr data-lesson="graduation">
+              <td></td>
               <td>
-                {row.lesson.title}
+                Graduation email
                 <br />
-                <span class="hint">
-                  {row.lesson.slug} · subject: {row.lesson.subject}
-                </span>
+                <span class="hint">subject: {course.graduation.subject}</span>
               </td>
-              <td>{row.lesson.day}</td>
-              <td>week {weekOf(row.lesson.day)}</td>
-              <Waiting count={row} />
-              <td data-count="received">{row.received}</td>
+              <td>{course.graduationDay}</td>
+              <td>week {weekOf(course.graduationDay)}</td>
+              <Waiting count={view.graduation} />
+              <td data-count="completed">{view.totals.completed} completed</td>
               <td>
-                <a href={courseHref(nav, `/admin/course/preview?lesson=${encodeURIComponent(row.lesson.slug)}`)}>Preview</a>
+                <a href={courseHref(nav, "/admin/course/preview?lesson=graduation")}>Preview</a>
               </td>
             </tr>
-          ))}
-          <tr data-lesson="graduation">
-            <td></td>
-            <td>
-              Graduation email
-              <br />
-              <span class="hint">subject: {course.graduation.subject}</span>
-            </td>
-            <td>{course.graduationDay}</td>
-            <td>week {weekOf(course.graduationDay)}</td>
-            <Waiting count={view.graduation} />
-            <td data-count="completed">{view.totals.completed} completed</td>
-            <td>
-              <a href={courseHref(nav, "/admin/course/preview?lesson=graduation")}>Preview</a>
-            </td>
-          </tr>
-        </tbody>
-      </table>
+          </tbody>
+        </table>
+      </TableBox>
       <p class="hint">
         Enrolled: <span data-total="active">{view.totals.active}</span> active, <span data-total="paused">{view.totals.paused}</span> paused,{" "}
         <span data-total="completed">{view.totals.completed}</span> completed, <span data-total="cancelled">{view.totals.cancelled}</span> stopped. “Next up for” counts readers whose

@@ -4,7 +4,7 @@ import { describeSend } from "../../../domain/reader-timeline.ts";
 import type { DashboardCounts, DayPoint, FailedSendRow } from "../../../store/admin-queries.ts";
 import { DailyChart } from "./chart.tsx";
 import { adminLayout } from "./layout.tsx";
-import { courseHref, formatAt } from "./parts.tsx";
+import { courseHref, formatAt, TableBox } from "./parts.tsx";
 import type { CourseNav, Html } from "./parts.tsx";
 
 const COUNT_LABELS: [keyof DashboardCounts, string, string][] = [
@@ -49,44 +49,46 @@ export function FailedTable(props: { course: Course; rows: FailedSendRow[]; zone
   const { course, rows, zone, retry, nav } = props;
   if (rows.length === 0) return <p class="muted">No failed sends.</p>;
   return (
-    <table class="failed">
-      <thead>
-        <tr>
-          <th scope="col">When</th>
-          <th scope="col">Reader</th>
-          <th scope="col">Email</th>
-          <th scope="col">Reason</th>
-          {retry ? <th scope="col"></th> : null}
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((r) => (
+    <TableBox label="Failed sends">
+      <table class="failed">
+        <thead>
           <tr>
-            <td>{formatAt(r.updated_at, zone)}</td>
-            <td>
-              <a href={courseHref(nav, `/admin/readers/${encodeURIComponent(r.subscriber_id)}`)}>{r.email}</a>
-            </td>
-            <td>
-              {describeSend(course, { kind: r.kind, lesson_slug: r.lesson_slug, broadcast_subject: r.broadcast_subject })}
-              <br />
-              <span class="muted">
-                {r.attempts} attempt{r.attempts === 1 ? "" : "s"}
-              </span>
-            </td>
-            <td class="reason">{r.error ?? "no reason recorded"}</td>
-            {retry ? (
-              <td>
-                <form method="post" action={courseHref(nav, `/admin/failed/${encodeURIComponent(r.id)}/retry`)} class="action">
-                  <button type="submit" class="secondary">
-                    Retry
-                  </button>
-                </form>
-              </td>
-            ) : null}
+            <th scope="col">When</th>
+            <th scope="col">Reader</th>
+            <th scope="col">Email</th>
+            <th scope="col">Reason</th>
+            {retry ? <th scope="col"></th> : null}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr>
+              <td>{formatAt(r.updated_at, zone)}</td>
+              <td>
+                <a href={courseHref(nav, `/admin/readers/${encodeURIComponent(r.subscriber_id)}`)}>{r.email}</a>
+              </td>
+              <td>
+                {describeSend(course, { kind: r.kind, lesson_slug: r.lesson_slug, broadcast_subject: r.broadcast_subject })}
+                <br />
+                <span class="muted">
+                  {r.attempts} attempt{r.attempts === 1 ? "" : "s"}
+                </span>
+              </td>
+              <td class="reason">{r.error ?? "no reason recorded"}</td>
+              {retry ? (
+                <td>
+                  <form method="post" action={courseHref(nav, `/admin/failed/${encodeURIComponent(r.id)}/retry`)} class="action">
+                    <button type="submit" class="secondary">
+                      Retry
+                    </button>
+                  </form>
+                </td>
+              ) : null}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableBox>
   );
 }
 

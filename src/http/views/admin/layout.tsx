@@ -58,27 +58,35 @@ export function adminLayout(title: string, active: AdminSection | null, body: Ch
   const { nav } = options;
   const several = nav !== undefined && nav.courses.length > 1;
   return (
-    <Document title={`${title} · Lessonpost admin`} stylesheets={["app.css", "admin.css"]} scripts={options.scripts} noindex bodyClass="admin">
+    <Document title={`${title} · Lessonpost admin`} stylesheets={["app.css", "admin.css"]} scripts={["admin.js", ...(options.scripts ?? []).filter((name) => name !== "admin.js")]} noindex bodyClass="admin">
       <header class="admin-bar">
         <strong>Lessonpost</strong>
         {several ? <CourseSwitcher nav={nav} active={active} /> : null}
-        <nav aria-label="Admin">
-          {NAV.map(([key, label, href]) => (
-            <a href={PER_COURSE.has(key) ? courseHref(nav, href) : href} aria-current={key === active ? "page" : undefined}>
-              {label}
-            </a>
-          ))}
-        </nav>
-        <form method="post" action="/admin/logout">
-          <button type="submit" class="secondary">
-            Log out
-          </button>
-        </form>
-        <form method="post" action="/admin/logout-everywhere">
-          <button type="submit" class="secondary" title="Ends every console session, on every device">
-            Log out everywhere
-          </button>
-        </form>
+        {/* A disclosure, so the menu opens and closes without a script; open by default so a desktop
+            without scripts shows every link. admin.js closes it on a phone's width (CSS hides the
+            summary on a wide screen, where the links sit in one row). */}
+        <details class="admin-menu" open>
+          <summary>Menu</summary>
+          <div class="admin-menu-body">
+            <nav aria-label="Admin">
+              {NAV.map(([key, label, href]) => (
+                <a href={PER_COURSE.has(key) ? courseHref(nav, href) : href} aria-current={key === active ? "page" : undefined}>
+                  {label}
+                </a>
+              ))}
+            </nav>
+            <form method="post" action="/admin/logout">
+              <button type="submit" class="secondary">
+                Log out
+              </button>
+            </form>
+            <form method="post" action="/admin/logout-everywhere">
+              <button type="submit" class="secondary" title="Ends every console session, on every device">
+                Log out everywhere
+              </button>
+            </form>
+          </div>
+        </details>
       </header>
       <main class="admin-main">
         <SendingBanner status={currentSendingStatus()} />

@@ -81,3 +81,15 @@ export function LessonOptions(props: { course: Course; selected: string | null; 
     </>
   );
 }
+
+/**
+ * A table that may be wider than a phone: it scrolls inside this box, not the page. The box is a
+ * labelled region in the tab order, so a keyboard can scroll it too (axe: scrollable-region-focusable).
+ */
+export function TableBox(props: { label: string; children: Child }) {
+  return (
+    <div class="table-box" role="region" aria-label={props.label} tabindex={0}>
+      {props.children}
+    </div>
+  );
+}

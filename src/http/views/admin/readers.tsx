@@ -6,7 +6,7 @@ import type { EnrollmentView } from "../../../commands/reader-actions.ts";
 import type { NextLesson, TimelineEvent } from "../../../domain/reader-timeline.ts";
 import { GRADUATION_SLUG } from "../../../domain/course-plan.ts";
 import { adminLayout } from "./layout.tsx";
-import { ActionForm, CourseField, courseHref, formatAt, LessonOptions, Notice, StatusBadge } from "./parts.tsx";
+import { ActionForm, CourseField, courseHref, formatAt, LessonOptions, Notice, StatusBadge, TableBox } from "./parts.tsx";
 import type { CourseNav, Html } from "./parts.tsx";
 
 function nextLabel(course: Course, slug: string | null): string {
@@ -40,52 +40,58 @@ export function readersPage(input: { course: Course; nav: CourseNav; q: string; 
       ) : null}
       <form method="get" action="/admin/readers" class="filters" role="search">
         <CourseField nav={nav} />
-        <label for="q">Email or name</label>
-        <input type="search" id="q" name="q" value={q} maxlength={200} />
-        <label for="status">Status</label>
-        <select id="status" name="status">
-          <option value="">Any</option>
-          {READER_FILTERS.map((s) => (
-            <option value={s} selected={s === status}>
-              {s}
-            </option>
-          ))}
-        </select>
+        <div class="field field-grow">
+          <label for="q">Email or name</label>
+          <input type="search" id="q" name="q" value={q} maxlength={200} />
+        </div>
+        <div class="field">
+          <label for="status">Status</label>
+          <select id="status" name="status">
+            <option value="">Any</option>
+            {READER_FILTERS.map((s) => (
+              <option value={s} selected={s === status}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </div>
         <button type="submit">Search</button>
       </form>
       {page.items.length === 0 ? (
         <p class="muted">No readers match.</p>
       ) : (
-        <table class="readers">
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Name</th>
-              <th scope="col">Status</th>
-              <th scope="col">{several ? input.course.name : "Course"}</th>
-              <th scope="col">Signed up</th>
-            </tr>
-          </thead>
-          <tbody>
-            {page.items.map((r) => (
-              <tr data-reader={r.id}>
-                <td>
-                  <a href={courseHref(nav, `/admin/readers/${encodeURIComponent(r.id)}`)}>{r.email}</a>
-                </td>
-                <td>{r.name ?? ""}</td>
-                <td>
-                  <StatusBadge status={r.status} />
-                </td>
-                <td>
-                  {r.enrollment_status
-                    ? `${r.enrollment_status}${r.enrollment_status === "active" || r.enrollment_status === "paused" ? `, next ${nextLabel(input.course, r.next_slug)}` : ""}`
-                    : "—"}
-                </td>
-                <td>{formatAt(r.created_at, input.zone)}</td>
+        <TableBox label="Readers">
+          <table class="readers">
+            <thead>
+              <tr>
+                <th scope="col">Email</th>
+                <th scope="col">Name</th>
+                <th scope="col">Status</th>
+                <th scope="col">{several ? input.course.name : "Course"}</th>
+                <th scope="col">Signed up</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {page.items.map((r) => (
+                <tr data-reader={r.id}>
+                  <td>
+                    <a href={courseHref(nav, `/admin/readers/${encodeURIComponent(r.id)}`)}>{r.email}</a>
+                  </td>
+                  <td>{r.name ?? ""}</td>
+                  <td>
+                    <StatusBadge status={r.status} />
+                  </td>
+                  <td>
+                    {r.enrollment_status
+                      ? `${r.enrollment_status}${r.enrollment_status === "active" || r.enrollment_status === "paused" ? `, next ${nextLabel(input.course, r.next_slug)}` : ""}`
+                      : "—"}
+                  </td>
+                  <td>{formatAt(r.created_at, input.zone)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableBox>
       )}
       <nav class="pager" aria-label="Pages">
         {page.prev ? (
@@ -110,36 +116,38 @@ function Enrollments(props: { enrollments: EnrollmentView[]; current: Course; na
   return (
     <section aria-labelledby="courses-h">
       <h2 id="courses-h">Courses</h2>
-      <table class="enrollments">
-        <thead>
-          <tr>
-            <th scope="col">Course</th>
-            <th scope="col">Status</th>
-            <th scope="col">Next</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.enrollments.map(({ course, enrollment, next }) => (
-            <tr data-enrollment={enrollment.course_slug}>
-              <td>
-                {course === undefined ? (
-                  <>
-                    {enrollment.course_slug} <span class="hint">(no longer in content/)</span>
-                  </>
-                ) : course.slug === props.current.slug ? (
-                  <strong aria-current="true">{course.name}</strong>
-                ) : (
-                  <a href={courseHref({ current: course, courses: props.nav.courses }, props.base)}>{course.name}</a>
-                )}
-              </td>
-              <td>
-                <StatusBadge status={enrollment.status} />
-              </td>
-              <td>{next?.sentence ?? "—"}</td>
+      <TableBox label="Courses">
+        <table class="enrollments">
+          <thead>
+            <tr>
+              <th scope="col">Course</th>
+              <th scope="col">Status</th>
+              <th scope="col">Next</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {props.enrollments.map(({ course, enrollment, next }) => (
+              <tr data-enrollment={enrollment.course_slug}>
+                <td>
+                  {course === undefined ? (
+                    <>
+                      {enrollment.course_slug} <span class="hint">(no longer in content/)</span>
+                    </>
+                  ) : course.slug === props.current.slug ? (
+                    <strong aria-current="true">{course.name}</strong>
+                  ) : (
+                    <a href={courseHref({ current: course, courses: props.nav.courses }, props.base)}>{course.name}</a>
+                  )}
+                </td>
+                <td>
+                  <StatusBadge status={enrollment.status} />
+                </td>
+                <td>{next?.sentence ?? "—"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableBox>
     </section>
   );
 }

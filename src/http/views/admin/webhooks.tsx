@@ -2,7 +2,7 @@
 import type { DeliveryLogEntry } from "../../../commands/webhook-endpoints.ts";
 import type { WebhookEndpoint } from "../../../store/outgoing-webhooks.ts";
 import { adminLayout } from "./layout.tsx";
-import { ActionForm, formatAt, Notice, StatusBadge } from "./parts.tsx";
+import { ActionForm, formatAt, Notice, StatusBadge, TableBox } from "./parts.tsx";
 import type { Html } from "./parts.tsx";
 
 const ZONE = "UTC";
@@ -74,21 +74,23 @@ export function webhooksPage(input: { endpoints: WebhookEndpoint[]; deliveries: 
       {input.endpoints.length === 0 ? (
         <p class="muted">No endpoints yet.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">URL</th>
-              <th scope="col">Events</th>
-              <th scope="col">State</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {input.endpoints.map((e) => (
-              <EndpointRow endpoint={e} />
-            ))}
-          </tbody>
-        </table>
+        <TableBox label="Endpoints">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">URL</th>
+                <th scope="col">Events</th>
+                <th scope="col">State</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {input.endpoints.map((e) => (
+                <EndpointRow endpoint={e} />
+              ))}
+            </tbody>
+          </table>
+        </TableBox>
       )}
       <h2>Add an endpoint</h2>
       <form class="card" method="post" action="/admin/webhooks">
@@ -108,26 +110,28 @@ export function webhooksPage(input: { endpoints: WebhookEndpoint[]; deliveries: 
       {input.deliveries.length === 0 ? (
         <p class="muted">Nothing delivered yet.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Event time</th>
-              <th scope="col">Event</th>
-              <th scope="col">Endpoint</th>
-              <th scope="col">Status</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Response</th>
-              <th scope="col">Duration</th>
-              <th scope="col">Error</th>
-              <th scope="col">Replay</th>
-            </tr>
-          </thead>
-          <tbody>
-            {input.deliveries.map((d) => (
-              <DeliveryRow delivery={d} endpoints={names} />
-            ))}
-          </tbody>
-        </table>
+        <TableBox label="Delivery log">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Event time</th>
+                <th scope="col">Event</th>
+                <th scope="col">Endpoint</th>
+                <th scope="col">Status</th>
+                <th scope="col">Attempts</th>
+                <th scope="col">Response</th>
+                <th scope="col">Duration</th>
+                <th scope="col">Error</th>
+                <th scope="col">Replay</th>
+              </tr>
+            </thead>
+            <tbody>
+              {input.deliveries.map((d) => (
+                <DeliveryRow delivery={d} endpoints={names} />
+              ))}
+            </tbody>
+          </table>
+        </TableBox>
       )}
     </>,
   );
