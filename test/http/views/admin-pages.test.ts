@@ -83,11 +83,11 @@ function broadcastView(overrides: Partial<BroadcastPageView> = {}): BroadcastPag
 describe("admin pages as components", () => {
   it("are each a sound page under the console shell, with one current section in the nav", async () => {
     const pages = [
-      dashboardPage({ course, nav, counts: { signups: 1, pending: 0, active: 1, completed: 0, paused: 0, unsubscribed: 0, bounced: 0, complained: 0 }, series: [{ day: "2025-12-10", signups: 1, sends: 2 }], queue: null, failed: [], failedTotal: 0, zone: "UTC" }),
+      dashboardPage({ course, nav, counts: { total: 1, pending: 0, active: 1, paused: 0, finished: 0, left: 0, unsubscribed: 0, bounced: 0, complained: 0 }, series: [{ day: "2025-12-10", signups: 1, sends: 2 }], queue: null, failed: [], failedTotal: 0, zone: "UTC" }),
       queuesPage({ waiting: 1 }),
       readersPage({ course, nav, q: "", status: undefined, page: { items: [], next: null, prev: null }, zone: "UTC" }),
       failedPage({ course, nav, rows: [], total: 0, zone: "UTC" }),
-      coursePage({ course, nav, paused: false, daySeconds: undefined, lessons: [], graduation: { waiting: 0, waitingPaused: 0 }, totals: { active: 0, paused: 0, completed: 0, cancelled: 0 } }),
+      coursePage({ course, nav, paused: false, daySeconds: undefined, lessons: [], graduation: { waiting: 0, waitingPaused: 0 }, counts: { total: 0, pending: 0, active: 0, paused: 0, finished: 0, left: 0, unsubscribed: 0, bounced: 0, complained: 0 } }),
       broadcastListPage({ course, nav, broadcasts: [], audiences: [{ value: "all", label: "All active readers", size: 3 }], zones: ["UTC"], values }),
       broadcastPage(broadcastView()),
     ];
@@ -181,14 +181,15 @@ describe("admin pages as components", () => {
       { day: "2025-12-10", signups: 2, sends: 1 },
     ];
     const doc = await render(
-      dashboardPage({ course, nav, counts: { signups: 3, pending: 0, active: 3, completed: 0, paused: 0, unsubscribed: 0, bounced: 0, complained: 0 }, series, queue: { waiting: 2 }, failed: [], failedTotal: 0, zone: "UTC" }),
+      dashboardPage({ course, nav, counts: { total: 3, pending: 0, active: 3, paused: 0, finished: 0, left: 0, unsubscribed: 0, bounced: 0, complained: 0 }, series, queue: { waiting: 2 }, failed: [], failedTotal: 0, zone: "UTC" }),
     );
     const svg = doc.querySelector("figure.chart svg");
     expect(svg?.getAttribute("viewBox")).toBe("0 0 720 240");
     expect([...doc.querySelectorAll("circle.point.signups title")].map((t) => t.textContent)).toEqual(["9 Dec: 1 signups", "10 Dec: 2 signups"]);
     expect([...doc.querySelectorAll("figure.chart tbody tr")].map((tr) => tr.textContent)).toEqual(["2025-12-0910", "2025-12-1021"]);
-    expect(doc.querySelector('table.queue-stats th[scope="row"]')?.textContent).toBe("waiting");
-    expect(doc.querySelector('li[data-count="signups"] strong')?.textContent).toBe("3");
+    expect(doc.querySelector('table.queue-stats tr[data-health="waiting"] td')?.textContent).toBe("2");
+    expect(doc.querySelector('table.queue-raw tr[data-state="waiting"] td')?.textContent).toBe("2");
+    expect(doc.querySelector('li[data-count="total"] strong')?.textContent).toBe("3");
   });
 
   it("shows a course switcher only when there are several courses, and keeps the nav's per-course links on the chosen one", async () => {
