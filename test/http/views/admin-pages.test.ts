@@ -192,6 +192,27 @@ describe("admin pages as components", () => {
     expect(doc.querySelector('li[data-count="total"] strong')?.textContent).toBe("3");
   });
 
+  it("labels the chart's axis with round numbers and ends the last date label at its point, so the edge cannot clip it", async () => {
+    // 30 days whose busiest day has 37 signups: the old axis read 10/19/28/37-style steps.
+    const series = Array.from({ length: 30 }, (_, i) => ({ day: `2025-11-${String(i + 1).padStart(2, "0")}`, signups: i === 12 ? 37 : i % 4, sends: i % 7 }));
+    const doc = await render(
+      dashboardPage({ course, nav, counts: { total: 0, pending: 0, active: 0, paused: 0, finished: 0, left: 0, unsubscribed: 0, bounced: 0, complained: 0 }, series, queue: null, failed: [], failedTotal: 0, zone: "UTC" }),
+    );
+    const values = [...doc.querySelectorAll("figure.chart svg text.axis:not([data-tick])")].map((t) => t.textContent);
+    expect(values).toEqual(["0", "10", "20", "30", "40"]);
+    const dates = [...doc.querySelectorAll("figure.chart svg text[data-tick]")];
+    expect(dates.at(-1)?.getAttribute("data-tick")).toBe("2025-11-30");
+    expect(dates.at(-1)?.getAttribute("text-anchor")).toBe("end");
+    expect(dates.map((d) => d.getAttribute("data-tick"))).toEqual(["2025-11-01", "2025-11-06", "2025-11-11", "2025-11-16", "2025-11-21", "2025-11-26", "2025-11-30"]);
+    expect(doc.querySelector("figure.chart figcaption")?.textContent).toContain("Signups: 80 in 30 days, at most 37 a day");
+
+    // With 28 days, day 26 (index 25) would sit two days from the last label: it is left out.
+    const short = await render(
+      dashboardPage({ course, nav, counts: { total: 0, pending: 0, active: 0, paused: 0, finished: 0, left: 0, unsubscribed: 0, bounced: 0, complained: 0 }, series: series.slice(0, 28), queue: null, failed: [], failedTotal: 0, zone: "UTC" }),
+    );
+    expect([...short.querySelectorAll("figure.chart svg text[data-tick]")].map((d) => d.getAttribute("data-tick")).slice(-2)).toEqual(["2025-11-21", "2025-11-28"]);
+  });
+
   it("shows a course switcher only when there are several courses, and keeps the nav's per-course links on the chosen one", async () => {
     const catalogue = await loadCatalogue("test/fixtures/content/two-courses");
     const two = await render(adminLayout("Readers", "readers", html`<h1>Readers</h1>`, { nav: { current: catalogue.get("evening-review")!, courses: catalogue.courses } }));
