@@ -11,6 +11,7 @@ import { createNewsletter, parseAudienceField } from "../commands/broadcasts.ts"
 import { chooseCourse } from "../commands/course-admin.ts";
 import { exportReaderCsv, importReaderCsv } from "../commands/import-readers.ts";
 import { findReader as findReaderCommand, runReaderAction } from "../commands/reader-actions.ts";
+import { BUCKET_DEFINITIONS, courseReaderCounts, READER_BUCKETS } from "../commands/reader-counts.ts";
 import { retryAll } from "../commands/retry-failed.ts";
 import { resumeSending } from "../commands/sending-guard.ts";
 import type { Services } from "../commands/services.ts";
@@ -360,6 +361,25 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
         const data = await courseAnalytics(services, course);
         if (csv === "lessons" || csv === "funnel") process.stdout.write(csv === "lessons" ? lessonsCsv(data) : funnelCsv(data));
         else out(analyticsText(data));
+      }),
+    );
+
+  program
+    .command("stats")
+    .description("a course's readers by state (the dashboard's numbers), one per line")
+    .option("--course <slug>", COURSE_HELP)
+    .option("--json", "print the counts as one JSON object")
+    .action(async (options: { course?: string; json?: boolean }) =>
+      withServices(async (services) => {
+        const course = courseOption(services, options.course);
+        const counts = await courseReaderCounts(services, course);
+        if (options.json) {
+          out(JSON.stringify({ course: course.slug, ...counts }));
+          return;
+        }
+        out(`${course.name} (${course.slug}): ${counts.total} readers`);
+        const width = Math.max(...READER_BUCKETS.map((b) => b.length));
+        for (const bucket of READER_BUCKETS) out(`  ${bucket.padEnd(width)}  ${String(counts[bucket]).padStart(6)}  ${BUCKET_DEFINITIONS[bucket].means}`);
       }),
     );
 

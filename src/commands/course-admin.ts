@@ -11,6 +11,8 @@ import type { OutgoingEmail } from "../send/mailer.ts";
 import { courseStages, findReaderByIdOrEmail } from "../store/admin-queries.ts";
 import type { CourseScope } from "../store/admin-queries.ts";
 import { isCoursePaused, setCoursePaused } from "../store/course-state.ts";
+import { readerCounts } from "../store/reader-counts.ts";
+import type { ReaderCounts } from "../store/reader-counts.ts";
 import type { Subscriber } from "../store/subscribers.ts";
 import { sentLessons } from "../store/web-version.ts";
 import type { Services } from "./services.ts";
@@ -74,18 +76,18 @@ export interface CourseFigures {
   daySeconds: number | undefined;
   lessons: (StageCount & { lesson: Lesson; received: number })[];
   graduation: StageCount;
-  totals: { active: number; paused: number; completed: number; cancelled: number };
+  /** The course's readers by state: the same numbers as the dashboard, API and CLI. */
+  counts: ReaderCounts;
 }
 
 /** Where readers are in the course, lesson by lesson. */
 export async function courseFigures(services: Services, course: Course): Promise<CourseFigures> {
   const { db } = services;
-  const [{ stages, days }, paused] = await Promise.all([courseStages(db, course.slug), isCoursePaused(db, course.slug)]);
+  const [{ stages, days }, paused, counts] = await Promise.all([courseStages(db, course.slug), isCoursePaused(db, course.slug), readerCounts(db, courseScope(services.catalogue, course))]);
   const stage = (slug: string): StageCount => ({
     waiting: stages.filter((r) => r.next_slug === slug && r.status === "active").reduce((sum, r) => sum + r.n, 0),
     waitingPaused: stages.filter((r) => r.next_slug === slug && r.status === "paused").reduce((sum, r) => sum + r.n, 0),
   });
-  const byStatus = (status: string) => stages.filter((r) => r.status === status).reduce((sum, r) => sum + r.n, 0);
   // A reader's latest lesson is the last one on or before their last_day (lessons are placed by day).
   const lessons = course.lessons.map((lesson, i) => {
     const nextDay = course.lessons[i + 1]?.day ?? Infinity;
@@ -98,7 +100,7 @@ export async function courseFigures(services: Services, course: Course): Promise
     daySeconds: services.courseDaySeconds,
     lessons,
     graduation: stage(GRADUATION_SLUG),
-    totals: { active: byStatus("active"), paused: byStatus("paused"), completed: byStatus("completed"), cancelled: byStatus("cancelled") },
+    counts,
   };
 }
 

@@ -1,7 +1,9 @@
 import type { Course } from "../content/schema.ts";
 import { errorMessage } from "../errors.ts";
-import { countFailedSends, dailySeries, dashboardCounts, failedSends } from "../store/admin-queries.ts";
-import type { DashboardCounts, DayPoint, FailedSendRow } from "../store/admin-queries.ts";
+import { countFailedSends, dailySeries, failedSends } from "../store/admin-queries.ts";
+import type { DayPoint, FailedSendRow } from "../store/admin-queries.ts";
+import { readerCounts } from "../store/reader-counts.ts";
+import type { ReaderCounts } from "../store/reader-counts.ts";
 import { courseScope } from "./course-admin.ts";
 import type { Services } from "./services.ts";
 
@@ -29,9 +31,28 @@ export async function queueStatsOf(log: Services["log"], queueStats: QueueStats)
   }
 }
 
+export type QueueHealthKey = "waiting" | "sending" | "retrying" | "failed";
+
+/**
+ * The send queue in a publisher's words. BullMQ's own states fold into four: queued in any form is
+ * waiting, active is being sent, delayed is a retry waiting its turn, failed gave up. Completed
+ * jobs are left out (BullMQ trims them, so the number says nothing about emails sent).
+ */
+export const QUEUE_HEALTH: { key: QueueHealthKey; label: string; means: string; states: string[] }[] = [
+  { key: "waiting", label: "Waiting", means: "queued, not picked up yet", states: ["waiting", "prioritized", "waiting-children", "paused"] },
+  { key: "sending", label: "Sending", means: "being handed to the provider now", states: ["active"] },
+  { key: "retrying", label: "Retrying", means: "failed once, will try again", states: ["delayed"] },
+  { key: "failed", label: "Failed", means: "gave up; see failed sends", states: ["failed"] },
+];
+
+export function queueHealth(stats: Record<string, number>): Record<QueueHealthKey, number> {
+  return Object.fromEntries(QUEUE_HEALTH.map((h) => [h.key, h.states.reduce((sum, s) => sum + (stats[s] ?? 0), 0)])) as Record<QueueHealthKey, number>;
+}
+
 export interface DashboardFigures {
   course: Course;
-  counts: DashboardCounts;
+  /** The course's readers by state (src/store/reader-counts.ts), the same numbers as the course page, API and CLI. */
+  counts: ReaderCounts;
   /** Signups and accepted emails per day, the last 30 days in the course's zone. */
   series: DayPoint[];
   queue: Record<string, number> | null;
@@ -50,7 +71,7 @@ export async function dashboardFigures(services: Services, course: Course, queue
   const zone = course.schedule.timezone;
   const scope = courseScope(services.catalogue, course);
   const [counts, series, queue, failed, failedTotal] = await Promise.all([
-    dashboardCounts(db, course.slug, scope),
+    readerCounts(db, scope),
     dailySeries(db, zone, services.now(), 30, scope),
     queueStatsOf(services.log, queueStats),
     failedSends(db, 10, scope),

@@ -318,7 +318,31 @@ export const answers = {
   deliveryLog: z.object({ items: z.array(webhookDelivery) }),
   deliveryReplayed: z.object({ replayed: z.literal(true), id: z.string() }),
   /** Rich answers whose full shape the README describes; documented as objects with their main fields. */
-  stats: z.object({ course: z.string(), counts: z.record(z.string(), z.unknown()), days: z.array(z.unknown()), zone: z.string(), queue: z.record(z.string(), z.unknown()), failedSends: z.number() }).loose(),
+  stats: z
+    .object({
+      course: z.string(),
+      counts: z
+        .object({
+          total: z.number().describe("Every reader of the course: the buckets below add up to it."),
+          pending: z.number().describe("Signed up, has not confirmed yet."),
+          active: z.number().describe("Confirmed, lessons still coming."),
+          paused: z.number().describe("Confirmed, lessons on hold for now."),
+          finished: z.number().describe("Got the whole course (graduated)."),
+          left: z.number().describe("Left this course, still gets other email."),
+          unsubscribed: z.number().describe("Stopped all email."),
+          bounced: z.number().describe("The address does not receive mail."),
+          complained: z.number().describe("Marked an email as spam."),
+          signups: z.number().describe("Same as total (the earlier name)."),
+          completed: z.number().describe("Same as finished (the earlier name)."),
+        })
+        .describe("Each reader counted once (README, Reader counts): the same numbers as the dashboard, course page and `admin stats`."),
+      days: z.array(z.unknown()),
+      zone: z.string(),
+      queue: z.record(z.string(), z.unknown()).nullable().describe("BullMQ's raw job states (every course's); null without a queue."),
+      queueHealth: z.object({ waiting: z.number(), sending: z.number(), retrying: z.number(), failed: z.number() }).nullable(),
+      failedSends: z.number(),
+    })
+    .loose(),
   reader: z.object({ subscriber: z.object({ id: z.string(), email: z.string() }).loose(), course: z.string(), enrollment: z.unknown(), enrollments: z.array(z.unknown()), next: z.unknown(), timeline: z.array(z.unknown()) }).loose(),
   readerExport: z.record(z.string(), z.unknown()).describe("Everything kept about the reader, as their data export."),
   analytics: z.object({ course: z.string() }).loose().describe("Per-lesson figures and the cohort funnel (README, Analytics)."),

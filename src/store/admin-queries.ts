@@ -185,42 +185,6 @@ export async function searchReaders(db: Database, search: ReaderSearch): Promise
   };
 }
 
-export interface DashboardCounts {
-  signups: number;
-  pending: number;
-  active: number;
-  completed: number;
-  paused: number;
-  unsubscribed: number;
-  bounced: number;
-  complained: number;
-}
-
-/** Readers by status, and the course's enrollments by state; `scope`: only that course's readers. */
-export async function dashboardCounts(db: Database, courseSlug: string, scope?: CourseScope): Promise<DashboardCounts> {
-  let readers = db.selectFrom("subscribers").select(["status", (eb) => eb.fn.countAll().as("n")]);
-  if (scope && !scope.only) readers = readers.where((eb) => readerOfCourse(eb, scope));
-  const subscribers = await readers.groupBy("status").execute();
-  const enrollments = await db
-    .selectFrom("enrollments")
-    .select(["status", (eb) => eb.fn.countAll().as("n")])
-    .where("course_slug", "=", courseSlug)
-    .where("status", "in", ["paused", "completed"])
-    .groupBy("status")
-    .execute();
-  const by = (rows: { status: string; n: unknown }[], status: string) => Number(rows.find((r) => r.status === status)?.n ?? 0);
-  return {
-    signups: subscribers.reduce((sum, r) => sum + Number(r.n), 0),
-    pending: by(subscribers, "pending"),
-    active: by(subscribers, "active"),
-    completed: by(enrollments, "completed"),
-    paused: by(enrollments, "paused"),
-    unsubscribed: by(subscribers, "unsubscribed"),
-    bounced: by(subscribers, "bounced"),
-    complained: by(subscribers, "complained"),
-  };
-}
-
 export interface DayPoint {
   /** ISO date (yyyy-mm-dd) in the zone the series was drawn for. */
   day: string;

@@ -125,8 +125,8 @@ describe.each(ENGINES)("admin with two courses (%s)", (engine) => {
     const dashEvening = await page("/admin?course=evening-review");
     expect(dashMorning.querySelector("h1")?.textContent).toBe("Morning Pages");
     expect(dashEvening.querySelector("h1")?.textContent).toBe("Evening Review");
-    expect([count(dashMorning, "signups"), count(dashMorning, "paused")]).toEqual(["2", "0"]);
-    expect([count(dashEvening, "signups"), count(dashEvening, "paused")]).toEqual(["2", "1"]);
+    expect([count(dashMorning, "total"), count(dashMorning, "paused")]).toEqual(["2", "0"]);
+    expect([count(dashEvening, "total"), count(dashEvening, "paused")]).toEqual(["2", "1"]);
     expect(dashMorning.querySelector('li[data-count="paused"] a')?.getAttribute("href")).toBe("/admin/readers?status=paused&course=morning-pages");
 
     const coursePage = await page("/admin/course?course=morning-pages");

@@ -128,9 +128,10 @@ describe("dashboard", () => {
     await s.db.updateTable("enrollments").set({ status: "completed" }).where("subscriber_id", "in", completed).execute();
 
     const { body } = await s.api<Stats>("/admin/api/stats");
-    expect(body.counts).toEqual({ signups: 14, pending: 2, active: 9, completed: 2, paused: 4, unsubscribed: 1, bounced: 1, complained: 1 });
+    // Each reader in one bucket: the paused and finished readers are not also counted as active.
+    expect(body.counts).toEqual({ total: 14, signups: 14, pending: 2, active: 3, paused: 4, finished: 2, completed: 2, left: 0, unsubscribed: 1, bounced: 1, complained: 1 });
     const html = await (await s.page("/admin")).text();
-    expect(html).toContain('<li data-count="pending"><a href="/admin/readers?status=pending"><strong>2</strong> Pending confirmation</a></li>');
+    expect(html).toContain('<li data-count="pending"><a href="/admin/readers?status=pending"><strong>2</strong> Pending</a></li>');
     expect(html).toContain('<li data-count="paused"><a href="/admin/readers?status=paused"><strong>4</strong> Paused</a></li>');
   });
 

@@ -1,3 +1,4 @@
+import { queueHealth } from "../../commands/dashboard.ts";
 import type { DashboardFigures } from "../../commands/dashboard.ts";
 import type { ReaderView } from "../../commands/reader-actions.ts";
 import type { OutgoingEmail } from "../../send/mailer.ts";
@@ -12,9 +13,14 @@ import type { ImportReport } from "../../store/reader-import.ts";
 
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(Number(t)).toISOString());
 
-/** One course's figures; the queue is every course's. */
+/**
+ * One course's figures; the queue is every course's. `counts` are the reader buckets
+ * (src/store/reader-counts.ts), plus `signups` (= total) and `completed` (= finished) under the
+ * names earlier clients read. `queue` stays BullMQ's raw states; `queueHealth` is the publisher's view.
+ */
 export function presentStats(data: DashboardFigures) {
-  return { course: data.course.slug, counts: data.counts, days: data.series, zone: data.zone, queue: data.queue, failedSends: data.failedTotal };
+  const counts = { ...data.counts, signups: data.counts.total, completed: data.counts.finished };
+  return { course: data.course.slug, counts, days: data.series, zone: data.zone, queue: data.queue, queueHealth: data.queue ? queueHealth(data.queue) : null, failedSends: data.failedTotal };
 }
 
 export function presentReaderList(page: ReaderPage) {

@@ -83,11 +83,11 @@ function broadcastView(overrides: Partial<BroadcastPageView> = {}): BroadcastPag
 describe("admin pages as components", () => {
   it("are each a sound page under the console shell, with one current section in the nav", async () => {
     const pages = [
-      dashboardPage({ course, nav, counts: { signups: 1, pending: 0, active: 1, completed: 0, paused: 0, unsubscribed: 0, bounced: 0, complained: 0 }, series: [{ day: "2025-12-10", signups: 1, sends: 2 }], queue: null, failed: [], failedTotal: 0, zone: "UTC" }),
+      dashboardPage({ course, nav, counts: { total: 1, pending: 0, active: 1, paused: 0, finished: 0, left: 0, unsubscribed: 0, bounced: 0, complained: 0 }, series: [{ day: "2025-12-10", signups: 1, sends: 2 }], queue: null, failed: [], failedTotal: 0, zone: "UTC" }),
       queuesPage({ waiting: 1 }),
       readersPage({ course, nav, q: "", status: undefined, page: { items: [], next: null, prev: null }, zone: "UTC" }),
       failedPage({ course, nav, rows: [], total: 0, zone: "UTC" }),
-      coursePage({ course, nav, paused: false, daySeconds: undefined, lessons: [], graduation: { waiting: 0, waitingPaused: 0 }, totals: { active: 0, paused: 0, completed: 0, cancelled: 0 } }),
+      coursePage({ course, nav, paused: false, daySeconds: undefined, lessons: [], graduation: { waiting: 0, waitingPaused: 0 }, counts: { total: 0, pending: 0, active: 0, paused: 0, finished: 0, left: 0, unsubscribed: 0, bounced: 0, complained: 0 } }),
       broadcastListPage({ course, nav, broadcasts: [], audiences: [{ value: "all", label: "All active readers", size: 3 }], zones: ["UTC"], values }),
       broadcastPage(broadcastView()),
     ];
@@ -181,14 +181,36 @@ describe("admin pages as components", () => {
       { day: "2025-12-10", signups: 2, sends: 1 },
     ];
     const doc = await render(
-      dashboardPage({ course, nav, counts: { signups: 3, pending: 0, active: 3, completed: 0, paused: 0, unsubscribed: 0, bounced: 0, complained: 0 }, series, queue: { waiting: 2 }, failed: [], failedTotal: 0, zone: "UTC" }),
+      dashboardPage({ course, nav, counts: { total: 3, pending: 0, active: 3, paused: 0, finished: 0, left: 0, unsubscribed: 0, bounced: 0, complained: 0 }, series, queue: { waiting: 2 }, failed: [], failedTotal: 0, zone: "UTC" }),
     );
     const svg = doc.querySelector("figure.chart svg");
     expect(svg?.getAttribute("viewBox")).toBe("0 0 720 240");
     expect([...doc.querySelectorAll("circle.point.signups title")].map((t) => t.textContent)).toEqual(["9 Dec: 1 signups", "10 Dec: 2 signups"]);
     expect([...doc.querySelectorAll("figure.chart tbody tr")].map((tr) => tr.textContent)).toEqual(["2025-12-0910", "2025-12-1021"]);
-    expect(doc.querySelector('table.queue-stats th[scope="row"]')?.textContent).toBe("waiting");
-    expect(doc.querySelector('li[data-count="signups"] strong')?.textContent).toBe("3");
+    expect(doc.querySelector('table.queue-stats tr[data-health="waiting"] td')?.textContent).toBe("2");
+    expect(doc.querySelector('table.queue-raw tr[data-state="waiting"] td')?.textContent).toBe("2");
+    expect(doc.querySelector('li[data-count="total"] strong')?.textContent).toBe("3");
+  });
+
+  it("labels the chart's axis with round numbers and ends the last date label at its point, so the edge cannot clip it", async () => {
+    // 30 days whose busiest day has 37 signups: the old axis read 10/19/28/37-style steps.
+    const series = Array.from({ length: 30 }, (_, i) => ({ day: `2025-11-${String(i + 1).padStart(2, "0")}`, signups: i === 12 ? 37 : i % 4, sends: i % 7 }));
+    const doc = await render(
+      dashboardPage({ course, nav, counts: { total: 0, pending: 0, active: 0, paused: 0, finished: 0, left: 0, unsubscribed: 0, bounced: 0, complained: 0 }, series, queue: null, failed: [], failedTotal: 0, zone: "UTC" }),
+    );
+    const values = [...doc.querySelectorAll("figure.chart svg text.axis:not([data-tick])")].map((t) => t.textContent);
+    expect(values).toEqual(["0", "10", "20", "30", "40"]);
+    const dates = [...doc.querySelectorAll("figure.chart svg text[data-tick]")];
+    expect(dates.at(-1)?.getAttribute("data-tick")).toBe("2025-11-30");
+    expect(dates.at(-1)?.getAttribute("text-anchor")).toBe("end");
+    expect(dates.map((d) => d.getAttribute("data-tick"))).toEqual(["2025-11-01", "2025-11-06", "2025-11-11", "2025-11-16", "2025-11-21", "2025-11-26", "2025-11-30"]);
+    expect(doc.querySelector("figure.chart figcaption")?.textContent).toContain("Signups: 80 in 30 days, at most 37 a day");
+
+    // With 28 days, day 26 (index 25) would sit two days from the last label: it is left out.
+    const short = await render(
+      dashboardPage({ course, nav, counts: { total: 0, pending: 0, active: 0, paused: 0, finished: 0, left: 0, unsubscribed: 0, bounced: 0, complained: 0 }, series: series.slice(0, 28), queue: null, failed: [], failedTotal: 0, zone: "UTC" }),
+    );
+    expect([...short.querySelectorAll("figure.chart svg text[data-tick]")].map((d) => d.getAttribute("data-tick")).slice(-2)).toEqual(["2025-11-21", "2025-11-28"]);
   });
 
   it("shows a course switcher only when there are several courses, and keeps the nav's per-course links on the chosen one", async () => {

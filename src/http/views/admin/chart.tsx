@@ -1,18 +1,11 @@
 /** @jsxImportSource hono/jsx */
 import { DateTime } from "luxon";
 import type { DayPoint } from "../../../store/admin-queries.ts";
+import { niceTicks } from "./nice-ticks.ts";
 
 const WIDTH = 720;
 const HEIGHT = 240;
 const PAD = { top: 16, right: 16, bottom: 32, left: 44 };
-
-/** A round number at or above `max`, so the top gridline reads 10, 50, 200… rather than 37. */
-function niceCeiling(max: number): number {
-  if (max <= 5) return 5;
-  const magnitude = 10 ** Math.floor(Math.log10(max));
-  for (const step of [1, 2, 5, 10]) if (step * magnitude >= max) return step * magnitude;
-  return 10 * magnitude;
-}
 
 /**
  * Signups and sends per day as an inline SVG, drawn here on the server: no chart library, no
@@ -21,7 +14,8 @@ function niceCeiling(max: number): number {
  */
 export function DailyChart(props: { points: DayPoint[] }) {
   const { points } = props;
-  const top = niceCeiling(Math.max(1, ...points.map((p) => Math.max(p.signups, p.sends))));
+  const scale = niceTicks(Math.max(0, ...points.map((p) => Math.max(p.signups, p.sends))));
+  const top = scale.at(-1)!;
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
   const x = (i: number) => PAD.left + (points.length <= 1 ? plotW / 2 : (i * plotW) / (points.length - 1));
@@ -29,8 +23,7 @@ export function DailyChart(props: { points: DayPoint[] }) {
   const fmt = (n: number) => n.toFixed(1);
   const label = (day: string) => DateTime.fromISO(day).toFormat("d LLL");
   const line = (key: "signups" | "sends") => points.map((p, i) => `${fmt(x(i))},${fmt(y(p[key]))}`).join(" ");
-  const grid = [0, 0.25, 0.5, 0.75, 1].map((f) => {
-    const value = Math.round(top * f);
+  const grid = scale.map((value) => {
     return (
       <>
         <line class="grid" x1={PAD.left} x2={WIDTH - PAD.right} y1={fmt(y(value))} y2={fmt(y(value))} />
@@ -40,9 +33,12 @@ export function DailyChart(props: { points: DayPoint[] }) {
       </>
     );
   });
+  // Every fifth day and the last one; a fifth day too close to the last is left out so the two
+  // labels never overlap, and the last label ends at its point so the edge does not clip it.
+  const lastIndex = points.length - 1;
   const ticks = points.map((p, i) =>
-    i % 5 === 0 || i === points.length - 1 ? (
-      <text class="axis" x={fmt(x(i))} y={HEIGHT - 10} text-anchor="middle">
+    (i % 5 === 0 && lastIndex - i >= 3) || i === lastIndex ? (
+      <text class="axis" data-tick={p.day} x={fmt(x(i))} y={HEIGHT - 10} text-anchor={i === lastIndex && lastIndex > 0 ? "end" : i === 0 ? "start" : "middle"}>
         {label(p.day)}
       </text>
     ) : null,
@@ -69,8 +65,12 @@ export function DailyChart(props: { points: DayPoint[] }) {
         {dots("sends", "sent")}
       </svg>
       <figcaption>
-        <span class="key signups">● Signups ({totals.signups})</span>
-        <span class="key sends">● Emails sent ({totals.sends})</span>
+        <span class="key signups">
+          <span class="swatch" aria-hidden="true">●</span> Signups: {totals.signups} in {points.length} days, at most {Math.max(0, ...points.map((p) => p.signups))} a day
+        </span>
+        <span class="key sends">
+          <span class="swatch" aria-hidden="true">●</span> Emails sent: {totals.sends} in {points.length} days, at most {Math.max(0, ...points.map((p) => p.sends))} a day
+        </span>
       </figcaption>
       <details>
         <summary>The numbers</summary>

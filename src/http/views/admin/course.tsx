@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { Course, Lesson } from "../../../content/schema.ts";
 import type { OutgoingEmail } from "../../../send/mailer.ts";
+import type { ReaderCounts } from "../../../commands/reader-counts.ts";
 import { EmailPreview } from "./email-preview.tsx";
 import { adminLayout } from "./layout.tsx";
 import { CourseField, courseHref, LessonOptions, Notice, TableBox } from "./parts.tsx";
@@ -28,7 +29,7 @@ export interface CourseOverview {
   daySeconds: number | undefined;
   lessons: (StageCount & { lesson: Lesson; received: number })[];
   graduation: StageCount;
-  totals: { active: number; paused: number; completed: number; cancelled: number };
+  counts: ReaderCounts;
   message?: string | undefined;
   /** Where the signup form posts (APP_URL) and which other sites may post it (ALLOWED_ORIGINS); without it, no snippets. */
   embed?: { appUrl: string; allowedOrigins: readonly string[] };
@@ -157,7 +158,7 @@ export function coursePage(view: CourseOverview) {
               <td>{course.graduationDay}</td>
               <td>week {weekOf(course.graduationDay)}</td>
               <Waiting count={view.graduation} />
-              <td data-count="completed">{view.totals.completed} completed</td>
+              <td data-count="completed">{view.counts.finished} finished</td>
               <td>
                 <a href={courseHref(nav, "/admin/course/preview?lesson=graduation")}>Preview</a>
               </td>
@@ -166,8 +167,9 @@ export function coursePage(view: CourseOverview) {
         </table>
       </TableBox>
       <p class="hint">
-        Enrolled: <span data-total="active">{view.totals.active}</span> active, <span data-total="paused">{view.totals.paused}</span> paused,{" "}
-        <span data-total="completed">{view.totals.completed}</span> completed, <span data-total="cancelled">{view.totals.cancelled}</span> stopped. “Next up for” counts readers whose
+        Readers: <span data-total="active">{view.counts.active}</span> active, <span data-total="paused">{view.counts.paused}</span> paused,{" "}
+        <span data-total="finished">{view.counts.finished}</span> finished, <span data-total="left">{view.counts.left}</span> left, the same numbers as on the
+        dashboard. “Next up for” counts readers whose
         next email is that one; “last received” counts active and paused readers whose latest lesson it is.
       </p>
 

@@ -1,22 +1,62 @@
 /** @jsxImportSource hono/jsx */
 import type { Course } from "../../../content/schema.ts";
 import { describeSend } from "../../../domain/reader-timeline.ts";
-import type { DashboardCounts, DayPoint, FailedSendRow } from "../../../store/admin-queries.ts";
+import type { DayPoint, FailedSendRow } from "../../../store/admin-queries.ts";
+import { BUCKET_DEFINITIONS, READER_BUCKETS } from "../../../commands/reader-counts.ts";
+import type { ReaderBucket, ReaderCounts } from "../../../commands/reader-counts.ts";
+import { QUEUE_HEALTH, queueHealth } from "../../../commands/dashboard.ts";
 import { DailyChart } from "./chart.tsx";
 import { adminLayout } from "./layout.tsx";
 import { courseHref, formatAt, TableBox } from "./parts.tsx";
 import type { CourseNav, Html } from "./parts.tsx";
 
-const COUNT_LABELS: [keyof DashboardCounts, string, string][] = [
-  ["signups", "Signups", "/admin/readers"],
-  ["pending", "Pending confirmation", "/admin/readers?status=pending"],
-  ["active", "Active", "/admin/readers?status=active"],
-  ["completed", "Finished the course", "/admin/readers?status=completed"],
-  ["paused", "Paused", "/admin/readers?status=paused"],
-  ["unsubscribed", "Unsubscribed", "/admin/readers?status=unsubscribed"],
-  ["bounced", "Bounced", "/admin/readers?status=bounced"],
-  ["complained", "Complained", "/admin/readers?status=complained"],
-];
+/** Where each bucket's readers are listed; "left" has no filter of its own yet. */
+const BUCKET_FILTERS: Partial<Record<ReaderBucket, string>> = {
+  pending: "pending",
+  active: "active",
+  paused: "paused",
+  finished: "completed",
+  unsubscribed: "unsubscribed",
+  bounced: "bounced",
+  complained: "complained",
+};
+
+/** The readers by state, each in one bucket so they add up to the total, with what each means. */
+export function ReaderCountsList(props: { counts: ReaderCounts; nav?: CourseNav | undefined }) {
+  const { counts, nav } = props;
+  return (
+    <>
+      <ul class="counts">
+        <li data-count="total">
+          <a href={courseHref(nav, "/admin/readers")}>
+            <strong>{counts.total}</strong> Readers in all
+          </a>
+        </li>
+        {READER_BUCKETS.map((bucket) => {
+          const filter = BUCKET_FILTERS[bucket];
+          const body = (
+            <>
+              <strong>{counts[bucket]}</strong> {BUCKET_DEFINITIONS[bucket].label}
+            </>
+          );
+          return <li data-count={bucket}>{filter ? <a href={courseHref(nav, `/admin/readers?status=${filter}`)}>{body}</a> : <span class="count">{body}</span>}</li>;
+        })}
+      </ul>
+      <details class="legend">
+        <summary>What the numbers mean</summary>
+        <p class="muted">Each reader is counted once, so the states add up to the readers in all.</p>
+        <dl>
+          {READER_BUCKETS.map((bucket) => (
+            <>
+              <dt>{BUCKET_DEFINITIONS[bucket].label}</dt>
+              <dd>{BUCKET_DEFINITIONS[bucket].means}</dd>
+            </>
+          ))}
+        </dl>
+      </details>
+    </>
+  );
+}
 
 /** BullMQ's own words for job states, in the order an operator reads them. */
 const QUEUE_ORDER = ["waiting", "active", "delayed", "prioritized", "waiting-children", "paused", "completed", "failed"];
@@ -30,18 +70,35 @@ export function QueueTable(props: { stats: Record<string, number> | null }) {
       </p>
     );
   }
+  const health = queueHealth(stats);
   const keys = [...QUEUE_ORDER.filter((k) => k in stats), ...Object.keys(stats).filter((k) => !QUEUE_ORDER.includes(k)).sort()];
   return (
-    <table class="queue-stats" data-queue="available">
-      <tbody>
-        {keys.map((k) => (
-          <tr>
-            <th scope="row">{k}</th>
-            <td>{stats[k]}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <>
+      <table class="queue-stats" data-queue="available">
+        <tbody>
+          {QUEUE_HEALTH.map((h) => (
+            <tr data-health={h.key}>
+              <th scope="row">{h.label}</th>
+              <td>{health[h.key]}</td>
+              <td class="muted">{h.means}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <details class="raw-queue">
+        <summary>Raw queue states</summary>
+        <table class="queue-raw">
+          <tbody>
+            {keys.map((k) => (
+              <tr data-state={k}>
+                <th scope="row">{k}</th>
+                <td>{stats[k]}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </details>
+    </>
   );
 }
 
@@ -95,7 +152,7 @@ export function FailedTable(props: { course: Course; rows: FailedSendRow[]; zone
 export function dashboardPage(input: {
   course: Course;
   nav: CourseNav;
-  counts: DashboardCounts;
+  counts: ReaderCounts;
   series: DayPoint[];
   queue: Record<string, number> | null;
   failed: FailedSendRow[];
@@ -116,15 +173,7 @@ export function dashboardPage(input: {
       ) : null}
       <section aria-labelledby="counts-h">
         <h2 id="counts-h">Readers</h2>
-        <ul class="counts">
-          {COUNT_LABELS.map(([key, label, href]) => (
-            <li data-count={key}>
-              <a href={courseHref(nav, href)}>
-                <strong>{counts[key]}</strong> {label}
-              </a>
-            </li>
-          ))}
-        </ul>
+        <ReaderCountsList counts={counts} nav={nav} />
       </section>
       <section aria-labelledby="chart-h">
         <h2 id="chart-h">Last {input.series.length} days</h2>
