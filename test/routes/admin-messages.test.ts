@@ -5,6 +5,8 @@ import type { TestApp } from "../support/app.ts";
 import { ENGINES } from "../support/databases.ts";
 import type { Engine } from "../support/databases.ts";
 import { confirmedReader } from "../support/readers.ts";
+import { TEST_SECRET } from "../support/stack.ts";
+import { preferencesToken } from "../../src/tokens.ts";
 
 const ADMIN = "admin-token-for-tests-0123456789";
 const auth = { authorization: `Bearer ${ADMIN}` };
@@ -86,5 +88,30 @@ describe.each(ENGINES)("admin messages name the fix (%s)", (engine) => {
     expect(byEmail.get("grad@example.com")).toBe("graduation email");
     expect(byEmail.get("new@example.com")).toBe(t.course.lessons[0]!.slug);
     expect(rows.map((r) => r.next_lesson).join(",")).not.toContain("#");
+  });
+
+  it("says on a finished reader's console page and preferences page why pausing is not offered", async () => {
+    const { t, app } = await setup(engine);
+    const { subscriberId, enrollmentId } = await confirmedReader(t.db, t.course, { email: "done@example.com", confirmedAt: t.clock.now });
+    await t.db.updateTable("enrollments").set({ status: "completed", completed_at: t.clock.now, next_slug: null }).where("id", "=", enrollmentId).execute();
+
+    const page = await (await app.request(`/admin/readers/${subscriberId}`, { headers: auth })).text();
+    expect(page).not.toContain(`/admin/readers/${subscriberId}/pause`);
+    expect(page).toContain("Not offered for this reader: pausing (they finished the course).");
+
+    const prefs = await preferencesToken(TEST_SECRET, subscriberId, t.clock.now);
+    const own = await (await app.request(`/preferences/${prefs}`)).text();
+    expect(own).not.toContain("Pause for a week");
+    expect(own).toContain("Nothing to pause: every lesson of this course has been sent.");
+  });
+
+  it("names the reason on the console page of a reader who unsubscribed from all email", async () => {
+    const { t, app } = await setup(engine);
+    const { subscriberId } = await confirmedReader(t.db, t.course, { email: "gone@example.com", confirmedAt: t.clock.now });
+    const left = await app.request(`/admin/api/subscribers/${subscriberId}/unsubscribe`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{}" });
+    expect(left.status).toBe(200);
+    const page = await (await app.request(`/admin/readers/${subscriberId}`, { headers: auth })).text();
+    expect(page).not.toContain(`/admin/readers/${subscriberId}/send-lesson`);
+    expect(page).toMatch(/Not offered for this reader: sending a lesson \((they unsubscribed from all email|they left the course)\)/);
   });
 });
