@@ -130,14 +130,14 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
     .command("send-lesson")
     .description("send one lesson to one reader now")
     .argument("<reader>", "reader id or email address")
-    .argument("<lesson>", "lesson slug")
+    .argument("<lesson>", "the lesson's number in the course (2) or its slug")
     .option("--course <slug>", COURSE_HELP)
     .action(async (who: string, slug: string, options: { course?: string }) =>
       withServices(async (services) => {
         const course = courseOption(services, options.course);
         const id = await findReader(services, who);
-        const { sendId } = await runReaderAction(services, id, "send-lesson", { lesson: slug, course: course.slug });
-        out(`Queued lesson "${slug}" for ${who} (send ${sendId}).`);
+        const { sendId, lesson } = await runReaderAction(services, id, "send-lesson", { lesson: slug, course: course.slug });
+        out(`Queued lesson ${lesson!.number} "${lesson!.title}" (${lesson!.slug}) for ${who} (send ${sendId}).`);
       }),
     );
 
@@ -261,6 +261,7 @@ export function buildProgram(out: (line: string) => void = (line) => process.std
           for (const [label, list] of [["invalid", report.invalid], ["duplicate", report.duplicates], ["suppressed", report.suppressed], ["already a reader", report.existing]] as const) {
             for (const p of list) out(`line ${p.line}: ${label}: ${p.email}: ${p.reason}`);
           }
+          for (const p of report.warnings) out(`line ${p.line}: warning: ${p.email}: ${p.reason}`);
           if (report.imported < report.rows) exitCode = EXIT.partial;
         } catch (error) {
           if (started) progress.stop();

@@ -113,10 +113,18 @@ export async function previewReader(services: Services, param: string | undefine
   return { subscriber, sample: false };
 }
 
+/**
+ * The lessons as every "no such lesson" message lists them, number and slug ("1 (first-steps), 2
+ * (…)"), so the admin can copy either back: the reader actions take both, previews the slug.
+ */
+export function lessonChoices(course: Course): string {
+  return course.lessons.map((l) => `${l.number} (${l.slug})`).join(", ");
+}
+
 /** "graduation" or a lesson's slug: what can be previewed and test-sent. */
 export function requirePreviewSlug(course: Course, slug: string): void {
   if (slug === "graduation" || course.lessons.some((l) => l.slug === slug)) return;
-  throw notFound("unknown_lesson", `There is no lesson "${slug}". Lessons: ${course.lessons.map((l) => l.slug).join(", ")}, graduation.`, "No such lesson");
+  throw notFound("unknown_lesson", `There is no lesson "${slug.slice(0, 100)}" to preview; name it by slug. Lessons: ${lessonChoices(course)}, graduation.`, "No such lesson");
 }
 
 /**

@@ -1,6 +1,6 @@
 import Papa from "papaparse";
 import type { Course } from "../content/schema.ts";
-import { resolveTimezone } from "../domain/schedule.ts";
+import { isValidTimezone } from "../domain/schedule.ts";
 import { emailKey, emailSchema } from "../email-address.ts";
 import { invalid, malformed } from "../errors.ts";
 import { singleLine } from "../text.ts";
@@ -172,7 +172,7 @@ export async function importReaders(db: Database, course: Course, input: CsvInpu
   const source = singleLine(options.consentSource);
   if (source.length < 3) throw notImportable("consent_source_required", "Say where these readers gave their consent (at least a few words).");
   if (source.length > 200) throw notImportable("consent_source_too_long", "Keep the consent source under 200 characters.");
-  const report: ImportReport = { rows: 0, imported: 0, joined: [], duplicates: [], invalid: [], suppressed: [], existing: [] };
+  const report: ImportReport = { rows: 0, imported: 0, joined: [], duplicates: [], invalid: [], suppressed: [], existing: [], warnings: [] };
   const header: string[] = [];
   const counter = { bytes: 0 };
   const seen = new FirstLines();
@@ -199,7 +199,14 @@ export async function importReaders(db: Database, course: Course, input: CsvInpu
       const first = seen.firstOrRemember(emailKey(email.data), line);
       // eslint-disable-next-line no-control-regex
       const name = (row.name ?? "").replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim().slice(0, 100) || null;
-      const candidate: ImportCandidate = { line, email: email.data, name, timezone: resolveTimezone(row.timezone?.trim(), course.schedule.timezone) };
+      const zone = row.timezone?.trim();
+      // An unknown zone is not a reason to drop a reader who consented, but the admin must learn
+      // which zone their lessons will follow instead, so the line is reported as a warning.
+      const timezone = isValidTimezone(zone) ? zone : course.schedule.timezone;
+      if (zone && timezone !== zone) {
+        report.warnings.push({ line, email: detached(email.data), reason: `unknown time zone "${zone.slice(0, 60)}": the course's zone, ${timezone}, is used instead` });
+      }
+      const candidate: ImportCandidate = { line, email: email.data, name, timezone };
       if (first !== undefined) candidate.sameFingerprintAs = first;
       page.push(candidate);
     }

@@ -13,7 +13,7 @@ import { moveToLesson, retryHeldLesson, sendLessonNow, skipHeldLesson } from "..
 import { exportReaderData } from "../store/reader-data.ts";
 import { findSubscriber, unsubscribe } from "../store/subscribers.ts";
 import type { Subscriber } from "../store/subscribers.ts";
-import { chooseCourse, courseScope } from "./course-admin.ts";
+import { chooseCourse, courseScope, lessonChoices } from "./course-admin.ts";
 import { dispatchQuietly } from "./dispatch.ts";
 import type { Services } from "./services.ts";
 
@@ -35,13 +35,16 @@ export interface ActionOutcome {
 
 const noSuchReader = () => notFound("unknown_reader", "There is no reader with that id.", "No such reader");
 
-/** A lesson of the course by slug or by its number in the course ("3"). */
+/**
+ * A lesson of the course by slug or by its number in the course ("3"): the console's forms, the
+ * API and the CLI's `send-lesson` and `move` all come through here, so "2" means lesson 2 in each.
+ */
 export function resolveLesson(course: Course, value: unknown): Lesson {
   const text = typeof value === "string" ? value.trim() : typeof value === "number" ? String(value) : "";
   if (!text) throw malformed("lesson_required", "Pick a lesson.", "Pick a lesson");
   const lesson = /^\d{1,4}$/.test(text) ? course.lessons.find((l) => l.number === Number(text)) : course.lessons.find((l) => l.slug === text);
   if (!lesson) {
-    throw malformed("unknown_lesson", `There is no lesson "${text.slice(0, 100)}". Lessons: ${course.lessons.map((l) => `${l.number} (${l.slug})`).join(", ")}.`, "No such lesson");
+    throw malformed("unknown_lesson", `There is no lesson "${text.slice(0, 100)}" in “${course.name}”; give its number or its slug. Lessons: ${lessonChoices(course)}.`, "No such lesson");
   }
   return lesson;
 }

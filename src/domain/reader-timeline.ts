@@ -133,6 +133,17 @@ const CONSENT_TEXT: Record<ConsentEvent["kind"], string> = {
   preferences: "Changed preferences",
 };
 
+/**
+ * Why an email failed, without the worker's own "gave up after N attempts: " lead: the timeline
+ * counts the attempts itself, and saying it twice read "failed after 2 attempts: gave up after 2
+ * attempts: …". Rows written before the worker stopped adding it still carry it, so it is taken
+ * off here rather than only at the source.
+ */
+export function failureReason(error: string | null): string {
+  if (!error) return "no reason recorded";
+  return error.replace(/^gave up after \d+ attempts?: /, "") || "no reason recorded";
+}
+
 /** Everything that happened to one reader, oldest first, from the rows the engine already keeps. */
 export function buildTimeline(course: Course, detail: ReaderHistory): TimelineEvent[] {
   const events: TimelineEvent[] = [];
@@ -169,10 +180,11 @@ export function buildTimeline(course: Course, detail: ReaderHistory): TimelineEv
     if (followed.length === 0) add(send.clicked_at, "clicked", `${what} clicked`);
     add(send.bounced_at, "bounced", `${what} bounced`);
     add(send.complained_at, "complained", `${what} marked as spam`);
-    if (send.status === "failed") add(send.updated_at, "failed", `${what} failed after ${send.attempts} attempt${send.attempts === 1 ? "" : "s"}: ${send.error ?? "no reason recorded"}`);
+    if (send.status === "failed") add(send.updated_at, "failed", `${what} failed after ${send.attempts} attempt${send.attempts === 1 ? "" : "s"}: ${failureReason(send.error)}`);
     const lesson = send.kind === "lesson" ? course.lessons.find((l) => l.slug === send.lesson_slug) : undefined;
     const lessonName = lesson ? `lesson ${lesson.number}` : `lesson “${send.lesson_slug ?? "?"}”`;
-    if (send.status === "failed" && send.kind === "lesson" && send.enrollment_id) add(send.updated_at, "held", `held: ${lessonName} failed: ${send.error ?? "no reason recorded"}`);
+    // The line above already gives the reason; this one says only what the failure does to the course.
+    if (send.status === "failed" && send.kind === "lesson" && send.enrollment_id) add(send.updated_at, "held", `Course held: nothing more is sent until ${lessonName} is retried or skipped`);
     if (send.status === "skipped") add(send.updated_at, "skipped", `${what} skipped by an admin: ${send.skip_reason ?? "no reason recorded"} (it had failed: ${send.error ?? "no reason recorded"})`);
     if (send.status === "cancelled") add(send.updated_at, "cancelled", `${what} cancelled${send.error ? ` (${send.error})` : ""}`);
   }
@@ -267,7 +279,7 @@ export function explainNextLesson(course: Course, detail: ReaderHistory, now: nu
   if (held) {
     const lesson = course.lessons.find((l) => l.slug === held.lesson_slug);
     return {
-      sentence: `Held: lesson ${lesson ? lesson.number : `“${held.lesson_slug ?? "?"}”`} failed: ${held.error ?? "no reason recorded"}. Nothing more is sent until it is retried or skipped.`,
+      sentence: `Held: lesson ${lesson ? lesson.number : `“${held.lesson_slug ?? "?"}”`} failed: ${failureReason(held.error)}. Nothing more is sent until it is retried or skipped.`,
       dueAt: null,
       slug: held.lesson_slug,
       held: { sendId: held.id, slug: held.lesson_slug },

@@ -299,6 +299,7 @@ export const answers = {
     duplicates: z.array(importLine),
     suppressed: z.array(importLine),
     existing: z.array(importLine),
+    warnings: z.array(importLine).describe("Rows imported with a change, each naming it (an unknown time zone and the course's zone used instead)."),
   }),
   readerAction: z.object({ ok: z.literal(true), action: z.string(), lesson: z.string().optional(), sendId: z.string().optional() }),
   sendingStatus: z.object({

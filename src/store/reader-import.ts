@@ -27,6 +27,8 @@ export interface ImportReport {
   invalid: ImportProblem[];
   suppressed: ImportProblem[];
   existing: ImportProblem[];
+  /** Rows imported with a change the admin should know of (an unknown time zone replaced by the course's). */
+  warnings: ImportProblem[];
 }
 
 /** A row that passed the file's checks, ready to be written. */
@@ -161,6 +163,17 @@ export function spreadsheetSafe(value: string | null): string {
 
 export const EXPORT_COLUMNS = ["email", "name", "timezone", "status", "signed_up_at", "confirmed_at", "consent_source", "course_status", "next_lesson"] as const;
 
+/**
+ * The next email in the words of the file's reader, a person with a spreadsheet: the lesson's
+ * slug (which the import and the console's forms accept back), "graduation email" rather than the
+ * engine's "#graduation" marker, and "" when nothing more is due.
+ */
+function nextInWords(next: string | null): string {
+  if (next === null) return "";
+  if (next.startsWith("#")) return next === "#graduation" ? "graduation email" : next.slice(1);
+  return next;
+}
+
 /** Every reader (erased ones are gone already), a page at a time, as CSV lines. */
 export async function* exportReadersCsv(db: Database, course: Course): AsyncGenerator<string> {
   yield `${Papa.unparse([EXPORT_COLUMNS as unknown as string[]])}\r\n`;
@@ -176,7 +189,7 @@ export async function* exportReadersCsv(db: Database, course: Course): AsyncGene
       .execute();
     if (page.length === 0) return;
     const iso = (t: number | null) => (t === null ? "" : new Date(Number(t)).toISOString());
-    const cells = page.map((r) => [r.email, r.name, r.timezone, r.status, iso(r.created_at), iso(r.confirmed_at), r.consent_form, r.enrollment_status ?? "", r.next_slug ?? ""].map(spreadsheetSafe));
+    const cells = page.map((r) => [r.email, r.name, r.timezone, r.status, iso(r.created_at), iso(r.confirmed_at), r.consent_form, r.enrollment_status ?? "", nextInWords(r.next_slug)].map(spreadsheetSafe));
     yield `${Papa.unparse(cells)}\r\n`;
     after = page[page.length - 1]!.id;
   }

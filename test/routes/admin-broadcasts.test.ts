@@ -180,6 +180,9 @@ describe.each(ENGINES)("broadcasts (admin console) (%s)", (engine) => {
     const page = await (await get(`/admin/broadcasts/${id}?notice=started`)).text();
     expect(page).toContain(`data-progress-url="/admin/broadcasts/${id}/progress.json"`);
     expect(page).toContain('data-done="false"');
+    // While it sends, the notice says so, and the page's script hides it once the send is done.
+    expect(page).toMatch(/<div data-hide-when-done="">\s*<p class="notice" role="status">Sending\. The progress bar follows it live\.<\/p>/);
+    expect(page).not.toContain("Send a test");
 
     // The tick's own step turns the audience into ledger rows.
     await advanceBroadcasts({ db: t.db, now: () => NOW }, { batchSize: 100 });
@@ -206,6 +209,15 @@ describe.each(ENGINES)("broadcasts (admin console) (%s)", (engine) => {
     const again = await post(`/admin/broadcasts/${id}/send`);
     expect(again.status).toBe(409);
     expect(await again.text()).toContain("This newsletter is sent");
+
+    // The same address reloaded after the send: the page speaks of a sent newsletter only.
+    const done = await (await get(`/admin/broadcasts/${id}?notice=started`)).text();
+    expect(done).not.toContain("follows it live");
+    expect(done).toContain("Sent: every recipient is settled, and the figures below are final.");
+    expect(done).toContain('data-done="true"');
+    expect(done).not.toContain("Send a test");
+    expect(done).not.toContain(`action="/admin/broadcasts/${id}/cancel"`);
+    expect(done).not.toContain(`action="/admin/broadcasts/${id}/send"`);
   });
 
   it("schedules in a chosen time zone, and a draft can be scheduled or sent from its page", async () => {
@@ -271,6 +283,8 @@ describe.each(ENGINES)("broadcasts (admin console) (%s)", (engine) => {
     expect(t.dispatcher.tests).toEqual([{ to: "me@example.com", broadcastId: id }]);
     expect(t.dispatcher.sends).toEqual([]);
     expect(await (await get(response.headers.get("location")!)).text()).toContain("A test email is queued for me@example.com");
+    // Before it goes out, the draft's page offers the test.
+    expect(await (await get(`/admin/broadcasts/${id}`)).text()).toContain("Send a test");
     expect((await post(`/admin/broadcasts/${id}/test`, { to: "" })).status).toBe(422);
   });
 

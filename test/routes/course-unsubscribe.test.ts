@@ -227,6 +227,8 @@ describe.each(ENGINES)("one course or all email (%s)", (engine) => {
       const page = await (await app.request(`/preferences/${prefs}?done=left`)).text();
       expect(page).toContain("<h3 id=\"course-morning-pages\">Morning Pages</h3><p>You left this course.</p>");
       expect(page).not.toContain("Leave Morning Pages");
+      // No pause button either, and the card says why instead of leaving it out silently.
+      expect(page).toMatch(/aria-labelledby="course-morning-pages">(?:(?!<\/section>).)*Nothing to pause: you left this course\./s);
       // The reader's own export says which course they left.
       const data = (await (await app.request(`/preferences/${prefs}/data.json`)).json()) as { consent: { kind: string; course: string | null }[] };
       expect(data.consent.filter((e) => e.kind === "unsubscribe")).toMatchObject([{ kind: "unsubscribe", course: MORNING }]);

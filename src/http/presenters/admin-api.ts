@@ -81,7 +81,7 @@ export function presentFailedSends(rows: FailedSendRow[], total: number) {
 
 export function presentImport(report: ImportReport) {
   const rows = (list: ImportReport["invalid"]) => list.map((p) => ({ line: p.line, email: p.email, reason: p.reason }));
-  return { rows: report.rows, imported: report.imported, joined: rows(report.joined), invalid: rows(report.invalid), duplicates: rows(report.duplicates), suppressed: rows(report.suppressed), existing: rows(report.existing) };
+  return { rows: report.rows, imported: report.imported, joined: rows(report.joined), invalid: rows(report.invalid), duplicates: rows(report.duplicates), suppressed: rows(report.suppressed), existing: rows(report.existing), warnings: rows(report.warnings) };
 }
 
 /** An email as a preview shows it whole: envelope, headers and both parts. */

@@ -93,6 +93,19 @@ function standingText(standing: CourseStanding, subscriber: Subscriber): string 
   }
 }
 
+/**
+ * Why a course the reader is in offers no "Pause for a week", when it offers none: the button is
+ * left out rather than shown and refused, and this sentence takes its place.
+ */
+function noPauseReason(standing: CourseStanding, subscriber: Subscriber): string | undefined {
+  if (!standing.course || standing.canPause || standing.canResume) return undefined;
+  if (subscriber.status === "unsubscribed") return "Nothing to pause: you're unsubscribed from all email.";
+  if (subscriber.status === "pending" || standing.status === "pending") return "You can pause once you've confirmed your address.";
+  if (standing.status === "completed") return "Nothing to pause: every lesson of this course has been sent.";
+  if (standing.status === "cancelled") return "Nothing to pause: you left this course.";
+  return undefined;
+}
+
 function CourseCard(props: { token: string; standing: CourseStanding; subscriber: Subscriber }) {
   const { token, standing, subscriber } = props;
   const id = `course-${standing.slug}`;
@@ -127,6 +140,7 @@ function CourseCard(props: { token: string; standing: CourseStanding; subscriber
           </button>
         </form>
       ) : null}
+      {noPauseReason(standing, subscriber) ? <p class="hint">{noPauseReason(standing, subscriber)}</p> : null}
       {standing.canLeave ? (
         <form method="post" action={`/preferences/${token}/leave`}>
           <input type="hidden" name="course" value={standing.slug} />

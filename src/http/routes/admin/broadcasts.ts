@@ -30,12 +30,29 @@ import type { AudienceChoice, BroadcastPageView, ComposeValues } from "../../vie
 // Intl's list, the same on Node and Workers; it omits a few aliases such as "UTC".
 const ZONES = [...new Set(["UTC", ...Intl.supportedValuesOf("timeZone")])];
 
-const NOTICES: Record<string, string> = {
-  draft: "Draft saved. Preview it, send yourself a test, then send or schedule it.",
-  started: "Sending. The progress bar follows it live.",
-  scheduled: "Scheduled. It starts by itself at the time shown.",
-  cancelled: "Cancelled. Emails not yet sent will not go out.",
+const NOTICES: Record<string, { status: Broadcast["status"]; text: string }> = {
+  draft: { status: "draft", text: "Draft saved. Preview it, send yourself a test, then send or schedule it." },
+  started: { status: "sending", text: "Sending. The progress bar follows it live." },
+  scheduled: { status: "scheduled", text: "Scheduled. It starts by itself at the time shown." },
+  cancelled: { status: "cancelled", text: "Cancelled. Emails not yet sent will not go out." },
 };
+
+/** What the page says of a newsletter whose action notice no longer holds (reloaded later, or a bookmark). */
+const STATUS_NOTICES: Partial<Record<Broadcast["status"], string>> = {
+  sent: "Sent: every recipient is settled, and the figures below are final.",
+  cancelled: "Cancelled. Emails not yet sent did not go out.",
+};
+
+/**
+ * The notice after an action (`?notice=`), only while the newsletter is still in the state the
+ * action put it in: "Sending. The progress bar follows it live" under a status of Sent told the
+ * admin two things at once. Otherwise the current status speaks, if it has something to say.
+ */
+function broadcastNotice(key: string | undefined, status: Broadcast["status"]): string | undefined {
+  const notice = key ? NOTICES[key] : undefined;
+  if (!notice) return undefined;
+  return notice.status === status ? notice.text : STATUS_NOTICES[status];
+}
 
 type Ctx = Context<AppEnv>;
 
@@ -167,7 +184,7 @@ export const broadcastAdminRoutes = new Hono<AppEnv>()
       preview = { error: error.message };
     }
     const testedTo = sentTo(c.req.query("sent_to"));
-    const message = testedTo ? `A test email is queued for ${testedTo}. It arrives with “[Test]” in front of the subject.` : NOTICES[c.req.query("notice") ?? ""];
+    const message = testedTo ? `A test email is queued for ${testedTo}. It arrives with “[Test]” in front of the subject.` : broadcastNotice(c.req.query("notice"), broadcast.status);
     return c.html(broadcastPage({ course, nav, broadcast, audience, progress, zones: ZONES, preview, message }));
   })
   .get("/:id/progress.json", async (c) => {

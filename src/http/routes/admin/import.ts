@@ -33,7 +33,7 @@ export function reportHtml(report: ImportReport) {
   return html`<h2>Report</h2>
     <p><strong>${report.imported}</strong> of ${report.rows} rows imported.</p>
     ${report.joined.length > 0 ? html`<p>${report.joined.length} of them were readers of another course and joined this one.</p>` : ""}
-    ${problems("Invalid", report.invalid)}${problems("Duplicates in the file", report.duplicates)}${problems("Suppressed (bounced or complained)", report.suppressed)}${problems("Already readers", report.existing)}`;
+    ${problems("Invalid", report.invalid)}${problems("Duplicates in the file", report.duplicates)}${problems("Suppressed (bounced or complained)", report.suppressed)}${problems("Already readers", report.existing)}${problems("Imported with a warning", report.warnings)}`;
 }
 
 /** With several courses, which one the readers are imported into: the page's course is preselected. */

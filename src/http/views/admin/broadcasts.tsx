@@ -255,7 +255,14 @@ export function broadcastPage(view: BroadcastPageView) {
         <a href={courseHref(nav, "/admin/broadcasts")}>← Broadcasts</a>
       </p>
       <h1>{b.subject}</h1>
-      <Notice message={view.message} />
+      {/* A notice about sending stops being true once the send is done: the page's script hides it then. */}
+      {b.status === "sending" ? (
+        <div data-hide-when-done="">
+          <Notice message={view.message} />
+        </div>
+      ) : (
+        <Notice message={view.message} />
+      )}
       <table>
         <tbody>
           {nav.courses.length > 1 ? row("Sent in the name of", `${view.course.name} (${view.course.publisher})`) : null}
@@ -367,13 +374,18 @@ function PreviewSection(props: { view: BroadcastPageView }) {
       </p>
       <EmailPreview email={preview.email} htmlUrl={preview.htmlUrl} frameTitle="HTML version of the newsletter" envelope={false} headingLevel={3} />
 
-      <h2>Send a test</h2>
-      <form class="card" method="post" action={courseHref(props.view.nav, `/admin/broadcasts/${b.id}/test`)}>
-        <label for="t-to">Your address</label>
-        <input id="t-to" type="email" name="to" required autocomplete="email" />
-        <p class="hint">Rendered for a sample reader, sent outside the readers' ledger, subject prefixed with “[Test]”.</p>
-        <button type="submit">Send test email</button>
-      </form>
+      {/* A test is for checking before readers get it: once it has gone out (or been cancelled), there is nothing left to check. */}
+      {b.status === "draft" || b.status === "scheduled" ? (
+        <>
+          <h2>Send a test</h2>
+          <form class="card" method="post" action={courseHref(props.view.nav, `/admin/broadcasts/${b.id}/test`)}>
+            <label for="t-to">Your address</label>
+            <input id="t-to" type="email" name="to" required autocomplete="email" />
+            <p class="hint">Rendered for a sample reader, sent outside the readers' ledger, subject prefixed with “[Test]”.</p>
+            <button type="submit">Send test email</button>
+          </form>
+        </>
+      ) : null}
     </>
   );
 }

@@ -152,6 +152,44 @@ function Enrollments(props: { enrollments: EnrollmentView[]; current: Course; na
   );
 }
 
+/** Why the reader as a whole gets no course email: the words the page uses for each status. */
+const READER_BLOCKS: Record<string, string> = {
+  pending: "they have not confirmed their address",
+  unsubscribed: "they unsubscribed from all email",
+  bounced: "their address bounced",
+  complained: "they marked an email as spam",
+  deleted: "they were erased",
+};
+
+const ENROLLMENT_BLOCKS: Record<string, string> = {
+  pending: "the course starts when they confirm their address",
+  completed: "they finished the course",
+  cancelled: "they left the course",
+};
+
+/**
+ * The actions this page does not offer the reader, each with the reason: a button that is simply
+ * missing (or greyed out) leaves the admin guessing whether the console is broken.
+ */
+export function unavailableActions(readerStatus: string, enrollmentStatus: string | undefined, canSend: boolean, canMove: boolean): string[] {
+  const ofEnrollment = enrollmentStatus === undefined ? "they are not enrolled in this course" : (ENROLLMENT_BLOCKS[enrollmentStatus] ?? `the course is ${enrollmentStatus} for them`);
+  const ofReader = readerStatus === "active" ? ofEnrollment : (READER_BLOCKS[readerStatus] ?? `the reader is ${readerStatus}`);
+  const missing: string[] = [];
+  if (!canSend) missing.push(`sending a lesson (${ofReader})`);
+  if (!canMove) missing.push(`moving to another lesson (${ofEnrollment})`);
+  if (enrollmentStatus !== "active" && enrollmentStatus !== "paused") missing.push(`pausing (${ofEnrollment})`);
+  return missing;
+}
+
+function Unavailable(props: { reasons: string[] }) {
+  if (props.reasons.length === 0) return null;
+  return (
+    <p class="hint" data-unavailable="">
+      Not offered for this reader: {props.reasons.join("; ")}.
+    </p>
+  );
+}
+
 export function readerPage(input: {
   course: Course;
   nav: CourseNav;
@@ -264,6 +302,7 @@ export function readerPage(input: {
           </ActionForm>
         ) : null}
         {s.status !== "unsubscribed" && s.status !== "deleted" ? <ActionForm action={`${base}/unsubscribe`} label="Unsubscribe from all email" secondary /> : null}
+        <Unavailable reasons={unavailableActions(s.status, enrollment?.status, canSend, canMove)} />
         <ActionForm action={`${base}/export`} label="Download their data (JSON)" secondary />
         <ActionForm action={`${base}/delete`} label="Erase this reader" danger>
           <label class="confirm">
