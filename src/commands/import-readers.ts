@@ -5,9 +5,11 @@ import { emailKey, emailSchema } from "../email-address.ts";
 import { invalid, malformed } from "../errors.ts";
 import { singleLine } from "../text.ts";
 import { commitImportPage, detached, exportReadersCsv } from "../store/reader-import.ts";
-import type { ImportCandidate, ImportReport } from "../store/reader-import.ts";
+import type { ImportCandidate, ImportedPage, ImportReport } from "../store/reader-import.ts";
 import type { Database } from "../store/database.ts";
 import type { Services } from "./services.ts";
+import { emit } from "./emit-event.ts";
+import { anyEndpointEnabled } from "../store/outgoing-webhooks.ts";
 
 /**
  * CSV import of readers who consented somewhere else (a webinar list, an old newsletter). The
@@ -22,6 +24,8 @@ export interface ImportOptions {
   enroll: boolean;
   /** Called after each page of rows is committed, for progress bars. */
   onProgress?: (progress: ImportProgress) => void;
+  /** Called with what each committed page created, before the next page is read. */
+  onPage?: (page: ImportedPage) => Promise<void>;
 }
 
 export interface ImportProgress {
@@ -181,7 +185,10 @@ export async function importReaders(db: Database, course: Course, input: CsvInpu
   const flush = async () => {
     const chunk = page;
     page = [];
-    if (chunk.length > 0) await commitImportPage(db, course, chunk, report, source, options.enroll, now);
+    if (chunk.length > 0) {
+      const committed = await commitImportPage(db, course, chunk, report, source, options.enroll, now);
+      await options.onPage?.(committed);
+    }
     options.onProgress?.({ rows: report.rows, bytes: counter.bytes });
     // Let requests in between pages (better-sqlite3 answers synchronously, so a page holds the loop).
     await new Promise((resolve) => (typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0)));
@@ -223,7 +230,17 @@ export async function importReaders(db: Database, course: Course, input: CsvInpu
  * is its body, by parts).
  */
 export async function importReaderCsv(services: Services, course: Course, csv: CsvInput, options: ImportOptions): Promise<ImportReport> {
-  const report = await importReaders(services.db, course, csv, options, services.now());
+  // Other tools hear about imported readers as about signed-up ones. Asked once per page whether
+  // anyone listens, so an install without webhooks imports at full speed.
+  const onPage = async (page: ImportedPage) => {
+    if (page.created.length + page.joined.length === 0 || !(await anyEndpointEnabled(services.db))) return;
+    for (const r of page.created) {
+      await emit(services, { type: "subscriber.created", subscriberId: r.subscriberId, dedupeKey: `subscriber.created:${r.subscriberId}`, data: { course: course.slug, source: "import" } });
+      if (r.enrollmentId) await emit(services, { type: "enrollment.started", subscriberId: r.subscriberId, data: { course: course.slug, enrollmentId: r.enrollmentId } });
+    }
+    for (const r of page.joined) await emit(services, { type: "enrollment.started", subscriberId: r.subscriberId, data: { course: course.slug, enrollmentId: r.enrollmentId } });
+  };
+  const report = await importReaders(services.db, course, csv, { ...options, onPage }, services.now());
   services.log.info("admin action", { action: "import", course: course.slug, rows: report.rows, imported: report.imported });
   return report;
 }

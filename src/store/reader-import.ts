@@ -49,7 +49,14 @@ export interface ImportCandidate {
 export const detached = (s: string) => structuredClone(s);
 
 /** Writes one page of checked rows; what the database refuses is added to the report. */
-export async function commitImportPage(db: Database, course: Course, chunk: ImportCandidate[], report: ImportReport, source: string, enroll: boolean, now: number): Promise<void> {
+/** What one committed page created: each new reader (and, when enrolled, their enrollment), and each reader of another course who joined this one. */
+export interface ImportedPage {
+  created: { subscriberId: string; enrollmentId: string | null }[];
+  joined: { subscriberId: string; enrollmentId: string }[];
+}
+
+export async function commitImportPage(db: Database, course: Course, chunk: ImportCandidate[], report: ImportReport, source: string, enroll: boolean, now: number): Promise<ImportedPage> {
+  const page: ImportedPage = { created: [], joined: [] };
   const hashes = await Promise.all(chunk.map((c) => emailHash(c.email)));
   const suppressed = new Set((await db.selectFrom("suppressions").select("email_hash").where("email_hash", "in", hashes).where("reason", "in", ["bounced", "complained"]).execute()).map((r) => r.email_hash));
   const found = await db.selectFrom("subscribers").select(["id", "email_key", "status"]).where("email_key", "in", chunk.map((c) => emailKey(c.email))).execute();
@@ -85,8 +92,8 @@ export async function commitImportPage(db: Database, course: Course, chunk: Impo
     }
     return true;
   });
-  if (joins.length > 0) await joinCourse(db, course, joins, report, source, now);
-  if (fresh.length === 0) return;
+  if (joins.length > 0) page.joined = await joinCourse(db, course, joins, report, source, now);
+  if (fresh.length === 0) return page;
   const rows = fresh.map((c) => ({ ...c, id: crypto.randomUUID() }));
   await db.transaction().execute(async (trx) => {
     // One statement per table per page; a reader who signed up since the lookup is skipped, not overwritten.
@@ -108,6 +115,8 @@ export async function commitImportPage(db: Database, course: Course, chunk: Impo
     for (const c of rows) if (!ids.has(c.id)) alreadyThere(c);
     const added = rows.filter((c) => ids.has(c.id));
     if (added.length === 0) return;
+    const enrollmentIds = new Map(added.map((c) => [c.id, enroll ? crypto.randomUUID() : null]));
+    page.created = added.map((c) => ({ subscriberId: c.id, enrollmentId: enrollmentIds.get(c.id) ?? null }));
     const detail = JSON.stringify({ how: "import", source });
     // The consent was given for this course: the record says so, as a form signup's does.
     await trx
@@ -117,23 +126,24 @@ export async function commitImportPage(db: Database, course: Course, chunk: Impo
     if (enroll) {
       await trx
         .insertInto("enrollments")
-        .values(added.map((c) => ({ id: crypto.randomUUID(), subscriber_id: c.id, course_slug: course.slug, status: "active" as const, started_at: now, next_slug: course.lessons[0]?.slug ?? null, next_due_at: now, last_day: -1, last_sent_at: null, completed_at: null, created_at: now, updated_at: now })))
+        .values(added.map((c) => ({ id: enrollmentIds.get(c.id)!, subscriber_id: c.id, course_slug: course.slug, status: "active" as const, started_at: now, next_slug: course.lessons[0]?.slug ?? null, next_due_at: now, last_day: -1, last_sent_at: null, completed_at: null, created_at: now, updated_at: now })))
         .execute();
     }
     report.imported += added.length;
   });
+  return page;
 }
 
-/** Readers of another course enroll in this one, with the import's consent recorded for it. */
-async function joinCourse(db: Database, course: Course, joins: { c: ImportCandidate; id: string }[], report: ImportReport, source: string, now: number): Promise<void> {
+/** Readers of another course enroll in this one, with the import's consent recorded for it. Returns who joined. */
+async function joinCourse(db: Database, course: Course, joins: { c: ImportCandidate; id: string }[], report: ImportReport, source: string, now: number): Promise<ImportedPage["joined"]> {
   const detail = JSON.stringify({ how: "import", source });
-  await db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
     const inserted = await trx
       .insertInto("enrollments")
       .values(joins.map(({ id }) => ({ id: crypto.randomUUID(), subscriber_id: id, course_slug: course.slug, status: "active" as const, started_at: now, next_slug: course.lessons[0]?.slug ?? null, next_due_at: now, last_day: -1, last_sent_at: null, completed_at: null, created_at: now, updated_at: now })))
       // Enrolled since the lookup (a signup for this course): left as it is.
       .onConflict((oc) => oc.columns(["subscriber_id", "course_slug"]).doNothing())
-      .returning("subscriber_id")
+      .returning(["id", "subscriber_id"])
       .execute();
     const joined = new Set(inserted.map((r) => r.subscriber_id));
     const added = joins.filter(({ id }) => joined.has(id));
@@ -148,6 +158,7 @@ async function joinCourse(db: Database, course: Course, joins: { c: ImportCandid
       else report.existing.push({ line: c.line, email: detached(c.email), reason: "already a reader" });
     }
     report.imported += added.length;
+    return inserted.map((r) => ({ subscriberId: r.subscriber_id, enrollmentId: r.id }));
   });
 }
 

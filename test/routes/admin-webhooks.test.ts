@@ -116,6 +116,29 @@ describe("the other /admin/api/webhooks endpoints", () => {
     expect((await call(app, "GET", "/deliveries?limit=0")).status).toBe(422);
   });
 
+  it("an import raises subscriber.created and enrollment.started for each new reader, in that order, and nothing for a line that added no one", async () => {
+    const res = await call(app, "POST", "", { url: PUBLIC_URL, events: ["subscriber.created", "enrollment.started"] });
+    expect(res.status).toBe(201);
+    const csv = "email,name\nann@example.com,Ann\nbob@example.com,Bob\nANN@example.com,Ann again\n";
+    const imported = await app.request(`/admin/api/import?course=${t.course.slug}&source=${encodeURIComponent("Workshop sign-up sheet")}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "text/csv" },
+      body: csv,
+    });
+    expect(imported.status).toBe(200);
+    const events = await t.db.selectFrom("outgoing_events").select(["type", "data", "subscriber_id"]).orderBy("seq").execute();
+    const readers = await t.db.selectFrom("subscribers").select(["id", "email"]).execute();
+    expect(readers).toHaveLength(2);
+    for (const reader of readers) {
+      const theirs = events.filter((e) => e.subscriber_id === reader.id);
+      expect(theirs.map((e) => e.type)).toEqual(["subscriber.created", "enrollment.started"]);
+      expect(JSON.parse(theirs[0]!.data)).toMatchObject({ email: reader.email, course: t.course.slug, source: "import" });
+      const enrollment = await t.db.selectFrom("enrollments").select("id").where("subscriber_id", "=", reader.id).executeTakeFirstOrThrow();
+      expect(JSON.parse(theirs[1]!.data)).toMatchObject({ course: t.course.slug, enrollmentId: enrollment.id });
+    }
+    expect(events).toHaveLength(4);
+  });
+
   it("erasure: the reader's address leaves every recorded event, and subscriber.deleted carries the id alone", async () => {
     await call(app, "POST", "", { url: PUBLIC_URL, events: ["subscriber.created", "subscriber.deleted"] });
     await t.app.request("/subscribe", form({ email: "bea@example.com", name: "Bea" }));
