@@ -44,7 +44,7 @@ export const courseBody = z.object({ course: courseField });
 export const readerListQuery = z.object({
   course: courseField,
   q: z.string().optional().describe("Search in addresses and names (at most 200 characters)."),
-  status: z.string().optional().describe("Only readers in this state: pending, confirmed, unsubscribed, active, paused, completed, held, …"),
+  status: z.string().optional().describe("Only readers in this state, as the dashboard counts them: pending, active, paused, finished, left, unsubscribed, bounced or complained (\"completed\" is accepted as finished)."),
   cursor: z.string().optional().describe("The previous answer's `next`, for the page after it."),
   before: z.string().optional().describe("The previous answer's `prev`, for the page before it."),
   limit: z.string().optional().describe("Readers per page, a whole number from 1 to 200 (default 50)."),

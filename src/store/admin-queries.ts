@@ -54,9 +54,36 @@ export function sendOfCourse(eb: ExpressionBuilder<DB, "sends">, scope: CourseSc
   return eb.or([byEnrollment, byNewsletter, ofNoCourse]);
 }
 
-/** Subscriber statuses, plus the course states an admin thinks of as statuses too. */
-export const READER_FILTERS = ["pending", "active", "paused", "completed", "unsubscribed", "bounced", "complained"] as const;
+/**
+ * The readers list filters by the dashboard's buckets (src/store/reader-counts.ts READER_BUCKETS
+ * and bucketOf), so a count's link opens a list of exactly that many readers;
+ * test/integration/reader-counts.test.ts holds the two to the same numbers. "completed" is kept
+ * for links and scripts from before, as "finished".
+ */
+export const READER_FILTERS = ["pending", "active", "paused", "finished", "left", "unsubscribed", "bounced", "complained", "completed"] as const;
 export type ReaderFilter = (typeof READER_FILTERS)[number];
+
+/** The SQL of one bucket, over `subscribers` joined with the course's enrollment (null when none): bucketOf as a condition. */
+function bucketCondition(eb: ExpressionBuilder<DB & { enrollments: EnrollmentsTable }, "subscribers" | "enrollments">, filter: ReaderFilter): Expression<SqlBool> {
+  const confirmedWith = (...statuses: EnrollmentStatus[]) => eb.and([eb("subscribers.status", "=", "active"), eb("enrollments.status", "in", statuses)]);
+  switch (filter) {
+    case "pending":
+      return eb.or([eb("subscribers.status", "=", "pending"), confirmedWith("pending")]);
+    case "active":
+      return eb.and([eb("subscribers.status", "=", "active"), eb.or([eb("enrollments.status", "=", "active"), eb("enrollments.status", "is", null)])]);
+    case "paused":
+      return confirmedWith("paused");
+    case "finished":
+    case "completed":
+      return confirmedWith("completed");
+    case "left":
+      return confirmedWith("cancelled");
+    case "unsubscribed":
+    case "bounced":
+    case "complained":
+      return eb("subscribers.status", "=", filter);
+  }
+}
 
 export function isReaderFilter(value: string): value is ReaderFilter {
   return (READER_FILTERS as readonly string[]).includes(value);
@@ -155,11 +182,8 @@ export async function searchReaders(db: Database, search: ReaderSearch): Promise
       );
     }
   }
-  if (search.status === "paused" || search.status === "completed") {
-    query = query.where("enrollments.status", "=", search.status);
-  } else if (search.status) {
-    query = query.where("subscribers.status", "=", search.status);
-  }
+  const status = search.status;
+  if (status) query = query.where((eb) => bucketCondition(eb, status));
   if (cursor) {
     query = query.where((eb) =>
       eb(eb.refTuple("subscribers.created_at", "subscribers.id"), backwards ? ">" : "<", eb.tuple(cursor.createdAt, cursor.id)),

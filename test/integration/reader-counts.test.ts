@@ -97,6 +97,15 @@ describe.each(ENGINES)("reader counts agree everywhere (%s)", (engine: Engine) =
     expect(READER_BUCKETS.reduce((sum, b) => sum + body.counts[b]!, 0)).toBe(body.counts.total);
   });
 
+  it("lists, behind each count's link, exactly the readers it counts", async () => {
+    for (const bucket of READER_BUCKETS) {
+      const response = await app.request(`/admin/api/subscribers?course=${MORNING}&status=${bucket}&limit=200`, { headers: { authorization: `Bearer ${ADMIN}` } });
+      expect(response.status, bucket).toBe(200);
+      const page = (await response.json()) as { items: unknown[]; next: string | null };
+      expect({ bucket, listed: page.items.length, more: page.next }).toEqual({ bucket, listed: EXPECTED[bucket], more: null });
+    }
+  });
+
   it("shows the same numbers on the dashboard, with what each one means", async () => {
     const doc = await page(`/admin?course=${MORNING}`);
     const shown = Object.fromEntries([...doc.querySelectorAll("li[data-count]")].map((li) => [li.getAttribute("data-count"), Number(li.querySelector("strong")?.textContent)]));

@@ -48,8 +48,8 @@ export function readersPage(input: { course: Course; nav: CourseNav; q: string; 
           <label for="status">Status</label>
           <select id="status" name="status">
             <option value="">Any</option>
-            {READER_FILTERS.map((s) => (
-              <option value={s} selected={s === status}>
+            {READER_FILTERS.filter((s) => s !== "completed").map((s) => (
+              <option value={s} selected={s === status || (s === "finished" && status === "completed")}>
                 {s}
               </option>
             ))}
