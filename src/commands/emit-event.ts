@@ -47,6 +47,8 @@ export interface EmitInput {
  */
 export async function emit(services: Pick<Services, "db" | "log" | "now">, input: EmitInput): Promise<{ deliveryIds: string[] } | null> {
   try {
+    // The common case, an install with no endpoints, costs this one read: no address lookup, no transaction.
+    if (!input.onlyEndpoint && !(await anyEndpointEnabled(services.db))) return { deliveryIds: [] };
     const subscriberId = input.subscriberId ?? null;
     const email = subscriberId && input.withAddress !== false ? await subscriberAddress(services.db, subscriberId) : undefined;
     const data = { ...(subscriberId ? { subscriberId } : {}), ...(email ? { email } : {}), ...input.data };

@@ -394,6 +394,16 @@ const readerActions = Object.fromEntries(
 );
 
 /** Every /admin/api route, keyed `METHOD path` exactly as registered (as in src/http/api-scopes.ts). */
+/** POST /newsletters and its alias POST /broadcasts: one operation under two paths. */
+const NEW_NEWSLETTER: ApiOperation = {
+  summary: "Start (or schedule, or save) a newsletter in a course's name",
+  description: "Fields come from a JSON or form body; query parameters fill in what the body leaves out.",
+  tag: "Newsletters",
+  body: { schema: newsletterBody, contentTypes: JSON_OR_FORM, required: true },
+  ok: { status: 201, description: "Created.", schema: answers.newsletterCreated },
+  errors: [400, 422],
+};
+
 export const API_OPERATIONS: Readonly<Record<string, ApiOperation>> = {
   "GET /admin/api/stats": {
     summary: "A course's dashboard figures",
@@ -509,22 +519,8 @@ export const API_OPERATIONS: Readonly<Record<string, ApiOperation>> = {
     ok: { status: 200, description: "Queued again.", schema: answers.sendQueued },
     errors: [404, 409],
   },
-  "POST /admin/api/newsletters": {
-    summary: "Start (or schedule, or save) a newsletter in a course's name",
-    description: "Fields come from a JSON or form body; query parameters fill in what the body leaves out.",
-    tag: "Newsletters",
-    body: { schema: newsletterBody, contentTypes: JSON_OR_FORM, required: true },
-    ok: { status: 201, description: "Created.", schema: answers.newsletterCreated },
-    errors: [400, 422],
-  },
-  "POST /admin/api/broadcasts": {
-    summary: "Start (or schedule, or save) a newsletter: /newsletters under the console's name",
-    description: "Fields come from a JSON or form body; query parameters fill in what the body leaves out.",
-    tag: "Newsletters",
-    body: { schema: newsletterBody, contentTypes: JSON_OR_FORM, required: true },
-    ok: { status: 201, description: "Created.", schema: answers.newsletterCreated },
-    errors: [400, 422],
-  },
+  "POST /admin/api/newsletters": NEW_NEWSLETTER,
+  "POST /admin/api/broadcasts": { ...NEW_NEWSLETTER, summary: "Start (or schedule, or save) a newsletter: /newsletters under the console's name" },
   "GET /admin/api/broadcasts/:id": {
     summary: "A newsletter's progress and results",
     tag: "Newsletters",

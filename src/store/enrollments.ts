@@ -49,32 +49,15 @@ export async function findEnrollment(db: Database, subscriberId: string, courseS
  * the enrollment's id.
  */
 export async function upsertEnrollment(db: Database, subscriberId: string, courseSlug: string, firstSlug: string | null, now: number): Promise<string> {
-  await db
-    .insertInto("enrollments")
-    .values({
-      id: crypto.randomUUID(),
-      subscriber_id: subscriberId,
-      course_slug: courseSlug,
-      status: "active",
-      started_at: now,
-      next_slug: firstSlug,
-      next_due_at: now,
-      last_day: -1,
-      last_sent_at: null,
-      completed_at: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .onConflict((oc) =>
-      // A pending enrollment (asked for on the form) becomes active too: the reader is confirmed now.
-      oc
-        .columns(["subscriber_id", "course_slug"])
-        .doUpdateSet({ status: "active", started_at: startedAtOnActivation(now), next_due_at: now, updated_at: now })
-        .where("enrollments.status", "in", ["cancelled", "pending"]),
-    )
-    .execute();
-  const row = await db.selectFrom("enrollments").select("id").where("subscriber_id", "=", subscriberId).where("course_slug", "=", courseSlug).executeTakeFirstOrThrow();
-  return row.id;
+  const activated = await enrollConfirmedReader(db, subscriberId, courseSlug, firstSlug, now);
+  if (activated) return activated;
+  // Already in the course (active, paused or finished): that enrollment, as it is.
+  return (await findEnrollment(db, subscriberId, courseSlug))!.id;
+}
+
+/** A new enrollment row: nothing sent yet, so its schedule starts `now`. */
+function newEnrollment(subscriberId: string, courseSlug: string, status: EnrollmentStatus, firstSlug: string | null, dueAt: number | null, now: number) {
+  return { id: crypto.randomUUID(), subscriber_id: subscriberId, course_slug: courseSlug, status, started_at: now, next_slug: firstSlug, next_due_at: dueAt, last_day: -1, last_sent_at: null, completed_at: null, created_at: now, updated_at: now };
 }
 
 /**
@@ -95,20 +78,7 @@ function startedAtOnActivation(now: number) {
 export async function requestEnrollment(db: Database, subscriberId: string, courseSlug: string, firstSlug: string | null, now: number): Promise<void> {
   await db
     .insertInto("enrollments")
-    .values({
-      id: crypto.randomUUID(),
-      subscriber_id: subscriberId,
-      course_slug: courseSlug,
-      status: "pending",
-      started_at: now,
-      next_slug: firstSlug,
-      next_due_at: null,
-      last_day: -1,
-      last_sent_at: null,
-      completed_at: null,
-      created_at: now,
-      updated_at: now,
-    })
+    .values(newEnrollment(subscriberId, courseSlug, "pending", firstSlug, null, now))
     .onConflict((oc) => oc.columns(["subscriber_id", "course_slug"]).doUpdateSet({ status: "pending", next_due_at: null, updated_at: now }).where("enrollments.status", "=", "cancelled"))
     .execute();
 }
@@ -122,20 +92,7 @@ export async function requestEnrollment(db: Database, subscriberId: string, cour
 export async function enrollConfirmedReader(db: Database, subscriberId: string, courseSlug: string, firstSlug: string | null, now: number): Promise<string | null> {
   const row = await db
     .insertInto("enrollments")
-    .values({
-      id: crypto.randomUUID(),
-      subscriber_id: subscriberId,
-      course_slug: courseSlug,
-      status: "active",
-      started_at: now,
-      next_slug: firstSlug,
-      next_due_at: now,
-      last_day: -1,
-      last_sent_at: null,
-      completed_at: null,
-      created_at: now,
-      updated_at: now,
-    })
+    .values(newEnrollment(subscriberId, courseSlug, "active", firstSlug, now, now))
     .onConflict((oc) =>
       oc
         .columns(["subscriber_id", "course_slug"])
@@ -208,20 +165,7 @@ export async function joinCourse(
   return db.transaction().execute(async (trx) => {
     const joined = await trx
       .insertInto("enrollments")
-      .values({
-        id: crypto.randomUUID(),
-        subscriber_id: input.subscriberId,
-        course_slug: input.courseSlug,
-        status: "active",
-        started_at: now,
-        next_slug: input.firstSlug,
-        next_due_at: now,
-        last_day: -1,
-        last_sent_at: null,
-        completed_at: null,
-        created_at: now,
-        updated_at: now,
-      })
+      .values(newEnrollment(input.subscriberId, input.courseSlug, "active", input.firstSlug, now, now))
       .onConflict((oc) =>
         oc.columns(["subscriber_id", "course_slug"]).doUpdateSet({ status: "active", next_due_at: now, updated_at: now }).where("enrollments.status", "=", "cancelled").where("enrollments.completed_at", "is", null),
       )

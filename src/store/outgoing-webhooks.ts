@@ -69,8 +69,6 @@ export interface NewEvent {
  * dedupe key was already used (nothing is recorded).
  */
 export async function recordEvent(db: Database, event: NewEvent): Promise<{ deliveryIds: string[] } | null> {
-  // The common case, an install with no endpoints, costs one read and no transaction.
-  if (!event.onlyEndpoint && !(await anyEndpointEnabled(db))) return { deliveryIds: [] };
   return db.transaction().execute(async (trx) => {
     let query = trx.selectFrom("webhook_endpoints").select(["id", "events"]);
     query = event.onlyEndpoint ? query.where("id", "=", event.onlyEndpoint) : query.where("enabled", "=", 1);

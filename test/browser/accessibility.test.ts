@@ -1,11 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { joinNextToken, preferencesToken, unsubscribeToken, confirmToken } from "../../src/tokens.ts";
-import { launchChromium } from "../support/browser.ts";
+import { auditPage as audit, launchChromium } from "../support/browser.ts";
 import { startStack, TEST_SECRET, waitFor } from "../support/stack.ts";
 import type { Stack } from "../support/stack.ts";
 
@@ -19,44 +18,6 @@ import type { Stack } from "../support/stack.ts";
 const ADMIN = "admin-token-for-accessibility-0123456789";
 const CONTENT_DIR = "test/fixtures/content/two-courses";
 const WIDTHS = [375, 1280] as const;
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
-interface Finding {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: string[];
-}
-
-/** axe's serious and critical findings on the page as it stands, and how far it overflows sideways. */
-async function audit(page: Page): Promise<{ findings: Finding[]; overflow: number; culprit: string }> {
-  await page.addScriptTag({ content: AXE });
-  const findings = await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document, {
-      resultTypes: ["violations"],
-    });
-    return result.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")) }));
-  });
-  const { overflow, culprit } = await page.evaluate(() => {
-    // The deepest element that reaches past the right edge names the cause in the failure message.
-    // Elements inside a box that scrolls sideways by itself are allowed past the edge.
-    const scrolls = (el: Element) => ["auto", "scroll"].includes(getComputedStyle(el).overflowX);
-    const clipped = (el: Element) => {
-      for (let up = el.parentElement; up; up = up.parentElement) if (scrolls(up)) return true;
-      return false;
-    };
-    const past = [...document.body.querySelectorAll("*")].filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5 && !clipped(el));
-    const deepest = past.filter((el) => !past.some((other) => other !== el && el.contains(other)));
-    const culprit = deepest
-      .slice(0, 3)
-      .map((el) => `${el.tagName.toLowerCase()}${el.className && typeof el.className === "string" ? `.${el.className.split(" ").join(".")}` : ""} "${(el.textContent ?? "").trim().slice(0, 40)}"`)
-      .join(", ");
-    return { overflow: document.documentElement.scrollWidth - window.innerWidth, culprit };
-  });
-  return { findings, overflow, culprit };
-}
 
 let browser: Browser;
 let stack: Stack;

@@ -1,8 +1,6 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../support/browser.ts";
+import { auditPage, describeFinding, launchChromium } from "../support/browser.ts";
 import { startStack } from "../support/stack.ts";
 import type { Stack } from "../support/stack.ts";
 
@@ -13,18 +11,9 @@ import type { Stack } from "../support/stack.ts";
  */
 
 const ADMIN = "admin-token-for-browser-keys-0123456789";
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
 async function problemsOn(page: Page, what: string, width: number): Promise<string[]> {
-  await page.addScriptTag({ content: AXE });
-  const findings = await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] }> } }).axe.run(document, {
-      resultTypes: ["violations"],
-    });
-    return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.impact} ${v.id} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  return [...findings.map((f) => `${what}: ${f}`), ...(overflow > 0 ? [`${what}: ${overflow} px wider than ${width} px`] : [])];
+  const { findings, overflow } = await auditPage(page);
+  return [...findings.map((f) => `${what}: ${describeFinding(f)}`), ...(overflow > 0 ? [`${what}: ${overflow} px wider than ${width} px`] : [])];
 }
 
 let browser: Browser;

@@ -1,8 +1,6 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../support/browser.ts";
+import { auditPage, describeFinding, launchChromium } from "../support/browser.ts";
 import { startStack } from "../support/stack.ts";
 import type { Stack } from "../support/stack.ts";
 
@@ -13,7 +11,6 @@ import type { Stack } from "../support/stack.ts";
  */
 
 const ADMIN = "admin-token-for-browser-docs-0123456789";
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 let browser: Browser;
 let stack: Stack;
@@ -42,15 +39,9 @@ describe.each([375, 1280])("the API reference page at %i px", (width) => {
       await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("API reference");
       await expect(page.getByRole("heading", { name: "POST /admin/api/enrollments", exact: true }).isVisible()).resolves.toBe(true);
 
-      await page.addScriptTag({ content: AXE });
-      const findings = await page.evaluate(async () => {
-        const result = await (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] }> } }).axe.run(document, {
-          resultTypes: ["violations"],
-        });
-        return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.impact} ${v.id} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-      });
-      expect(findings).toEqual([]);
-      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+      const { findings, overflow } = await auditPage(page);
+      expect(findings.map(describeFinding)).toEqual([]);
+      expect(overflow).toBeLessThanOrEqual(0);
       expect([...origins]).toEqual([new URL(stack.baseUrl).origin]);
 
       const [answer] = await Promise.all([page.waitForResponse((r) => new URL(r.url()).pathname === "/admin/api/openapi.json"), page.getByRole("link", { name: "/admin/api/openapi.json" }).click()]);

@@ -1,9 +1,7 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { recordSendingPaused, storeGuardCheck } from "../../src/store/sending-guard.ts";
-import { launchChromium } from "../support/browser.ts";
+import { auditPage, describeFinding, launchChromium } from "../support/browser.ts";
 import { startStack } from "../support/stack.ts";
 import type { Stack } from "../support/stack.ts";
 
@@ -14,17 +12,9 @@ import type { Stack } from "../support/stack.ts";
 
 const ADMIN = "admin-token-for-banner-tests-0123456789";
 const DAY = 24 * 3600_000;
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
 async function audit(page: Page): Promise<{ findings: string[]; overflow: number }> {
-  await page.addScriptTag({ content: AXE });
-  const findings = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] }> } }).axe;
-    const result = await axe.run(document, { resultTypes: ["violations"] });
-    return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.impact} ${v.id} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  return { findings, overflow };
+  const { findings, overflow } = await auditPage(page);
+  return { findings: findings.map(describeFinding), overflow };
 }
 
 let browser: Browser;
