@@ -48,7 +48,10 @@ function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | null {
     const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
     const bytes = new Uint8Array(binary.length);
     for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    return bytes;
+    // One token, one spelling: the last character of base64 carries unused bits, so several
+    // spellings decode to the same bytes. Only the one we write is accepted, so a changed token is
+    // always a refused one.
+    return toBase64Url(bytes) === text ? bytes : null;
   } catch {
     return null;
   }

@@ -38,6 +38,18 @@ describe("tokens", () => {
     expect(await verifyToken(SECRET, `${forgedPayload}.${signature}`, "confirm")).toEqual({ ok: false, reason: "bad-signature" });
   });
 
+  it("refuses a token whose last character was changed, even where base64 would decode it to the same bytes", async () => {
+    const token = await unsubscribeToken(SECRET, "sub-1");
+    const [payload, signature] = token.split(".") as [string, string];
+    // A 32-byte signature is 43 characters; the last one holds 4 bits of data and 2 unused ones.
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const last = alphabet.indexOf(signature.at(-1)!);
+    const sameBytes = `${signature.slice(0, -1)}${alphabet[last ^ 1]}`;
+    expect(Buffer.from(sameBytes, "base64url")).toEqual(Buffer.from(signature, "base64url"));
+    expect(await verifyToken(SECRET, `${payload}.${sameBytes}`, "unsubscribe")).toEqual({ ok: false, reason: "malformed" });
+    expect((await verifyToken(SECRET, token, "unsubscribe")).ok).toBe(true);
+  });
+
   it("refuses a token minted for another purpose", async () => {
     const token = await unsubscribeToken(SECRET, "sub-1");
     expect(await verifyToken(SECRET, token, "confirm")).toEqual({ ok: false, reason: "wrong-purpose" });
