@@ -118,14 +118,21 @@ export interface Proc {
  * The V8 flags of package.json's start scripts, so a benchmark measures the process `npm start`
  * runs (BENCH_NODE_FLAGS="" measures Node's defaults instead).
  */
-export const SERVICE_NODE_FLAGS = ["--max-semi-space-size=4"];
+export const SERVICE_NODE_FLAGS = ["--max-semi-space-size=4", "--enable-source-maps"];
+
+let built: Promise<string[]> | undefined;
 
 export async function startProcess(entry: string, args: string[], env: Record<string, string>, ready: RegExp, timeoutMs = 30_000): Promise<Proc> {
   const { spawn } = await import("node:child_process");
   const { readFileSync } = await import("node:fs");
   const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const flags = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean) : SERVICE_NODE_FLAGS;
-  const child = spawn(process.execPath, [...profile, ...flags, "--import", "tsx", entry, ...args], { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  // The service's entry points run as `npm start` runs them, from the bundle (built once per run);
+  // the fake provider and other helpers run from source.
+  const service = /^src\/(main(?:-[a-z]+)?)\.ts$/.exec(entry);
+  if (service) await (built ??= import("../scripts/build-server.ts").then((m) => m.buildServer()));
+  const command = service ? [...flags, `dist/${service[1]}.js`] : [...flags, "--import", "tsx", entry];
+  const child = spawn(process.execPath, [...profile, ...command, ...args], { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
   child.stderr!.on("data", (c: Buffer) => (output += c.toString()));

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort, runEntry } from "../support/processes.ts";
+import { freePort, ROOT, runEntry } from "../support/processes.ts";
 import type { Child } from "../support/processes.ts";
 import { deleteKeys, uniquePrefix } from "../support/redis.ts";
 import { formPost, waitFor } from "../support/stack.ts";
@@ -35,6 +35,13 @@ describe("zero-configuration start", () => {
 
     const health = await fetch(`${base}/healthz`);
     expect(await health.json()).toEqual({ ok: true, checks: { database: "ok", redis: "ok" } });
+
+    // The service runs from the bundle in dist/; its stylesheets and scripts travel inside it.
+    for (const name of ["app.css", "signup.js"]) {
+      const asset = await fetch(`${base}/assets/${name}`);
+      expect(asset.status).toBe(200);
+      expect(await asset.text()).toBe(readFileSync(join(ROOT, "src/http/assets", name), "utf8"));
+    }
 
     await formPost(`${base}/subscribe`, { email: "newcomer@example.com", timezone: "Europe/Lisbon" });
     const confirmId = await waitFor("the confirmation in the outbox", async () => {

@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { TestProject } from "vitest/node";
+import { buildServer } from "../../scripts/build-server.ts";
 import { POSTGRES_URL } from "./databases.ts";
 
 declare module "vitest" {
@@ -15,7 +16,9 @@ declare module "vitest" {
  * table), and a schema that another test drops at that moment makes the lookup fail with
  * "schema … does not exist": a parallel test's teardown could break this test's set-up.
  */
-export default function setup(project: TestProject): () => Promise<void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The process tests run the service the way `npm start` does: from the bundle, built from this tree.
+  await buildServer();
   const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   project.provide("pgRunId", runId);
   return async () => {

@@ -13,11 +13,15 @@ export interface Child {
 }
 
 /**
- * Runs a TypeScript entry point in its own Node process (the same Node as the tests). `--import tsx`
- * keeps it one process, so a signal reaches the service itself and not a wrapper.
+ * Runs an entry point in its own Node process (the same Node as the tests), never through npm, so
+ * a signal reaches the service itself and not a wrapper. The service's entry points
+ * (`src/main*.ts`) run as `npm start` runs them: the bundle in dist/, which the global set-up built
+ * from this tree (scripts/build-server.ts). Anything else (the CLIs) runs from source through tsx.
  */
 export function runEntry(entry: string, env: Record<string, string>, args: string[] = []): Child {
-  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const service = /^src\/(main(?:-[a-z]+)?)\.ts$/.exec(entry);
+  const command = service ? ["--enable-source-maps", `dist/${service[1]}.js`] : ["--import", "tsx", entry];
+  const child = spawn(process.execPath, [...command, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
