@@ -128,6 +128,10 @@ describe("fake Resend through the real SDK", () => {
     expect(permissive.data?.data).toHaveLength(2);
     expect(permissive.data?.errors).toEqual([{ index: 1, message: expect.stringContaining("Invalid `to` field") }]);
     expect(fake.emails.map((e) => e.to[0])).toEqual(["a@example.com", "c@example.com"]);
+    expect(fake.requests.map((r) => [r.outcome, r.emails])).toEqual([
+      ["rejected", 0],
+      ["partially_accepted", 2],
+    ]);
   });
 
   it("refuses attachments and scheduled_at in a batch", async () => {
@@ -214,7 +218,10 @@ describe("fake Resend through the real SDK", () => {
       expect(again.error).toBeNull();
       expect(again.data?.id).toBe(first.data?.id);
       expect(fake.emails).toHaveLength(1);
-      expect(fake.requests.map((r) => r.outcome)).toEqual(["accepted", "replayed"]);
+      expect(fake.requests.map((r) => [r.outcome, r.emails])).toEqual([
+        ["accepted", 1],
+        ["replayed", 0],
+      ]);
       expect(fake.duplicates()).toEqual([]);
     });
 

@@ -150,6 +150,8 @@ export interface FakeRequestRecord {
   durationMs: number;
   idempotencyKey: string | undefined;
   outcome: FakeRequestOutcome;
+  /** Emails this request added to the accepted list (a replay or a refusal adds none). */
+  emails: number;
 }
 
 export interface SecondCount {
@@ -493,6 +495,8 @@ interface Outcome {
   body: string;
   outcome: FakeRequestOutcome;
   headers?: Record<string, string>;
+  /** Emails recorded while handling the request. */
+  accepted?: number;
 }
 
 const faultSchema = z.object({
@@ -769,7 +773,10 @@ export function createFakeResend(options: FakeResendOptions = {}): FakeResendCor
       return withLimits({ status: 500, body: errorBody(500, "internal_server_error", "The fake was reset while this request was in flight."), outcome: "fault" });
     }
 
+    const before = emails.length;
     const result = processEmails(path, body, mode, key, now());
+    // processEmails is synchronous, so no other request recorded emails in between.
+    const accepted = emails.length - before;
     if (key !== undefined && honorIdempotency) {
       idempotency.delete(key);
       if (result.status >= 200 && result.status < 300) {
@@ -779,9 +786,9 @@ export function createFakeResend(options: FakeResendOptions = {}): FakeResendCor
     if (fault?.afterAccept) {
       faultsFired.afterAccept++;
       if (fault.status === "disconnect") c.env?.incoming?.socket?.destroy();
-      return faultOutcome(fault);
+      return { ...faultOutcome(fault), accepted };
     }
-    return withLimits(result);
+    return { ...withLimits(result), accepted };
   }
 
   function record(c: Context, path: string, arrival: number, outcome: Outcome): Response {
@@ -798,6 +805,7 @@ export function createFakeResend(options: FakeResendOptions = {}): FakeResendCor
         durationMs: now() - arrival,
         idempotencyKey: c.req.header("idempotency-key"),
         outcome: outcome.outcome,
+        emails: outcome.accepted ?? 0,
       });
     }
     return new Response(outcome.body, {
