@@ -1,28 +1,33 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
 import { loadCourse } from "../src/content/load.ts";
 import { createProducer } from "../src/queue/producer.ts";
 import { openDatabase } from "../src/store/connect.ts";
 import { runTick } from "../workers/tick-worker.ts";
 import { scheduleVersion } from "../src/domain/course-plan.ts";
 import { storeScheduleVersion } from "../src/store/course-state.ts";
-import { BENCH_COURSE, round, seedReaders, seedSqliteFast } from "./support.ts";
+import { BENCH_COURSE, benchRedisPrefix, redisKeyStats, round, seedReaders, seedSqliteFast } from "./support.ts";
 import { catalogueOf } from "../src/content/catalogue.ts";
 
 /**
  * Scheduler: 1,000,000 enrolled readers, 100,000 of them due. How fast do due rows become queued
  * provider jobs (ledger rows in batches of 100, one BullMQ job per batch), and what does Redis hold
- * before and after?
+ * under the run's prefix before and after (keys counted and sized one by one, so other clients of
+ * the same Redis do not move the figure)? The readers not due should add no key at all.
  */
 export interface SchedulerBenchResult {
   engine: string;
   enrolled: number;
   due: number;
+  notDue: number;
   seconds: number;
   emailsPerSecond: number;
   jobs: number;
+  redisKeysBefore: number;
+  redisKeysAfter: number;
+  /** Keys after the run, by kind (digits folded): one `<queue>:<n>` hash per job, and the queue's own. */
+  redisKeyKinds: Record<string, number>;
   redisBytesBefore: number;
   redisBytesAfter: number;
   redisBytesPerJob: number;
@@ -37,7 +42,7 @@ export async function runSchedulerBench(options: { databaseUrl?: string; enrolle
   const url = options.databaseUrl ?? `sqlite:${join(dir, "bench.db")}`;
   let db = await openDatabase(url);
   const course = await loadCourse(`content/${BENCH_COURSE}`);
-  const prefix = `lpbench:sched:${Date.now()}`;
+  const prefix = benchRedisPrefix("sched");
   const now = Date.now();
   log(`seeding ${enrolled.toLocaleString()} readers (${due.toLocaleString()} due) in ${url.split(":")[0]}…`);
   const seedStart = performance.now();
@@ -49,13 +54,11 @@ export async function runSchedulerBench(options: { databaseUrl?: string; enrolle
   await db.destroy();
   db = await openDatabase(url);
 
-  const redis = new Redis(redisUrl);
-  const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await redis.info("memory"))![1]);
   const producer = createProducer({ redisUrl, prefix, db });
   await producer.ping();
   // Steady state: the once-per-schedule-change re-timing is not part of turning due rows into jobs.
   await storeScheduleVersion(db, course.slug, await scheduleVersion(course, undefined), now);
-  const before = await usedMemory();
+  const before = await redisKeyStats(redisUrl, prefix);
 
   const started = performance.now();
   let queued = 0;
@@ -69,23 +72,26 @@ export async function runSchedulerBench(options: { databaseUrl?: string; enrolle
   }
   const seconds = (performance.now() - started) / 1000;
   const jobs = await producer.sendQueue.count();
-  const after = await usedMemory();
+  const after = await redisKeyStats(redisUrl, prefix);
 
   await producer.sendQueue.obliterate({ force: true });
   await producer.close();
-  redis.disconnect();
   await db.destroy();
   rmSync(dir, { recursive: true, force: true });
   return {
     engine: url.split(":")[0]!,
     enrolled,
     due: queued,
+    notDue: enrolled - due,
     seconds: round(seconds, 2),
     emailsPerSecond: round(queued / seconds),
     jobs,
-    redisBytesBefore: before,
-    redisBytesAfter: after,
-    redisBytesPerJob: jobs ? round((after - before) / jobs) : 0,
+    redisKeysBefore: before.keys,
+    redisKeysAfter: after.keys,
+    redisKeyKinds: after.byKind,
+    redisBytesBefore: before.bytes,
+    redisBytesAfter: after.bytes,
+    redisBytesPerJob: jobs ? round((after.bytes - before.bytes) / jobs) : 0,
   };
 }
 

@@ -224,3 +224,139 @@ export async function benchDatabase(engine: "sqlite" | "postgres", dir: string, 
   await admin(`create schema ${schema}`);
   return { url: `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`, drop: () => admin(`drop schema if exists ${schema} cascade`) };
 }
+
+/**
+ * The Redis prefix of one benchmark run: BENCH_REDIS_PREFIX (default "lpbench"), the benchmark's
+ * name and the time, so runs on a shared Redis never meet.
+ */
+export function benchRedisPrefix(name: string): string {
+  return `${process.env.BENCH_REDIS_PREFIX ?? "lpbench"}:${name}:${Date.now()}`;
+}
+
+/**
+ * The keys under a prefix and the bytes Redis reports for them (MEMORY USAGE, key by key), so a
+ * figure about what a run put in Redis is not moved by other clients of the same instance.
+ */
+export async function redisKeyStats(url: string, prefix: string): Promise<{ keys: number; bytes: number; byKind: Record<string, number> }> {
+  const { Redis } = await import("ioredis");
+  const redis = new Redis(url);
+  try {
+    const keys: string[] = [];
+    let cursor = "0";
+    do {
+      const [next, found] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+      cursor = next;
+      keys.push(...found);
+    } while (cursor !== "0");
+    let bytes = 0;
+    for (let i = 0; i < keys.length; i += 500) {
+      const pipeline = redis.pipeline();
+      for (const key of keys.slice(i, i + 500)) pipeline.memory("USAGE", key);
+      for (const [error, used] of (await pipeline.exec()) ?? []) if (!error) bytes += Number(used ?? 0);
+    }
+    // What the keys are, ids folded: "<prefix>:send:batch-<uuid>" counts as "send:batch-<id>".
+    const byKind: Record<string, number> = {};
+    for (const key of keys) {
+      const kind = key
+        .slice(prefix.length + 1)
+        .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "<id>")
+        .replace(/\d+/g, "<n>");
+      byKind[kind] = (byKind[kind] ?? 0) + 1;
+    }
+    return { keys: keys.length, bytes, byKind };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** One process's memory, from /proc/<pid>/status, in KiB. */
+export interface ProcessMemory {
+  pid: number;
+  command: string;
+  rssKiB: number;
+  anonKiB: number;
+  fileKiB: number;
+  peakKiB: number;
+}
+
+function readStatus(pid: number): ProcessMemory | undefined {
+  let status: string;
+  let command: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, "utf8");
+    command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
+  } catch {
+    return undefined; // exited meanwhile
+  }
+  const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { pid, command, rssKiB: kib("VmRSS"), anonKiB: kib("RssAnon"), fileKiB: kib("RssFile"), peakKiB: kib("VmHWM") };
+}
+
+/** The pid and every process below it, found through each process's parent in /proc/<pid>/stat. */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    // The command in parentheses may hold spaces and parentheses itself; the parent pid follows the last ")".
+    const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+  }
+  const tree: number[] = [];
+  const visit = (pid: number) => {
+    tree.push(pid);
+    for (const child of children.get(pid) ?? []) visit(child);
+  };
+  visit(root);
+  return tree;
+}
+
+/**
+ * The memory of a service's process tree: the node processes summed, and any npm wrapper apart
+ * (it is not the service, and `npm start` adds it in production only if the operator uses npm).
+ */
+export function treeMemory(root: number): { service: ProcessMemory[]; wrapper: ProcessMemory[]; rssKiB: number; anonKiB: number } {
+  const all = processTree(root).map(readStatus).filter((p): p is ProcessMemory => p !== undefined);
+  const isWrapper = (p: ProcessMemory) => /(^|[/\s])npm(-cli\.js)?(\s|$)/.test(p.command) || /^(\/bin\/)?sh -c/.test(p.command);
+  const service = all.filter((p) => !isWrapper(p));
+  return {
+    service,
+    wrapper: all.filter(isWrapper),
+    rssKiB: service.reduce((n, p) => n + p.rssKiB, 0),
+    anonKiB: service.reduce((n, p) => n + p.anonKiB, 0),
+  };
+}
+
+export interface ProviderThroughput {
+  /** API requests the fake saw (rate-limited ones included). */
+  requests: number;
+  emails: number;
+  /** From the first request's arrival to the arrival of the last request that added emails. */
+  seconds: number;
+  /** Emails added by the requests that arrived in that interval (the last request's own are after it). */
+  emailsInInterval: number;
+  emailsPerSecond: number;
+}
+
+/**
+ * Delivery speed as the provider saw it, from the fake Resend's request log (start it without
+ * --no-log): the clock starts at the first request, not when the sender was started or its jobs
+ * queued, and only the emails accepted inside the measured interval are counted.
+ */
+export async function providerThroughput(fakeUrl: string): Promise<ProviderThroughput> {
+  const { requests } = (await (await fetch(`${fakeUrl}/_fake/requests`)).json()) as { requests: { method: string; time: number; emails: number; path: string }[] };
+  const api = requests.filter((r) => r.method === "POST" && (r.path === "/emails" || r.path === "/emails/batch")).sort((a, b) => a.time - b.time);
+  const accepting = api.filter((r) => r.emails > 0);
+  const emails = accepting.reduce((n, r) => n + r.emails, 0);
+  if (accepting.length < 2) throw new Error(`the fake Resend logged ${accepting.length} accepting requests; a rate needs two (is it running with --no-log?)`);
+  const start = api[0]!.time;
+  const end = accepting.at(-1)!.time;
+  const emailsInInterval = accepting.filter((r) => r.time < end).reduce((n, r) => n + r.emails, 0);
+  const seconds = (end - start) / 1000;
+  return { requests: api.length, emails, seconds: round(seconds, 2), emailsInInterval, emailsPerSecond: seconds > 0 ? round(emailsInInterval / seconds) : NaN };
+}
