@@ -211,7 +211,7 @@ if (only.has("memory")) {
   for (const r of m.runs) {
     const n = fmt(r.readers);
     figures.push(
-      figure({ name: `${n} readers: idle`, value: r.idleMiB, unit: "MiB", goal: atMost(150), reference: r.idleProcesses.map((p) => `${p.name} ${p.rssMiB} MiB`).join(" + ") }),
+      figure({ name: `${n} readers: idle`, value: r.idleMiB, unit: "MiB", goal: atMost(150), reference: `${r.idleProcesses.map((p) => `${p.name} ${p.rssMiB} MiB`).join(" + ")}; RssAnon ${r.idleAnonMiB} MiB` }),
       figure({
         name: `${n} readers: peak during the newsletter`,
         value: r.peakMiB,
