@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
@@ -27,6 +27,12 @@ export interface SignupBenchResult {
   helloP99Ms: number;
   /** signupsPerSecond / helloPerSecond. */
   ratio: number;
+  /**
+   * CPU time (user + system) the server process(es) spent per accepted signup, and the hello
+   * server per answer: far steadier than the rates when other work shares the machine.
+   */
+  cpuUsPerSignup: number;
+  helloCpuUsPerRequest: number;
   non2xx: number;
   errors: number;
 }
@@ -43,6 +49,17 @@ async function waitForPort(port: number, path: string, init?: RequestInit): Prom
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`nothing answered on port ${port}`);
+}
+
+/** User + system CPU time of a process so far, in microseconds (Linux /proc; 0 elsewhere). */
+function cpuUs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return 0;
+  }
 }
 
 async function hammer(port: number, seconds: number, connections: number) {
@@ -63,14 +80,22 @@ async function hammer(port: number, seconds: number, connections: number) {
 }
 
 /** The ceiling: hello-world Hono, same body, same autocannon settings. */
-export async function runHelloBench(options: { seconds?: number; connections?: number } = {}): Promise<{ helloPerSecond: number; helloP99Ms: number }> {
+export interface HelloResult {
+  helloPerSecond: number;
+  helloP99Ms: number;
+  helloCpuUsPerRequest: number;
+}
+
+export async function runHelloBench(options: { seconds?: number; connections?: number } = {}): Promise<HelloResult> {
   const seconds = options.seconds ?? 10;
   const port = await freePort();
   const hello = await startProcess("bench/hello-server.ts", [], { NODE_ENV: "production", PORT: String(port) }, /ready on/);
   try {
     await waitForPort(port, "/subscribe", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const cpuBefore = cpuUs(hello.child.pid);
     const result = await hammer(port, seconds, options.connections ?? 32);
-    return { helloPerSecond: round(result["2xx"] / seconds), helloP99Ms: result.latency.p99 };
+    const cpu = cpuUs(hello.child.pid) - cpuBefore;
+    return { helloPerSecond: round(result["2xx"] / seconds), helloP99Ms: result.latency.p99, helloCpuUsPerRequest: round(cpu / Math.max(1, result["2xx"])) };
   } finally {
     await hello.stop();
   }
@@ -78,7 +103,16 @@ export async function runHelloBench(options: { seconds?: number; connections?: n
 
 export async function runSignupBench(
   engine: "sqlite" | "postgres",
-  options: { seconds?: number; connections?: number; processes?: number; hello?: { helloPerSecond: number; helloP99Ms: number } } = {},
+  options: {
+    seconds?: number;
+    connections?: number;
+    processes?: number;
+    hello?: HelloResult;
+    /** Another checkout's entry (an absolute path), to compare a change with its base in the same run. */
+    entry?: string;
+    /** More environment for the server, to compare settings in the same run. */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<SignupBenchResult> {
   const seconds = options.seconds ?? 10;
   const connections = options.connections ?? 32;
@@ -101,16 +135,19 @@ export async function runSignupBench(
     SIGNUP_LIMIT_IP_PER_MINUTE: "100000000",
     SIGNUP_LIMIT_IP_PER_HOUR: "100000000",
     LOG_LEVEL: "warn",
+    ...options.env,
   };
   const servers: Proc[] = [];
   try {
     // One at a time: the first migrates the database, the next finds it migrated.
     for (let i = 0; i < processes; i++) {
-      servers.push(await startProcess("src/main-http.ts", [], env, /(?:)/));
+      servers.push(await startProcess(options.entry ?? "src/main-http.ts", [], env, /(?:)/));
       // The server logs at warn level: wait for the port to answer instead of a log line.
       await waitForPort(port, "/healthz");
     }
+    const cpuBefore = servers.reduce((sum, server) => sum + cpuUs(server.child.pid), 0);
     const result = await hammer(port, seconds, connections);
+    const cpu = servers.reduce((sum, server) => sum + cpuUs(server.child.pid), 0) - cpuBefore;
     const signupsPerSecond = round(result["2xx"] / seconds);
     return {
       engine,
@@ -122,6 +159,7 @@ export async function runSignupBench(
       p99Ms: result.latency.p99,
       ...hello,
       ratio: round(signupsPerSecond / hello.helloPerSecond, 3),
+      cpuUsPerSignup: round(cpu / Math.max(1, result["2xx"])),
       non2xx: result.non2xx,
       errors: result.errors,
     };
