@@ -1,7 +1,7 @@
 import { errorMessage } from "./errors.ts";
 import type { Server } from "node:http";
 import { resolve } from "node:path";
-import { serve } from "@hono/node-server";
+import { createAdaptorServer } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Redis } from "ioredis";
 import { createApp } from "./app.ts";
@@ -198,8 +198,10 @@ export async function start(roles: readonly Role[], env: Record<string, string |
       webhooksAllowPrivateTargets: config.WEBHOOKS_ALLOW_PRIVATE_TARGETS,
     });
     server = await new Promise<Server>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, port: config.PORT, hostname: "0.0.0.0" }, () => resolve(s as Server)) as Server;
+      const s = createAdaptorServer({ fetch: app.fetch }) as Server;
       s.once("error", reject);
+      // @hono/node-server's serve() has no way to pass reusePort, so the server is listened here.
+      s.listen({ port: config.PORT, host: "0.0.0.0", reusePort: config.HTTP_REUSE_PORT }, () => resolve(s));
     });
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;

@@ -119,6 +119,14 @@ const schema = z
       .enum(["true", "false", "1", "0", ""])
       .default("false")
       .transform((v) => v === "true" || v === "1"),
+    /**
+     * Lets several `npm run start:http` processes listen on the same PORT (SO_REUSEPORT, Linux):
+     * the kernel spreads connections across them, so one machine's cores serve HTTP without a proxy.
+     */
+    HTTP_REUSE_PORT: z
+      .enum(["true", "false", "1", "0", ""])
+      .default("false")
+      .transform((v) => v === "true" || v === "1"),
     /** Outgoing webhooks may target loopback, private and link-local addresses only when this is true (tests, a receiver on the same host). */
     WEBHOOKS_ALLOW_PRIVATE_TARGETS: z
       .enum(["true", "false", "1", "0", ""])

@@ -397,6 +397,35 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex("webhook_attempts_delivery_idx").on("webhook_attempts").columns(["delivery_id", "at"]).execute();
     },
   },
+  "0017_narrow_write_indexes": {
+    async up(db: Kysely<unknown>) {
+      // Every index is written on every insert, NULL keys included: a signup's confirmation row (no
+      // batch, provider id, enrollment, newsletter, retry or send time yet) and its pending
+      // enrollment (nothing due) were paying for seven index entries no query ever looks up. Each
+      // query that uses these indexes names the column with =, IN, a range or a join, which both
+      // databases accept as proof of IS NOT NULL, so they keep their index:
+      //   batch_id        sends of one batch (sends.ts: batch loads, claims, marks)
+      //   provider_id     a provider event's email (provider-events.ts)
+      //   enrollment_id   a reader's course emails (due-enrollments.ts, manual-sends.ts, analytics.ts)
+      //   broadcast_id    a newsletter's recipients (broadcasts.ts, broadcast-delivery.ts)
+      //   retried_at      "retry all failed" progress (sends.ts)
+      //   sent_at         the complaint-rate window (sending-guard.ts, admin-queries.ts)
+      //   next_due_at     the scheduler's due enrollments (due-enrollments.ts)
+      const partial: [name: string, table: string, columns: string[], notNull: string][] = [
+        ["sends_batch_idx", "sends", ["batch_id"], "batch_id"],
+        ["sends_provider_idx", "sends", ["provider_id"], "provider_id"],
+        ["sends_enrollment_status_idx", "sends", ["enrollment_id", "status"], "enrollment_id"],
+        ["sends_broadcast_idx", "sends", ["broadcast_id", "status"], "broadcast_id"],
+        ["sends_retried_idx", "sends", ["retried_at", "status"], "retried_at"],
+        ["sends_sent_events_idx", "sends", ["sent_at", "delivered_at", "complained_at"], "sent_at"],
+        ["enrollments_due_idx", "enrollments", ["status", "next_due_at"], "next_due_at"],
+      ];
+      for (const [name, table, columns, notNull] of partial) {
+        await db.schema.dropIndex(name).execute();
+        await db.schema.createIndex(name).on(table).columns(columns).where(sql.ref(notNull), "is not", null).execute();
+      }
+    },
+  },
 };
 
 const provider: MigrationProvider = {

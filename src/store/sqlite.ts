@@ -20,6 +20,10 @@ function connectSqlite(path: string): Database {
   // collision between processes into a short wait instead of SQLITE_BUSY.
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("busy_timeout = 5000");
+  // Under WAL, NORMAL syncs at checkpoints rather than on every commit: a committed transaction is
+  // in the WAL (the operating system's page cache) before commit returns, so it survives a crash
+  // of this process, which is the guarantee the ledger and the exactly-once send rely on. Only a
+  // power loss or kernel crash can lose the last commits (never corrupt the file).
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   // SQLite's default page cache is 2 MB; at a million readers the scheduler's indexes no longer

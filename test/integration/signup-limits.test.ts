@@ -62,6 +62,17 @@ describe("signup limits in Redis", () => {
     expect(perAddress).toEqual([202, 202, 429]);
   });
 
+  it("limits signups per IP per hour when each minute stays under its own limit", async () => {
+    const s = await setup();
+    const limiter = createRedisSignupLimiter(s.connection, s.prefix, silentLogger, { perIpPerMinute: 100, perIpPerHour: 2, perAddressPerHour: 100 });
+    const verdicts = [];
+    for (let i = 0; i < 3; i++) verdicts.push(await limiter.check("198.51.100.7", `h${i}@example.com`));
+    expect(verdicts.slice(0, 2)).toEqual([{ allowed: true }, { allowed: true }]);
+    // The hour's window, not the minute's: the retry is most of an hour away.
+    expect(verdicts[2]).toMatchObject({ allowed: false });
+    expect((verdicts[2] as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThan(60);
+  });
+
   it("the fresh-link form is rate-limited per address in Redis", async () => {
     const s = await setup();
     const limiter = createRedisSignupLimiter(s.connection, s.prefix, silentLogger, { perIpPerMinute: 100, perIpPerHour: 100, perAddressPerHour: 2 });
