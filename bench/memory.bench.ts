@@ -9,6 +9,7 @@ import {
   BENCH_COURSE,
   benchContentDir,
   benchRedisPrefix,
+  cpuMs,
   deleteRedisKeys,
   freePort,
   providerThroughput,
@@ -47,6 +48,8 @@ export interface MemoryBenchRun {
   wrapperMiB: number;
   /** From the admin API call until the provider had accepted every email. */
   sendSeconds: number;
+  /** CPU time (user + system) the service spent from the admin API call to the last acceptance, per 1,000 emails. */
+  cpuMsPerThousand: number;
   /** From the admin API call to the provider's first request. */
   firstEmailSeconds: number;
   emailsPerSecond: number;
@@ -176,6 +179,7 @@ async function runOnce(readers: number, log: (s: string) => void): Promise<Memor
 
     log(`  ${readers.toLocaleString("en-US")} readers: idle ${MiB(idle.rssKiB)} MiB; newsletter…`);
     const triggered = Date.now();
+    const cpuBefore = cpuMs(pid);
     const res = await fetch(`${base}/admin/api/newsletters`, {
       method: "POST",
       headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
@@ -193,6 +197,7 @@ async function runOnce(readers: number, log: (s: string) => void): Promise<Memor
       await new Promise((r) => setTimeout(r, 100));
     }
     const sendSeconds = (Date.now() - triggered) / 1000;
+    const sendCpuMs = cpuMs(pid) - cpuBefore;
     clearInterval(sampler);
     const last = sample();
     const highWaterKiB = last.service.reduce((n, p) => n + p.peakKiB, 0);
@@ -215,6 +220,7 @@ async function runOnce(readers: number, log: (s: string) => void): Promise<Memor
       wrapperMiB: MiB(wrapperKiB),
       sendSeconds: round(sendSeconds, 1),
       firstEmailSeconds: round((firstRequest - triggered) / 1000, 2),
+      cpuMsPerThousand: round((sendCpuMs / readers) * 1000),
       emailsPerSecond: throughput.emailsPerSecond,
       emailsInInterval: throughput.emailsInInterval,
       deliverySeconds: throughput.seconds,

@@ -27,11 +27,16 @@ function connectSqlite(path: string): Database {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   // SQLite's default page cache is 2 MB; at a million readers the scheduler's indexes no longer
-  // fit and every tick pays for it. Memory-mapped reads keep them hot; with those, 32 MB of cache
-  // ticks as fast as 64 MB did (23.7k against 24.7k emails/s, within run-to-run noise) and a large
-  // CSV import grows the process by 87 MiB instead of 108.
+  // fit and every tick pays for it. 32 MB holds them (measured: as fast as 64 MB).
+  //
+  // No memory-mapped reads (mmap_size 0, SQLite's default): every page of the file that a mapping
+  // touches counts in the process's resident memory, so the service's footprint grew with the
+  // database (up to the 256 MB we mapped: idle 135 -> 178 MiB from 20,000 to 100,000 readers, and
+  // +256 MiB during a large import). Without the mapping, reads go through the kernel's page cache,
+  // which is shared and reclaimed under pressure; the scheduler pays for the extra copies (see
+  // BENCHMARKS.md, scheduler).
   sqlite.pragma("cache_size = -32768");
-  sqlite.pragma("mmap_size = 268435456");
+  sqlite.pragma("mmap_size = 0");
   // Without table statistics SQLite's planner guesses, and at scale it guesses wrong (measured: a
   // batched enrollment UPDATE 3x slower at a million rows). Keep the statistics fresh: on open, as
   // SQLite recommends for long-lived connections, and every hour.
