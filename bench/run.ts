@@ -146,6 +146,7 @@ No-limit run: ${fmt(open.emails)} emails, ${open.latencyMs} ms latency, ${fmt(op
       }),
       figure({ name: "5 req/s limit: 429 answers", value: limited.rateLimited, unit: "", goal: exactly(0) }),
       figure({ name: "no limit: emails/s, one worker process", value: open.emailsPerSecond, unit: "emails/s", goal: atLeast(3_000), reference: interval(open) }),
+      figure({ name: "no limit: worker CPU per 1,000 emails", value: open.workerCpuMsPer1000, unit: "ms", reference: "user + system time, first accepted email to last; steadier than emails/s on a shared machine" }),
       figure({ name: "duplicate emails at the provider", value: limited.duplicates + open.duplicates, unit: "", goal: exactly(0, "exactly once"), reference: `both runs, ${fmt(limited.emails + open.emails)} emails` }),
       figure({ name: "worker peak RSS (VmHWM), 5 req/s", value: limited.workerPeakMiB, unit: "MiB" }),
       figure({ name: "worker peak RSS (VmHWM), no limit", value: open.workerPeakMiB, unit: "MiB" }),

@@ -21,6 +21,7 @@ import { latestCourseOfReaders, readScreeningState } from "../src/store/send-scr
 import type { ScreeningState } from "../src/store/send-screening.ts";
 import {
   batchIdempotencyKeyFor,
+  batchRequest,
   broadcastCourseSlug,
   batchMembers,
   cancelUnattempted,
@@ -33,6 +34,7 @@ import {
   noteAttemptError,
   parkSend,
   recordAttempt,
+  recordBatchRequest,
   releaseRequest,
   storedRequests,
   settleBatch,
@@ -284,47 +286,49 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     let skipped = 0;
     const key = batchIdempotencyKeyFor(batchId);
     const before = await batchMembers(deps.db, batchId);
-    // The emails this worker stored, when it stored the whole request: then nothing needs reading back.
-    let mine: { rows: Send[]; emails: Map<string, OutgoingEmail> } | undefined;
-    if ((await storedRequests(deps.db, before.map((row) => row.id))).size === 0) {
+    // The request as stored: the batch's own (one compressed row), else the rows' own stored
+    // emails of a batch stored before batches were stored whole.
+    let request = await batchRequest<OutgoingEmail>(deps.db, batchId);
+    let members: Send[] | undefined;
+    if (!request && (await storedRequests(deps.db, before.map((row) => row.id))).size === 0) {
       const state = await loadState(deps.db, before);
       for (const row of before) {
         if ((row.status === "queued" || row.status === "sending") && !(await screen(row, state))) skipped += 1;
       }
       const rows = await claimBatch(deps.db, batchId, Date.now());
-      const composed = new Map<string, OutgoingEmail>();
-      const bodies: { id: string; body: string }[] = [];
+      const composed: { id: string; email: OutgoingEmail }[] = [];
       const courses = await coursesOf(rows.filter((row) => row.status === "sending"));
       for (const row of rows) {
         if (row.status !== "sending") continue;
         const email = await compose(row, state.subscribers.get(row.subscriber_id), courses.get(row.id));
         // A row whose course is gone is failed on its own; the rest of the batch still goes.
         if (!email || "failed" in email) skipped += 1;
-        else {
-          composed.set(row.id, email);
-          bodies.push({ id: row.id, body: JSON.stringify(email) });
-        }
+        else composed.push({ id: row.id, email });
       }
-      // Stores nothing for a row another worker stored first; then that worker's request is the one.
-      const stored = await recordAttempt(deps.db, key, bodies, Date.now());
-      if (stored.size === bodies.length) mine = { rows, emails: composed };
+      // Undefined when another worker stored the batch's request first: then that one goes out.
+      request = await recordBatchRequest(deps.db, batchId, key, composed, Date.now());
+      if (request) members = rows;
+      else request = await batchRequest<OutgoingEmail>(deps.db, batchId);
     } else {
       await claimBatch(deps.db, batchId, Date.now());
     }
-    // What the ledger holds is what goes out, whichever worker stored it.
+    // What the ledger holds is what goes out, whichever worker stored it: every email of the
+    // request in its place (the provider must see the same bytes under the key), while only the
+    // rows still in this batch are settled from the answer.
+    let ids: string[];
     let emails: OutgoingEmail[];
-    let members: Send[];
-    if (mine) {
-      const { emails: composed } = mine;
-      members = mine.rows.filter((row) => composed.has(row.id));
-      emails = members.map((row) => composed.get(row.id)!);
+    if (request) {
+      ids = request.ids;
+      emails = request.emails;
+      members ??= await batchMembers(deps.db, batchId);
     } else {
-      const all = await batchMembers(deps.db, batchId);
-      const bodies = await storedRequests(deps.db, all.map((row) => row.id));
-      members = all.filter((row) => bodies.has(row.id));
-      emails = members.map((row) => storedEmail(bodies.get(row.id)!));
+      members = await batchMembers(deps.db, batchId);
+      const bodies = await storedRequests(deps.db, members.map((row) => row.id));
+      ids = members.filter((row) => bodies.has(row.id)).map((row) => row.id);
+      emails = ids.map((id) => storedEmail(bodies.get(id)!));
     }
-    const unsettled = members.filter((row) => row.status === "sending");
+    const inBatch = new Map(members.map((row) => [row.id, row]));
+    const unsettled = ids.flatMap((id) => (inBatch.get(id)?.status === "sending" ? [inBatch.get(id)!] : []));
     if (unsettled.length === 0) return { sent: 0, failed: 0, skipped };
     let results;
     try {
@@ -332,9 +336,11 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     } catch (error) {
       return onFailure(job, unsettled, error);
     }
-    const outcomes = results.map((result, index): { id: string; providerId?: string; error?: string } =>
-      "id" in result ? { id: members[index]!.id, providerId: result.id } : { id: members[index]!.id, error: result.error },
-    );
+    const outcomes = results.flatMap((result, index): { id: string; providerId?: string; error?: string }[] => {
+      const id = ids[index]!;
+      if (!inBatch.has(id)) return [];
+      return ["id" in result ? { id, providerId: result.id } : { id, error: result.error }];
+    });
     await settleBatch(deps.db, outcomes, Date.now(), batchId);
     await emitSent({ db: deps.db, log: deps.log, now: Date.now }, outcomes.flatMap((o) => (o.providerId ? [o.id] : [])));
     const sent = outcomes.filter((o) => o.providerId).length;

@@ -1,4 +1,5 @@
 import { Resend } from "resend";
+import type { CreateBatchSuccessResponse } from "resend";
 import { MailerError } from "./mailer.ts";
 import type { BatchItemResult, Mailer, OutgoingEmail } from "./mailer.ts";
 
@@ -21,6 +22,17 @@ export function createResendMailer(apiKey: string, baseUrl?: string): Mailer {
     headers: email.headers,
     ...(email.tags ? { tags: email.tags } : {}),
   });
+  const requestHeaders = { Authorization: `Bearer ${apiKey}`, "User-Agent": resend.userAgent, "Content-Type": "application/json" };
+  const apiPayload = (email: OutgoingEmail) => ({
+    from: email.from,
+    headers: email.headers,
+    html: email.html,
+    ...(email.replyTo ? { reply_to: email.replyTo } : {}),
+    subject: email.subject,
+    ...(email.tags ? { tags: email.tags } : {}),
+    text: email.text,
+    to: email.to,
+  });
   return {
     name: "resend",
     async send(email) {
@@ -30,8 +42,16 @@ export function createResendMailer(apiKey: string, baseUrl?: string): Mailer {
       return { id: data.id };
     },
     async sendBatch(emails, idempotencyKey) {
-      // Permissive: one bad address must not hold back the other 99; it comes back in `errors`.
-      const { data, error, headers } = await resend.batch.send(emails.map(payload), { idempotencyKey, batchValidation: "permissive" });
+      // The body as UTF-8 bytes through the SDK's own request path (its errors, its base URL): the
+      // SDK's batch.send hands fetch a ~1.7 MB string, which fetch scans for lone surrogates and
+      // encodes again, a tenth of the worker's CPU at full speed. The fields are the API's, as
+      // batch.send would write them (reply_to).
+      const body = Buffer.from(JSON.stringify(emails.map(apiPayload)));
+      const { data, error, headers } = await resend.fetchRequest<CreateBatchSuccessResponse<{ batchValidation: "permissive" }>>("/emails/batch", {
+        method: "POST",
+        body,
+        headers: { ...requestHeaders, "Idempotency-Key": idempotencyKey, "x-batch-validation": "permissive" },
+      });
       if (error) throw classifyResendError(error as ResendErrorShape, headers);
       if (!data) throw new MailerError("transient", "Resend answered a batch without data");
       const failed = new Map((data.errors ?? []).map((e) => [e.index, e.message]));

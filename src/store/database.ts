@@ -182,6 +182,17 @@ export interface SendRequestsTable {
 }
 
 /**
+ * A batch's request as it first left, one row per batch instead of one per email: the hundred
+ * emails of a batch differ only in names and links, so compressed together (brotli) they take a
+ * few dozen KB instead of ~1.5 MB. Which rows it holds, in request order, is inside it; a row of
+ * the batch with a request_key is one of them. Kept until the provider has answered for all.
+ */
+export interface BatchRequestsTable {
+  batch_id: string;
+  body: Uint8Array;
+}
+
+/**
  * A reader following a tracked link (course.yaml `tracking: { clicks: true }`): one row per reader,
  * email and link, the first time they followed it (src/store/clicks.ts).
  */
@@ -314,6 +325,7 @@ export interface DB {
   broadcasts: BroadcastsTable;
   admin_sessions: AdminSessionsTable;
   send_requests: SendRequestsTable;
+  batch_requests: BatchRequestsTable;
   clicks: ClicksTable;
   sending_pauses: SendingPausesTable;
   sending_guard: SendingGuardTable;

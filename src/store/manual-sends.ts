@@ -2,7 +2,7 @@ import { conflict } from "../errors.ts";
 import { sendOfCourse } from "./admin-queries.ts";
 import type { CourseScope } from "./admin-queries.ts";
 import type { Database } from "./database.ts";
-import { failedSendIds, queuedSend, requeueFailed } from "./sends.ts";
+import { dropSpentBatchRequests, failedSendIds, queuedSend, removeFromBatchRequests, requeueFailed } from "./sends.ts";
 import type { Requeued } from "./sends.ts";
 
 /** Every refusal here is the reader's state forbidding the action: a 409 "not_possible" over HTTP. */
@@ -119,6 +119,9 @@ export async function skipHeldLesson(db: Database, enrollmentId: string, reason:
   if (!held) throw notPossible("No lesson holds this reader's course.");
   const failedLessons = db.selectFrom("sends").select("id").where("enrollment_id", "=", enrollmentId).where("kind", "=", "lesson").where("status", "=", "failed");
   await db.deleteFrom("send_requests").where("send_id", "in", failedLessons).execute();
+  // Skipped rows leave their batches' stored requests too, so a replay of a batch never carries them.
+  const skipped = await failedLessons.clearSelect().select(["id", "batch_id"]).execute();
+  await removeFromBatchRequests(db, skipped.map((r) => r.id));
   await db
     .updateTable("sends")
     .set({ status: "skipped", skip_reason: reason.slice(0, 500), updated_at: now })
@@ -126,6 +129,7 @@ export async function skipHeldLesson(db: Database, enrollmentId: string, reason:
     .where("kind", "=", "lesson")
     .where("status", "=", "failed")
     .execute();
+  await dropSpentBatchRequests(db, [...new Set(skipped.flatMap((r) => (r.batch_id ? [r.batch_id] : [])))]);
   // Timed from now: the tick sends what comes next with the usual gap.
   await db.updateTable("enrollments").set({ next_due_at: now, updated_at: now }).where("id", "=", enrollmentId).where("status", "=", "active").execute();
   return held.id;

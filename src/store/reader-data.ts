@@ -1,6 +1,7 @@
 import type { Database } from "./database.ts";
 import { clicksOf } from "./clicks.ts";
 import { eraseProviderEventsFor } from "./provider-events.ts";
+import { removeFromBatchRequests } from "./sends.ts";
 import { suppress } from "./suppressions.ts";
 
 /** The reader's enrollment in a course, as their preferences page shows it; undefined when they have none. */
@@ -95,6 +96,8 @@ export async function eraseReader(db: Database, subscriberId: string, now: numbe
       sends.map((s) => s.provider_id).filter((id): id is string => id !== null),
     );
     await trx.deleteFrom("consent_events").where("subscriber_id", "=", subscriberId).execute();
+    // Their emails leave any batch's stored request too (their own stored ones go with the rows).
+    await removeFromBatchRequests(trx, sends.map((s) => s.id));
     await trx.deleteFrom("sends").where("subscriber_id", "=", subscriberId).execute();
     await trx.deleteFrom("enrollments").where("subscriber_id", "=", subscriberId).execute();
     await trx.deleteFrom("subscribers").where("id", "=", subscriberId).execute();

@@ -1,4 +1,6 @@
-import type { ExpressionBuilder, Insertable, Selectable } from "kysely";
+import { promisify } from "node:util";
+import { brotliCompress, brotliDecompress, constants } from "node:zlib";
+import type { ExpressionBuilder, Insertable, Selectable, Transaction } from "kysely";
 import type { Database, DB, SendKind, SendsTable } from "./database.ts";
 
 export type Send = Selectable<SendsTable>;
@@ -177,8 +179,121 @@ export async function storedRequests(db: Database, ids: readonly string[]): Prom
   return bodies;
 }
 
-/** Rows of `sends` that have a stored request. */
-const hasStoredRequest = (eb: ExpressionBuilder<DB, "sends">) => eb.exists(eb.selectFrom("send_requests").select("send_id").whereRef("send_requests.send_id", "=", "sends.id"));
+/**
+ * Rows of `sends` that have a stored request: their own (a single send, or a batch stored before
+ * batch_requests), or a place in their batch's (a batch row keeps request_key while it has one).
+ */
+const hasStoredRequest = (eb: ExpressionBuilder<DB, "sends">) =>
+  eb.or([
+    eb.exists(eb.selectFrom("send_requests").select("send_id").whereRef("send_requests.send_id", "=", "sends.id")),
+    eb.and([eb("sends.request_key", "is not", null), eb.exists(eb.selectFrom("batch_requests").select("batch_id").whereRef("batch_requests.batch_id", "=", "sends.batch_id"))]),
+  ]);
+
+/** A batch's request as stored: its rows' ids and their emails, in request order. */
+export interface BatchRequest<T> {
+  ids: string[];
+  emails: T[];
+}
+
+const compress = promisify(brotliCompress);
+const decompress = promisify(brotliDecompress);
+
+// Quality 1 compresses a batch of 100 lessons (~1.7 MB of JSON) to ~40 KB in ~5 ms; deflate at
+// level 1 took as long for 120 KB, and higher brotli qualities cost several times the time for
+// less than half the size again. In the thread pool, off the event loop.
+async function encodeBatchRequest<T>(request: BatchRequest<T>): Promise<Buffer> {
+  const json = Buffer.from(JSON.stringify(request));
+  return compress(json, { params: { [constants.BROTLI_PARAM_QUALITY]: 1, [constants.BROTLI_PARAM_SIZE_HINT]: json.length } });
+}
+
+async function decodeBatchRequest<T>(body: Uint8Array): Promise<BatchRequest<T>> {
+  return JSON.parse((await decompress(body)).toString("utf8")) as BatchRequest<T>;
+}
+
+/** The stored request of a batch, if it has one in batch_requests. */
+export async function batchRequest<T>(db: Database, batchId: string): Promise<BatchRequest<T> | undefined> {
+  const row = await db.selectFrom("batch_requests").select("body").where("batch_id", "=", batchId).executeTakeFirst();
+  return row ? decodeBatchRequest<T>(row.body) : undefined;
+}
+
+/**
+ * Stores a batch's request before it leaves, as one compressed row, with the key on each of its
+ * rows. A row no longer being sent (cancelled since it was claimed) is left out. Returns the
+ * request as stored, or undefined when the batch already had one: another worker on a stalled copy
+ * of the job stored first, and its request is the one to send.
+ */
+export async function recordBatchRequest<T>(db: Database, batchId: string, key: string, rows: readonly { id: string; email: T }[], now: number): Promise<BatchRequest<T> | undefined> {
+  const all: BatchRequest<T> = { ids: rows.map((r) => r.id), emails: rows.map((r) => r.email) };
+  const encoded = await encodeBatchRequest(all);
+  return db.transaction().execute(async (trx) => {
+    const open = new Set<string>();
+    for (let i = 0; i < all.ids.length; i += 500) {
+      const found = await trx.selectFrom("sends").select("id").where("id", "in", all.ids.slice(i, i + 500)).where("batch_id", "=", batchId).where("status", "=", "sending").execute();
+      for (const row of found) open.add(row.id);
+    }
+    const request = open.size === rows.length ? all : { ids: all.ids.filter((id) => open.has(id)), emails: all.emails.filter((_, i) => open.has(all.ids[i]!)) };
+    if (request.ids.length === 0) return request;
+    const body = request === all ? encoded : await encodeBatchRequest(request);
+    const inserted = await trx.insertInto("batch_requests").values({ batch_id: batchId, body }).onConflict((oc) => oc.column("batch_id").doNothing()).executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return undefined;
+    for (let i = 0; i < request.ids.length; i += 500) {
+      await trx.updateTable("sends").set({ attempted_at: now, request_key: key, updated_at: now }).where("id", "in", request.ids.slice(i, i + 500)).execute();
+    }
+    return request;
+  });
+}
+
+type Writer = Database | Transaction<DB>;
+
+/**
+ * Takes rows out of their batches' stored requests (an erased reader's, or rows rebuilt as single
+ * sends), as deleting their own stored email did before batches were stored whole: a retry of the
+ * batch then carries the others only.
+ */
+export async function removeFromBatchRequests(db: Writer, sendIds: readonly string[]): Promise<void> {
+  const gone = new Set(sendIds);
+  const batchIds = new Set<string>();
+  for (let i = 0; i < sendIds.length; i += 500) {
+    const rows = await db.selectFrom("sends").select("batch_id").where("id", "in", sendIds.slice(i, i + 500)).where("batch_id", "is not", null).where("request_key", "is not", null).execute();
+    for (const row of rows) batchIds.add(row.batch_id!);
+  }
+  for (const batchId of batchIds) {
+    const row = await db.selectFrom("batch_requests").select("body").where("batch_id", "=", batchId).executeTakeFirst();
+    if (!row) continue;
+    const request = await decodeBatchRequest<unknown>(row.body);
+    const keep = request.ids.map((id) => !gone.has(id));
+    if (keep.every(Boolean)) continue;
+    const rest = { ids: request.ids.filter((_, i) => keep[i]), emails: request.emails.filter((_, i) => keep[i]) };
+    if (rest.ids.length === 0) await db.deleteFrom("batch_requests").where("batch_id", "=", batchId).execute();
+    else await db.updateTable("batch_requests").set({ body: await encodeBatchRequest(rest) }).where("batch_id", "=", batchId).execute();
+  }
+}
+
+/**
+ * Drops the stored requests of these batches that nothing can replay any more: no row of the
+ * batch is both unsettled (or failed, and so retryable) and part of the request as it left.
+ */
+export async function dropSpentBatchRequests(db: Writer, batchIds: readonly string[]): Promise<void> {
+  for (let i = 0; i < batchIds.length; i += 500) {
+    await db
+      .deleteFrom("batch_requests")
+      .where("batch_id", "in", batchIds.slice(i, i + 500))
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom("sends")
+              .select("sends.id")
+              .whereRef("sends.batch_id", "=", "batch_requests.batch_id")
+              .where("sends.request_key", "is not", null)
+              .where("sends.attempted_at", "is not", null)
+              .where("sends.status", "in", ["queued", "sending", "failed"]),
+          ),
+        ),
+      )
+      .execute();
+  }
+}
 
 /**
  * Stores the request before it leaves: its key and each row's email. A row that already has one
@@ -215,10 +330,12 @@ export async function recordAttempt(db: Database, key: string, rows: readonly { 
 export async function releaseRequest(db: Database, ids: readonly string[], now: number): Promise<void> {
   for (let i = 0; i < ids.length; i += 500) {
     await db.transaction().execute(async (trx) => {
-      const open = (await trx.selectFrom("sends").select("id").where("id", "in", ids.slice(i, i + 500)).where("status", "!=", "sent").execute()).map((r) => r.id);
+      const rows = await trx.selectFrom("sends").select(["id", "batch_id"]).where("id", "in", ids.slice(i, i + 500)).where("status", "!=", "sent").execute();
+      const open = rows.map((r) => r.id);
       if (open.length === 0) return;
       await trx.deleteFrom("send_requests").where("send_id", "in", open).execute();
       await trx.updateTable("sends").set({ attempted_at: null, request_key: null, updated_at: now }).where("id", "in", open).execute();
+      await dropSpentBatchRequests(trx, [...new Set(rows.flatMap((r) => (r.batch_id ? [r.batch_id] : [])))]);
     });
   }
 }
@@ -285,6 +402,16 @@ export async function requeueFailed(db: Database, ids: readonly string[], now: n
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
     await db.transaction().execute(async (trx) => {
+      // A row rebuilt as a single send leaves its batch's stored request first, so a replay of the
+      // batch never carries it too.
+      const rebuilt = trx
+        .selectFrom("sends")
+        .select("id")
+        .where("id", "in", chunk)
+        .where("status", "=", "failed")
+        .where((eb) => eb.or([eb("attempted_at", "is", null), eb("attempted_at", "<", now - REPLAY_WINDOW_MS), eb.not(hasStoredRequest(eb))]));
+      const leaving = await trx.selectFrom("sends").select(["id", "batch_id"]).where("id", "in", rebuilt).where("batch_id", "is not", null).execute();
+      await removeFromBatchRequests(trx, leaving.map((r) => r.id));
       const replay = await trx
         .updateTable("sends")
         .set({ status: "queued", error: null, attempts: 0, enqueued_at: null, retried_at: now, updated_at: now })
@@ -302,6 +429,7 @@ export async function requeueFailed(db: Database, ids: readonly string[], now: n
         .returning(["id", "batch_id"])
         .execute();
       if (rebuild.length > 0) await trx.deleteFrom("send_requests").where("send_id", "in", rebuild.map((r) => r.id)).execute();
+      await dropSpentBatchRequests(trx, [...new Set(leaving.map((r) => r.batch_id!))]);
       for (const row of [...replay, ...rebuild]) {
         count += 1;
         if (row.batch_id) batchIds.add(row.batch_id);
@@ -363,7 +491,10 @@ export async function settleBatch(db: Database, outcomes: readonly { id: string;
       .where("attempted_at", "is not", null)
       .where("status", "in", ["queued", "sending", "failed"])
       .executeTakeFirst();
-    if (!replayable) await trx.deleteFrom("send_requests").where("send_id", "in", trx.selectFrom("sends").select("id").where("batch_id", "=", batchId)).execute();
+    if (!replayable) {
+      await trx.deleteFrom("send_requests").where("send_id", "in", trx.selectFrom("sends").select("id").where("batch_id", "=", batchId)).execute();
+      await trx.deleteFrom("batch_requests").where("batch_id", "=", batchId).execute();
+    }
   });
 }
 
