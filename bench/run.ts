@@ -189,7 +189,7 @@ if (only.has("import")) {
     `\`npm run start:http\`; the file (${described}) posted to \`/admin/import\` as a browser's multipart form, enrolling every reader.
 Meanwhile this process samples the server's resident memory every 25 ms and asks \`/healthz\` one request after another. Reference in the
 same run: the same server, probed the same way for 3 s with nothing to do, just before the import. RSS counts the pages of
-SQLite's memory-mapped database file too (file-backed, reclaimable by the kernel); RssAnon is the process's own memory.`,
+the process's mapped files (the Node binary and libraries); RssAnon is the process's own memory.`,
     figures,
   );
 }
@@ -217,6 +217,7 @@ if (only.has("memory")) {
         goal: atLeast(3_000),
         reference: `${fmt(r.emailsInInterval)} emails in ${r.deliverySeconds} s; all ${n} accepted ${r.sendSeconds} s after the API call`,
       }),
+      figure({ name: `${n} readers: service CPU per 1,000 emails`, value: r.cpuMsPerThousand, unit: "ms", reference: "user + system time from the API call to the last acceptance" }),
     );
   }
   const small = m.runs.find((r) => r.readers === 20_000);
@@ -240,7 +241,8 @@ if (only.has("memory")) {
 in its own process. For each audience size: confirmed readers seeded straight into a fresh database, the service started, resident memory
 (VmRSS) summed over its process tree ${m.idleWaitMs / 1000} s after \`/healthz\` first answers (idle), then a newsletter to everyone through
 \`POST /admin/api/newsletters\`, memory sampled every ${m.sampleEveryMs} ms until the provider has accepted every email (peak). ${wrapper}
-RSS includes pages of SQLite's memory-mapped database file; RssAnon is the processes' own memory. Audiences: BENCH_MEMORY_READERS.`,
+RSS includes the processes' mapped files (the Node binary and libraries; SQLite reads through the kernel's page cache, not a
+mapping); RssAnon is the processes' own memory. Audiences: BENCH_MEMORY_READERS.`,
     figures,
   );
 }

@@ -118,7 +118,7 @@ export interface Proc {
  * The V8 flags of package.json's start scripts, so a benchmark measures the process `npm start`
  * runs (BENCH_NODE_FLAGS="" measures Node's defaults instead).
  */
-export const SERVICE_NODE_FLAGS = ["--max-semi-space-size=4", "--enable-source-maps"];
+export const SERVICE_NODE_FLAGS = ["--max-semi-space-size=4", "--heap-growing-percent=50", "--enable-source-maps"];
 
 let built: Promise<string[]> | undefined;
 
