@@ -47,8 +47,12 @@ export function createWebhookWorker(deps: WebhookWorkerDeps) {
     const now = Date.now();
     const due = await offerableDeliveries(deps.db, now, deps.reofferAfterMs, OFFER_PAGE);
     if (due.length === 0) return { offered: 0 };
-    await queue.addBulk(due.map((d) => ({ name: "deliver", data: { deliveryId: d.id, attempt: d.attempts }, opts: { jobId: webhookJobId(d.id, d.attempts) } })));
+    // Marked before they are handed to Redis, never after: a job can run and record its attempt
+    // (clearing the mark) before a later mark lands, and that late mark would then hide the
+    // delivery's retry until REOFFER_AFTER_MS. A crash between the two only loses jobs that were
+    // never added, which the re-offer after REOFFER_AFTER_MS exists for.
     await markDeliveriesEnqueued(deps.db, due.map((d) => d.id), now);
+    await queue.addBulk(due.map((d) => ({ name: "deliver", data: { deliveryId: d.id, attempt: d.attempts }, opts: { jobId: webhookJobId(d.id, d.attempts) } })));
     return { offered: due.length };
   }
 

@@ -212,8 +212,11 @@ export async function recordDeliveryAttempt(db: Database, delivery: { id: string
 /** Disables an endpoint and fails what it still had pending (each can be replayed once it works again). */
 export async function disableEndpoint(db: Database, id: string, reason: string, now: number): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable("webhook_endpoints").set({ enabled: 0, disabled_reason: reason, updated_at: now }).where("id", "=", id).execute();
+    // Deliveries first, then the endpoint: the order recordDeliveryAttempt takes its row locks in.
+    // The other way round, PostgreSQL could find this transaction and a concurrent attempt of
+    // another pending delivery each waiting for the other's row, and abort one of them.
     await trx.updateTable("webhook_deliveries").set({ status: "failed", last_error: reason, enqueued_at: null, updated_at: now }).where("endpoint_id", "=", id).where("status", "=", "pending").execute();
+    await trx.updateTable("webhook_endpoints").set({ enabled: 0, disabled_reason: reason, updated_at: now }).where("id", "=", id).execute();
   });
 }
 
