@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadCourse } from "../src/content/load.ts";
 import { scheduleVersion } from "../src/domain/course-plan.ts";
 import { openDatabase } from "../src/store/connect.ts";
 import { storeScheduleVersion } from "../src/store/course-state.ts";
-import { BENCH_COURSE, benchContentDir, benchRedisPrefix, deleteRedisKeys, providerThroughput, seedSqliteFast, startProcess } from "./support.ts";
+import { BENCH_COURSE, benchContentDir, benchRedisPrefix, cpuMs, deleteRedisKeys, providerThroughput, seedSqliteFast, startProcess } from "./support.ts";
 
 /**
  * Delivery: N readers with a lesson due now, one worker process (`npm run start:workers`), the
@@ -33,17 +33,6 @@ export interface DeliveryBenchResult {
    */
   workerCpuMsPer1000: number;
 }
-
-/** A process's CPU time so far (utime + stime, /proc/<pid>/stat fields 14 and 15), in ms. */
-export function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // The command name (field 2) may hold spaces; the fields after it are counted from its ")".
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-}
-
-/** USER_HZ: 100 on every Linux architecture Node runs on (sysconf(_SC_CLK_TCK)). */
-const CLOCK_TICKS = 100;
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const API_KEY = "re_bench_key";

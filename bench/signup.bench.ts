@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import { benchContentDir, benchDatabase, deleteRedisKeys, freePort, round, startProcess } from "./support.ts";
+import { benchContentDir, benchDatabase, cpuMs, deleteRedisKeys, freePort, round, startProcess } from "./support.ts";
 import type { Proc } from "./support.ts";
 
 /**
@@ -51,16 +51,8 @@ async function waitForPort(port: number, path: string, init?: RequestInit): Prom
   throw new Error(`nothing answered on port ${port}`);
 }
 
-/** User + system CPU time of a process so far, in microseconds (Linux /proc; 0 elsewhere). */
-function cpuUs(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  } catch {
-    return 0;
-  }
-}
+/** User + system CPU time of a process so far, in microseconds. */
+const cpuUs = (pid: number | undefined) => (pid === undefined ? NaN : cpuMs(pid) * 1000);
 
 async function hammer(port: number, seconds: number, connections: number) {
   let counter = 0;

@@ -3,6 +3,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "no
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { buildServer, builtEntry } from "../scripts/build-server.ts";
 import type { Course } from "../src/content/schema.ts";
 import type { Database } from "../src/store/database.ts";
 
@@ -129,9 +130,9 @@ export async function startProcess(entry: string, args: string[], env: Record<st
   const flags = process.env.BENCH_NODE_FLAGS !== undefined ? process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean) : SERVICE_NODE_FLAGS;
   // The service's entry points run as `npm start` runs them, from the bundle (built once per run);
   // the fake provider and other helpers run from source.
-  const service = /^src\/(main(?:-[a-z]+)?)\.ts$/.exec(entry);
-  if (service) await (built ??= import("../scripts/build-server.ts").then((m) => m.buildServer()));
-  const command = service ? [...flags, `dist/${service[1]}.js`] : [...flags, "--import", "tsx", entry];
+  const bundle = builtEntry(entry);
+  if (bundle) await (built ??= buildServer());
+  const command = bundle ? [...flags, bundle] : [...flags, "--import", "tsx", entry];
   const child = spawn(process.execPath, [...profile, ...command, ...args], { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
@@ -338,8 +339,10 @@ export function treeMemory(root: number): { service: ProcessMemory[]; wrapper: P
  */
 export function cpuMs(pid: number): number {
   try {
-    // Fields after the command's closing parenthesis: state is the 3rd field, utime the 14th, stime the 15th.
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ").pop()!.split(" ");
+    // The command name (field 2) may hold spaces and parentheses: count the fields after its last ")".
+    // utime and stime are fields 14 and 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const ticks = Number(fields[11]) + Number(fields[12]);
     return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
   } catch {

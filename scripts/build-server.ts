@@ -25,6 +25,12 @@ const external = Object.keys(pkg.dependencies)
 
 const assetsDir = join(root, "src/http/assets");
 
+/** The bundle a service entry point (`src/main*.ts`) is built into, or undefined for any other file. */
+export function builtEntry(entry: string): string | undefined {
+  const name = /^src\/(main(?:-[a-z]+)?)\.ts$/.exec(entry)?.[1];
+  return name === undefined ? undefined : `dist/${name}.js`;
+}
+
 /** Writes dist/main.js, dist/main-http.js and dist/main-workers.js (with source maps) from src/. */
 export async function buildServer(): Promise<string[]> {
   const result = await build({

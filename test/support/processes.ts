@@ -3,6 +3,7 @@ import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { builtEntry } from "../../scripts/build-server.ts";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -19,8 +20,8 @@ export interface Child {
  * from this tree (scripts/build-server.ts). Anything else (the CLIs) runs from source through tsx.
  */
 export function runEntry(entry: string, env: Record<string, string>, args: string[] = []): Child {
-  const service = /^src\/(main(?:-[a-z]+)?)\.ts$/.exec(entry);
-  const command = service ? ["--enable-source-maps", `dist/${service[1]}.js`] : ["--import", "tsx", entry];
+  const bundle = builtEntry(entry);
+  const command = bundle ? ["--enable-source-maps", bundle] : ["--import", "tsx", entry];
   const child = spawn(process.execPath, [...command, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
