@@ -27,7 +27,11 @@ function connectSqlite(path: string): Database {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   // SQLite's default page cache is 2 MB; at a million readers the scheduler's indexes no longer
-  // fit and every tick pays for it. 32 MB holds them (measured: as fast as 64 MB).
+  // fit and every tick pays for it. 16 MB holds what a tick reads: in alternating runs of the
+  // scheduler benchmark at a million readers, 16 and 32 MB were equally fast (32 MB had been
+  // measured as fast as 64), while 8 MB was slower. The cache fills to its limit under any large
+  // job (an import of 360,000 readers) and stays full, so its size is part of the service's
+  // footprint: 32 MB cost about 40 MiB of resident memory, 16 MB about 20.
   //
   // No memory-mapped reads (mmap_size 0, SQLite's default): every page of the file that a mapping
   // touches counts in the process's resident memory, so the service's footprint grew with the
@@ -35,7 +39,7 @@ function connectSqlite(path: string): Database {
   // +256 MiB during a large import). Without the mapping, reads go through the kernel's page cache,
   // which is shared and reclaimed under pressure; the scheduler pays for the extra copies (see
   // BENCHMARKS.md, scheduler).
-  sqlite.pragma("cache_size = -32768");
+  sqlite.pragma("cache_size = -16384");
   sqlite.pragma("mmap_size = 0");
   // Without table statistics SQLite's planner guesses, and at scale it guesses wrong (measured: a
   // batched enrollment UPDATE 3x slower at a million rows). Keep the statistics fresh: on open, as
