@@ -12,8 +12,8 @@ import { QUEUES } from "../src/queue/queues.ts";
 import type { SendJobData, TestSend } from "../src/queue/queues.ts";
 import { composeEmail, ComposeError } from "../src/render/compose.ts";
 import type { ComposeContext, NewsletterContent } from "../src/render/compose.ts";
-import { MailerError } from "../src/send/mailer.ts";
-import type { Mailer, OutgoingEmail } from "../src/send/mailer.ts";
+import { encodeBatchBody, MailerError } from "../src/send/mailer.ts";
+import type { BatchBody, Mailer, OutgoingEmail } from "../src/send/mailer.ts";
 import { newsletterText } from "../src/store/broadcast-delivery.ts";
 import type { Database } from "../src/store/database.ts";
 import { courseSlugsOfSends } from "../src/store/send-courses.ts";
@@ -27,6 +27,7 @@ import {
   cancelUnattempted,
   claimBatch,
   claimSend,
+  idempotencyKeyFor,
   markAcceptedEarlier,
   markCancelled,
   markFailed,
@@ -288,7 +289,7 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     const before = await batchMembers(deps.db, batchId);
     // The request as stored: the batch's own (one compressed row), else the rows' own stored
     // emails of a batch stored before batches were stored whole.
-    let request = await batchRequest<OutgoingEmail>(deps.db, batchId);
+    let request = await batchRequest(deps.db, batchId);
     let members: Send[] | undefined;
     if (!request && (await storedRequests(deps.db, before.map((row) => row.id))).size === 0) {
       const state = await loadState(deps.db, before);
@@ -296,19 +297,23 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
         if ((row.status === "queued" || row.status === "sending") && !(await screen(row, state))) skipped += 1;
       }
       const rows = await claimBatch(deps.db, batchId, Date.now());
-      const composed: { id: string; email: OutgoingEmail }[] = [];
+      const ids: string[] = [];
+      const emails: OutgoingEmail[] = [];
       const courses = await coursesOf(rows.filter((row) => row.status === "sending"));
       for (const row of rows) {
         if (row.status !== "sending") continue;
         const email = await compose(row, state.subscribers.get(row.subscriber_id), courses.get(row.id));
         // A row whose course is gone is failed on its own; the rest of the batch still goes.
         if (!email || "failed" in email) skipped += 1;
-        else composed.push({ id: row.id, email });
+        else {
+          ids.push(row.id);
+          emails.push(email);
+        }
       }
       // Undefined when another worker stored the batch's request first: then that one goes out.
-      request = await recordBatchRequest(deps.db, batchId, key, composed, Date.now());
+      request = await recordBatchRequest(deps.db, batchId, key, { ids, body: encodeBatchBody(emails) }, Date.now());
       if (request) members = rows;
-      else request = await batchRequest<OutgoingEmail>(deps.db, batchId);
+      else request = await batchRequest(deps.db, batchId);
     } else {
       await claimBatch(deps.db, batchId, Date.now());
     }
@@ -316,23 +321,29 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     // request in its place (the provider must see the same bytes under the key), while only the
     // rows still in this batch are settled from the answer.
     let ids: string[];
-    let emails: OutgoingEmail[];
+    let batch: BatchBody;
     if (request) {
       ids = request.ids;
-      emails = request.emails;
+      if ("body" in request) batch = { body: request.body, keys: ids.map(idempotencyKeyFor) };
+      else {
+        // A request stored before bodies were stored as sent: encoded now, as it was encoded then.
+        const emails = request.emails as OutgoingEmail[];
+        batch = { body: encodeBatchBody(emails), keys: emails.map((email) => email.idempotencyKey) };
+      }
       members ??= await batchMembers(deps.db, batchId);
     } else {
       members = await batchMembers(deps.db, batchId);
       const bodies = await storedRequests(deps.db, members.map((row) => row.id));
       ids = members.filter((row) => bodies.has(row.id)).map((row) => row.id);
-      emails = ids.map((id) => storedEmail(bodies.get(id)!));
+      const emails = ids.map((id) => storedEmail(bodies.get(id)!));
+      batch = { body: encodeBatchBody(emails), keys: emails.map((email) => email.idempotencyKey) };
     }
     const inBatch = new Map(members.map((row) => [row.id, row]));
     const unsettled = ids.flatMap((id) => (inBatch.get(id)?.status === "sending" ? [inBatch.get(id)!] : []));
     if (unsettled.length === 0) return { sent: 0, failed: 0, skipped };
     let results;
     try {
-      results = await deps.mailer.sendBatch(emails, key);
+      results = await deps.mailer.sendBatch(batch, key);
     } catch (error) {
       return onFailure(job, unsettled, error);
     }

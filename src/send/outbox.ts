@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { emailKey, namesMailbox } from "../email-address.ts";
+import { emailsOfBatchBody } from "./mailer.ts";
 import type { Mailer, OutgoingEmail } from "./mailer.ts";
 
 /**
@@ -57,9 +58,9 @@ export function createOutbox(dir: string): Mailer & OutboxReader {
       });
       return { id };
     },
-    async sendBatch(emails) {
+    async sendBatch(batch) {
       const results = [];
-      for (const email of emails) results.push(await this.send(email));
+      for (const email of emailsOfBatchBody(batch)) results.push(await this.send(email));
       return results;
     },
     async list(limit = 200) {

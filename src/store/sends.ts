@@ -189,31 +189,49 @@ const hasStoredRequest = (eb: ExpressionBuilder<DB, "sends">) =>
     eb.and([eb("sends.request_key", "is not", null), eb.exists(eb.selectFrom("batch_requests").select("batch_id").whereRef("batch_requests.batch_id", "=", "sends.batch_id"))]),
   ]);
 
-/** A batch's request as stored: its rows' ids and their emails, in request order. */
-export interface BatchRequest<T> {
-  ids: string[];
-  emails: T[];
-}
+/**
+ * A batch's request as stored: its rows' ids and the request body, byte for byte as it leaves (a
+ * JSON array whose i-th element is the email of ids[i]; the store reads no further into it). A
+ * request stored before bodies were stored as sent has the rows' emails instead, as they were
+ * handed to the mailer, for the worker to encode the way it did then.
+ */
+export type BatchRequest = { ids: string[]; body: Buffer } | { ids: string[]; emails: unknown[] };
 
 const compress = promisify(brotliCompress);
 const decompress = promisify(brotliDecompress);
+const NEWLINE = 0x0a;
 
+// Stored as the ids' JSON, a newline, then the body (JSON never has a raw newline, so the first one
+// ends the ids; the earlier layout, {"ids":…,"emails":…}, begins with a brace instead).
 // Quality 1 compresses a batch of 100 lessons (~1.7 MB of JSON) to ~40 KB in ~5 ms; deflate at
 // level 1 took as long for 120 KB, and higher brotli qualities cost several times the time for
 // less than half the size again. In the thread pool, off the event loop.
-async function encodeBatchRequest<T>(request: BatchRequest<T>): Promise<Buffer> {
-  const json = Buffer.from(JSON.stringify(request));
-  return compress(json, { params: { [constants.BROTLI_PARAM_QUALITY]: 1, [constants.BROTLI_PARAM_SIZE_HINT]: json.length } });
+async function encodeBatchRequest(request: BatchRequest): Promise<Buffer> {
+  const bytes = "body" in request ? Buffer.concat([Buffer.from(JSON.stringify(request.ids)), Buffer.of(NEWLINE), request.body]) : Buffer.from(JSON.stringify(request));
+  return compress(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 1, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length } });
 }
 
-async function decodeBatchRequest<T>(body: Uint8Array): Promise<BatchRequest<T>> {
-  return JSON.parse((await decompress(body)).toString("utf8")) as BatchRequest<T>;
+async function decodeBatchRequest(stored: Uint8Array): Promise<BatchRequest> {
+  const bytes = await decompress(stored);
+  if (bytes[0] === 0x7b /* { */) return JSON.parse(bytes.toString("utf8")) as BatchRequest;
+  const end = bytes.indexOf(NEWLINE);
+  return { ids: JSON.parse(bytes.subarray(0, end).toString("utf8")) as string[], body: bytes.subarray(end + 1) };
+}
+
+/** The request without the emails at the positions `keep` says no to, in the same layout. */
+function keeping(request: BatchRequest, keep: readonly boolean[]): BatchRequest {
+  const ids = request.ids.filter((_, i) => keep[i]);
+  if (!("body" in request)) return { ids, emails: request.emails.filter((_, i) => keep[i]) };
+  // Re-serialising parsed JSON gives back the same bytes for what is left: every value is a
+  // string, an object or an array, which JSON.stringify writes one way only.
+  const emails = (JSON.parse(request.body.toString("utf8")) as unknown[]).filter((_, i) => keep[i]);
+  return { ids, body: Buffer.from(JSON.stringify(emails)) };
 }
 
 /** The stored request of a batch, if it has one in batch_requests. */
-export async function batchRequest<T>(db: Database, batchId: string): Promise<BatchRequest<T> | undefined> {
+export async function batchRequest(db: Database, batchId: string): Promise<BatchRequest | undefined> {
   const row = await db.selectFrom("batch_requests").select("body").where("batch_id", "=", batchId).executeTakeFirst();
-  return row ? decodeBatchRequest<T>(row.body) : undefined;
+  return row ? decodeBatchRequest(row.body) : undefined;
 }
 
 /**
@@ -222,8 +240,7 @@ export async function batchRequest<T>(db: Database, batchId: string): Promise<Ba
  * request as stored, or undefined when the batch already had one: another worker on a stalled copy
  * of the job stored first, and its request is the one to send.
  */
-export async function recordBatchRequest<T>(db: Database, batchId: string, key: string, rows: readonly { id: string; email: T }[], now: number): Promise<BatchRequest<T> | undefined> {
-  const all: BatchRequest<T> = { ids: rows.map((r) => r.id), emails: rows.map((r) => r.email) };
+export async function recordBatchRequest(db: Database, batchId: string, key: string, all: { ids: string[]; body: Buffer }, now: number): Promise<BatchRequest | undefined> {
   const encoded = await encodeBatchRequest(all);
   return db.transaction().execute(async (trx) => {
     const open = new Set<string>();
@@ -231,7 +248,7 @@ export async function recordBatchRequest<T>(db: Database, batchId: string, key: 
       const found = await trx.selectFrom("sends").select("id").where("id", "in", all.ids.slice(i, i + 500)).where("batch_id", "=", batchId).where("status", "=", "sending").execute();
       for (const row of found) open.add(row.id);
     }
-    const request = open.size === rows.length ? all : { ids: all.ids.filter((id) => open.has(id)), emails: all.emails.filter((_, i) => open.has(all.ids[i]!)) };
+    const request = open.size === all.ids.length ? all : keeping(all, all.ids.map((id) => open.has(id)));
     if (request.ids.length === 0) return request;
     const body = request === all ? encoded : await encodeBatchRequest(request);
     const inserted = await trx.insertInto("batch_requests").values({ batch_id: batchId, body }).onConflict((oc) => oc.column("batch_id").doNothing()).executeTakeFirst();
@@ -260,10 +277,10 @@ export async function removeFromBatchRequests(db: Writer, sendIds: readonly stri
   for (const batchId of batchIds) {
     const row = await db.selectFrom("batch_requests").select("body").where("batch_id", "=", batchId).executeTakeFirst();
     if (!row) continue;
-    const request = await decodeBatchRequest<unknown>(row.body);
+    const request = await decodeBatchRequest(row.body);
     const keep = request.ids.map((id) => !gone.has(id));
     if (keep.every(Boolean)) continue;
-    const rest = { ids: request.ids.filter((_, i) => keep[i]), emails: request.emails.filter((_, i) => keep[i]) };
+    const rest = keeping(request, keep);
     if (rest.ids.length === 0) await db.deleteFrom("batch_requests").where("batch_id", "=", batchId).execute();
     else await db.updateTable("batch_requests").set({ body: await encodeBatchRequest(rest) }).where("batch_id", "=", batchId).execute();
   }
