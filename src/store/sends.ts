@@ -1,5 +1,6 @@
 import { promisify } from "node:util";
 import { brotliCompress, brotliDecompress, constants } from "node:zlib";
+import { sql } from "kysely";
 import type { ExpressionBuilder, Insertable, Selectable, Transaction } from "kysely";
 import type { Database, DB, SendKind, SendsTable } from "./database.ts";
 
@@ -487,10 +488,24 @@ export async function retryProgress(db: Database, since: number): Promise<RetryP
  */
 export async function settleBatch(db: Database, outcomes: readonly { id: string; providerId?: string; error?: string }[], now: number, batchId?: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    // Accepted rows in one statement per 300, each given its own provider id by a CASE: a batch
+    // settled row by row was 100 statements to build and run (6-7% of a worker's CPU per email).
+    const accepted = outcomes.filter((o): o is { id: string; providerId: string } => Boolean(o.providerId));
+    for (let i = 0; i < accepted.length; i += 300) {
+      const chunk = accepted.slice(i, i + 300);
+      const providerIds = sql<string>`case ${sql.ref("id")} ${sql.join(
+        chunk.map((o) => sql`when ${o.id} then ${o.providerId}`),
+        sql` `,
+      )} end`;
+      await trx
+        .updateTable("sends")
+        .set({ status: "sent", provider_id: providerIds, sent_at: now, error: null, updated_at: now })
+        .where("id", "in", chunk.map((o) => o.id))
+        .where("status", "=", "sending")
+        .execute();
+    }
     for (const outcome of outcomes) {
-      if (outcome.providerId) {
-        await trx.updateTable("sends").set({ status: "sent", provider_id: outcome.providerId, sent_at: now, error: null, updated_at: now }).where("id", "=", outcome.id).where("status", "=", "sending").execute();
-      } else {
+      if (!outcome.providerId) {
         await trx
           .updateTable("sends")
           .set({ status: "failed", error: (outcome.error ?? "refused by the provider").slice(0, 1000), attempted_at: null, updated_at: now })

@@ -79,6 +79,19 @@ for (const engine of ENGINES) {
       expect(left && "body" in left && left.body.toString()).not.toContain(rows[1]!.email.to);
     });
 
+    it("settles each row with its own answer: an accepted row gets its own provider id, a refused one fails with its reason, and a second answer changes nothing", async () => {
+      const { now, batchId, key, rows } = await claimedBatch();
+      await recordBatchRequest(db, batchId, key, requestOf(rows), now);
+      const ledger = async () => new Map((await db.selectFrom("sends").select(["id", "status", "provider_id", "error", "sent_at"]).where("id", "in", rows.map((r) => r.id)).execute()).map((r) => [r.id, r]));
+      await settleBatch(db, [{ id: rows[0]!.id, providerId: "p-ann" }, { id: rows[1]!.id, error: "invalid address" }, { id: rows[2]!.id, providerId: "p-cat" }], now + 5, batchId);
+      const settled = await ledger();
+      expect(settled.get(rows[0]!.id)).toMatchObject({ status: "sent", provider_id: "p-ann", error: null, sent_at: now + 5 });
+      expect(settled.get(rows[1]!.id)).toMatchObject({ status: "failed", provider_id: null, error: "invalid address" });
+      expect(settled.get(rows[2]!.id)).toMatchObject({ status: "sent", provider_id: "p-cat", error: null, sent_at: now + 5 });
+      await settleBatch(db, rows.map((r, i) => ({ id: r.id, providerId: `late-${i}` })), now + 9, batchId);
+      expect(await ledger()).toEqual(settled);
+    });
+
     it("is dropped once the provider has answered for every row", async () => {
       const { now, batchId, key, rows } = await claimedBatch();
       await recordBatchRequest(db, batchId, key, requestOf(rows), now);
