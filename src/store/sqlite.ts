@@ -31,7 +31,10 @@ function connectSqlite(path: string): Database {
   // scheduler benchmark at a million readers, 16 and 32 MB were equally fast (32 MB had been
   // measured as fast as 64), while 8 MB was slower. The cache fills to its limit under any large
   // job (an import of 360,000 readers) and stays full, so its size is part of the service's
-  // footprint: 32 MB cost about 40 MiB of resident memory, 16 MB about 20.
+  // footprint: 32 MB cost about 40 MiB of resident memory, 16 MB about 20. What the smaller cache
+  // costs: in the signup benchmark (a fresh database of about 10,000 readers, whose randomly keyed
+  // index pages all fit in 32 MB) a signup took 8-20% more CPU in alternating runs. We chose the
+  // memory: a small server runs out of it first, and the signup figure is in BENCHMARKS.md.
   //
   // No memory-mapped reads (mmap_size 0, SQLite's default): every page of the file that a mapping
   // touches counts in the process's resident memory, so the service's footprint grew with the
