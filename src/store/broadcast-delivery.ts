@@ -2,6 +2,7 @@ import { COURSE_READER_STATES, parseAudience } from "./broadcasts.ts";
 import type { Broadcast } from "./broadcasts.ts";
 import type { Database } from "./database.ts";
 import { queuedSend } from "./sends.ts";
+import { timeOrderedId } from "./row-ids.ts";
 
 /**
  * Newsletters go out through the same ledger as lessons. The tick turns a sending newsletter's
@@ -58,7 +59,7 @@ export async function writeNewsletterRows(db: Database, broadcast: Broadcast, no
   await db.transaction().execute(async (trx) => {
     for (let i = 0; i < readers.length; i += options.batchSize) {
       const chunk = readers.slice(i, i + options.batchSize);
-      const batchId = crypto.randomUUID();
+      const batchId = timeOrderedId();
       const inserted = await trx
         .insertInto("sends")
         .values(chunk.map((r) => queuedSend({ dedupeKey: `newsletter:${broadcast.id}:${r.id}`, kind: "newsletter", subscriberId: r.id, broadcastId: broadcast.id, batchId }, now)))

@@ -1,6 +1,7 @@
 import type { Database } from "./database.ts";
 import { queuedSend } from "./sends.ts";
 import type { NewSend } from "./sends.ts";
+import { timeOrderedId } from "./row-ids.ts";
 
 /**
  * The scheduler's SQL: read a page of enrollments whose next email is due, and apply a page of
@@ -158,7 +159,7 @@ export async function applyDueChanges(db: Database, changes: DueChanges, now: nu
     // without one could be picked up as a single send by another scheduler and go out twice.
     if (batchSize) {
       for (let i = 0; i < rows.length; i += batchSize) {
-        const batchId = crypto.randomUUID();
+        const batchId = timeOrderedId();
         for (const row of rows.slice(i, i + batchSize)) row.batch_id = batchId;
       }
     }

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Database, EnrollmentStatus } from "./database.ts";
+import { timeOrderedId } from "./row-ids.ts";
 
 /**
  * Pausing a reader keeps their place. Emails already queued for them stay in the ledger, parked,
@@ -57,7 +58,7 @@ export async function upsertEnrollment(db: Database, subscriberId: string, cours
 
 /** A new enrollment row: nothing sent yet, so its schedule starts `now`. */
 function newEnrollment(subscriberId: string, courseSlug: string, status: EnrollmentStatus, firstSlug: string | null, dueAt: number | null, now: number) {
-  return { id: crypto.randomUUID(), subscriber_id: subscriberId, course_slug: courseSlug, status, started_at: now, next_slug: firstSlug, next_due_at: dueAt, last_day: -1, last_sent_at: null, completed_at: null, created_at: now, updated_at: now };
+  return { id: timeOrderedId(), subscriber_id: subscriberId, course_slug: courseSlug, status, started_at: now, next_slug: firstSlug, next_due_at: dueAt, last_day: -1, last_sent_at: null, completed_at: null, created_at: now, updated_at: now };
 }
 
 /**
@@ -178,7 +179,7 @@ export async function joinCourse(
     await trx
       .insertInto("consent_events")
       .values({
-        id: crypto.randomUUID(),
+        id: timeOrderedId(),
         subscriber_id: input.subscriberId,
         kind: "opt_in",
         at: now,

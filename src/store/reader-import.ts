@@ -3,6 +3,7 @@ import type { Course } from "../content/schema.ts";
 import { emailKey } from "../email-address.ts";
 import type { Database } from "./database.ts";
 import { emailHash } from "./suppressions.ts";
+import { timeOrderedId } from "./row-ids.ts";
 
 /**
  * The store's half of the CSV import (src/commands/import-readers.ts reads and checks the file):
@@ -115,13 +116,13 @@ export async function commitImportPage(db: Database, course: Course, chunk: Impo
     for (const c of rows) if (!ids.has(c.id)) alreadyThere(c);
     const added = rows.filter((c) => ids.has(c.id));
     if (added.length === 0) return;
-    const enrollmentIds = new Map(added.map((c) => [c.id, enroll ? crypto.randomUUID() : null]));
+    const enrollmentIds = new Map(added.map((c) => [c.id, enroll ? timeOrderedId() : null]));
     page.created = added.map((c) => ({ subscriberId: c.id, enrollmentId: enrollmentIds.get(c.id) ?? null }));
     const detail = JSON.stringify({ how: "import", source });
     // The consent was given for this course: the record says so, as a form signup's does.
     await trx
       .insertInto("consent_events")
-      .values(added.map((c) => ({ id: crypto.randomUUID(), subscriber_id: c.id, kind: "opt_in" as const, at: now, ip: null, user_agent: null, detail, course_slug: course.slug })))
+      .values(added.map((c) => ({ id: timeOrderedId(), subscriber_id: c.id, kind: "opt_in" as const, at: now, ip: null, user_agent: null, detail, course_slug: course.slug })))
       .execute();
     if (enroll) {
       await trx
@@ -140,7 +141,7 @@ async function joinCourse(db: Database, course: Course, joins: { c: ImportCandid
   return db.transaction().execute(async (trx) => {
     const inserted = await trx
       .insertInto("enrollments")
-      .values(joins.map(({ id }) => ({ id: crypto.randomUUID(), subscriber_id: id, course_slug: course.slug, status: "active" as const, started_at: now, next_slug: course.lessons[0]?.slug ?? null, next_due_at: now, last_day: -1, last_sent_at: null, completed_at: null, created_at: now, updated_at: now })))
+      .values(joins.map(({ id }) => ({ id: timeOrderedId(), subscriber_id: id, course_slug: course.slug, status: "active" as const, started_at: now, next_slug: course.lessons[0]?.slug ?? null, next_due_at: now, last_day: -1, last_sent_at: null, completed_at: null, created_at: now, updated_at: now })))
       // Enrolled since the lookup (a signup for this course): left as it is.
       .onConflict((oc) => oc.columns(["subscriber_id", "course_slug"]).doNothing())
       .returning(["id", "subscriber_id"])
@@ -150,7 +151,7 @@ async function joinCourse(db: Database, course: Course, joins: { c: ImportCandid
     if (added.length > 0) {
       await trx
         .insertInto("consent_events")
-        .values(added.map(({ id }) => ({ id: crypto.randomUUID(), subscriber_id: id, kind: "opt_in" as const, at: now, ip: null, user_agent: null, detail, course_slug: course.slug })))
+        .values(added.map(({ id }) => ({ id: timeOrderedId(), subscriber_id: id, kind: "opt_in" as const, at: now, ip: null, user_agent: null, detail, course_slug: course.slug })))
         .execute();
     }
     for (const { c, id } of joins) {

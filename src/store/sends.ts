@@ -3,6 +3,7 @@ import { brotliCompress, brotliDecompress, constants } from "node:zlib";
 import { sql } from "kysely";
 import type { ExpressionBuilder, Insertable, Selectable, Transaction } from "kysely";
 import type { Database, DB, SendKind, SendsTable } from "./database.ts";
+import { timeOrderedId } from "./row-ids.ts";
 
 export type Send = Selectable<SendsTable>;
 
@@ -27,7 +28,7 @@ export interface NewSend {
 /** A fresh, queued ledger row, ready for insertInto("sends"). */
 export function queuedSend(send: NewSend, now: number): Insertable<SendsTable> & { id: string; batch_id: string | null } {
   return {
-    id: crypto.randomUUID(),
+    id: timeOrderedId(),
     dedupe_key: send.dedupeKey,
     kind: send.kind,
     subscriber_id: send.subscriberId,

@@ -4,6 +4,7 @@ import { emailKey } from "../email-address.ts";
 import { enrollConfirmedReader, requestEnrollment } from "./enrollments.ts";
 import { cancelUnsentFor, queuedSend } from "./sends.ts";
 import { liftErasure, suppressionOf } from "./suppressions.ts";
+import { timeOrderedId } from "./row-ids.ts";
 
 export type Subscriber = Selectable<SubscribersTable>;
 
@@ -139,7 +140,7 @@ async function insertOptIn(trx: Database, subscriberId: string, input: SignupInp
   await trx
     .insertInto("consent_events")
     .values({
-      id: crypto.randomUUID(),
+      id: timeOrderedId(),
       subscriber_id: subscriberId,
       kind: "opt_in",
       at: now,
@@ -217,7 +218,7 @@ export async function confirmSubscriber(db: Database, id: string, meta: ConsentM
     await liftErasure(trx, subscriber.email);
     await trx
       .insertInto("consent_events")
-      .values({ id: crypto.randomUUID(), subscriber_id: id, kind: "confirm", at: now, ip: meta.ip, user_agent: meta.userAgent, detail: JSON.stringify({ how: meta.how }) })
+      .values({ id: timeOrderedId(), subscriber_id: id, kind: "confirm", at: now, ip: meta.ip, user_agent: meta.userAgent, detail: JSON.stringify({ how: meta.how }) })
       .execute();
     return "confirmed";
   });
@@ -252,7 +253,7 @@ export async function recordConsent(
 ): Promise<void> {
   await db
     .insertInto("consent_events")
-    .values({ id: crypto.randomUUID(), subscriber_id: subscriberId, kind, at: now, ip: meta.ip, user_agent: meta.userAgent, detail: JSON.stringify({ how: meta.how, ...detail }), course_slug: courseSlug })
+    .values({ id: timeOrderedId(), subscriber_id: subscriberId, kind, at: now, ip: meta.ip, user_agent: meta.userAgent, detail: JSON.stringify({ how: meta.how, ...detail }), course_slug: courseSlug })
     .execute();
 }
 
@@ -276,7 +277,7 @@ export async function recordCourseConsent(db: Database, subscriberId: string, ki
   await db
     .insertInto("consent_events")
     .values({
-      id: crypto.randomUUID(),
+      id: timeOrderedId(),
       subscriber_id: subscriberId,
       kind,
       at: now,
