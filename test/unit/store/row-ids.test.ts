@@ -11,4 +11,9 @@ describe("ids of rows written in bulk", () => {
   it("are UUIDs (version 7) that fit the columns and checks made for random ones", () => {
     expect(timeOrderedId()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
+
+  it("carry fresh random bits in each id, past the 256 ids one draw of random bytes covers", () => {
+    const tails = Array.from({ length: 1_000 }, () => timeOrderedId().slice(-12));
+    expect(new Set(tails).size).toBe(tails.length);
+  });
 });
