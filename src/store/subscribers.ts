@@ -4,6 +4,7 @@ import { emailKey } from "../email-address.ts";
 import { enrollConfirmedReader, requestEnrollment } from "./enrollments.ts";
 import { cancelUnsentFor, queuedSend } from "./sends.ts";
 import { liftErasure, suppressionOf } from "./suppressions.ts";
+import { groupedTransaction } from "./group-commit.ts";
 import { timeOrderedId } from "./row-ids.ts";
 
 export type Subscriber = Selectable<SubscribersTable>;
@@ -56,10 +57,11 @@ export interface SignupOptions {
 }
 
 export async function recordSignup(db: Database, input: SignupInput, now: number, options: SignupOptions = {}): Promise<SignupResult> {
-  // An erased reader may opt in again; an address that bounced or complained is never mailed.
-  const suppression = await suppressionOf(db, input.email);
-  if (suppression === "bounced" || suppression === "complained") return { subscriberId: null, confirmationSendId: null, enrolledId: null };
-  return db.transaction().execute(async (trx) => {
+  // Signups arriving together share a commit on SQLite (see group-commit.ts).
+  return groupedTransaction(db, async (trx) => {
+    // An erased reader may opt in again; an address that bounced or complained is never mailed.
+    const suppression = await suppressionOf(trx, input.email);
+    if (suppression === "bounced" || suppression === "complained") return { subscriberId: null, confirmationSendId: null, enrolledId: null };
     const newId = crypto.randomUUID();
     const created = await trx
       .insertInto("subscribers")
