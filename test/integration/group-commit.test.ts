@@ -67,7 +67,7 @@ for (const engine of ENGINES) {
       await open();
       const hashes = Array.from({ length: MAX_GROUP * 2 + 5 }, (_, i) => `h${String(i).padStart(3, "0")}`);
       const trxs = await Promise.all(hashes.map((hash) => groupedTransaction(db, write(hash))));
-      const sizes = [...Map.groupBy(trxs, (t) => t).values()].map((members) => members.length);
+      const sizes = [...new Set(trxs)].map((trx) => trxs.filter((t) => t === trx).length);
       expect(Math.max(...sizes)).toBeLessThanOrEqual(MAX_GROUP);
       expect(await db.selectFrom("suppressions").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow().then((r) => Number(r.n))).toBe(hashes.length);
     });
