@@ -4,7 +4,7 @@ import { tracksClicks } from "../content/schema.ts";
 import type { Course } from "../content/schema.ts";
 import { parseMailbox } from "../email-address.ts";
 import { GRADUATION_SLUG } from "../domain/course-plan.ts";
-import { formatAddress, headerSafe } from "../send/mailer.ts";
+import { formatAddress, headerSafe, withPreEncodedText } from "../send/mailer.ts";
 import type { OutgoingEmail } from "../send/mailer.ts";
 import { idempotencyKeyFor } from "../store/sends.ts";
 import type { Send } from "../store/sends.ts";
@@ -14,7 +14,7 @@ import { clickToken, confirmToken, joinNextToken, preferencesToken, unsubscribeT
 import { renderConfirmEmail, renderConfirmReminderEmail, renderPreferencesLinkEmail } from "./emails.ts";
 import { listIdHeader } from "./list-id.ts";
 import { trackedLinks } from "./markdown.ts";
-import { renderGraduationEmailFast, renderLessonEmailFast, renderNewsletterEmailFast } from "./personalize.ts";
+import { preEncodedTextOf, renderGraduationEmailFast, renderLessonEmailFast, renderNewsletterEmailFast } from "./personalize.ts";
 
 export interface ComposeContext {
   /** The course this email speaks for: its sender name, Reply-To, publisher, footer and List-Id. */
@@ -158,7 +158,7 @@ export async function composeEmail(send: ComposableSend, subscriber: Subscriber,
     const clickUrls = await clickUrlsFor(ctx, send.id, lesson.markdown);
     // Rendered once per lesson version, then personalised per reader (./personalize.ts).
     const rendered = renderLessonEmailFast({ course: ctx.course, lesson, recipient, unsubscribeUrl: courseUnsubscribeUrl, preferencesUrl, webVersionUrl, ...(clickUrls ? { clickUrls } : {}) });
-    return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers };
+    return withPreEncodedText({ ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers }, preEncodedTextOf(rendered));
   }
   if (send.kind === "graduation" || send.lesson_slug === GRADUATION_SLUG) {
     // No tracked links here, even in a course that records clicks: the graduation email has no
@@ -175,7 +175,7 @@ export async function composeEmail(send: ComposableSend, subscriber: Subscriber,
     const next = ctx.course.next !== undefined ? ctx.catalogue?.get(ctx.course.next) : undefined;
     const joinNextUrl = next ? await joinNextUrlFor(ctx, send.id) : undefined;
     const rendered = renderGraduationEmailFast({ course: ctx.course, recipient, unsubscribeUrl: courseUnsubscribeUrl, preferencesUrl, webVersionUrl, lessonWebVersionUrls, next, ...(joinNextUrl ? { joinNextUrl } : {}) });
-    return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers };
+    return withPreEncodedText({ ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers }, preEncodedTextOf(rendered));
   }
   if (send.kind === "newsletter") {
     if (!newsletter) throw new ComposeError("the newsletter for this email no longer exists");
@@ -185,7 +185,7 @@ export async function composeEmail(send: ComposableSend, subscriber: Subscriber,
     const preview = newsletter.preview || lesson?.preview;
     const clickUrls = await clickUrlsFor(ctx, send.id, markdown);
     const rendered = renderNewsletterEmailFast({ course: ctx.course, recipient, subject: newsletter.subject, markdown, ...(preview ? { preview } : {}), unsubscribeUrl, preferencesUrl, webVersionUrl, ...(clickUrls ? { clickUrls } : {}) });
-    return { ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers };
+    return withPreEncodedText({ ...base, subject: headerSafe(rendered.subject), html: rendered.html, text: rendered.text, headers }, preEncodedTextOf(rendered));
   }
   throw new ComposeError(`no template for emails of kind "${send.kind}"`);
 }

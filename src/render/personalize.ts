@@ -6,6 +6,8 @@ import { newsletterEmail } from "../../emails/newsletter-email.tsx";
 import { titleRule } from "../../emails/_components/plain-text.ts";
 import { graduationProps, lessonProps, newsletterProps, renderEmail } from "./emails.ts";
 import { escapeHtml } from "./markdown.ts";
+import { jsonStringContents, splitsPair } from "../send/mailer.ts";
+import type { PreEncodedText } from "../send/mailer.ts";
 import type { GraduationEmailInput, LessonEmailInput, NewsletterEmailInput, RenderedEmail } from "./types.ts";
 
 /**
@@ -95,6 +97,8 @@ function escapeLikeReact(value: string): string {
 interface Compiled {
   parts: readonly string[];
   slots: readonly number[];
+  /** The parts as JSON string contents in UTF-8 (jsonStringContents), made when a batch body first needs them. */
+  encodedParts?: readonly Uint8Array[];
 }
 
 interface Template {
@@ -135,7 +139,39 @@ function fill(compiled: Compiled, values: SlotValues): string {
 }
 
 function personalise(template: Template, reader: Reader): RenderedEmail {
-  return { subject: template.subject, html: fill(template.html, reader.html), text: fill(template.text, reader.text) };
+  const rendered = { subject: template.subject, html: fill(template.html, reader.html), text: fill(template.text, reader.text) };
+  preEncoded.set(rendered, {
+    html: rendered.html,
+    text: rendered.text,
+    htmlPieces: () => encodedFill(template.html, reader.html),
+    textPieces: () => encodedFill(template.text, reader.text),
+  });
+  return rendered;
+}
+
+const preEncoded = new WeakMap<RenderedEmail, PreEncodedText>();
+
+/**
+ * For a personalised email, its html and text in encoded pieces (the template's, encoded once,
+ * around the reader's values), so a batch body copies bytes instead of escaping the whole email
+ * again (src/send/mailer.ts, PreEncodedText). Undefined for an email rendered on its own.
+ */
+export function preEncodedTextOf(rendered: RenderedEmail): PreEncodedText | undefined {
+  return preEncoded.get(rendered);
+}
+
+/** fill()'s output as jsonStringContents pieces; falls back to encoding it whole where a piece boundary would split a surrogate pair. */
+function encodedFill(compiled: Compiled, values: SlotValues): readonly Uint8Array[] {
+  const { parts, slots } = compiled;
+  const encodedParts = (compiled.encodedParts ??= parts.map(jsonStringContents));
+  const out: Uint8Array[] = [encodedParts[0]!];
+  for (let i = 0; i < slots.length; i++) {
+    const value = values[slots[i] as number] ?? "";
+    if (splitsPair(parts[i]!, value) || splitsPair(value, parts[i + 1]!)) return [jsonStringContents(fill(compiled, values))];
+    if (value !== "") out.push(jsonStringContents(value));
+    out.push(encodedParts[i + 1]!);
+  }
+  return out;
 }
 
 // -- Readers and variants ---------------------------------------------------------------------

@@ -53,7 +53,67 @@ function apiPayload(email: OutgoingEmail) {
  * CPU in a profile of the delivery benchmark).
  */
 export function encodeBatchBody(emails: readonly OutgoingEmail[]): Buffer {
-  return Buffer.from(JSON.stringify(emails.map(apiPayload)));
+  const chunks: Uint8Array[] = [OPEN];
+  emails.forEach((email, i) => {
+    if (i > 0) chunks.push(COMMA);
+    const encoded = preEncoded.get(email);
+    // Only while the email still holds the strings its pieces were made from.
+    if (encoded && encoded.html === email.html && encoded.text === email.text) writeWithPieces(chunks, email, encoded);
+    else chunks.push(Buffer.from(JSON.stringify(apiPayload(email))));
+  });
+  chunks.push(CLOSE);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * An email's html and text as the UTF-8 bytes of their JSON string contents (between the quotes),
+ * in pieces whose concatenation is exactly that. The pieces of a personalised email are the
+ * template's (encoded once per template) around the reader's own values, so a batch body costs
+ * copying bytes instead of escaping and encoding every email's ~15,000 characters again: that was
+ * half of encodeBatchBody's time, and encodeBatchBody a quarter of a worker's CPU.
+ */
+export interface PreEncodedText {
+  html: string;
+  text: string;
+  htmlPieces(): readonly Uint8Array[];
+  textPieces(): readonly Uint8Array[];
+}
+
+const preEncoded = new WeakMap<OutgoingEmail, PreEncodedText>();
+
+/** Marks `email` as built from these pieces (see PreEncodedText); returns it. */
+export function withPreEncodedText(email: OutgoingEmail, encoded: PreEncodedText | undefined): OutgoingEmail {
+  if (encoded && encoded.html === email.html && encoded.text === email.text) preEncoded.set(email, encoded);
+  return email;
+}
+
+const OPEN = Buffer.from("[");
+const COMMA = Buffer.from(",");
+const CLOSE = Buffer.from("]");
+const QUOTE = Buffer.from('"');
+
+/** JSON.stringify(apiPayload(email)) as bytes, byte for byte, with html and text from their pieces. */
+function writeWithPieces(chunks: Uint8Array[], email: OutgoingEmail, encoded: PreEncodedText): void {
+  const before = `{"from":${JSON.stringify(email.from)},"headers":${JSON.stringify(email.headers)},"html":"`;
+  const middle = `"${email.replyTo ? `,"reply_to":${JSON.stringify(email.replyTo)}` : ""},"subject":${JSON.stringify(email.subject)}${email.tags ? `,"tags":${JSON.stringify(email.tags)}` : ""},"text":"`;
+  chunks.push(Buffer.from(before), ...encoded.htmlPieces(), Buffer.from(middle), ...encoded.textPieces(), QUOTE, Buffer.from(`,"to":${JSON.stringify(email.to)}}`));
+}
+
+/**
+ * `value`'s JSON string contents (JSON.stringify without the quotes) as UTF-8. Joining these for
+ * consecutive strings gives the encoding of the joined string unless a surrogate pair is split
+ * between them, which the caller rules out (splitsPair).
+ */
+export function jsonStringContents(value: string): Buffer {
+  const json = JSON.stringify(value);
+  return Buffer.from(json.slice(1, -1));
+}
+
+/** True when `before` ends and `after` begins a surrogate pair: their JSON pieces would not join. */
+export function splitsPair(before: string, after: string): boolean {
+  const last = before.charCodeAt(before.length - 1);
+  const first = after.charCodeAt(0);
+  return last >= 0xd800 && last <= 0xdbff && first >= 0xdc00 && first <= 0xdfff;
 }
 
 /** The emails of a batch body, back in this module's shape, each with its key (for the outbox). */

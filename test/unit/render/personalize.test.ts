@@ -7,6 +7,7 @@ import { renderGraduationEmail, renderLessonEmail, renderNewsletterEmail } from 
 import {
   clearTemplateCache,
   placeholderTokens,
+  preEncodedTextOf,
   renderGraduationEmailFast,
   renderLessonEmailFast,
   renderNewsletterEmailFast,
@@ -142,6 +143,13 @@ function expectIdentical(fast: RenderedEmail, naive: RenderedEmail): void {
   expect(fast.subject).toBe(naive.subject);
   expect(fast.text).toBe(naive.text);
   expect(fast.html).toBe(naive.html);
+  // A substituted email also carries its html and text as encoded JSON pieces for batch bodies:
+  // joined, they must be exactly what JSON.stringify and UTF-8 make of the whole.
+  const encoded = preEncodedTextOf(fast);
+  if (encoded) {
+    expect(Buffer.concat(encoded.textPieces())).toEqual(Buffer.from(JSON.stringify(fast.text).slice(1, -1)));
+    expect(Buffer.concat(encoded.htmlPieces())).toEqual(Buffer.from(JSON.stringify(fast.html).slice(1, -1)));
+  }
 }
 
 const RUNS = 150;
@@ -161,6 +169,14 @@ describe("renderLessonEmailFast", () => {
     // Most readers went through substitution, not the fallback, or this proved nothing.
     const stats = templateCacheStats();
     expect(stats.hits).toBeGreaterThan(stats.fallbacks);
+  });
+
+  it("hands a substituted reader's email its encoded pieces, and none to an email rendered for one reader alone", () => {
+    const input = { course: realCourse, lesson: realCourse.lessons[0] as Lesson, ...personal({ name: "Zoë \"Z\" 👋", unsubscribeUrl: "https://lp.test/u/1?a=1&b=2", preferencesUrl: undefined }) };
+    const fast = renderLessonEmailFast(input);
+    expectIdentical(fast, renderLessonEmail(input));
+    expect(preEncodedTextOf(fast)).toBeDefined();
+    expect(preEncodedTextOf(renderLessonEmail(input))).toBeUndefined();
   });
 
   it("is byte-identical for the fixture course, with and without a credit or linked source", () => {

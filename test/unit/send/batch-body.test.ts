@@ -2,7 +2,11 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { emailsOfBatchBody, encodeBatchBody } from "../../../src/send/mailer.ts";
+import { loadCourse } from "../../../src/content/load.ts";
+import { composeEmail } from "../../../src/render/compose.ts";
+import { emailsOfBatchBody, encodeBatchBody, jsonStringContents, splitsPair, withPreEncodedText } from "../../../src/send/mailer.ts";
+import type { Send } from "../../../src/store/sends.ts";
+import type { Subscriber } from "../../../src/store/subscribers.ts";
 import type { OutgoingEmail } from "../../../src/send/mailer.ts";
 import { createOutbox } from "../../../src/send/outbox.ts";
 
@@ -29,6 +33,37 @@ describe("a batch body", () => {
 
   it("gives back the emails it was built from, each with its own key", () => {
     expect(emailsOfBatchBody({ body: encodeBatchBody([ann, bob]), keys: [ann.idempotencyKey, bob.idempotencyKey] })).toEqual([ann, bob]);
+  });
+
+  it("built from personalised lessons' encoded pieces, is byte for byte the body their strings make", async () => {
+    const course = await loadCourse("content/couples-therapy-up-close");
+    const ctx = { course, appUrl: "https://lessons.example.test", secretKey: "test-secret-key-0123456789abcdef", from: "Lessons <lessons@example.test>", now: Date.now() };
+    const names = [null, "Ann", 'Zoë "Z" O\'Brien \\ <b>', "👋 Bob\u2028", "Ann\r\nBcc: x@y", "\uD83D lone", "tab\there"];
+    const emails = await Promise.all(
+      names.map((name, i) =>
+        composeEmail({ id: `send-${i}`, kind: "lesson", lesson_slug: course.lessons[i % course.lessons.length]!.slug, created_at: 1_700_000_000_000 } as Send, { id: `reader-${i}`, email: `r${i}@example.com`, name } as Subscriber, ctx),
+      ),
+    );
+    // Copies carry no pieces, so they take the plain path: JSON.stringify of every string.
+    const plain = encodeBatchBody(emails.map((email) => ({ ...email })));
+    expect(encodeBatchBody(emails)).toEqual(plain);
+    expect(JSON.parse(plain.toString("utf8"))).toHaveLength(names.length);
+  });
+
+  it("uses an email's pieces only while it still holds the strings they were made from", () => {
+    const email = withPreEncodedText({ ...bob }, { html: bob.html, text: bob.text, htmlPieces: () => [Buffer.from("from pieces")], textPieces: () => [jsonStringContents(bob.text)] });
+    expect(JSON.parse(encodeBatchBody([email]).toString("utf8"))[0].html).toBe("from pieces");
+    email.html = "<p>Changed after it was built</p>";
+    expect(JSON.parse(encodeBatchBody([email]).toString("utf8"))[0].html).toBe("<p>Changed after it was built</p>");
+  });
+
+  it("knows when two strings would split a surrogate pair, where their pieces cannot be joined", () => {
+    const [high, low] = ["\uD83D", "\uDC4B"];
+    expect(splitsPair(`a${high}`, `${low}b`)).toBe(true);
+    expect(Buffer.concat([jsonStringContents(`a${high}`), jsonStringContents(`${low}b`)])).not.toEqual(jsonStringContents(`a${high}${low}b`));
+    expect(splitsPair("a", `${low}b`)).toBe(false);
+    expect(splitsPair(`a${high}`, "b")).toBe(false);
+    expect(splitsPair("", "")).toBe(false);
   });
 
   it("refuses a body whose emails and keys do not pair up", () => {
