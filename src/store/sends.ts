@@ -551,6 +551,13 @@ export async function markBatchEnqueued(db: Database, batchIds: readonly string[
   }
 }
 
+/** Undoes the mark of rows born marked as handed over (applyDueChanges) when Redis refused their batches. */
+export async function clearBatchEnqueued(db: Database, batchIds: readonly string[]): Promise<void> {
+  for (let i = 0; i < batchIds.length; i += 500) {
+    await db.updateTable("sends").set({ enqueued_at: null }).where("batch_id", "in", batchIds.slice(i, i + 500)).execute();
+  }
+}
+
 /** Undoes markEnqueued when Redis refused the rows: the next tick offers them again. */
 export async function clearEnqueued(db: Database, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
