@@ -56,7 +56,7 @@ export function encodeBatchBody(emails: readonly OutgoingEmail[]): Buffer {
   const chunks: Uint8Array[] = [OPEN];
   emails.forEach((email, i) => {
     if (i > 0) chunks.push(COMMA);
-    const encoded = preEncoded.get(email);
+    const encoded = PreEncodedEmail.encodedTextOf(email);
     // Only while the email still holds the strings its pieces were made from.
     if (encoded && encoded.html === email.html && encoded.text === email.text) writeWithPieces(chunks, email, encoded);
     else chunks.push(Buffer.from(JSON.stringify(apiPayload(email))));
@@ -79,12 +79,35 @@ export interface PreEncodedText {
   textPieces(): readonly Uint8Array[];
 }
 
-const preEncoded = new WeakMap<OutgoingEmail, PreEncodedText>();
+/**
+ * An email that carries its pieces in a private field: never data (not in JSON, not in a copy,
+ * which is encoded the plain way, not in a test's equality), and no weak table entry per email.
+ */
+class PreEncodedEmail implements OutgoingEmail {
+  declare from: string;
+  declare to: string;
+  declare subject: string;
+  declare html: string;
+  declare text: string;
+  declare replyTo?: string | undefined;
+  declare headers: Record<string, string>;
+  declare idempotencyKey: string;
+  declare tags?: { name: string; value: string }[];
+  readonly #encoded: PreEncodedText;
 
-/** Marks `email` as built from these pieces (see PreEncodedText); returns it. */
+  constructor(email: OutgoingEmail, encoded: PreEncodedText) {
+    Object.assign(this, email);
+    this.#encoded = encoded;
+  }
+
+  static encodedTextOf(email: OutgoingEmail): PreEncodedText | undefined {
+    return #encoded in email ? (email as PreEncodedEmail).#encoded : undefined;
+  }
+}
+
+/** `email` as built from these pieces (see PreEncodedText), or itself when there are none or they are of other strings. */
 export function withPreEncodedText(email: OutgoingEmail, encoded: PreEncodedText | undefined): OutgoingEmail {
-  if (encoded && encoded.html === email.html && encoded.text === email.text) preEncoded.set(email, encoded);
-  return email;
+  return encoded && encoded.html === email.html && encoded.text === email.text ? new PreEncodedEmail(email, encoded) : email;
 }
 
 const OPEN = Buffer.from("[");
