@@ -1,6 +1,5 @@
-import { SqliteAdapter } from "kysely";
-import type { Transaction } from "kysely";
-import type { DB, Database } from "./database.ts";
+import { sql, SqliteAdapter } from "kysely";
+import type { Database } from "./database.ts";
 
 /**
  * Group commit for the embedded database: transactions asked for in the same turn of the event
@@ -21,8 +20,13 @@ import type { DB, Database } from "./database.ts";
  * A group that fails is not a verdict on its members: each is run again in a transaction of its
  * own, so one caller's error (or conflict) never fails or undoes another's write. `work` must
  * therefore have no effect outside the transaction it is given.
+ *
+ * The SQLite transaction begins IMMEDIATE, taking the write lock first: a transaction that reads
+ * first and writes later cannot wait for another process's write lock (SQLite answers
+ * SQLITE_BUSY at once, since its snapshot is stale), while one waiting for the lock up front is
+ * covered by busy_timeout. Two `start:http` processes on one file need that.
  */
-export function groupedTransaction<T>(db: Database, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+export function groupedTransaction<T>(db: Database, work: (trx: Database) => Promise<T>): Promise<T> {
   if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return db.transaction().execute(work);
   let group = groups.get(db);
   if (!group) groups.set(db, (group = { waiting: [], scheduled: false }));
@@ -36,7 +40,7 @@ export function groupedTransaction<T>(db: Database, work: (trx: Transaction<DB>)
 export const MAX_GROUP = 64;
 
 interface Waiting {
-  work: (trx: Transaction<DB>) => Promise<unknown>;
+  work: (trx: Database) => Promise<unknown>;
   resolve(value: unknown): void;
   reject(reason: unknown): void;
 }
@@ -65,7 +69,7 @@ async function commitTogether(db: Database, members: Waiting[]): Promise<void> {
   if (members.length === 1) return runAlone(db, members[0]!);
   let results: unknown[];
   try {
-    results = await db.transaction().execute(async (trx) => {
+    results = await immediateTransaction(db, async (trx) => {
       const out: unknown[] = [];
       for (const member of members) out.push(await member.work(trx));
       return out;
@@ -80,8 +84,25 @@ async function commitTogether(db: Database, members: Waiting[]): Promise<void> {
 
 async function runAlone(db: Database, member: Waiting): Promise<void> {
   try {
-    member.resolve(await db.transaction().execute(member.work));
+    member.resolve(await immediateTransaction(db, member.work));
   } catch (error) {
     member.reject(error);
   }
+}
+
+/** A SQLite transaction that takes the write lock as it begins (see groupedTransaction). */
+async function immediateTransaction<T>(db: Database, work: (trx: Database) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (connection) => {
+    await sql`begin immediate`.execute(connection);
+    try {
+      const result = await work(connection);
+      await sql`commit`.execute(connection);
+      return result;
+    } catch (error) {
+      // SQLite may have rolled back already (some errors end the transaction); the error that
+      // matters is the first one.
+      await sql`rollback`.execute(connection).catch(() => undefined);
+      throw error;
+    }
+  });
 }

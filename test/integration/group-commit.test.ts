@@ -86,3 +86,34 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+describe("a grouped transaction on SQLite", () => {
+  it("takes the write lock as it begins, so another process's write cannot come between its reads and its writes", async () => {
+    const testDb = await createTestDatabase("sqlite");
+    const db = await openDatabase(testDb.url);
+    // Another process on the same file, as a second `start:http` is: it waits for no lock.
+    const other = new SQLite(testDb.url.replace(/^sqlite:/, ""));
+    other.pragma("busy_timeout = 0");
+    let attempt = 0;
+    try {
+      const otherWrote = await groupedTransaction(db, async (trx) => {
+        await trx.selectFrom("suppressions").select("email_hash").execute();
+        let wrote = true;
+        try {
+          other.prepare("insert into suppressions (email_hash, reason, created_at) values (?, 'deleted', 1)").run(`other-${attempt++}`);
+        } catch {
+          wrote = false;
+        }
+        await trx.insertInto("suppressions").values({ email_hash: "mine", reason: "deleted", created_at: 1 }).execute();
+        return wrote;
+      });
+      expect(otherWrote).toBe(false);
+      expect((await db.selectFrom("suppressions").select("email_hash").execute()).map((r) => r.email_hash)).toEqual(["mine"]);
+    } finally {
+      other.close();
+      await db.destroy();
+      await testDb.drop();
+    }
+  });
+});
+
