@@ -105,9 +105,9 @@ class PreEncodedEmail implements OutgoingEmail {
   }
 }
 
-/** `email` as built from these pieces (see PreEncodedText), or itself when there are none or they are of other strings. */
+/** `email` as built from these pieces (see PreEncodedText); encodeBatchBody uses them only while they match its strings. */
 export function withPreEncodedText(email: OutgoingEmail, encoded: PreEncodedText | undefined): OutgoingEmail {
-  return encoded && encoded.html === email.html && encoded.text === email.text ? new PreEncodedEmail(email, encoded) : email;
+  return encoded ? new PreEncodedEmail(email, encoded) : email;
 }
 
 const OPEN = Buffer.from("[");

@@ -539,29 +539,29 @@ export async function settleBatch(db: Database, outcomes: readonly { id: string;
 }
 
 export async function markEnqueued(db: Database, ids: readonly string[], now: number): Promise<void> {
-  // Chunked so a large catch-up never exceeds SQLite's bound-parameter limit.
-  for (let i = 0; i < ids.length; i += 500) {
-    await db.updateTable("sends").set({ enqueued_at: now }).where("id", "in", ids.slice(i, i + 500)).execute();
-  }
+  await setHandedOver(db, "id", ids, now);
 }
 
 export async function markBatchEnqueued(db: Database, batchIds: readonly string[], now: number): Promise<void> {
-  for (let i = 0; i < batchIds.length; i += 500) {
-    await db.updateTable("sends").set({ enqueued_at: now }).where("batch_id", "in", batchIds.slice(i, i + 500)).execute();
-  }
+  await setHandedOver(db, "batch_id", batchIds, now);
 }
 
 /** Undoes the mark of rows born marked as handed over (applyDueChanges) when Redis refused their batches. */
 export async function clearBatchEnqueued(db: Database, batchIds: readonly string[]): Promise<void> {
-  for (let i = 0; i < batchIds.length; i += 500) {
-    await db.updateTable("sends").set({ enqueued_at: null }).where("batch_id", "in", batchIds.slice(i, i + 500)).execute();
-  }
+  await setHandedOver(db, "batch_id", batchIds, null);
 }
 
 /** Undoes markEnqueued when Redis refused the rows: the next tick offers them again. */
 export async function clearEnqueued(db: Database, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await db.updateTable("sends").set({ enqueued_at: null }).where("id", "in", ids).execute();
+  await setHandedOver(db, "id", ids, null);
+}
+
+/** The hand-over mark of the rows with these ids (or batch ids): when Redis got them, or null for "not yet". */
+async function setHandedOver(db: Database, by: "id" | "batch_id", keys: readonly string[], at: number | null): Promise<void> {
+  // Chunked so a large catch-up never exceeds SQLite's bound-parameter limit.
+  for (let i = 0; i < keys.length; i += 500) {
+    await db.updateTable("sends").set({ enqueued_at: at }).where(by, "in", keys.slice(i, i + 500)).execute();
+  }
 }
 
 /** The course a newsletter belongs to (null: every course, or written before newsletters had one). */
