@@ -81,14 +81,13 @@ export async function runTick(
 
   // One pass over every running course at once: the one-lesson-a-day rule compares a reader's
   // courses, so their due lessons are best decided together.
-  const handOver = (batchIds: readonly string[]) => dispatchBatchesQuietly({ db: deps.db, dispatcher: deps.dispatcher, log: deps.log ?? silentLogger }, batchIds);
   const running = deps.catalogue.courses.map((c) => c.slug).filter((slug) => !pausedCourses.includes(slug));
   if (running.length > 0 && !sendingPaused) {
     for (;;) {
       // Born marked as handed over and handed over right after the commit: the re-offer pass below
       // would otherwise find every new row again and write each one a second time to mark it.
       const created = await queueDueEmails(services, { limit: PAGE, batchSize: BATCH_SIZE, courseSlugs: running, enqueuedAt: Date.now() });
-      await handOver(created.batchIds);
+      await dispatchBatchesQuietly({ db: deps.db, dispatcher: deps.dispatcher, log: deps.log ?? silentLogger }, created.batchIds);
       result.batches += created.batchIds.length;
       result.queued += created.sendIds.length;
       if (created.sendIds.length < PAGE || Date.now() - started > TICK_BUDGET_MS) break;
@@ -96,9 +95,7 @@ export async function runTick(
   }
 
   while (!sendingPaused) {
-    // Born marked and handed over at once, as the due lessons above.
-    const advanced = await advanceBroadcasts(services, { batchSize: BATCH_SIZE, enqueuedAt: Date.now() });
-    await handOver(advanced.batchIds);
+    const advanced = await advanceBroadcasts(services, { batchSize: BATCH_SIZE });
     result.newsletter += advanced.rows;
     if (advanced.rows < BROADCAST_PAGE || Date.now() - started > TICK_BUDGET_MS) break;
   }

@@ -16,13 +16,13 @@ export interface BroadcastTickResult {
  * ledger rows for its next page of readers, or, once every reader has a row and none is still in
  * flight, is marked sent.
  */
-export async function advanceBroadcasts(services: Pick<Services, "db" | "now">, options: { batchSize: number; enqueuedAt?: number | null }): Promise<BroadcastTickResult> {
+export async function advanceBroadcasts(services: Pick<Services, "db" | "now">, options: { batchSize: number }): Promise<BroadcastTickResult> {
   const { db } = services;
   const now = services.now();
   const result: BroadcastTickResult = { started: await startDueBroadcasts(db, now), rows: 0, batchIds: [], finished: 0 };
   for (const broadcast of await sendingBroadcasts(db)) {
     if (broadcast.materialized === 0) {
-      const written = await writeNewsletterRows(db, broadcast, now, { page: BROADCAST_PAGE, batchSize: options.batchSize, enqueuedAt: options.enqueuedAt });
+      const written = await writeNewsletterRows(db, broadcast, now, { page: BROADCAST_PAGE, batchSize: options.batchSize });
       result.rows += written.rows;
       result.batchIds.push(...written.batchIds);
       continue;

@@ -30,10 +30,9 @@ export interface NewsletterRows {
 /**
  * Writes ledger rows for the next `page` readers of the newsletter's audience after its cursor, in
  * batches of `batchSize`, and moves the cursor past them in the same transaction. A short page
- * marks the audience fully materialized. `enqueuedAt`: the rows are born marked as handed to Redis
- * (applyDueChanges says why), for a caller that hands their batches over next.
+ * marks the audience fully materialized.
  */
-export async function writeNewsletterRows(db: Database, broadcast: Broadcast, now: number, options: { page: number; batchSize: number; enqueuedAt?: number | null }): Promise<NewsletterRows> {
+export async function writeNewsletterRows(db: Database, broadcast: Broadcast, now: number, options: { page: number; batchSize: number }): Promise<NewsletterRows> {
   const result: NewsletterRows = { rows: 0, batchIds: [] };
   const audience = parseAudience(broadcast.audience);
   let query = db.selectFrom("subscribers").select("subscribers.id").where("subscribers.status", "=", "active").orderBy("subscribers.id").limit(options.page);
@@ -63,7 +62,7 @@ export async function writeNewsletterRows(db: Database, broadcast: Broadcast, no
       const batchId = timeOrderedId();
       const inserted = await trx
         .insertInto("sends")
-        .values(chunk.map((r) => queuedSend({ dedupeKey: `newsletter:${broadcast.id}:${r.id}`, kind: "newsletter", subscriberId: r.id, broadcastId: broadcast.id, batchId, enqueuedAt: options.enqueuedAt }, now)))
+        .values(chunk.map((r) => queuedSend({ dedupeKey: `newsletter:${broadcast.id}:${r.id}`, kind: "newsletter", subscriberId: r.id, broadcastId: broadcast.id, batchId }, now)))
         .onConflict((oc) => oc.column("dedupe_key").doNothing())
         .executeTakeFirst();
       const count = Number(inserted.numInsertedOrUpdatedRows ?? 0n);

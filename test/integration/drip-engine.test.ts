@@ -159,17 +159,6 @@ describe.each(ENGINES)("drip engine (%s)", (engine) => {
     expect(unmarked).toEqual([]);
   });
 
-  it("hands a newsletter's batches to Redis in the tick that writes them, rows born marked", async () => {
-    const t0 = Date.UTC(2026, 7, 7, 9);
-    await bulkReaders(db, course, 180, { confirmedAt: t0 - 7 * DAY, nextDueAt: t0 + 3 * DAY, lastDay: 0 });
-    await db.insertInto("broadcasts").values({ id: "nl-1", subject: "News", markdown: "Hello", preview: null, lesson_slug: null, audience: "all", status: "sending", course_slug: course.slug, scheduled_at: null, started_at: t0, finished_at: null, cursor: null, materialized: 0, created_at: t0, updated_at: t0 }).execute();
-    const result = await runTick({ db, catalogue: catalogueOf([course]), dispatcher: producer }, t0);
-    expect(result).toMatchObject({ newsletter: 180, offered: 0 });
-    // Two newsletter batches of at most 100, beside whatever lessons fell due.
-    expect(await producer.sendQueue.count()).toBe(result.batches + 2);
-    expect(await db.selectFrom("sends").select("id").where("kind", "=", "newsletter").where("enqueued_at", "is", null).execute()).toEqual([]);
-  });
-
   it("a batch Redis refused is unmarked, and handed over by the first tick after Redis is back", async () => {
     const t0 = Date.UTC(2026, 7, 5, 9);
     await bulkReaders(db, course, 150, { confirmedAt: t0 - 7 * DAY, nextDueAt: t0, lastDay: 0 });
