@@ -6,7 +6,6 @@ import type { Logger } from "../src/log.ts";
 import type { Dispatcher } from "../src/queue/dispatcher.ts";
 import { BATCH_SIZE, QUEUES, REOFFER_AFTER_MS, TICK_LOCK_KEY, TICK_SCHEDULER_ID, tickJobOptions } from "../src/queue/queues.ts";
 import { advanceBroadcasts, BROADCAST_PAGE } from "../src/commands/advance-broadcasts.ts";
-import { dispatchBatchesQuietly } from "../src/commands/dispatch.ts";
 import { queueDueEmails } from "../src/commands/queue-due-emails.ts";
 import { remindUnconfirmed } from "../src/commands/remind-unconfirmed.ts";
 import { rescheduleEnrollments } from "../src/commands/reschedule-enrollments.ts";
@@ -84,10 +83,7 @@ export async function runTick(
   const running = deps.catalogue.courses.map((c) => c.slug).filter((slug) => !pausedCourses.includes(slug));
   if (running.length > 0 && !sendingPaused) {
     for (;;) {
-      // Born marked as handed over and handed over right after the commit: the re-offer pass below
-      // would otherwise find every new row again and write each one a second time to mark it.
-      const created = await queueDueEmails(services, { limit: PAGE, batchSize: BATCH_SIZE, courseSlugs: running, enqueuedAt: Date.now() });
-      await dispatchBatchesQuietly({ db: deps.db, dispatcher: deps.dispatcher, log: deps.log ?? silentLogger }, created.batchIds);
+      const created = await queueDueEmails(services, { limit: PAGE, batchSize: BATCH_SIZE, courseSlugs: running });
       result.batches += created.batchIds.length;
       result.queued += created.sendIds.length;
       if (created.sendIds.length < PAGE || Date.now() - started > TICK_BUDGET_MS) break;

@@ -24,8 +24,6 @@ export interface QueueDueOptions {
    * single send by another scheduler and then go out twice.
    */
   batchSize?: number;
-  /** Rows born marked as handed over to Redis at this time (see applyDueChanges): the caller hands their batches over next. */
-  enqueuedAt?: number | null;
 }
 
 /**
@@ -59,5 +57,5 @@ export async function queueDueEmails(services: Pick<Services, "db" | "catalogue"
   if (due.length === 0) return { sendIds: [], batchIds: [] };
   // A one-course install has no other course to share a day with: no need to ask.
   const recent = services.catalogue.courses.length > 1 ? await readRecentCourseEmails(db, due, now - Math.max(RECENT_MS, 3 * (services.courseDaySeconds ?? 0) * 1000)) : [];
-  return applyDueChanges(db, decideDue(plans, due, now, recent), now, options.batchSize, options.enqueuedAt);
+  return applyDueChanges(db, decideDue(plans, due, now, recent), now, options.batchSize);
 }

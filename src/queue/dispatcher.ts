@@ -11,8 +11,8 @@ export interface Dispatcher {
    * with the row). Throws when Redis is unreachable; the rows stay in the ledger.
    */
   enqueueSends(sendIds: readonly string[], options?: { alreadyMarked?: boolean }): Promise<void>;
-  /** Hands batches (rows already tagged with their batch id) to the queue, and marks their rows as enqueueSends does. */
-  enqueueBatches?(batchIds: readonly string[], options?: { alreadyMarked?: boolean }): Promise<void>;
+  /** Hands batches (rows already tagged with their batch id) to the queue. */
+  enqueueBatches?(batchIds: readonly string[]): Promise<void>;
   /** Queues a test email to an admin's address. */
   enqueueTest?(test: TestSend): Promise<void>;
 }

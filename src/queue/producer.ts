@@ -64,14 +64,14 @@ export function createProducer(options: { redisUrl: string; prefix: string; db: 
       flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(flush);
       return flushing;
     },
-    async enqueueBatches(batchIds, enqueueOptions) {
+    async enqueueBatches(batchIds) {
       if (batchIds.length === 0) return;
       await connected(connection);
       await withTimeout(
         sendQueue.addBulk(batchIds.map((batchId) => ({ name: "batch", data: { batchId }, opts: { jobId: batchJobId(batchId) } }))),
         3_000,
       );
-      if (!enqueueOptions?.alreadyMarked) await markBatchEnqueued(options.db, batchIds, Date.now());
+      await markBatchEnqueued(options.db, batchIds, Date.now());
     },
     async enqueueTest(test) {
       await connected(connection);

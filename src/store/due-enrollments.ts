@@ -142,12 +142,7 @@ export interface QueuedEmails {
  * 1,000 readers costs a few round trips, not 4,000. With `batchSize`, the new rows are grouped into
  * provider batches of that size. Returns the ledger rows it created (and their batches).
  */
-/**
- * `enqueuedAt`: set when the caller hands the new batches to Redis right after the commit; the rows
- * are born marked as handed over (no second write of every row), and the caller clears the mark if
- * the hand-over fails. Left unset, the tick's re-offer pass hands them over.
- */
-export async function applyDueChanges(db: Database, changes: DueChanges, now: number, batchSize?: number, enqueuedAt?: number | null): Promise<QueuedEmails> {
+export async function applyDueChanges(db: Database, changes: DueChanges, now: number, batchSize?: number): Promise<QueuedEmails> {
   const created: string[] = [];
   const batchIds: string[] = [];
   await db.transaction().execute(async (trx) => {
@@ -159,7 +154,7 @@ export async function applyDueChanges(db: Database, changes: DueChanges, now: nu
     // Only enrollments still where this tick found them advance; another scheduler that got there
     // first owns the ledger row (and the unique key would refuse a second one anyway).
     const advanced = new Set(await applyEnrollmentUpdates(trx, changes.advance, now));
-    const rows = changes.advance.filter((a) => advanced.has(a.id)).map((a) => queuedSend({ ...a.email, enqueuedAt }, now));
+    const rows = changes.advance.filter((a) => advanced.has(a.id)).map((a) => queuedSend(a.email, now));
     // Rows are born with their batch id, in this transaction: a row that existed for a moment
     // without one could be picked up as a single send by another scheduler and go out twice.
     if (batchSize) {

@@ -546,11 +546,6 @@ export async function markBatchEnqueued(db: Database, batchIds: readonly string[
   await setHandedOver(db, "batch_id", batchIds, now);
 }
 
-/** Undoes the mark of rows born marked as handed over (applyDueChanges) when Redis refused their batches. */
-export async function clearBatchEnqueued(db: Database, batchIds: readonly string[]): Promise<void> {
-  await setHandedOver(db, "batch_id", batchIds, null);
-}
-
 /** Undoes markEnqueued when Redis refused the rows: the next tick offers them again. */
 export async function clearEnqueued(db: Database, ids: readonly string[]): Promise<void> {
   await setHandedOver(db, "id", ids, null);

@@ -14,7 +14,6 @@ import { pauseEnrollment, resumeEnrollment } from "../../src/store/enrollments.t
 import { runTick } from "../../workers/tick-worker.ts";
 import { createTestDatabase, ENGINES } from "../support/databases.ts";
 import type { TestDatabase } from "../support/databases.ts";
-import { createFakeDispatcher } from "../support/fake-dispatcher.ts";
 import { bulkReaders, confirmedReader } from "../support/readers.ts";
 import { deleteKeys, REDIS_URL, uniquePrefix } from "../support/redis.ts";
 
@@ -147,44 +146,6 @@ describe.each(ENGINES)("drip engine (%s)", (engine) => {
     const sizes = (await db.selectFrom("sends").select((eb) => ["batch_id", eb.fn.countAll<number>().as("n")]).groupBy("batch_id").execute()).map((r) => Number(r.n)).sort((a, b) => a - b);
     expect(sizes).toEqual([50, 100, 100]);
     expect(await producer.sendQueue.count()).toBe(3);
-  });
-
-  it("hands each new batch to Redis in the tick that made it, its rows born marked, so the re-offer pass finds nothing to offer", async () => {
-    const t0 = Date.UTC(2026, 7, 4, 9);
-    await bulkReaders(db, course, 250, { confirmedAt: t0 - 7 * DAY, nextDueAt: t0, lastDay: 0 });
-    const result = await runTick({ db, catalogue: catalogueOf([course]), dispatcher: producer }, t0);
-    expect(result).toMatchObject({ queued: 250, batches: 3, offered: 0 });
-    expect(await producer.sendQueue.count()).toBe(3);
-    const unmarked = await db.selectFrom("sends").select("id").where("enqueued_at", "is", null).execute();
-    expect(unmarked).toEqual([]);
-  });
-
-  it("a batch Redis refused is unmarked, and handed over by the first tick after Redis is back", async () => {
-    const t0 = Date.UTC(2026, 7, 5, 9);
-    await bulkReaders(db, course, 150, { confirmedAt: t0 - 7 * DAY, nextDueAt: t0, lastDay: 0 });
-    const queue = createFakeDispatcher(db);
-    queue.fail(new Error("Redis is not connected"));
-    // The re-offer pass tries again in the same tick and fails the tick, as before.
-    await expect(runTick({ db, catalogue: catalogueOf([course]), dispatcher: queue }, t0)).rejects.toThrow("Redis is not connected");
-    const rows = await db.selectFrom("sends").select(["batch_id", "enqueued_at"]).execute();
-    expect(rows).toHaveLength(150);
-    expect(rows.every((r) => r.enqueued_at === null)).toBe(true);
-    queue.recover();
-    const result = await runTick({ db, catalogue: catalogueOf([course]), dispatcher: queue }, t0 + 60_000);
-    expect(result).toMatchObject({ queued: 0, offered: 150 });
-    expect([...queue.batches].sort()).toEqual([...new Set(rows.map((r) => r.batch_id))].sort());
-  });
-
-  it("rows made marked by a process that died before handing them over are offered once the re-offer wait has passed", async () => {
-    const t0 = Date.UTC(2026, 7, 6, 9);
-    await bulkReaders(db, course, 120, { confirmedAt: t0 - 7 * DAY, nextDueAt: t0, lastDay: 0 });
-    // What the tick commits before its hand-over, and then nothing: the process is gone.
-    const made = await queueDueEmails({ db, catalogue: catalogueOf([course]), now: () => t0 }, { batchSize: 100, enqueuedAt: t0 });
-    expect(made.batchIds).toHaveLength(2);
-    expect(await runTick({ db, catalogue: catalogueOf([course]), dispatcher: producer, reofferAfterMs: 10 * 60_000 }, t0 + 60_000)).toMatchObject({ queued: 0, offered: 0 });
-    expect(await producer.sendQueue.count()).toBe(0);
-    expect(await runTick({ db, catalogue: catalogueOf([course]), dispatcher: producer, reofferAfterMs: 10 * 60_000 }, t0 + 11 * 60_000)).toMatchObject({ queued: 0, offered: 120 });
-    expect(await producer.sendQueue.count()).toBe(2);
   });
 
   it("two ticks at once queue each lesson once", async () => {

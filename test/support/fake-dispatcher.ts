@@ -43,11 +43,11 @@ export function createFakeDispatcher(db: Database): FakeDispatcher {
       // Wall-clock time, as the producer writes it: the mark says when Redis got the row.
       if (!options?.alreadyMarked) await markEnqueued(db, sendIds, Date.now());
     },
-    async enqueueBatches(batchIds, options) {
+    async enqueueBatches(batchIds) {
       if (batchIds.length === 0) return;
       reachable();
       batches.push(...batchIds);
-      if (!options?.alreadyMarked) await markBatchEnqueued(db, batchIds, Date.now());
+      await markBatchEnqueued(db, batchIds, Date.now());
     },
     async enqueueTest(test) {
       reachable();
