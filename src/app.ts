@@ -1,6 +1,5 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { AppError, asAppError } from "./http/errors.ts";
@@ -20,6 +19,7 @@ import { webhookRoutes } from "./http/routes/webhooks.ts";
 import { webVersionRoutes } from "./http/routes/web-version.ts";
 import { assetRoutes } from "./http/assets.ts";
 import { bodyGuard } from "./http/body-guard.ts";
+import { smallBodyLimit } from "./http/body-limit.ts";
 import { embeddedSignupCors } from "./http/embedded-signup.ts";
 import { streamedBodyLimit } from "./http/multipart-stream.ts";
 import { sameOriginForms } from "./http/same-origin.ts";
@@ -53,17 +53,11 @@ export function createApp(deps: AppDeps) {
   // Before the body checks, so a listed site's script can read even a 413 or 403 answer.
   app.use("/subscribe", embeddedSignupCors(deps.allowedOrigins ?? []));
   // Small bodies everywhere, except the admin's CSV upload, which is read as it streams in.
-  const limit = (maxSize: number) =>
-    bodyLimit({
-      maxSize,
-      onError: () => {
-        throw new AppError(413, "body_too_large", "That request is too large.", "Too large");
-      },
-    });
-  const smallBodies = limit(64 * 1024);
-  const csvUploads = streamedBodyLimit(25 * 1024 * 1024, () => {
+  const tooLarge = (): never => {
     throw new AppError(413, "body_too_large", "That request is too large.", "Too large");
-  });
+  };
+  const smallBodies = smallBodyLimit(64 * 1024, tooLarge);
+  const csvUploads = streamedBodyLimit(25 * 1024 * 1024, tooLarge);
   app.use((c, next) => (c.req.path === "/admin/import" || c.req.path === "/admin/api/import" ? csvUploads(c, next) : smallBodies(c, next)));
   app.use(bodyGuard());
   app.use(sameOriginForms(deps.appUrl, deps.allowedOrigins ?? []));
