@@ -1,6 +1,8 @@
 import { sql } from "kysely";
-import type { Database, EnrollmentStatus } from "./database.ts";
+import type { Insertable } from "kysely";
+import type { Database, EnrollmentStatus, EnrollmentsTable } from "./database.ts";
 import { timeOrderedId } from "./row-ids.ts";
+import { reusableQuery } from "./reusable-query.ts";
 
 /**
  * Pausing a reader keeps their place. Emails already queued for them stay in the ledger, parked,
@@ -77,12 +79,15 @@ function startedAtOnActivation(now: number) {
  * paused, completed or already pending is left as it is.
  */
 export async function requestEnrollment(db: Database, subscriberId: string, courseSlug: string, firstSlug: string | null, now: number): Promise<void> {
-  await db
-    .insertInto("enrollments")
-    .values(newEnrollment(subscriberId, courseSlug, "pending", firstSlug, null, now))
-    .onConflict((oc) => oc.columns(["subscriber_id", "course_slug"]).doUpdateSet({ status: "pending", next_due_at: null, updated_at: now }).where("enrollments.status", "=", "cancelled"))
-    .execute();
+  await insertPendingEnrollment(db, newEnrollment(subscriberId, courseSlug, "pending", firstSlug, null, now));
 }
+
+const insertPendingEnrollment = reusableQuery((db, row: Insertable<EnrollmentsTable>) =>
+  db
+    .insertInto("enrollments")
+    .values(row)
+    .onConflict((oc) => oc.columns(["subscriber_id", "course_slug"]).doUpdateSet({ status: "pending", next_due_at: null, updated_at: row.updated_at }).where("enrollments.status", "=", "cancelled")),
+);
 
 /**
  * A confirmed reader joins a course from its signup form: active at once, due now for `firstSlug`

@@ -1,4 +1,5 @@
 import type { Database, WebhookDeliveriesTable, WebhookEndpointsTable } from "./database.ts";
+import { reusableQuery } from "./reusable-query.ts";
 
 /**
  * Outgoing webhooks: endpoints, the outbox of events (`outgoing_events`), one delivery row per
@@ -220,9 +221,12 @@ export async function disableEndpoint(db: Database, id: string, reason: string, 
   });
 }
 
+// Asked after every signup, confirmation and unsubscribe, so it is compiled once.
+const selectEnabledEndpoint = reusableQuery((db, _: Record<string, never>) => db.selectFrom("webhook_endpoints").select("id").where("enabled", "=", 1).limit(1));
+
 /** Whether any endpoint is enabled: callers skip gathering an event's facts when none is. */
 export async function anyEndpointEnabled(db: Database): Promise<boolean> {
-  return (await db.selectFrom("webhook_endpoints").select("id").where("enabled", "=", 1).executeTakeFirst()) !== undefined;
+  return (await selectEnabledEndpoint(db, {})).rows.length > 0;
 }
 
 export interface DeliveryLogRow {

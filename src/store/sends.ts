@@ -4,6 +4,7 @@ import { sql } from "kysely";
 import type { ExpressionBuilder, Insertable, Selectable, Transaction } from "kysely";
 import type { Database, DB, SendKind, SendsTable } from "./database.ts";
 import { timeOrderedId } from "./row-ids.ts";
+import { reusableQuery } from "./reusable-query.ts";
 
 export type Send = Selectable<SendsTable>;
 
@@ -47,6 +48,9 @@ export function queuedSend(send: NewSend, now: number): Insertable<SendsTable> &
     updated_at: now,
   };
 }
+
+/** One new ledger row (a confirmation, a preferences link): compiled once, bound per row. */
+export const insertSend = reusableQuery((db, row: Insertable<SendsTable>) => db.insertInto("sends").values(row));
 
 export function idempotencyKeyFor(sendId: string): string {
   return `lessonpost-send-${sendId}`;

@@ -1,11 +1,12 @@
-import type { Selectable } from "kysely";
-import type { ConsentKind, Database, SubscribersTable } from "./database.ts";
+import type { Insertable, Selectable } from "kysely";
+import type { ConsentEventsTable, ConsentKind, Database, SubscribersTable } from "./database.ts";
 import { emailKey } from "../email-address.ts";
 import { enrollConfirmedReader, requestEnrollment } from "./enrollments.ts";
-import { cancelUnsentFor, queuedSend } from "./sends.ts";
+import { cancelUnsentFor, insertSend, queuedSend } from "./sends.ts";
 import { liftErasure, suppressionOf } from "./suppressions.ts";
 import { groupedTransaction } from "./group-commit.ts";
 import { timeOrderedId } from "./row-ids.ts";
+import { reusableQuery } from "./reusable-query.ts";
 
 export type Subscriber = Selectable<SubscribersTable>;
 
@@ -63,32 +64,25 @@ export async function recordSignup(db: Database, input: SignupInput, now: number
     const suppression = await suppressionOf(trx, input.email);
     if (suppression === "bounced" || suppression === "complained") return { subscriberId: null, confirmationSendId: null, enrolledId: null };
     const newId = crypto.randomUUID();
-    const created = await trx
-      .insertInto("subscribers")
-      .values({
-        id: newId,
-        email: input.email,
-        name: input.name,
-        timezone: input.timezone,
-        status: "pending",
-        created_at: now,
-        updated_at: now,
-        confirmed_at: null,
-        unsubscribed_at: null,
-        confirmation_sent_at: now,
-        consent_at: now,
-        consent_ip: input.ip,
-        consent_user_agent: input.userAgent,
-        consent_form: input.form,
-        consent_text_version: input.consentTextVersion,
-      })
-      // Either unique index (email, email_key) means this mailbox is already a reader; no target,
-      // so a concurrent twin on PostgreSQL is skipped rather than raising on the other index.
-      .onConflict((oc) => oc.doNothing())
-      .returning("id")
-      .executeTakeFirst();
+    const { rows } = await insertNewSubscriber(trx, {
+      id: newId,
+      email: input.email,
+      name: input.name,
+      timezone: input.timezone,
+      status: "pending",
+      created_at: now,
+      updated_at: now,
+      confirmed_at: null,
+      unsubscribed_at: null,
+      confirmation_sent_at: now,
+      consent_at: now,
+      consent_ip: input.ip,
+      consent_user_agent: input.userAgent,
+      consent_form: input.form,
+      consent_text_version: input.consentTextVersion,
+    });
     // A new address (the common case under load) needs no read-back, refresh or window check.
-    if (created) {
+    if (rows.length > 0) {
       await insertOptIn(trx, newId, input, now);
       if (input.course) await requestEnrollment(trx, newId, input.course.slug, input.course.firstSlug, now);
       return { subscriberId: newId, confirmationSendId: await insertConfirmation(trx, newId, now, options.enqueuedAt), enrolledId: null };
@@ -138,25 +132,28 @@ export async function recordSignup(db: Database, input: SignupInput, now: number
   });
 }
 
+// Either unique index (email, email_key) means this mailbox is already a reader; no target, so a
+// concurrent twin on PostgreSQL is skipped rather than raising on the other index.
+const insertNewSubscriber = reusableQuery((db, row: Insertable<SubscribersTable>) => db.insertInto("subscribers").values(row).onConflict((oc) => oc.doNothing()).returning("id"));
+
+const insertConsentEvent = reusableQuery((db, row: Insertable<ConsentEventsTable>) => db.insertInto("consent_events").values(row));
+
 async function insertOptIn(trx: Database, subscriberId: string, input: SignupInput, now: number): Promise<void> {
-  await trx
-    .insertInto("consent_events")
-    .values({
-      id: timeOrderedId(),
-      subscriber_id: subscriberId,
-      kind: "opt_in",
-      at: now,
-      ip: input.ip,
-      user_agent: input.userAgent,
-      detail: JSON.stringify({ form: input.form, consentTextVersion: input.consentTextVersion }),
-      course_slug: input.course?.slug ?? null,
-    })
-    .execute();
+  await insertConsentEvent(trx, {
+    id: timeOrderedId(),
+    subscriber_id: subscriberId,
+    kind: "opt_in",
+    at: now,
+    ip: input.ip,
+    user_agent: input.userAgent,
+    detail: JSON.stringify({ form: input.form, consentTextVersion: input.consentTextVersion }),
+    course_slug: input.course?.slug ?? null,
+  });
 }
 
 async function insertConfirmation(trx: Database, subscriberId: string, now: number, enqueuedAt: number | null | undefined): Promise<string> {
   const row = queuedSend({ dedupeKey: `confirm:${subscriberId}:${now}`, kind: "confirm", subscriberId, enqueuedAt }, now);
-  await trx.insertInto("sends").values(row).execute();
+  await insertSend(trx, row);
   return row.id;
 }
 
@@ -179,7 +176,7 @@ export async function requestPreferencesLink(db: Database, email: string, now: n
       .executeTakeFirst();
     if (Number(claimed.numUpdatedRows) === 0) return null;
     const row = queuedSend({ dedupeKey: `preferences-link:${reader.id}:${now}`, kind: "preferences-link", subscriberId: reader.id, enqueuedAt: options.enqueuedAt }, now);
-    await trx.insertInto("sends").values(row).execute();
+    await insertSend(trx, row);
     return row.id;
   });
 }

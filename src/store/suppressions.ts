@@ -1,5 +1,6 @@
 import type * as NodeCrypto from "node:crypto";
 import type { Database, SuppressionReason } from "./database.ts";
+import { reusableQuery } from "./reusable-query.ts";
 
 /**
  * Node's own hash where there is one: every signup hashes its address twice (rate limit, suppression
@@ -31,9 +32,11 @@ export async function suppress(db: Database, email: string, reason: SuppressionR
     .execute();
 }
 
+const selectSuppression = reusableQuery((db, p: { emailHash: string }) => db.selectFrom("suppressions").select("reason").where("email_hash", "=", p.emailHash));
+
 export async function suppressionOf(db: Database, email: string): Promise<SuppressionReason | undefined> {
-  const row = await db.selectFrom("suppressions").select("reason").where("email_hash", "=", await emailHash(email)).executeTakeFirst();
-  return row?.reason;
+  const { rows } = await selectSuppression(db, { emailHash: await emailHash(email) });
+  return rows[0]?.reason;
 }
 
 /** A new, confirmed opt-in lifts an erasure; bounces and complaints stay. */
