@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 
 /**
@@ -16,11 +16,19 @@ export function smallBodyLimit(maxBytes: number, tooLarge: () => never): Middlew
   return (c, next) => {
     const method = c.req.method;
     if (method === "GET" || method === "HEAD") return next();
-    const length = c.req.header("content-length");
-    if (length !== undefined && c.req.header("transfer-encoding") === undefined) {
-      if (!(Number(length) <= maxBytes)) tooLarge();
-      return next();
-    }
-    return counted(c, next);
+    const length = declaredLength(c);
+    if (length === undefined) return counted(c, next);
+    if (!(length <= maxBytes)) tooLarge();
+    return next();
   };
+}
+
+/**
+ * The body's size as its headers state it: Content-Length without Transfer-Encoding, which the
+ * HTTP parser holds the body to. Undefined when the size is only known by counting (chunked); NaN
+ * for a length that is not a number, which no cap accepts.
+ */
+export function declaredLength(c: Context): number | undefined {
+  const length = c.req.header("content-length");
+  return length !== undefined && c.req.header("transfer-encoding") === undefined ? Number(length) : undefined;
 }

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { declaredLength } from "./body-limit.ts";
 
 /**
  * multipart/form-data read part by part from the request body stream, with each part's content
@@ -179,9 +180,9 @@ export function streamedBodyLimit(maxBytes: number, tooLarge: () => never): Midd
   return async (c, next) => {
     const body = c.req.raw.body;
     if (!body) return next();
-    const length = c.req.header("content-length");
-    if (length !== undefined && !c.req.raw.headers.has("transfer-encoding")) {
-      if (!(Number(length) <= maxBytes)) tooLarge();
+    const length = declaredLength(c);
+    if (length !== undefined) {
+      if (!(length <= maxBytes)) tooLarge();
       return next();
     }
     let size = 0;
