@@ -231,9 +231,39 @@ export async function start(roles: readonly Role[], env: Record<string, string |
   return { config, log, db, catalogue, producer, ...(server ? { server } : {}), shutdown };
 }
 
-/** Entry-point wrapper: one clear line on a start-up problem (no stack), clean exit on signals. */
+/**
+ * Entry-point wrapper: one clear line on a start-up problem (no stack), clean exit on signals.
+ *
+ * The signal handlers go in before start-up begins: until then Node's default for SIGTERM kills the
+ * process at once, and an orchestrator that stops a service while it is still starting (or right
+ * after it says "listening") would leave its connections and in-flight jobs cut off. A signal that
+ * arrives during start-up is held and acted on as soon as start-up has finished or failed.
+ */
 export async function main(roles: readonly Role[]): Promise<void> {
-  let runtime: Runtime;
+  let runtime: Runtime | undefined;
+  let pending: NodeJS.Signals | undefined;
+  let signals = 0;
+  const stop = (active: Runtime, signal: NodeJS.Signals) => {
+    active.log.info(`${signal} received`);
+    active.shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        active.log.error("shutdown failed", { error: errorMessage(error) });
+        process.exit(1);
+      },
+    );
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      (runtime?.log ?? console).warn(`second ${signal}: exiting without waiting`);
+      process.exit(1);
+    }
+    if (runtime) stop(runtime, signal);
+    else pending = signal;
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
     runtime = await start(roles);
   } catch (error) {
@@ -243,22 +273,5 @@ export async function main(roles: readonly Role[]): Promise<void> {
     }
     throw error;
   }
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
-      runtime.log.warn(`second ${signal}: exiting without waiting`);
-      process.exit(1);
-    }
-    runtime.log.info(`${signal} received`);
-    runtime.shutdown().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        runtime.log.error("shutdown failed", { error: errorMessage(error) });
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  if (pending) stop(runtime, pending);
 }

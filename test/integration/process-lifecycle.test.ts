@@ -111,6 +111,42 @@ describe("worker process lifecycle", () => {
   });
 });
 
+describe("a signal during start-up", () => {
+  const children: Child[] = [];
+  let testDb: TestDatabase;
+  let prefix: string;
+  afterEach(async () => {
+    await stopAll(children);
+    await deleteKeys(prefix);
+    await testDb.drop();
+  });
+
+  // An orchestrator may stop a service while it is still starting. The first start-up line is
+  // printed after the database is open and before the queues, workers and HTTP listener exist; a
+  // SIGTERM sent the moment it appears must still end in the clean shutdown, not Node's default kill.
+  it("is held until start-up finishes, then shuts down cleanly with exit 0", async () => {
+    testDb = await createTestDatabase("sqlite");
+    prefix = uniquePrefix("early-signal");
+    const child = runEntry("src/main.ts", serviceEnv({ databaseUrl: testDb.url, prefix, resendUrl: "http://127.0.0.1:9" }, { PORT: "0" }));
+    children.push(child);
+    await new Promise<void>((resolve) => {
+      const onData = () => {
+        if (!child.output().includes("database:")) return;
+        child.process.stdout?.off("data", onData);
+        child.process.stderr?.off("data", onData);
+        child.process.kill("SIGTERM");
+        resolve();
+      };
+      child.process.stdout?.on("data", onData);
+      child.process.stderr?.on("data", onData);
+    });
+    const { code, signal } = await child.exited;
+    expect({ code, signal }, child.output()).toEqual({ code: 0, signal: null });
+    expect(child.output()).toContain("SIGTERM received");
+    expect(child.output()).toContain("shut down cleanly");
+  });
+});
+
 describe("start-up without Redis", () => {
   // It must stop on its own rather than wait for Redis forever (the check gives up after 5 s); how
   // long that takes on a busy machine is not what is asserted.
