@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import type { Database } from "../store/database.ts";
 import { markBatchEnqueued, markEnqueued } from "../store/sends.ts";
 import type { Dispatcher } from "./dispatcher.ts";
-import { batchJobId, QUEUES, sendJobId, sendJobOptions } from "./queues.ts";
+import { BATCH_PRIORITY, batchJobId, QUEUES, sendJobId, sendJobOptions } from "./queues.ts";
 import type { RetryPolicy, SendJobData } from "./queues.ts";
 import { producerConnection, withTimeout } from "./redis.ts";
 
@@ -68,7 +68,7 @@ export function createProducer(options: { redisUrl: string; prefix: string; db: 
       if (batchIds.length === 0) return;
       await connected(connection);
       await withTimeout(
-        sendQueue.addBulk(batchIds.map((batchId) => ({ name: "batch", data: { batchId }, opts: { jobId: batchJobId(batchId) } }))),
+        sendQueue.addBulk(batchIds.map((batchId) => ({ name: "batch", data: { batchId }, opts: { jobId: batchJobId(batchId), priority: BATCH_PRIORITY } }))),
         3_000,
       );
       await markBatchEnqueued(options.db, batchIds, Date.now());

@@ -49,6 +49,15 @@ export function batchJobId(batchId: string): string {
 /** Resend's batch endpoint takes at most 100 emails per request. */
 export const BATCH_SIZE = 100;
 
+/**
+ * Batch jobs (lessons, newsletters) wait behind every job without a priority: confirmations, one
+ * lesson sent to one reader by hand, an admin's test send. BullMQ hands out jobs with no priority
+ * before prioritized ones. Without this a reader who signs up while a newsletter goes out waits for
+ * every batch queued before their confirmation: 500 batches at a provider limit of 5 requests a
+ * second is more than a minute and a half, long enough to give up on the email.
+ */
+export const BATCH_PRIORITY = 10;
+
 export interface RetryPolicy {
   /** Tries per job, the first included. 429s do not count (the queue waits instead). */
   attempts: number;
