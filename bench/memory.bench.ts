@@ -149,6 +149,7 @@ async function runOnce(readers: number, log: (s: string) => void): Promise<Memor
         SECRET_KEY: "benchmark-secret-key-0123456789abcdef",
         ADMIN_TOKEN: ADMIN,
         LOG_LEVEL: "warn",
+        ...(process.env.BENCH_EXTRA_ENV ? (JSON.parse(process.env.BENCH_EXTRA_ENV) as Record<string, string>) : {}),
       },
       /(?:)/,
     );

@@ -17,8 +17,9 @@ import { machine } from "./support.ts";
  * from the same run, with a verdict computed from the figure (bench/figures.ts); then BENCHMARKS.md
  * with the same tables, the machine they ran on, and bench/notes.md (what bounds each figure; no
  * figures of its own). `BENCH_ONLY=render,signup,scheduler,delivery,latency,import,memory` runs a
- * subset (the file then lists only those); BENCH_OUT=path writes the file elsewhere. Needs Redis and
- * PostgreSQL, like the tests.
+ * subset (the file then lists only those); BENCH_OUT=path writes the file elsewhere. For comparing
+ * a setting, BENCH_EXTRA_ENV='{"SEND_CONCURRENCY":"10"}' adds variables to the service the memory
+ * benchmark starts. Needs Redis and PostgreSQL, like the tests.
  */
 const ALL = ["render", "signup", "scheduler", "delivery", "latency", "import", "memory"];
 const only = new Set((process.env.BENCH_ONLY ?? ALL.join(",")).split(",").map((s) => s.trim()));
