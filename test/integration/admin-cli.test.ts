@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/store/connect.ts";
-import { runEntry } from "../support/processes.ts";
+import { builtEntry } from "../../scripts/build-server.ts";
+import { ROOT, runEntry } from "../support/processes.ts";
 import { startStack, waitFor } from "../support/stack.ts";
 import type { Stack } from "../support/stack.ts";
 
@@ -57,7 +58,8 @@ describe("admin CLI", () => {
 
   it("hashes an admin password read from standard input, in the format the login checks", async () => {
     const { spawn } = await import("node:child_process");
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/admin-cli.ts", "hash-password"], { env: { ...stack.env, PATH: process.env.PATH ?? "" }, stdio: ["pipe", "pipe", "pipe"] });
+    // The bundle `npm run admin` runs (built by the global set-up), with standard input to write to.
+    const child = spawn(process.execPath, [builtEntry("src/cli/admin-cli.ts")!, "hash-password"], { cwd: ROOT, env: { ...stack.env, PATH: process.env.PATH ?? "" }, stdio: ["pipe", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (c: Buffer) => (out += c.toString()));
     child.stdin.end("correct horse battery staple\n");

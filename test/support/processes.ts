@@ -16,8 +16,9 @@ export interface Child {
 /**
  * Runs an entry point in its own Node process (the same Node as the tests), never through npm, so
  * a signal reaches the service itself and not a wrapper. The service's entry points
- * (`src/main*.ts`) run as `npm start` runs them: the bundle in dist/, which the global set-up built
- * from this tree (scripts/build-server.ts). Anything else (the CLIs) runs from source through tsx.
+ * (`src/main*.ts`) and the admin CLI run as `npm start` and `npm run admin` run them: the bundle in
+ * dist/, which the global set-up built from this tree (scripts/build-server.ts). Anything else runs
+ * from source through tsx.
  */
 export function runEntry(entry: string, env: Record<string, string>, args: string[] = []): Child {
   const bundle = builtEntry(entry);
