@@ -80,7 +80,12 @@ for (const engine of ENGINES) {
       const results = await Promise.all(["ann@example.com", "Ann@Example.com", "bob@example.com", "ann@example.com"].map((email) => recordSignup(db, input(email), now)));
       expect(new Set(results.map((r) => r.subscriberId)).size).toBe(2);
       expect(results.filter((r) => r.confirmationSendId).length).toBe(2);
-      expect(await db.selectFrom("subscribers").select("email").orderBy("email").execute()).toEqual([{ email: "ann@example.com" }, { email: "bob@example.com" }]);
+      // One reader per mailbox. Which spelling of Ann's address is kept is the first signup's to
+      // commit: on SQLite the group runs them in order, on PostgreSQL each commits on its own and
+      // they race, so either spelling is right there.
+      const stored = (await db.selectFrom("subscribers").select("email").execute()).map((r) => r.email).sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
+      expect(stored.map((email) => email.toLowerCase())).toEqual(["ann@example.com", "bob@example.com"]);
+      expect(engine === "sqlite" ? ["ann@example.com"] : ["ann@example.com", "Ann@Example.com"]).toContain(stored[0]);
       const consent = await db.selectFrom("consent_events").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
       expect(Number(consent.n)).toBe(4);
     });
