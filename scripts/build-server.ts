@@ -34,11 +34,19 @@ export function builtEntry(entry: string): string | undefined {
   return name === undefined ? undefined : `dist/${name}.js`;
 }
 
-/** Writes dist/main.js, dist/main-http.js, dist/main-workers.js and dist/cli/admin-cli.js (with source maps) from src/. */
-export async function buildServer(): Promise<string[]> {
+const ENTRY_POINTS = ["src/main.ts", "src/main-http.ts", "src/main-workers.ts", "src/cli/admin-cli.ts"];
+
+/**
+ * Writes dist/main.js, dist/main-http.js, dist/main-workers.js and dist/cli/admin-cli.js (with
+ * source maps) from src/, or only the entry points named (`preadmin` builds the CLI alone, so an
+ * admin command does not wait for three service bundles it does not run).
+ */
+export async function buildServer(entryPoints: readonly string[] = ENTRY_POINTS): Promise<string[]> {
+  const unknown = entryPoints.filter((entry) => !ENTRY_POINTS.includes(entry));
+  if (unknown.length > 0) throw new Error(`build-server: not an entry point: ${unknown.join(", ")} (known: ${ENTRY_POINTS.join(", ")})`);
   const result = await build({
     absWorkingDir: root,
-    entryPoints: ["src/main.ts", "src/main-http.ts", "src/main-workers.ts", "src/cli/admin-cli.ts"],
+    entryPoints: [...entryPoints],
     outdir: "dist",
     outbase: "src",
     bundle: true,
@@ -93,5 +101,5 @@ export async function buildServer(): Promise<string[]> {
   return result.outputFiles.map((file) => basename(file.path));
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await buildServer();
+if (import.meta.url === `file://${process.argv[1]}`) await buildServer(process.argv.length > 2 ? process.argv.slice(2) : undefined);
 
